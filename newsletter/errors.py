@@ -1,0 +1,81 @@
+"""The one error family, and the collector that lets a run report every problem before stopping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding about an input: where, what, and how bad."""
+
+    where: str
+    line: int
+    message: str
+    severity: str = ERROR
+    rule: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.where}:{self.line}" if self.line else self.where
+        prefix = "" if self.severity == ERROR else "warning: "
+        return f"{place}: {prefix}{self.message}"
+
+
+class NewsletterError(click.ClickException):
+    """Anything the user can fix: exit 1, a clear message, no traceback."""
+
+    exit_code = 1
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:  # Click prints "Error: " first; our messages start with a place
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class InputError(NewsletterError):
+    """One or more problems in posts, templates or settings."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.where, p.line, p.message))
+        lines = [str(p) for p in self.problems]
+        errors = sum(p.severity == ERROR for p in self.problems)
+        lines.append(f"Aborted: {errors} error{'s' if errors != 1 else ''} found.")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Problems:
+    """Collects problems during a phase; `raise_if_errors` stops once, with all of them."""
+
+    items: list[Problem] = field(default_factory=list)
+    strict: bool = False
+
+    def error(self, where: str | Path, line: int, message: str, rule: str = "") -> None:
+        self.items.append(Problem(str(where), line, message, ERROR, rule))
+
+    def warn(self, where: str | Path, line: int, message: str, rule: str = "") -> None:
+        self.items.append(Problem(str(where), line, message, WARNING, rule))
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.items.extend(problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == WARNING]
+
+    def has_errors(self) -> bool:
+        return any(p.severity == ERROR or self.strict for p in self.items)
+
+    def raise_if_errors(self) -> None:
+        if self.has_errors():
+            problems = self.items
+            if self.strict:
+                problems = [Problem(p.where, p.line, p.message, ERROR, p.rule) for p in problems]
+            raise InputError(problems)

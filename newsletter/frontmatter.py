@@ -1,0 +1,117 @@
+"""Split a post into YAML front matter and Markdown body, with file line numbers for every key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import Problems
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that leaves dates as text (so a bad date is our message, not a ValueError)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: dict[str, Any]
+    lines: dict[str, int]  # key -> line in the file
+    body: str
+    body_line: int  # file line where the body starts
+
+
+def decode(raw: bytes, where: str, problems: Problems) -> str | None:
+    """UTF-8 only (BOM dropped); CRLF and lone CR become LF so output never depends on them."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error(
+            where,
+            line,
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
+        )
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split(text: str, where: str, problems: Problems) -> Document | None:
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        problems.error(
+            where,
+            1,
+            "no front matter: the file must start with a '---' line, then YAML, then '---'",
+        )
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.error(where, 1, "front matter is never closed: add a '---' line after the YAML")
+        return None
+    parsed = _parse_yaml("\n".join(lines[1:end]), where, problems)
+    if parsed is None:
+        return None
+    meta, key_lines = parsed
+    return Document(meta, key_lines, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _parse_yaml(source: str, where: str, problems: Problems) -> tuple[dict, dict[str, int]] | None:
+    # File line = YAML line + 2: the opening '---' is line 1 and YAML marks count from 0.
+    try:
+        if _has_alias(source, where, problems):
+            return None
+        loader = _Loader(source)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                problems.error(where, 2, "front matter is empty: add at least 'title' and 'date'")
+                return None
+            if not isinstance(node, yaml.MappingNode):
+                problems.error(where, 2, "front matter must be 'key: value' lines, got a YAML list or scalar")
+                return None
+            key_lines = _key_lines(node, where, problems)
+            meta = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
+        problems.error(where, line, f"invalid YAML at column {col}: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(where, 2, f"invalid YAML: {exc}")
+        return None
+    return meta, key_lines
+
+
+def _has_alias(source: str, where: str, problems: Problems) -> bool:
+    """Anchors and aliases have no use in front matter and enable expansion bombs: refuse them."""
+    for token in yaml.scan(source, Loader=_Loader):
+        if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+            problems.error(
+                where,
+                token.start_mark.line + 2,
+                "YAML anchors and aliases (&name, *name) are not allowed in front matter; write the value out",
+            )
+            return True
+    return False
+
+
+def _key_lines(node: yaml.MappingNode, where: str, problems: Problems) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 2
+        if key in lines:
+            problems.error(where, line, f"'{key}' is given twice (first on line {lines[key]}); keep one")
+        lines.setdefault(key, line)
+    return lines

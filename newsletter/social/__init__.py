@@ -1,0 +1,1 @@
+"""Social captions: per-platform counting, caption building and fitting, threads, exports."""

@@ -1,0 +1,144 @@
+"""How each platform counts a caption: one table of rules, one counter per rule."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import regex
+
+URL_WEIGHT = 23
+# Bare domains count as links on X; a short list of common TLDs covers what captions contain.
+_TLDS = (
+    "com|org|net|edu|gov|io|co|app|dev|ai|me|ly|tv|info|biz|shop|store|blog|site|online|xyz|social|"
+    "uk|us|ca|au|de|fr|es|it|nl|eu|ch|se|no|dk|fi|pl|be|at|ie|nz|in|jp|br|mx"
+)
+URL = regex.compile(
+    r"(?<![\w@./-])(?:https?://[^\s<>\"]+|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:" + _TLDS + r")\b"
+    r"(?:/[^\s<>\"]*)?)",
+    regex.IGNORECASE,
+)
+HTTP_URL = regex.compile(r"https?://[^\s<>\"]+", regex.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\"…"
+GRAPHEME = regex.compile(r"\X")
+_EMOJI_PART = regex.compile(
+    r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3\uFE0F\u200D\U0001F3FB-\U0001F3FF"
+    r"\U000E0020-\U000E007F]"
+)
+_PICTOGRAPHIC = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
+# twitter-text v3: these ranges weigh 100 (one character); everything else 200 (two).
+_X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+
+
+def urls(text: str, pattern: regex.Pattern = URL) -> list[tuple[int, int]]:
+    """Spans of links, with trailing punctuation left outside as the platforms do."""
+    spans = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in _TRAILING:
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+def graphemes(text: str) -> list[str]:
+    return GRAPHEME.findall(text)
+
+
+def is_emoji_sequence(cluster: str) -> bool:
+    """More than one code point held together by emoji machinery (ZWJ, skin tone, flag, keycap, VS16)."""
+    return (
+        len(cluster) > 1
+        and bool(_EMOJI_PART.search(cluster))
+        and bool(_PICTOGRAPHIC.search(cluster) or "\u20e3" in cluster)
+    )
+
+
+def _x_char(code: int) -> int:
+    return 1 if any(lo <= code <= hi for lo, hi in _X_LIGHT) else 2
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return pieces
+
+
+def count_x(text: str) -> int:
+    text = unicodedata.normalize("NFC", text)
+    spans = urls(text)
+    total = URL_WEIGHT * len(spans)
+    for piece in _outside(text, spans):
+        for cluster in graphemes(piece):
+            total += 2 if is_emoji_sequence(cluster) else sum(_x_char(ord(c)) for c in cluster)
+    return total
+
+
+def count_graphemes(text: str) -> int:
+    return len(graphemes(text))
+
+
+def count_mastodon(text: str) -> int:
+    spans = urls(text, HTTP_URL)
+    return URL_WEIGHT * len(spans) + sum(count_graphemes(p) for p in _outside(text, spans))
+
+
+def count_threads(text: str) -> int:
+    """Characters, except that an emoji costs its UTF-8 length (🚀 = 4, ✨ = 3)."""
+    return sum(
+        len(c.encode("utf-8")) if _PICTOGRAPHIC.search(c) or is_emoji_sequence(c) else len(c)
+        for c in graphemes(text)
+    )
+
+
+def count_utf16(text: str) -> int:
+    """Web composers count JavaScript string length: UTF-16 code units, never fewer than characters."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Rule:
+    platform: str
+    limit: int
+    count: Callable[[str], int]
+    fold: int = 0  # where the platform hides the rest behind "see more"; 0 = never
+    max_hashtags: int = 3
+    max_links: int = 0  # 0 = no cap
+    byte_limit: int = 0
+    bullet: str = "•"
+    link: str = "inline"  # inline | bio (not clickable) | column (goes in the export's link column)
+    utm: bool = False  # tag links only where it costs nothing or the platform shows the link
+    threads: bool = False
+    label: str = ""
+
+    def measure(self, text: str) -> int:
+        return self.count(text)
+
+    def fits(self, text: str) -> bool:
+        if self.count(text) > self.limit:
+            return False
+        if self.byte_limit and len(text.encode("utf-8")) > self.byte_limit:
+            return False
+        return not self.max_links or len(urls(text)) <= self.max_links
+
+
+def rules(mastodon_limit: int = 500) -> dict[str, Rule]:
+    table = [
+        Rule("x", 280, count_x, max_hashtags=2, bullet="-", utm=True, threads=True, label="X"),
+        Rule("bluesky", 300, count_graphemes, byte_limit=3000, threads=True, label="Bluesky"),
+        Rule("threads", 500, count_threads, max_hashtags=1, max_links=5, threads=True, label="Threads"),
+        Rule("mastodon", mastodon_limit, count_mastodon, max_hashtags=4, utm=True, threads=True,
+             label="Mastodon"),
+        Rule("linkedin", 3000, count_utf16, fold=210, max_hashtags=5, label="LinkedIn"),
+        Rule("instagram", 2200, count_utf16, fold=125, max_hashtags=5, link="bio", label="Instagram"),
+        Rule("facebook", 63206, count_utf16, fold=477, max_hashtags=2, utm=True, label="Facebook"),
+        Rule("pinterest", 500, count_utf16, max_hashtags=0, link="column", label="Pinterest"),
+    ]  # fmt: skip
+    return {rule.platform: rule for rule in table}
+
+
+PINTEREST_TITLE_LIMIT = 100

@@ -1,0 +1,57 @@
+"""URL policy shared by every stage: the allow-list, absolute links, ESP merge tags and UTM tags."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Merge tags of common ESPs: Mailchimp *|UNSUB|*, Liquid/Handlebars {{ x }}, Mailgun %x%, Brevo/Sendy {$x}.
+MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\{?\s*[\w.]+\s*\}?\}\}|%[\w.]+%|\{\$[\w.]+\}")
+ALLOWED_SCHEMES = ("http", "https", "mailto")
+# Control characters and whitespace that browsers drop inside a scheme ("jav&#x09;ascript:").
+_SCHEME_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def is_merge_tag(url: str) -> bool:
+    return MERGE_TAG.fullmatch(url.strip()) is not None
+
+
+def scheme_of(url: str) -> str:
+    cleaned = _SCHEME_NOISE.sub("", html.unescape(url))
+    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    return match.group(1).lower() if match else ""
+
+
+def is_allowed(url: str) -> bool:
+    """http, https, mailto, relative paths and merge tags; nothing else (javascript:, data:, file:...)."""
+    if is_merge_tag(url):
+        return True
+    scheme = scheme_of(url)
+    return scheme in ALLOWED_SCHEMES or (scheme == "" and not url.strip().startswith("//"))
+
+
+def is_absolute_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def absolute(url: str, site_url: str) -> str:
+    """Relative links become absolute against the site; merge tags, mailto and anchors stay."""
+    if is_merge_tag(url) or scheme_of(url) or url.startswith("#"):
+        return url
+    return urljoin(site_url.rstrip("/") + "/", url)
+
+
+def is_own(url: str, site_url: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(site_url).netloc.lower()
+
+
+def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:
+    """Append UTM parameters to the site's own links only, merging with an existing query."""
+    if not is_absolute_http(url) or not is_own(url, site_url):
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
