@@ -42,7 +42,7 @@ def _report_warnings(warnings) -> None:
         click.echo(str(warning), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="newsletter", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--project",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

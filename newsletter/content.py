@@ -152,11 +152,13 @@ class _Checker:
     def __init__(self, doc, where: str, problems: Problems):
         self.meta: dict[str, Any] = doc.meta
         self.lines: dict[str, int] = doc.lines
+        self.raw: dict[str, str] = doc.raw
         self.where = where
         self.problems = problems
 
     def error(self, key: str, message: str) -> None:
-        self.problems.error(self.where, self.lines.get(key, 2), message)
+        # A missing key has no line of its own: point at the front matter's opening line.
+        self.problems.error(self.where, self.lines.get(key, 1), message)
 
     def line_text(self, key: str, required: bool = False) -> str:
         value = self.meta.get(key)
@@ -165,10 +167,11 @@ class _Checker:
                 self.error(key, f"'{key}' is required: add a line like {key}: \"...\" to the front matter")
             return ""
         if not isinstance(value, str):
-            kind = type(value).__name__
+            typed = self.raw.get(key, str(value))
+            kind = {bool: "true/false", int: "a number", float: "a number"}.get(type(value), "a list")
             self.error(
                 key,
-                f"'{key}' must be text, got {kind} {value!r}: quote it, e.g. {key}: \"{value}\"",
+                f"'{key}' must be text, got {typed} (YAML reads it as {kind}): quote it: {key}: \"{typed}\"",
             )
             return ""
         if "\n" in value.strip() or "\r" in value:

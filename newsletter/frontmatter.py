@@ -24,6 +24,7 @@ _Loader.yaml_implicit_resolvers = {
 class Document:
     meta: dict[str, Any]
     lines: dict[str, int]  # key -> line in the file
+    raw: dict[str, str]  # key -> the scalar as typed, for "quote it" hints
     body: str
     body_line: int  # file line where the body starts
 
@@ -60,11 +61,13 @@ def split(text: str, where: str, problems: Problems) -> Document | None:
     parsed = _parse_yaml("\n".join(lines[1:end]), where, problems)
     if parsed is None:
         return None
-    meta, key_lines = parsed
-    return Document(meta, key_lines, "\n".join(lines[end + 1 :]), end + 2)
+    meta, key_lines, raw = parsed
+    return Document(meta, key_lines, raw, "\n".join(lines[end + 1 :]), end + 2)
 
 
-def _parse_yaml(source: str, where: str, problems: Problems) -> tuple[dict, dict[str, int]] | None:
+def _parse_yaml(
+    source: str, where: str, problems: Problems
+) -> tuple[dict, dict[str, int], dict[str, str]] | None:
     # File line = YAML line + 2: the opening '---' is line 1 and YAML marks count from 0.
     try:
         if _has_alias(source, where, problems):
@@ -79,6 +82,7 @@ def _parse_yaml(source: str, where: str, problems: Problems) -> tuple[dict, dict
                 problems.error(where, 2, "front matter must be 'key: value' lines, got a YAML list or scalar")
                 return None
             key_lines = _key_lines(node, where, problems)
+            raw = {str(k.value): v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
             meta = loader.construct_document(node)
         finally:
             loader.dispose()
@@ -90,7 +94,7 @@ def _parse_yaml(source: str, where: str, problems: Problems) -> tuple[dict, dict
     except yaml.YAMLError as exc:
         problems.error(where, 2, f"invalid YAML: {exc}")
         return None
-    return meta, key_lines
+    return meta, key_lines, raw
 
 
 def _has_alias(source: str, where: str, problems: Problems) -> bool:

@@ -54,4 +54,4 @@ def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query.extend(params.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))

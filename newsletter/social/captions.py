@@ -60,8 +60,8 @@ def captions(
             continue
         for rule in chosen:
             for kind in kinds or KINDS:
-                if kind == "thread" and not rule.threads:
-                    continue
+                if (kind == "thread" and not rule.threads) or (kind == "benefits" and not post.highlights):
+                    continue  # no thread on platforms without threads; no list, no benefits caption
                 caption = build(post, rule, kind, settings, problems)
                 if caption is not None:
                     out.append(caption)
@@ -175,8 +175,6 @@ REDUCTIONS: dict[str, tuple[list[Callable[[dict], bool]], str]] = {
 def fit(rule: Rule, kind: str, ctx: dict, settings: Settings) -> str | None:
     ctx = dict(ctx)
     reductions, field = REDUCTIONS[kind]
-    if kind == "benefits" and not ctx["items"]:
-        return None
     text = _render(settings, kind, ctx)
     for reduce in reductions:
         while not rule.fits(text) and reduce(ctx):

@@ -29,13 +29,13 @@ ELLIPSIS = "…"
 
 
 def plain(text: str) -> str:
-    """Markdown and HTML stripped, entities unescaped exactly once, whitespace folded."""
+    """Markdown stripped, entities unescaped exactly once, whitespace folded. Front matter is text:
+    a title like '<b>&' is shown as typed, never parsed as HTML."""
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
     text = re.sub(r"`([^`]+)`", r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
     return " ".join(html.unescape(text).split())
 
 

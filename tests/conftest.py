@@ -1,0 +1,129 @@
+"""Shared fixtures: a CliRunner, throwaway projects, golden-file comparison (refresh: --update-golden)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output."
+    )
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner):
+    """Run the command line in-process: cli("--project", p, "build") -> click Result."""
+
+    def run(*args: str | Path):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+SETTINGS = """\
+[metadata]
+name = sample
+
+[newsletter]
+name = Via Skincare
+site_url = https://viaskincare.com
+from = Via Skincare <hello@viaskincare.com>
+reply_to = hello@viaskincare.com
+address = Via Skincare, 1 Example Street, Springfield
+unsubscribe_url = *|UNSUB|*
+timezone = America/Los_Angeles
+utm_campaign = weekly-{week}
+hashtags = ViaSkincare
+post_url = {site_url}/blog/{slug}
+"""
+
+GOOD_POST = """\
+---
+title: A good post
+date: 2026-10-14
+---
+
+Hello there, this is a post.
+"""
+
+
+class Project:
+    """A minimal project in tmp_path with the repository's templates."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.posts = root / "posts"
+        self.build = root / "build"
+
+    def post(self, name: str, text: str) -> Path:
+        path = self.posts / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def raw_post(self, name: str, data: bytes) -> Path:
+        path = self.posts / name
+        path.write_bytes(data)
+        return path
+
+    def settings(self, extra: str = "", text: str | None = None) -> None:
+        (self.root / "setup.cfg").write_text((SETTINGS if text is None else text) + extra, encoding="utf-8")
+
+    def outputs(self, folder: Path | None = None) -> dict[str, bytes]:
+        folder = folder or self.build
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+        }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    (tmp_path / "posts").mkdir()
+    proj = Project(tmp_path)
+    proj.settings()
+    return proj
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Project:
+    """The repository's own posts and templates, with the test settings."""
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    proj = Project(tmp_path)
+    proj.settings()
+    return proj
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """Compare bytes with tests/golden/NAME; with --update-golden, write them instead."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, data: bytes) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert path.is_file(), f"missing golden file {path}; run: python -m pytest --update-golden"
+        assert data == path.read_bytes(), (
+            f"{name} differs from its golden file; if intended: pytest --update-golden"
+        )
+
+    return check

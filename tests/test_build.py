@@ -1,0 +1,136 @@
+"""Builds: selection, golden sample issue, determinism, nothing rewritten, atomic two-phase writes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from newsletter.build import atomic_write
+
+WEEK = "2026-W42"
+GOLDEN_FILES = ["email.html", "email.txt", "email.eml", "captions.json"]
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
+def test_sample_issue_matches_golden_files(sample, cli, golden, name):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    golden(f"sample/{name}", (sample.build / WEEK / name).read_bytes())
+
+
+def test_rebuild_is_byte_identical(sample, cli):
+    assert cli("--project", sample.root, "build", "--out", sample.root / "one").exit_code == 0
+    assert cli("--project", sample.root, "build", "--out", sample.root / "two").exit_code == 0
+    one, two = sample.outputs(sample.root / "one"), sample.outputs(sample.root / "two")
+    assert one == two
+    assert len(one) > 20
+
+
+def test_rebuild_of_unchanged_inputs_rewrites_nothing(sample, cli):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    stamps = {p: p.stat().st_mtime_ns for p in sample.build.rglob("*") if p.is_file()}
+    for path in stamps:
+        os.utime(path, ns=(1, 1))
+    result = cli("--project", sample.root, "build")
+    assert " 0 written, " in result.stdout
+    assert all(p.stat().st_mtime_ns == 1 for p in stamps)
+
+
+def test_bom_and_crlf_give_identical_output(project, cli):
+    text = "---\ntitle: Line ends\ndate: 2026-10-14\n---\n\nOne paragraph.\n\n- a\n- b\n"
+    project.post("2026-10-14-ends.md", text)
+    assert cli("--project", project.root, "build", "--out", project.root / "lf").exit_code == 0
+    for variant in (
+        b"\xef\xbb\xbf" + text.encode(),
+        text.replace("\n", "\r\n").encode(),
+        text.replace("\n", "\r").encode(),
+    ):
+        project.raw_post("2026-10-14-ends.md", variant)
+        assert cli("--project", project.root, "build", "--out", project.root / "other").exit_code == 0
+        assert project.outputs(project.root / "other") == project.outputs(project.root / "lf")
+
+
+def _post(project, name, date, extra=""):
+    project.post(name, f"---\ntitle: {name}\ndate: {date}\n{extra}---\n\nBody of {name}.\n")
+
+
+def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
+    _post(project, "2026-10-07-old.md", "2026-10-07")
+    _post(project, "2026-10-14-new.md", "2026-10-14")
+    _post(project, "2026-10-21-draft.md", "2026-10-21", "draft: true\n")
+    result = cli("--project", project.root, "build")
+    assert result.stdout.startswith("Built 2026-W42 (1 post) ")
+    assert sorted(p.name for p in project.build.iterdir()) == ["2026-W42", "index.html"]
+    index = (project.build / "index.html").read_text(encoding="utf-8")
+    assert "2026-W41/email.html" in index and "2026-W42/email.html" in index and "draft" not in index
+
+
+def test_week_all_and_post_selection(project, cli):
+    _post(project, "2026-10-07-old.md", "2026-10-07")
+    _post(project, "2026-10-14-new.md", "2026-10-14")
+    assert cli("--project", project.root, "build", "--week", "2026-W41").stdout.startswith(
+        "Built 2026-W41 (1 post)"
+    )
+    assert cli("--project", project.root, "build", "--all").stdout.startswith(
+        "Built 2026-W41, 2026-W42 (2 posts)"
+    )
+    one = cli("--project", project.root, "build", "--post", project.posts / "2026-10-07-old.md")
+    assert one.stdout.startswith("Built 2026-W41 (1 post)")
+    html = (project.build / "2026-W41/email.html").read_text(encoding="utf-8")
+    assert "2026-10-07-old.md" in html and "2026-10-14-new.md" not in html
+
+
+def test_week_without_posts_is_a_clear_error(project, cli):
+    _post(project, "2026-10-14-new.md", "2026-10-14")
+    result = cli("--project", project.root, "build", "--week", "2026-W01")
+    assert result.exit_code == 1
+    assert result.stderr == "--week 2026-W01: no published posts that week; weeks with posts: 2026-W42\n"
+
+
+@pytest.mark.parametrize("week", ["2026-42", "2026-W54", "W42"])
+def test_bad_week_is_a_usage_error(project, cli, week):
+    result = cli("--project", project.root, "build", "--week", week)
+    assert result.exit_code == 2
+    assert "Invalid value for '--week'" in result.stderr
+
+
+def test_deleted_post_captions_are_removed_on_rebuild(project, cli):
+    _post(project, "2026-10-14-a.md", "2026-10-14")
+    _post(project, "2026-10-15-b.md", "2026-10-15")
+    assert cli("--project", project.root, "build").exit_code == 0
+    assert (project.build / WEEK / "social/b/x-teaser.txt").is_file()
+    (project.posts / "2026-10-15-b.md").unlink()
+    result = cli("--project", project.root, "build")
+    assert "removed" in result.stdout
+    assert not (project.build / WEEK / "social/b").exists() or not any(
+        (project.build / WEEK / "social/b").iterdir()
+    )
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "a" / "file.txt"
+    atomic_write(target, b"one")
+    atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
+
+
+def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypatch):
+    """The OS refuses the write (read-only folder; simulated so it also holds when tests run as root)."""
+    assert cli("--project", sample.root, "build").exit_code == 0
+    before = sample.outputs()
+    post = sample.root / "posts" / "2026-10-14-facial-massage-and-tissue-regeneration.md"
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("Tissue Regeneration\n", "Renewal\n", 1), encoding="utf-8"
+    )
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr("newsletter.build.os.replace", refuse)
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{sample.build / WEEK}/captions-buffer-bluesky.csv: cannot write: Permission denied"
+    )
+    assert sample.outputs() == before
