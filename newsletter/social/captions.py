@@ -158,6 +158,14 @@ def _clear(key: str) -> Callable[[dict], bool]:
     return clear
 
 
+def _label_items(ctx: dict) -> bool:
+    """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
+    labels = [i.split(": ", 1)[0] if ": " in i[:60] else i for i in ctx["items"]]
+    changed = labels != ctx["items"]
+    ctx["items"] = labels
+    return changed
+
+
 def _drop_item(ctx: dict) -> bool:
     if len(ctx["items"]) <= 1:
         return False
@@ -167,7 +175,7 @@ def _drop_item(ctx: dict) -> bool:
 
 REDUCTIONS: dict[str, tuple[list[Callable[[dict], bool]], str]] = {
     "teaser": ([_drop_hashtag], "hook"),
-    "benefits": ([_drop_hashtag, _clear("lead"), _drop_item], "title"),
+    "benefits": ([_drop_hashtag, _clear("lead"), _label_items, _drop_item], "title"),
     "quote": ([_drop_hashtag, _clear("title")], "quote"),
 }
 
