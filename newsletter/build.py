@@ -40,11 +40,16 @@ def choose(posts: list[Post], week: str | None, every: bool, files: tuple[Path, 
     return from_files(posts) if files else select(posts, week, every)
 
 
+def render_email(issue: Issue, settings: Settings, problems: Problems) -> tuple[str, str]:
+    """The inlined HTML and the plain-text part, with the size budget checked."""
+    html = inline.inline_css(render.email_html(issue, settings))
+    checks.email_size(issue, settings, html, problems)
+    return html, render.email_text(issue, settings)
+
+
 def render_issue(issue: Issue, settings: Settings, problems: Problems) -> dict[str, bytes]:
     """Everything one issue folder holds, as bytes keyed by path inside the build folder."""
-    html = inline.inline_css(render.email_html(issue, settings))
-    text = render.email_text(issue, settings)
-    checks.email_size(issue, settings, html, problems)
+    html, text = render_email(issue, settings, problems)
     message = mime.as_bytes(mime.message(issue, settings, html, text))
     captions = social.captions(list(issue.posts), settings, problems)
     times = schedule.posting_times(captions, list(issue.posts), settings)

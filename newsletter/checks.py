@@ -43,7 +43,7 @@ def email_size(issue: Issue, settings: Settings, html: str, problems: Problems) 
 
 def article_costs(issue: Issue, html: str) -> list[tuple[str, int]]:
     """Bytes each article adds to the inlined email, largest first (its cell, styles included)."""
-    cells = html.split('<td class="article"')[1:]
+    cells = html.split('<td class="footer"')[0].split('<td class="article"')[1:]
     costs = [(post.source, wire_size(cell)) for post, cell in zip(issue.posts, cells, strict=False)]
     return sorted(costs, key=lambda c: (-c[1], c[0]))
 

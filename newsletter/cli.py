@@ -144,6 +144,30 @@ def social(obj: Context, posts, platforms, kinds, fmt, out) -> None:
         click.echo(f"Wrote {name}", err=True)
 
 
+@main.command()
+@click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the test copy goes.")
+@click.option(
+    "--week", callback=_week, metavar="YYYY-Www", help="Send this ISO week's issue (default: latest)."
+)
+@click.option("--dry-run", is_flag=True, help="Print the message instead of sending it.")
+@click.pass_obj
+def send(obj: Context, to: str, week, dry_run: bool) -> None:
+    """Send a test copy of the issue by SMTP, subject prefixed [TEST].
+
+    Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
+    the password only from the NEWSLETTER_SMTP_PASSWORD environment variable.
+    """
+    from .send import send as run
+
+    result = run(obj.settings, to, week, dry_run)
+    _report_warnings(result.warnings)
+    if dry_run:
+        click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
+        return
+    tls = "STARTTLS" if result.encrypted else "no TLS"
+    click.echo(f"Sent a test to {result.to} via {result.server} ({tls})")
+
+
 @main.command(name="list")
 @click.pass_obj
 def list_posts(obj: Context) -> None:

@@ -30,8 +30,10 @@ def inline_css(html: str) -> str:
         remove_classes=False,
         keep_style_tags=False,
         strip_important=False,
+        # Outlook reads width/height attributes, not CSS: keep the template's numbers, never "100%"/"auto".
+        disable_basic_attributes=["width", "height"],
         cssutils_logging_handler=_handler(),
-        cssutils_logging_level=logging.WARNING,
+        cssutils_logging_level=logging.ERROR,
     )
     return _restore_merge_tags(inliner.transform(pretty_print=False), tags)
 

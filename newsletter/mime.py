@@ -15,12 +15,14 @@ from .issue import Issue
 from .urls import is_merge_tag
 
 
-def message(issue: Issue, settings: Settings, html: str, text: str, subject_prefix: str = "") -> EmailMessage:
+def message(
+    issue: Issue, settings: Settings, html: str, text: str, subject_prefix: str = "", to: str = ""
+) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
     headers = {
         "Subject": subject_prefix + issue.subject,
         "From": settings.sender,
-        "To": "undisclosed-recipients:;",
+        "To": to or "undisclosed-recipients:;",
         "Reply-To": settings.reply_to,
         "Date": format_datetime(_date(issue)),
         "Message-ID": f"<{issue.week.lower()}.{_digest(issue.subject, html)[:16]}@{settings.domain}>",

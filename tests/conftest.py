@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -19,6 +20,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output."
     )
+
+
+def require(tool: str, hint: str) -> str:
+    """A test that needs an outside tool: fails in CI (CI=true) when it is missing, skips elsewhere."""
+    path = shutil.which(tool) or (tool if Path(tool).exists() else None)
+    if path:
+        return path
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{tool} is missing in CI: {hint}")
+    pytest.skip(f"{tool} is not installed here: {hint}")
 
 
 @pytest.fixture

@@ -1,0 +1,267 @@
+"""Email that survives every inbox: layout, responsive and dark mode, preheader, links, size, .eml."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from email import message_from_bytes, policy
+
+import lxml.html
+import pytest
+from conftest import REPO, require
+
+from newsletter import mime
+from newsletter.errors import NewsletterError
+
+WEEK = "2026-W42"
+SECTIONING = ("section", "article", "header", "footer", "nav", "aside", "main")
+
+
+def _build(project, cli, *args):
+    result = cli("--project", project.root, "build", *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def sample_html(sample, cli):
+    _build(sample, cli)
+    return (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
+
+
+def _long_article(n: int, paragraphs: int = 30) -> str:
+    words = " ".join(f"regeneration{n} collagen circulation fascia lymph" for _ in range(12))
+    body = "\n\n".join(f"Paragraph {i} about massage: {words}." for i in range(paragraphs))
+    return f"---\ntitle: Long article {n}\ndate: 2026-10-14\n---\n\n{body}\n\n- one\n- two\n"
+
+
+# 1. Client-safe layout --------------------------------------------------------------------------
+
+
+def test_layout_is_tables_with_outlook_ghost_tables(sample_html):
+    doc = lxml.html.fromstring(sample_html.encode("utf-8"))
+    html = doc.getroottree().getroot()
+    assert html.get("lang") == "en" and html.get("dir") == "ltr"
+    assert 'xmlns:v="urn:schemas-microsoft-com:vml"' in sample_html
+    assert 'xmlns:o="urn:schemas-microsoft-com:office:office"' in sample_html
+    tables = doc.xpath("//table")
+    assert tables and all(t.get("role") == "presentation" for t in tables)
+    assert doc.xpath("//table[contains(@style, 'max-width:600px')]")
+    assert '<!--[if mso]><table role="presentation" align="center" width="600"' in sample_html
+    assert "<o:OfficeDocumentSettings>" in sample_html and "<o:PixelsPerInch>96" in sample_html
+    assert not doc.xpath("|".join(f"//{tag}" for tag in SECTIONING))
+
+
+def test_call_to_action_is_a_bulletproof_button(sample_html):
+    vml = re.findall(
+        r"<!--\[if mso\]><v:roundrect [^>]*href=\"([^\"]+)\"[^>]*fillcolor=\"#1a73e8\"", sample_html
+    )
+    buttons = lxml.html.fromstring(sample_html.encode()).xpath("//a[@class='button']")
+    assert len(vml) == len(buttons) == 2
+    assert [b.get("href") for b in buttons] == [u.replace("&amp;", "&") for u in vml]
+    assert all("background-color:#1a73e8" in b.get("style").replace(" ", "") for b in buttons)
+
+
+def test_no_css_the_inliner_or_clients_cannot_handle(sample_html):
+    assert "var(--" not in sample_html
+    assert "@import" not in sample_html and "<link" not in sample_html
+    assert "&apos;" not in sample_html
+    assert "position:" not in sample_html.replace(" ", "") and "display:flex" not in sample_html.replace(
+        " ", ""
+    )
+
+
+def test_images_have_width_attributes_and_alt_text(project, cli):
+    project.post(
+        "2026-10-14-pics.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: /img/hero.jpg\nimage_alt: Hands at work\n---\n\n"
+        "Text.\n\n![A jade roller](https://cdn.example.com/roller.png)\n",
+    )
+    _build(project, cli)
+    doc = lxml.html.fromstring((project.build / WEEK / "email.html").read_bytes())
+    images = doc.xpath("//img")
+    assert [i.get("src") for i in images] == [
+        "https://viaskincare.com/img/hero.jpg?utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42",
+        "https://cdn.example.com/roller.png",
+    ]
+    assert all(i.get("width", "").isdigit() for i in images)
+    assert all(i.get("alt") for i in images)
+
+
+# 2. Responsive and dark mode --------------------------------------------------------------------
+
+
+def test_media_rules_stay_in_head_and_beat_inline_styles(sample_html):
+    head_css = "".join(lxml.html.fromstring(sample_html.encode()).xpath("//head/style/text()"))
+    blocks = re.findall(r"@media[^{]*\{((?:[^{}]*\{[^{}]*\})*)\s*\}", head_css)
+    assert len(blocks) == 2
+    for block in blocks:
+        for declaration in re.findall(r"\{([^{}]*)\}", block):
+            for prop in filter(str.strip, declaration.split(";")):
+                assert prop.strip().endswith("!important"), prop
+    body = sample_html.split("<body", 1)[1]
+    assert "!important" not in body  # inline styles never carry !important, so the media rules win
+
+
+def test_dark_mode_metas_and_no_black_on_transparent(sample_html):
+    assert '<meta name="color-scheme" content="light dark">' in sample_html
+    assert '<meta name="supported-color-schemes" content="light dark">' in sample_html
+    assert "@media (prefers-color-scheme: dark)" in sample_html
+    assert not re.search(r"color:\s*(#000\b|#000000\b|black\b)", sample_html, re.I)
+    doc = lxml.html.fromstring(sample_html.encode())
+    assert "background-color" in doc.xpath("//table[@class='container']")[0].get("style")
+
+
+# 3. Preheader ------------------------------------------------------------------------------------
+
+
+def test_preheader_is_hidden_single_line_and_followed_by_filler(sample, cli, sample_html):
+    doc = lxml.html.fromstring(sample_html.encode())
+    first = doc.xpath("//body/*")[0]
+    assert first.get("class") == "preheader"
+    assert "display:none" in first.get("style").replace(" ", "") and "mso-hide:all" in first.get("style")
+    text = first.text_content()
+    summary = "Facial massage is more than a relaxing ritual—it is a scientifically-backed technique"
+    assert text.startswith(summary) and "\n" not in text
+    assert text.count("\u034f") >= 50  # the filler stops the inbox from pulling in body text
+    plain = (sample.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert "\u034f" not in plain and "\u200c" not in plain and "\ufeff" not in plain
+
+
+# 4. Links ----------------------------------------------------------------------------------------
+
+
+def test_links_are_absolute_tagged_and_allow_listed(project, cli):
+    project.post(
+        "2026-10-14-links.md",
+        "---\ntitle: Links\ndate: 2026-10-14\n---\n\n[relative](/services) [query](https://viaskincare.com/a?x=1)"
+        " [other](https://example.org/page) [mail](mailto:hi@viaskincare.com) [js](javascript:alert(1))\n",
+    )
+    _build(project, cli)
+    doc = lxml.html.fromstring((project.build / WEEK / "email.html").read_bytes())
+    hrefs = {a.text_content(): a.get("href") for a in doc.xpath("//td[@class='article']//p//a")}
+    utm = "utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    assert hrefs["relative"] == f"https://viaskincare.com/services?{utm}"
+    assert hrefs["query"] == f"https://viaskincare.com/a?x=1&{utm}"
+    assert hrefs["other"] == "https://example.org/page"
+    assert hrefs["mail"] == "mailto:hi@viaskincare.com"
+    assert hrefs.get("js") is None
+    for element in doc.xpath("//*[@href or @src]"):
+        url = element.get("href") or element.get("src")
+        assert re.match(r"(https?://|mailto:|\*\|)", url), url
+
+
+@pytest.mark.parametrize("tag", ["*|UNSUB|*", "{{ unsubscribe_url }}", "%unsubscribe_url%", "{$unsubscribe}"])
+def test_esp_merge_tags_survive_inlining_and_utm_byte_identical(project, cli, tag):
+    cfg = project.root / "setup.cfg"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("*|UNSUB|*", tag), encoding="utf-8")
+    project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 2026-10-14\n---\n\nText.\n")
+    _build(project, cli)
+    folder = project.build / WEEK
+    assert f'href="{tag}"' in (folder / "email.html").read_text(encoding="utf-8")
+    assert f"Unsubscribe: {tag}\n" in (folder / "email.txt").read_text(encoding="utf-8")
+    message = message_from_bytes((folder / "email.eml").read_bytes(), policy=policy.default)
+    assert message["List-Unsubscribe"] == f"<{tag}>"
+
+
+# 5. Size budget ----------------------------------------------------------------------------------
+
+
+def test_twelve_long_articles_trip_the_size_error_with_per_article_figures(project, cli):
+    for n in range(12):
+        project.post(f"2026-10-14-long-{n:02d}.md", _long_article(n))
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    message = result.stderr.splitlines()[0]
+    assert re.match(r"2026-W42/email.html: email is \d+\.\d KB after inlining; Gmail clips above 102\.0 KB\. "
+                    r"Largest articles: posts/2026-10-14-long-\d\d\.md \d+\.\d KB, ", message), message  # fmt: skip
+    assert message.count("posts/2026-10-14-long-") == 5
+    assert not project.build.exists()
+
+
+def test_between_90_and_102_kb_is_a_warning(project, cli):
+    for n in range(4):
+        project.post(f"2026-10-14-long-{n:02d}.md", _long_article(n, paragraphs=34))
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: email is 9" in result.stderr
+    assert cli("--project", project.root, "build", "--strict").exit_code == 1
+
+
+# 6. The .eml message -----------------------------------------------------------------------------
+
+
+def test_eml_headers_charsets_crlf_and_line_lengths(sample, cli):
+    _build(sample, cli)
+    raw = (sample.build / WEEK / "email.eml").read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["From"] == "Via Skincare <hello@viaskincare.com>"
+    assert message["Reply-To"] == "hello@viaskincare.com"
+    assert message["Date"] == "Sat, 17 Oct 2026 00:00:00 -0700"
+    assert re.fullmatch(r"<2026-w42\.[0-9a-f]{16}@viaskincare\.com>", message["Message-ID"])
+    html_part = message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+    assert html_part.rstrip("\n") == (sample.build / WEEK / "email.html").read_text(encoding="utf-8").rstrip(
+        "\n"
+    )
+
+
+def test_non_ascii_subject_is_rfc2047_encoded(project, cli):
+    project.post(
+        "2026-10-14-fr.md",
+        '---\ntitle: "Soins du visage : l’été, déjà fini ? 🌿"\ndate: 2026-10-14\n---\n\nTexte.\n',
+    )
+    _build(project, cli)
+    raw = (project.build / WEEK / "email.eml").read_bytes()
+    subject_lines = raw.split(b"\r\nFrom:")[0]
+    assert b"=?utf-8?" in subject_lines
+    assert raw.isascii()
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == "Soins du visage : l’été, déjà fini ? 🌿"
+
+
+def test_line_breaks_in_header_values_are_rejected(sample, cli):
+    from newsletter.build import choose, load
+    from newsletter.config import load_settings
+    from newsletter.errors import Problems
+
+    settings = load_settings(sample.root)
+    issue = choose(load(settings, Problems()), None, False, ())[0]
+    with pytest.raises(NewsletterError, match="line breaks are not allowed"):
+        mime.message(issue, settings, "<p>x</p>", "x", to="a@b.c\r\nBcc: victim@example.com")
+
+
+def test_two_builds_give_identical_eml(sample, cli):
+    _build(sample, cli, "--out", sample.root / "a")
+    _build(sample, cli, "--out", sample.root / "b")
+    assert (sample.root / "a" / WEEK / "email.eml").read_bytes() == (
+        sample.root / "b" / WEEK / "email.eml"
+    ).read_bytes()
+
+
+# 8. Client support data (caniemail) --------------------------------------------------------------
+
+# Features caniemail flags that this email uses as progressive enhancement, each with its fallback.
+DEGRADES_CLEANLY = {
+    "@media": "the desktop layout is the default; Outlook for Windows shows it",
+    "<body> element": "the wrapper table carries the background where <body> styles are dropped",
+    "opacity": "the preheader is also display:none and mso-hide:all",
+    "overflow": "the preheader is also display:none and mso-hide:all",
+    "border-radius": "Outlook for Windows gets the VML roundrect; elsewhere square corners",
+}
+
+
+def test_caniemail_finds_no_blocking_feature(sample, cli):
+    node = require("node", "apt-get install nodejs (CI installs it)")
+    script = REPO / "tools" / "caniemail" / "check.mjs"
+    require(
+        str(REPO / "tools/caniemail/node_modules/@jsx-email/doiuse-email"), "npm ci --prefix tools/caniemail"
+    )
+    _build(sample, cli)
+    out = subprocess.run([node, str(script), str(sample.build / WEEK / "email.html")],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    report = json.loads(out.stdout)
+    features = {re.match(r"`([^`]+)` is not supported", e).group(1) for e in report["errors"]}
+    assert features <= set(DEGRADES_CLEANLY), features - set(DEGRADES_CLEANLY)
