@@ -138,3 +138,21 @@ def golden(request: pytest.FixtureRequest):
         )
 
     return check
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Real headless Chromium (Debian's package), driven by Playwright; CI installs it."""
+    executable = require(os.environ.get("CHROMIUM", "/usr/bin/chromium"), "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
