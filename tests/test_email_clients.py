@@ -265,3 +265,41 @@ def test_caniemail_finds_no_blocking_feature(sample, cli):
     report = json.loads(out.stdout)
     features = {re.match(r"`([^`]+)` is not supported", e).group(1) for e in report["errors"]}
     assert features <= set(DEGRADES_CLEANLY), features - set(DEGRADES_CLEANLY)
+
+
+def assert_client_safe(html: str) -> None:
+    """Items 1 to 4 on any built email: layout, no unsafe CSS, media rules, dark mode, preheader, links."""
+    doc = lxml.html.fromstring(html.encode("utf-8"))
+    assert all(t.get("role") == "presentation" for t in doc.xpath("//table"))
+    assert "<!--[if mso]>" in html and "<o:OfficeDocumentSettings>" in html
+    assert not doc.xpath("|".join(f"//{tag}" for tag in SECTIONING))
+    assert "var(--" not in html and "@import" not in html and "<link" not in html and "&apos;" not in html
+    assert all(i.get("width", "").isdigit() and i.get("alt") for i in doc.xpath("//img"))
+    assert "!important" not in html.split("<body", 1)[1]
+    assert "prefers-color-scheme: dark" in html and 'name="color-scheme"' in html
+    assert doc.xpath("//body/*")[0].get("class") == "preheader"
+    for element in doc.xpath("//*[@href or @src]"):
+        assert re.match(r"(https?://|mailto:|\*\|)", element.get("href") or element.get("src"))
+
+
+def test_synthetic_issue_of_twelve_long_articles_is_client_safe_too(project):
+    from newsletter.build import choose, load, render_email
+    from newsletter.config import load_settings
+    from newsletter.errors import Problems
+
+    for n in range(12):
+        project.post(
+            f"2026-10-14-long-{n:02d}.md",
+            _long_article(n).replace("Paragraph 3", "![Roller](/r.png) Paragraph 3"),
+        )
+    settings = load_settings(project.root)
+    problems = Problems()
+    issue = choose(load(settings, problems), None, False, ())[0]
+    html, text = render_email(issue, settings, problems)
+    assert_client_safe(html)
+    assert [p.rule for p in problems.items] == ["size-clip"]
+    assert "Paragraph 29 about massage" in text
+
+
+def test_sample_issue_is_client_safe(sample_html):
+    assert_client_safe(sample_html)
