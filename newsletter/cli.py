@@ -168,6 +168,28 @@ def send(obj: Context, to: str, week, dry_run: bool) -> None:
     click.echo(f"Sent a test to {result.to} via {result.server} ({tls})")
 
 
+@main.command()
+@click.option("--week", callback=_week, metavar="YYYY-Www", help="Check this ISO week's issue.")
+@click.option("--all", "every", is_flag=True, help="Check every week that has posts.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.pass_obj
+def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
+    """Report everything wrong with an issue before it goes out; writes nothing.
+
+    Each finding has a rule id, a severity, a place and a fix. Exit 1 on any error
+    (or any warning with --strict).
+    """
+    from .checks import format_json, format_text, run
+
+    if week and every:
+        raise click.UsageError("choose one of --week and --all")
+    report = run(lambda: obj.settings, week, every, strict)
+    click.echo((format_json if fmt == "json" else format_text)(report), nl=False)
+    if report.failed:
+        raise SystemExit(1)
+
+
 @main.command(name="list")
 @click.pass_obj
 def list_posts(obj: Context) -> None:

@@ -161,7 +161,9 @@ def _check_keys(raw: dict[str, str], lines: dict[str, int], problems: Problems) 
         if key not in DEFAULTS:
             hint = difflib.get_close_matches(key, DEFAULTS, n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
-            problems.error("setup.cfg", lines.get(key, 0), f"[newsletter] unknown key '{key}': {fix}")
+            problems.error(
+                "setup.cfg", lines.get(key, 0), f"[newsletter] unknown key '{key}': {fix}", "settings"
+            )
     for key in REQUIRED:
         if not raw.get(key, "").strip():
             problems.error(

@@ -62,12 +62,16 @@ def post_files(settings: Settings, problems: Problems) -> list[Path]:
     """Sorted *.md in posts_dir; links that leave the project are skipped with a warning."""
     folder = settings.posts_dir
     if not folder.is_dir():
-        problems.error(settings.relative(folder), 0, "posts folder not found; create it or set posts_dir")
+        problems.error(
+            settings.relative(folder), 0, "posts folder not found; create it or set posts_dir", "posts-dir"
+        )
         return []
     files = []
     for path in sorted(folder.glob("*.md")):
         if path.is_symlink() and not path.resolve().is_relative_to(settings.root.resolve()):
-            problems.warn(settings.relative(path), 0, "symbolic link to outside the project: not followed")
+            problems.warn(
+                settings.relative(path), 0, "symbolic link to outside the project: not followed", "symlink"
+            )
             continue
         files.append(path)
     return files
@@ -88,7 +92,7 @@ def load_post(path: Path, settings: Settings, problems: Problems) -> Post | None
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problems.error(where, 0, f"cannot be read: {exc.strerror}")
+        problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
         return None
     text = frontmatter.decode(raw, where, problems)
     doc = frontmatter.split(text, where, problems) if text is not None else None
@@ -104,21 +108,25 @@ def _validate(doc, path: Path, where: str, settings: Settings, problems: Problem
         if str(key) not in KNOWN_KEYS:
             hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
-            problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}")
+            problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
     title = check.line_text("title", required=True)
     published = check.date(settings)
     slug = check.slug(path)
     image = check.image(settings)
     cta = check.cta()
     if not doc.body.strip():
-        problems.error(where, doc.body_line, "the body is empty: write the article below the front matter")
+        problems.error(
+            where, doc.body_line, "the body is empty: write the article below the front matter", "body-empty"
+        )
     if any(p.severity == "error" for p in problems.items[count:]):
         return None
     rendered = markup.render(doc.body)
     for line, what in rendered.removed:
-        problems.warn(where, doc.body_line + line - 1, f"removed {what}: not allowed in email")
+        problems.warn(where, doc.body_line + line - 1, f"removed {what}: not allowed in email", "sanitized")
     for line in rendered.empty_alt:
-        problems.warn(where, doc.body_line + line - 1, "image without alt text: describe it in ![...]")
+        problems.warn(
+            where, doc.body_line + line - 1, "image without alt text: describe it in ![...]", "alt-missing"
+        )
     items, lead = markup.benefits(rendered.tree)
     meta = doc.meta
     return Post(
@@ -158,7 +166,8 @@ class _Checker:
 
     def error(self, key: str, message: str) -> None:
         # A missing key has no line of its own: point at the front matter's opening line.
-        self.problems.error(self.where, self.lines.get(key, 1), message)
+        rule = "cta-empty" if key == "cta" else "front-matter"
+        self.problems.error(self.where, self.lines.get(key, 1), message, rule)
 
     def line_text(self, key: str, required: bool = False) -> str:
         value = self.meta.get(key)
@@ -271,4 +280,5 @@ def _check_unique_slugs(posts: list[Post], problems: Problems) -> None:
                 post.source,
                 0,
                 f"slug '{post.slug}' is also used by {other.source}; give one a different slug",
+                "slug-duplicate",
             )

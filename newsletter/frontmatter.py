@@ -40,6 +40,7 @@ def decode(raw: bytes, where: str, problems: Problems) -> str | None:
             where,
             line,
             f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
+            "encoding",
         )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -11,6 +11,7 @@ from .errors import NewsletterError
 
 WEEK = re.compile(r"(\d{4})-W(\d{2})")
 SUBJECT_LIMIT = 60
+PREHEADER_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,11 @@ class Issue:
 
     @property
     def preheader(self) -> str:
-        text = " ".join(p.summary for p in self.posts)
-        return " ".join(text.split())
+        """The summaries, one line, cut at a word before Gmail's ~200-character preview ends."""
+        text = " ".join(" ".join(p.summary for p in self.posts).split())
+        if len(text) <= PREHEADER_MAX:
+            return text
+        return text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
 
     @property
     def date(self) -> dt.datetime:

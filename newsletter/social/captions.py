@@ -85,6 +85,7 @@ def build(post: Post, rule: Rule, kind: str, settings: Settings, problems: Probl
             post.source, 0,
             f"{kind} caption for {rule.label} cannot fit in {rule.limit} even after cutting; "
             f"shorten the article's {'social.' + rule.platform if kind == 'teaser' else 'summary'}",
+            "caption-limit",
         )  # fmt: skip
         return None
     length = max(rule.measure(p) for p in parts) if parts else rule.measure(text)
