@@ -220,11 +220,11 @@ def _links(post, settings: Settings, known: set[str], problems: Problems) -> Non
             problems.warn(post.source, line, f"insecure link '{url}'", "link-insecure")
         own = not parts.netloc or parts.netloc.lower() == settings.domain.lower()
         path = parts.path.rstrip("/")
-        if own and element.tag == "a" and prefix != "/" and path.startswith(prefix.rstrip("/") + "/"):
-            if path not in known_paths:
-                problems.warn(
-                    post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
-                )
+        in_blog = prefix != "/" and path.startswith(prefix.rstrip("/") + "/")
+        if own and element.tag == "a" and in_blog and path not in known_paths:
+            problems.warn(
+                post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
+            )
 
 
 def _issue_lines(issue: Issue, html: str, problems: Problems) -> None:
