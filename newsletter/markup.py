@@ -82,7 +82,8 @@ def _resolve_stash(tree: ET.Element, md: markdown.Markdown) -> None:
 
     def text_of(match: re.Match) -> str:
         chunk = md.htmlStash.rawHtmlBlocks[int(match.group(1))]
-        return html.unescape(re.sub(r"<[^>]*>", "", str(chunk)))
+        # nh3 with no tags allowed keeps text and drops script/style content along with their tags.
+        return html.unescape(nh3.clean(str(chunk), tags=set(), attributes={}))
 
     for element in tree.iter():
         if element.text and "\x02" in element.text:

@@ -1,0 +1,86 @@
+"""Every case of shared/facts/bad-inputs.md that a post file can carry, as fixture files.
+
+tests/fixtures/bad-inputs/NAME.md is copied to posts/2026-10-14-bad.md; NAME.expected holds the exit
+code on its first line, then the exact stderr (exit 1) or the warning lines that must appear (exit 0,
+where the build must also be SAFE: no script, handler, javascript:/vbscript:/data: URL or remote CSS).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"
+CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))
+UNSAFE = re.compile(r"<script|<iframe|<svg|<link|@import|\son\w+=|javascript:|vbscript:|data:", re.I)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input(project, cli, name):
+    (project.posts / "2026-10-14-bad.md").write_bytes((FIXTURES / f"{name}.md").read_bytes())
+    code, *lines = (FIXTURES / f"{name}.expected").read_text(encoding="utf-8").splitlines()
+    result = cli("--project", project.root, "build")
+    assert "Traceback" not in result.output
+    assert result.exit_code == int(code), result.output
+    if result.exit_code == 1:
+        assert result.stderr.splitlines() == lines
+        assert not project.build.exists()
+        return
+    for line in lines:
+        assert line in result.stderr.splitlines()
+    for path in project.build.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".eml", ".txt"):
+            assert not UNSAFE.search(path.read_text(encoding="utf-8").split("</title>")[-1]), path
+
+
+def test_fixture_table_is_large():
+    assert len(CASES) >= 30
+
+
+def test_symlink_to_outside_is_not_followed(project, cli, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.md"
+    outside.write_text("---\ntitle: Secret\ndate: 2026-10-14\n---\n\nSecret text.\n", encoding="utf-8")
+    (project.posts / "2026-10-14-link.md").symlink_to(outside)
+    project.post("2026-10-14-ok.md", "---\ntitle: Ok\ndate: 2026-10-14\n---\n\nFine.\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 0
+    assert (
+        "posts/2026-10-14-link.md: warning: symbolic link to outside the project: not followed"
+        in result.stderr
+    )
+    assert "Secret text" not in (project.build / "2026-W42" / "email.html").read_text(encoding="utf-8")
+
+
+def test_jinja_syntax_error_names_template_and_line(project, cli):
+    project.post("2026-10-14-ok.md", "---\ntitle: Ok\ndate: 2026-10-14\n---\n\nFine.\n")
+    template = project.root / "templates" / "email.txt"
+    template.write_text("line one\n{% if %}\n", encoding="utf-8")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "templates/email.txt:2: template syntax error: Expected an expression, got 'end of statement block'\n"
+    )
+
+
+def test_undefined_variable_names_template_and_line(project, cli):
+    project.post("2026-10-14-ok.md", "---\ntitle: Ok\ndate: 2026-10-14\n---\n\nFine.\n")
+    template = project.root / "templates" / "email.txt"
+    template.write_text("fine\n{{ issue.subjekt }}\n", encoding="utf-8")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert (
+        result.stderr == "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'\n"
+    )
+
+
+def test_missing_settings_section_and_nonexistent_post(project, cli):
+    project.settings(text="[metadata]\nname = x\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == "setup.cfg: no [newsletter] section; add one with at least name and site_url.\n"
+    missing = cli("--project", project.root, "build", "--post", project.posts / "nope.md")
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.stderr
