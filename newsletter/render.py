@@ -89,7 +89,8 @@ class Links:
     def in_html(self, fragment: str) -> str:
         def replace(match: re.Match) -> str:
             url = self(html.unescape(match.group(2)))
-            return f'{match.group(1)}="{html.escape(url, quote=True)}"'
+            # A URL outside the allow-list loses its attribute rather than keep an empty or unsafe one.
+            return f'{match.group(1)}="{html.escape(url, quote=True)}"' if url else ""
 
         return _ATTR_URL.sub(replace, fragment)
 

@@ -28,7 +28,7 @@ def is_allowed(url: str) -> bool:
     if is_merge_tag(url):
         return True
     scheme = scheme_of(url)
-    return scheme in ALLOWED_SCHEMES or (scheme == "" and not url.strip().startswith("//"))
+    return scheme in ALLOWED_SCHEMES or scheme == ""
 
 
 def is_absolute_http(url: str) -> bool:
@@ -40,6 +40,8 @@ def absolute(url: str, site_url: str) -> str:
     """Relative links become absolute against the site; merge tags, mailto and anchors stay."""
     if is_merge_tag(url) or scheme_of(url) or url.startswith("#"):
         return url
+    if url.startswith("//"):  # protocol-relative: email has no page protocol to inherit, so https
+        return "https:" + url
     return urljoin(site_url.rstrip("/") + "/", url)
 
 

@@ -1,0 +1,133 @@
+"""Nothing lost, nothing fetched, nothing random: SIGKILL mid-build, sockets, determinism across runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SETTINGS
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.endswith(".tmp")
+    }
+
+
+def _run(root: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "--project", str(root), *args],
+        cwd=root, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _write_posts(root: Path, version: str, weeks: int = 8) -> None:
+    posts = root / "posts"
+    shutil.rmtree(posts, ignore_errors=True)
+    shutil.copytree(REPO / "posts", posts)
+    for path in posts.glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8") + f"\nRevision {version}.\n", encoding="utf-8")
+    for week in range(weeks):
+        day = f"2026-{8 + week // 4:02d}-{1 + (week % 4) * 7:02d}"
+        (posts / f"{day}-extra-{week}.md").write_text(
+            f"---\ntitle: Extra {week} {version}\ndate: {day}\n---\n\nBody {version}.\n\n- one\n- two\n",
+            encoding="utf-8",
+        )
+
+
+@pytest.fixture
+def killable(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
+    shutil.copytree(REPO / "templates", root / "templates")
+    return root
+
+
+def test_sigkill_at_random_moments_leaves_old_or_new_files(killable):
+    root = killable
+    versions = {}
+    for version in ("old", "new"):
+        _write_posts(root, version)
+        process = _run(root, "build", "--all", "--out", str(root / version))
+        assert process.wait(timeout=60) == 0, process.stderr.read()
+        versions[version] = _outputs(root / version)
+    old, new = versions["old"], versions["new"]
+    assert all(old[name] != new.get(name) for name in old if name.endswith("email.html"))
+    started = time.perf_counter()
+    _run(root, "build", "--all", "--out", str(root / "timing")).wait(timeout=60)
+    duration = time.perf_counter() - started
+    first = root / "build" / sorted(old)[0]  # phase 2 writes in sorted order: this file changes first
+    rng = random.Random(20261121)
+    for trial in range(20):
+        shutil.rmtree(root / "build", ignore_errors=True)
+        shutil.copytree(root / "old", root / "build")
+        process = _run(root, "build", "--all")
+        if trial % 2:  # anywhere in the run
+            time.sleep(rng.uniform(0.0, duration))
+        else:  # inside phase 2, where a kill can tear files: wait for the first write, then a little more
+            deadline = time.perf_counter() + 30
+            while first.read_bytes() == old[sorted(old)[0]] and time.perf_counter() < deadline:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.08))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        for name, data in _outputs(root / "build").items():
+            assert data in (old.get(name), new.get(name)), f"{name} is neither the old nor the new version"
+    final = _run(root, "build", "--all")
+    assert final.wait(timeout=60) == 0
+    assert _outputs(root / "build") == new  # a later build completes and clears leftover temp files
+    assert not list((root / "build").rglob("*.tmp"))
+
+
+def test_sockets_are_blocked_except_loopback():
+    from pytest_socket import SocketBlockedError, SocketConnectBlockedError
+
+    with pytest.raises((SocketBlockedError, SocketConnectBlockedError)):
+        socket.create_connection(("93.184.216.34", 80), timeout=1)
+
+
+def test_remote_css_in_templates_is_never_fetched(project, cli):
+    html = project.root / "templates" / "email.html"
+    html.write_text(
+        html.read_text(encoding="utf-8").replace(
+            "<style>", '<link rel="stylesheet" href="http://example.com/evil.css">\n<style>\n'
+            "@import url(http://example.com/evil2.css);\n"
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 2026-10-14\n---\n\nText.\n")
+    result = cli("--project", project.root, "build")  # a fetch would raise SocketBlockedError here
+    assert result.exit_code == 0, result.output
+    built = (project.build / "2026-W42" / "email.html").read_text(encoding="utf-8")
+    assert "<link" not in built and "@import" not in built and "evil" not in built
+
+
+def _sha(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in _outputs(folder).items()}
+
+
+def test_builds_are_identical_across_hash_seeds_timezones_and_file_order(killable, tmp_path):
+    results = []
+    for seed, tz, order in (("1", "UTC", sorted), ("4242", "Asia/Tokyo", lambda p: sorted(p, reverse=True))):
+        root = tmp_path / f"copy-{seed}"
+        shutil.copytree(killable, root)
+        (root / "posts").mkdir()
+        for path in order((REPO / "posts").glob("*.md")):  # creation order changes directory order
+            shutil.copy(path, root / "posts" / path.name)
+        process = _run(root, "build", "--all", env={"PYTHONHASHSEED": seed, "TZ": tz})
+        assert process.wait(timeout=60) == 0, process.stderr.read()
+        results.append(_sha(root / "build"))
+    assert results[0] == results[1]
+    assert len(results[0]) > 50
