@@ -94,7 +94,7 @@ def write(
     out: Path, outputs: dict[str, bytes], owned: set[str]
 ) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
     """Phase 2: each changed file replaced atomically; unchanged files keep their mtime."""
-    written, unchanged = [], 0
+    written, unchanged, target = [], 0, out
     try:
         for name in sorted(outputs):
             target = out / name
@@ -105,7 +105,8 @@ def write(
             written.append(name)
         removed = _remove_stale(out, outputs, owned)
     except OSError as exc:
-        where = exc.filename or out
+        # Name the output being replaced, not the temp file the OS refused.
+        where = exc.filename if target == out else target
         raise NewsletterError(
             f"{where}: cannot write: {exc.strerror}; check the folder's permissions "
             "(files written before this one are complete, the rest are unchanged)"

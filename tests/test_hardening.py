@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -131,3 +132,44 @@ def test_builds_are_identical_across_hash_seeds_timezones_and_file_order(killabl
         results.append(_sha(root / "build"))
     assert results[0] == results[1]
     assert len(results[0]) > 50
+
+
+@pytest.fixture
+def read_only():
+    """Make a folder really read-only: chmod for a normal user; a read-only bind mount for root."""
+    undo = []
+
+    def make(folder: Path) -> None:
+        if os.geteuid() != 0:
+            for path in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
+                path.chmod(0o555)
+                undo.append(lambda p=path: p.chmod(0o755))
+            return
+        mount = shutil.which("mount")
+        bind = subprocess.run([mount or "mount", "--bind", str(folder), str(folder)], capture_output=True)
+        if bind.returncode != 0:
+            pytest.skip(
+                f"root without mount rights: {bind.stderr.decode().strip()} (simulated in test_build.py)"
+            )
+        undo.append(lambda: subprocess.run(["umount", str(folder)], check=True))
+        subprocess.run([mount, "-o", "remount,ro,bind", str(folder)], check=True)
+
+    yield make
+    for step in reversed(undo):
+        step()
+
+
+def test_read_only_output_folder_is_an_error_and_keeps_the_old_build(sample, cli, read_only):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    before = {p: p.read_bytes() for p in sample.build.rglob("*") if p.is_file()}
+    post = sample.posts / "2026-10-17-why-facial-muscles-need-movement.md"
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("breathes.", "breathes again."), encoding="utf-8"
+    )
+    read_only(sample.build)
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 1
+    assert re.match(rf"{re.escape(str(sample.build))}/2026-W42/[^.]\S+: cannot write: (Read-only file system|Permission denied)",
+                    result.stderr), result.stderr  # fmt: skip
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in sample.build.rglob("*") if p.is_file()} == before
