@@ -65,6 +65,35 @@ def render_issue(issue: Issue, settings: Settings, problems: Problems) -> dict[s
     return {f"{issue.week}/{name}": data for name, data in files.items()}
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Phase 1's result: every output in memory, and what it was made from."""
+
+    issues: tuple[Issue, ...]
+    posts: tuple[Post, ...]
+    outputs: dict[str, bytes]
+    warnings: tuple[Problem, ...]
+
+
+def plan(
+    settings: Settings,
+    week: str | None = None,
+    every: bool = False,
+    files: tuple[Path, ...] = (),
+    strict: bool = False,
+) -> Plan:
+    """Phase 1: read, validate and render everything; raise once with every problem."""
+    problems = Problems(strict=strict)
+    posts = load(settings, problems, files)
+    issues = choose(posts, week, every, files)
+    outputs: dict[str, bytes] = {}
+    for issue in issues:
+        outputs.update(render_issue(issue, settings, problems))
+    outputs["index.html"] = render.index_html(settings, by_week(posts)).encode("utf-8")
+    problems.raise_if_errors()
+    return Plan(tuple(issues), tuple(posts), outputs, tuple(problems.warnings))
+
+
 def build(
     settings: Settings,
     week: str | None = None,
@@ -74,19 +103,12 @@ def build(
     strict: bool = False,
 ) -> Result:
     started = time.perf_counter()
-    problems = Problems(strict=strict)
     out = (out or settings.build_dir).resolve()
-    posts = load(settings, problems, files)
-    issues = choose(posts, week, every, files)
-    outputs: dict[str, bytes] = {}
-    for issue in issues:
-        outputs.update(render_issue(issue, settings, problems))
-    outputs["index.html"] = render.index_html(settings, by_week(posts)).encode("utf-8")
-    problems.raise_if_errors()
-    written, unchanged, removed = write(out, outputs, {i.week for i in issues})
+    made = plan(settings, week, every, files, strict)
+    written, unchanged, removed = write(out, made.outputs, {i.week for i in made.issues})
     return Result(
-        out, tuple(i.week for i in issues), sum(len(i.posts) for i in issues), written, unchanged,
-        removed, tuple(problems.warnings), time.perf_counter() - started,
+        out, tuple(i.week for i in made.issues), sum(len(i.posts) for i in made.issues), written, unchanged,
+        removed, made.warnings, time.perf_counter() - started,
     )  # fmt: skip
 
 

@@ -190,6 +190,27 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port)."
+)
+@click.option("--open/--no-open", "open_browser", default=True, help="Open the browser.")
+@click.pass_obj
+def preview(obj: Context, host: str, port: int, open_browser: bool) -> None:
+    """Serve a live-reloading preview of every issue and its captions."""
+    from .preview import LOOPBACK, serve
+
+    if host not in LOOPBACK:
+        click.echo(
+            f"warning: listening on {host}: anyone who can reach this machine can read the preview", err=True
+        )
+    try:
+        serve(obj.settings.root, host, port, open_browser, lambda text, error: click.echo(text, err=error))
+    except KeyboardInterrupt:
+        click.echo("Stopped the preview.")
+
+
 @main.command(name="list")
 @click.pass_obj
 def list_posts(obj: Context) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,10 +184,18 @@ class _Checker:
                 f"'{key}' must be text, got {typed} (YAML reads it as {kind}): quote it: {key}: \"{typed}\"",
             )
             return ""
-        if "\n" in value.strip() or "\r" in value:
+        value = value.strip()
+        if "\n" in value or "\r" in value:
             self.error(key, f"'{key}' must be a single line, got a line break")
             return ""
-        return value.strip()
+        # Form feeds, NEL, U+2028 and other controls also split mail headers and captions.
+        control = next(
+            (c for c in value if c != "\t" and unicodedata.category(c) in ("Cc", "Zl", "Zp")), None
+        )
+        if control:
+            self.error(key, f"'{key}' contains the control character U+{ord(control):04X}; remove it")
+            return ""
+        return value
 
     def date(self, settings: Settings) -> dt.datetime:
         fallback = dt.datetime(1970, 1, 1, tzinfo=settings.zone)

@@ -32,7 +32,7 @@ def message(
     for name, value in headers.items():
         if not value:
             continue
-        if "\r" in value or "\n" in value:
+        if len(value.splitlines()) > 1 or "\r" in value or "\n" in value:
             raise NewsletterError(f"{name} header: line breaks are not allowed in '{value!r}'")
         msg[name] = value
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -13,7 +13,7 @@ import click
 import lxml.html
 import pytest
 from conftest import REPO, SETTINGS
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.build import build
@@ -101,6 +101,7 @@ def site(tmp_path_factory):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=posts())
+@example(data=b'---\ntitle: "0\\f0"\ndate: 2026-10-14\n---\n\n# Heading\n')  # form feed split a mail header
 def test_any_post_builds_or_fails_cleanly(site, data):
     post = site / "posts" / "2026-10-14-fuzz.md"
     post.write_bytes(data)

@@ -1,0 +1,333 @@
+"""`newsletter preview`: build, serve on 127.0.0.1, rebuild on save, tell open pages to reload.
+
+Each rebuild goes into a fresh folder and is swapped in as one immutable Snapshot, so a request sees the
+complete old build or the complete new one. A failed rebuild keeps the last good build and shows the error.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import posixpath
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .checks import CLIP_BYTES, wire_size
+from .config import Settings, load_settings
+from .errors import NewsletterError, Problem
+from .render import render_template
+
+Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+RELOAD_SCRIPT = """<script>
+(function () {
+  var generation = %d;
+  var source = new EventSource("/_events");
+  source.onmessage = function (event) { if (Number(event.data) !== generation) { location.reload(); } };
+})();
+</script>"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    generation: int = 0
+    folder: Path | None = None
+    settings: Settings | None = None
+    plan: object | None = None  # build.Plan of the last good build
+    error: str = ""  # the last rebuild's error; "" when it succeeded
+    warnings: tuple[Problem, ...] = ()
+    captions: dict[str, list[dict]] = field(default_factory=dict)
+
+
+class Preview:
+    """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
+
+    def __init__(self, root: Path, report: Report):
+        self.root = root
+        self.report = report
+        self.base = Path(tempfile.mkdtemp(prefix="newsletter-preview-"))
+        self.snapshot = Snapshot()
+        self.changed = threading.Condition()
+        self._rebuilding = threading.Lock()
+        self._folders: list[Path] = []
+
+    def rebuild(self) -> Snapshot:
+        from .build import plan
+
+        with self._rebuilding:
+            old = self.snapshot
+            try:
+                settings = load_settings(self.root)
+                made = plan(settings, every=True)
+                folder = self._write(made.outputs, old.generation + 1)
+                new = Snapshot(old.generation + 1, folder, settings, made, "", made.warnings, _captions(made))
+                self.report(f"Rebuilt {len(made.issues)} issue(s), {len(made.outputs)} files", False)
+            except NewsletterError as exc:
+                new = replace(old, generation=old.generation + 1, error=exc.format_message())
+                self.report(new.error, True)
+            with self.changed:
+                self.snapshot = new
+                self.changed.notify_all()
+            self._prune()
+            return new
+
+    def _write(self, outputs: dict[str, bytes], generation: int) -> Path:
+        folder = self.base / f"build-{generation}"
+        for name, data in outputs.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        self._folders.append(folder)
+        return folder
+
+    def _prune(self) -> None:
+        """Keep the current and the previous build: a request still reading the old one finishes."""
+        while len(self._folders) > 2:
+            shutil.rmtree(self._folders.pop(0), ignore_errors=True)
+
+    def wait(self, generation: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.snapshot.generation != generation, timeout=timeout)
+            return self.snapshot.generation
+
+    def close(self) -> None:
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _captions(made) -> dict[str, list[dict]]:
+    by_post: dict[str, list[dict]] = {}
+    for name, data in sorted(made.outputs.items()):
+        if name.endswith("/captions.json"):
+            for caption in json.loads(data):
+                by_post.setdefault(caption["post"], []).append(caption)
+    return by_post
+
+
+def watch(preview: Preview, stop: threading.Event) -> None:
+    """Rebuild once per burst of saves in posts/, templates/ or setup.cfg."""
+    import watchfiles
+
+    root = preview.root
+
+    def relevant(change, path: str) -> bool:
+        snap = preview.snapshot
+        settings = snap.settings
+        posts = settings.posts_dir if settings else root / "posts"
+        templates = settings.templates_dir if settings else root / "templates"
+        target = Path(path)
+        return (
+            target == root / "setup.cfg" or target.is_relative_to(posts) or target.is_relative_to(templates)
+        )
+
+    for _ in watchfiles.watch(root, watch_filter=relevant, step=50, debounce=1600, stop_event=stop):
+        preview.rebuild()
+
+
+def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
+    if not 0 <= port <= 65535:
+        raise NewsletterError(f"--port: expected a port from 1 to 65535, got {port}")
+    handler = type("Handler", (PreviewHandler,), {"preview": preview})
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise NewsletterError(
+            f"{host}:{port}: cannot listen: {exc.strerror}; is another preview running? try --port {port + 1}"
+        ) from None
+    server.daemon_threads = True
+    return server
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    preview: Preview
+    server_version = "newsletter-preview"
+
+    def log_message(self, format: str, *args) -> None:  # the terminal shows rebuilds, not every request
+        pass
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
+            return self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown Host header", "text/plain")
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        if "\x00" in path or "\\" in path or ".." in path.split("/"):
+            return self._not_found()
+        snap = self.preview.snapshot
+        routes = [
+            (r"/", lambda m: self._page(snap, "home.html")),
+            (r"/issue/([\w-]+)/", lambda m: self._page(snap, "issue.html", week=m.group(1))),
+            (r"/social/([\w-]+)/", lambda m: self._page(snap, "social.html", slug=m.group(1))),
+            (r"/build/(.+)", lambda m: self._file(snap, m.group(1), parse_qs(parts.query))),
+            (r"/_events", lambda m: self._events(snap)),
+            (r"/_status", lambda m: self._json({"generation": snap.generation, "error": snap.error})),
+        ]
+        for pattern, route in routes:
+            if match := re.fullmatch(pattern, path):
+                return route(match)
+        return self._not_found()
+
+    def _host_allowed(self) -> bool:
+        """Refuse foreign Host headers: a DNS-rebinding page must not read the preview."""
+        host = self.headers.get("Host", "")
+        port = self.server.server_address[1]
+        bound = self.server.server_address[0]
+        names = {*LOOPBACK, "[::1]", bound, f"[{bound}]"}
+        return host in names or host in {f"{name}:{port}" for name in names}
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
+
+    def _json(self, data: dict) -> None:
+        self._send(HTTPStatus.OK, json.dumps(data).encode(), "application/json")
+
+    def _page(self, snap: Snapshot, template: str, **context) -> None:
+        settings = snap.settings
+        if settings is None:  # no good build yet: the overlay is all there is
+            body = _bare_error_page(snap)
+        else:
+            try:
+                page = render_template(settings, f"preview/{template}", **_context(snap, **context))
+            except _NotFound:
+                return self._not_found()
+            except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
+                page = _bare_error_page(replace(snap, error=exc.format_message()))
+            body = page
+        body = body.replace("</body>", RELOAD_SCRIPT % snap.generation + "\n</body>", 1)
+        self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _file(self, snap: Snapshot, relative: str, query: dict) -> None:
+        if snap.folder is None:
+            return self._not_found()
+        base = snap.folder.resolve()
+        target = (base / posixpath.normpath(relative)).resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return self._not_found()
+        data = target.read_bytes()
+        if query.get("dark") == ["1"] and target.suffix == ".html":
+            # Show the dark-mode rules without an OS switch: make the media query always match.
+            data = data.replace(b"@media (prefers-color-scheme: dark)", b"@media all")
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._send(HTTPStatus.OK, data, kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
+
+    def _events(self, snap: Snapshot) -> None:
+        """Server-Sent Events: the build generation, sent again after every rebuild."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        generation = snap.generation
+        try:
+            self.wfile.write(f"data: {generation}\n\n".encode())
+            self.wfile.flush()
+            while True:
+                current = self.preview.wait(generation, timeout=15)
+                message = f"data: {current}\n\n" if current != generation else ": keep-alive\n\n"
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+                generation = current
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+class _NotFound(Exception):
+    """An issue or post the current build does not have."""
+
+
+def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
+    made = snap.plan
+    issues = {i.week: i for i in made.issues}
+    posts = {p.slug: p for p in made.posts}
+    if (week and week not in issues) or (slug and slug not in posts):
+        raise _NotFound(week or slug)
+    issue = issues.get(week)
+    outputs = made.outputs
+    return {
+        "snap": snap,
+        "issues": list(made.issues)[::-1],
+        "issue": issue,
+        "post": posts.get(slug),
+        "captions": snap.captions.get(slug, []),
+        "text_part": outputs[f"{week}/email.txt"].decode("utf-8") if issue else "",
+        "size": wire_size(outputs[f"{week}/email.html"].decode("utf-8")) if issue else 0,
+        "budget": CLIP_BYTES,
+        "warnings_by_source": _count(snap.warnings),
+    }
+
+
+def _count(warnings: tuple[Problem, ...]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for warning in warnings:
+        counts[warning.where] = counts.get(warning.where, 0) + 1
+    return counts
+
+
+def _bare_error_page(snap: Snapshot) -> str:
+    import html
+
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview: build failed</title>'
+        '<link rel="icon" href="data:,"></head><body><div id="error-overlay" role="alert"><h1>Build failed</h1><pre>'
+        f"{html.escape(snap.error or 'building…')}</pre></div></body></html>"
+    )
+
+
+@dataclass
+class Running:
+    """A started preview: the server (not yet serving), its build state and the watcher's stop switch."""
+
+    server: ThreadingHTTPServer
+    preview: Preview
+    stop: threading.Event
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.server_close()
+        self.preview.close()
+
+
+def start(root: Path, host: str, port: int, report: Report) -> Running:
+    """Listen, build once, start watching; the caller runs server.serve_forever()."""
+    preview = Preview(root, report)
+    try:
+        server = make_server(preview, host, port)
+    except NewsletterError:
+        preview.close()
+        raise
+    running = Running(server, preview, threading.Event())
+    preview.rebuild()
+    threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
+    return running
+
+
+def serve(root: Path, host: str, port: int, open_browser: bool, report: Report) -> None:
+    """Runs until interrupted (Ctrl-C raises KeyboardInterrupt to the caller)."""
+    running = start(root, host, port, report)
+    try:
+        report(f"Serving {running.url} (Ctrl-C to stop)", False)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(running.url)
+        running.server.serve_forever(poll_interval=0.2)
+    finally:
+        running.close()

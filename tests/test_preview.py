@@ -1,0 +1,248 @@
+"""`newsletter preview` in real Chromium: pages, live reload, error overlay, and what it must refuse."""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from conftest import REPO
+
+from newsletter.preview import start
+
+WEEK = "2026-W42"
+POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.fixture
+def live(sample):
+    messages: list[tuple[str, bool]] = []
+    running = start(sample.root, "127.0.0.1", 0, lambda text, error: messages.append((text, error)))
+    thread = threading.Thread(
+        target=running.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    running.messages = messages
+    yield running
+    running.server.shutdown()
+    running.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    opened = context.new_page()
+    opened.errors = []
+    opened.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))
+    opened.on("pageerror", lambda e: opened.errors.append(str(e)))
+    yield opened
+    context.close()
+
+
+def _edit(sample, old: str, new: str) -> None:
+    path = sample.root / POST
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
+def test_pages_load_without_console_errors(live, page, path):
+    response = page.goto(live.url.rstrip("/") + path)
+    assert response.status == 200
+    page.wait_for_load_state("networkidle")
+    assert page.errors == []
+    assert "Via Skincare" in page.content()
+
+
+def test_home_lists_issues_articles_and_warning_counts(live, page):
+    page.goto(live.url)
+    text = page.inner_text("main")
+    assert f"{WEEK}: Facial Massage and Tissue Regeneration + 1 more" in text
+    assert "Why Facial Muscles Need Movement" in text
+
+
+def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, request):
+    page.goto(f"{live.url}issue/{WEEK}/")
+    assert page.inner_text("#subject") == "Facial Massage and Tissue Regeneration + 1 more"
+    assert page.inner_text("#preheader").startswith("Facial massage is more than a relaxing ritual")
+    assert "KB of 102 KB" in page.inner_text("#size")
+    assert "Softer lines from relaxed fascia" in page.inner_text("#text-part")
+    frame = page.frame_locator("#email")
+    assert "Why Facial Muscles Need Movement" in frame.locator("body").inner_text()
+    page.click("button[data-width='375']")
+    page.wait_for_function("document.getElementById('email').getBoundingClientRect().width <= 376")
+    email = page.frame(url=lambda u: u.endswith("email.html"))
+    assert email.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.click("#dark")
+    page.wait_for_function("document.getElementById('email').src.endsWith('?dark=1')")
+    dark = page.frame(url=lambda u: u.endswith("?dark=1"))
+    dark.wait_for_load_state()
+    color = dark.evaluate("getComputedStyle(document.querySelector('table.container')).backgroundColor")
+    assert color == "rgb(42, 36, 32)"
+    page.click("button[data-width='600']")
+    page.click("#dark")
+    page.wait_for_function("!document.getElementById('email').src.endsWith('?dark=1')")
+    page.wait_for_load_state("networkidle")
+    _screenshot(page, "issue-page.png", request)
+
+
+def test_social_page_shows_cards_with_counts_fold_and_copy(live, page, request):
+    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    _screenshot(page, "social-page.png", request)
+    cards = page.locator("article.caption")
+    assert cards.count() == 28  # 8 platforms x 3 kinds + 4 threads
+    linkedin = page.locator("article[data-platform='linkedin'][data-kind='benefits']")
+    assert "/ 3000" in linkedin.inner_text() and "folds at 210" in linkedin.inner_text()
+    assert linkedin.locator(".fold").count() == 1
+    linkedin.locator("button.copy").click()
+    expect(linkedin.locator("button.copy")).to_have_text("Copied")  # the clipboard answers asynchronously
+
+
+def test_editing_a_title_reloads_the_open_page(live, page, sample):
+    page.goto(f"{live.url}issue/{WEEK}/")
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    page.wait_for_function("document.body.innerText.includes('Why Faces Need Movement')", timeout=10_000)
+    assert page.errors == []
+
+
+def test_broken_post_shows_overlay_and_a_fix_clears_it(live, page, sample):
+    page.goto(f"{live.url}issue/{WEEK}/")
+    _edit(sample, "date: 2026-10-17", "date: 17 Oct")
+    page.wait_for_selector("#error-overlay", timeout=10_000)
+    overlay = page.inner_text("#error-overlay")
+    assert f"{POST}:3: 'date' must be YYYY-MM-DD, got '17 Oct'" in overlay
+    assert (
+        "Why Facial Muscles Need Movement" in page.inner_text("#subject") + page.content()
+    )  # last good build
+    assert any(error and "17 Oct" in text for text, error in live.messages)  # and in the terminal
+    _edit(sample, "date: 17 Oct", "date: 2026-10-17")
+    page.wait_for_selector("#error-overlay", state="detached", timeout=10_000)
+
+
+def _raw_get(url: str, path: str, host: str | None = None) -> int:
+    address = url.split("//")[1].rstrip("/")
+    connection = http.client.HTTPConnection(address, timeout=5)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host or address)
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+@pytest.mark.parametrize("path", [
+    "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", "/build/../../etc/passwd",
+    "/build/%2e%2e/%2e%2e/etc/passwd", "/build/..%2f..%2f..%2fetc%2fpasswd", "/build/%00", "/build/..\\\\x",
+])  # fmt: skip
+def test_traversal_gets_404(live, path):
+    assert _raw_get(live.url, path) == 404
+
+
+def test_foreign_host_gets_4xx_and_loopback_names_pass(live):
+    assert 400 <= _raw_get(live.url, "/", host="evil.example:80") < 500
+    port = live.server.server_address[1]
+    assert _raw_get(live.url, "/", host=f"localhost:{port}") == 200
+    assert _raw_get(live.url, "/", host=f"127.0.0.1:{port}") == 200
+
+
+def test_reload_script_is_served_not_built(live, sample):
+    assert "EventSource" not in _fetch(live.url + f"build/{WEEK}/email.html")
+    assert "EventSource" in _fetch(live.url)
+    folder = live.preview.snapshot.folder
+    assert not any(b"EventSource" in p.read_bytes() for p in Path(folder).rglob("*.html"))
+
+
+def _fetch(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def test_requests_during_rebuilds_get_a_complete_build(live):
+    versions = set()
+    done = threading.Event()
+
+    def rebuild_many():
+        for _ in range(8):
+            live.preview.rebuild()
+            folder = live.preview.snapshot.folder
+            versions.add((Path(folder) / WEEK / "email.html").read_bytes())
+        done.set()
+
+    threading.Thread(target=rebuild_many, daemon=True).start()
+    seen = []
+    while not done.is_set():
+        seen.append(_fetch(live.url + f"build/{WEEK}/email.html").encode("utf-8"))
+    assert seen and all(body.rstrip().endswith(b"</html>") for body in seen)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _preview_process(root: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "newsletter", "--project", str(root), "preview", "--no-open", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("--project", sample.root, "preview", "--no-open", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"127.0.0.1:{port}: cannot listen: Address already in use; is another preview running? try --port {port + 1}\n"
+    )
+    far = cli("--project", sample.root, "preview", "--no-open", "--port", "70000")
+    assert far.exit_code == 1 and far.stderr == "--port: expected a port from 1 to 65535, got 70000\n"
+
+
+def test_ctrl_c_exits_0_with_a_message(sample):
+    process = _preview_process(sample.root, "--port", str(_free_port()))
+    line = ""
+    deadline = time.monotonic() + 30
+    while "Serving" not in line and time.monotonic() < deadline:
+        line = process.stdout.readline()
+    assert "Serving http://127.0.0.1:" in line
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert out.strip().endswith("Stopped the preview.")
+    assert "Traceback" not in err
+
+
+def test_other_host_prints_a_warning(sample):
+    process = _preview_process(sample.root, "--host", "0.0.0.0", "--port", str(_free_port()))
+    try:
+        assert process.stderr.readline().startswith("warning: listening on 0.0.0.0")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+
+
+def _screenshot(page, name: str, request) -> None:
+    """The README's screenshots come from here: refreshed with --update-golden."""
+    if request.config.getoption("--update-golden"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+
+def test_readme_screenshots_exist_and_are_small():
+    for name in ("issue-page.png", "social-page.png"):
+        path = SCREENSHOTS / name
+        assert path.is_file(), f"run: python -m pytest tests/test_preview.py --update-golden ({name})"
+        assert path.stat().st_size < 300_000
+        assert f"docs/screenshots/{name}" in (REPO / "README.md").read_text(encoding="utf-8")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
