@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from conftest import REPO
+from playwright.sync_api import expect
 
 from newsletter.preview import start
 

@@ -14,7 +14,7 @@ from ..render import render_template
 from ..urls import with_utm
 from . import text as T
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
-from .threads import thread_parts
+from .threads import thread_parts, topic_sentences
 
 KINDS = ("teaser", "benefits", "quote", "thread")
 
@@ -58,22 +58,25 @@ def captions(
     for post in posts:
         if post.draft:
             continue
+        base = _post_context(post, settings)  # once per post: every platform shares it
         for rule in chosen:
             for kind in kinds or KINDS:
                 if (kind == "thread" and not rule.threads) or (kind == "benefits" and not post.highlights):
                     continue  # no thread on platforms without threads; no list, no benefits caption
-                caption = build(post, rule, kind, settings, problems)
+                caption = build(post, rule, kind, settings, problems, base)
                 if caption is not None:
                     out.append(caption)
     return out
 
 
-def build(post: Post, rule: Rule, kind: str, settings: Settings, problems: Problems) -> Caption | None:
+def build(
+    post: Post, rule: Rule, kind: str, settings: Settings, problems: Problems, base: dict | None = None
+) -> Caption | None:
     url = _link_url(post, rule, settings)
-    ctx = _context(post, rule, url, settings)
+    ctx = _context(base or _post_context(post, settings), rule, url, settings)
     parts: tuple[str, ...] = ()
     if kind == "thread":
-        parts = thread_parts(post, rule, ctx, lambda c: _render(settings, "thread", c))
+        parts = thread_parts(rule, ctx, lambda c: _render(settings, "thread", c))
         text = "\n\n\n\n".join(parts)  # Typefully's separator: four newlines between posts
     elif kind == "teaser" and post.override(rule.platform):
         text = T.plain(post.override(rule.platform))
@@ -105,25 +108,30 @@ def _link_url(post: Post, rule: Rule, settings: Settings) -> str:
     return with_utm(post.url, settings.site_url, params)
 
 
-def _context(post: Post, rule: Rule, url: str, settings: Settings) -> dict:
-    tags = _hashtags(post, settings, rule.max_hashtags)
-    inline_url = url if rule.link == "inline" else ""
-    link = render_template(settings, "social/link.txt", platform=rule.platform, url=inline_url).strip()
-    items = [T.plain(i) for i in post.highlights]
+def _post_context(post: Post, settings: Settings) -> dict:
     return {
-        "platform": rule.platform, "title": T.plain(post.title), "hook": T.plain(post.summary),
-        "lead": post.lead, "items": items, "bullet": rule.bullet, "link": link, "url": inline_url,
-        "tags": tags, "hashtags": " ".join(tags), "quote": T.plain(post.quote) or _striking(post),
-        "author": post.author,
+        "title": T.plain(post.title), "hook": T.plain(post.summary), "lead": post.lead,
+        "items": [T.plain(i) for i in post.highlights], "quote": T.plain(post.quote) or _striking(post),
+        "author": post.author, "all_tags": _hashtags(post, settings), "topics": topic_sentences(post),
     }  # fmt: skip
 
 
-def _hashtags(post: Post, settings: Settings, limit: int) -> list[str]:
+def _context(base: dict, rule: Rule, url: str, settings: Settings) -> dict:
+    tags = base["all_tags"][: rule.max_hashtags]
+    inline_url = url if rule.link == "inline" else ""
+    link = render_template(settings, "social/link.txt", platform=rule.platform, url=inline_url).strip()
+    return {
+        **base, "platform": rule.platform, "bullet": rule.bullet, "link": link, "url": inline_url,
+        "tags": tags, "hashtags": " ".join(tags), "items": list(base["items"]),
+    }  # fmt: skip
+
+
+def _hashtags(post: Post, settings: Settings) -> list[str]:
     seen: dict[str, str] = {}
     for tag in (*post.tags, *settings.hashtags):
         if (h := T.hashtag(tag)) and h.lower() not in seen:
             seen[h.lower()] = h
-    return list(seen.values())[:limit]
+    return list(seen.values())
 
 
 def _striking(post: Post) -> str:

@@ -97,6 +97,8 @@ def count_mastodon(text: str) -> int:
 
 def count_threads(text: str) -> int:
     """Characters, except that an emoji costs its UTF-8 length (🚀 = 4, ✨ = 3)."""
+    if not _PICTOGRAPHIC.search(text) and "\u20e3" not in text:  # no emoji: plain characters
+        return len(text)
     return sum(
         len(c.encode("utf-8")) if _PICTOGRAPHIC.search(c) or is_emoji_sequence(c) else len(c)
         for c in graphemes(text)

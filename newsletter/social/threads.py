@@ -23,11 +23,11 @@ def topic_sentences(post: Post) -> list[str]:
     return picked[:MAX_SENTENCES]
 
 
-def thread_parts(post: Post, rule: Rule, ctx: dict, render: Callable[[dict], str]) -> tuple[str, ...]:
+def thread_parts(rule: Rule, ctx: dict, render: Callable[[dict], str]) -> tuple[str, ...]:
     """Pack sentences greedily; the i/N label is reserved at its widest, then N is filled in."""
     opening = f"{ctx['title']}\n\n{T.sentences(ctx['hook'])[0]}" if ctx["hook"] else ctx["title"]
     closing = "\n\n".join(x for x in (ctx["link"], ctx["hashtags"]) if x)
-    units = [opening, *topic_sentences(post), closing]
+    units = [opening, *ctx["topics"], closing]
     # A unit is cut, never split, so there are at most len(units) posts: reserving that label's
     # width during packing guarantees the final "i/N" fits whatever N turns out to be.
     posts = _pack(units, rule, _labeller(render, len(units)))
