@@ -68,8 +68,10 @@ def main(ctx: click.Context, project: Path | None) -> None:
     help="Output folder (default: build/).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--no-cache", is_flag=True, help="Parse and render everything, ignoring the last build.")
 @click.pass_obj
-def build(obj: Context, week, every, files, out, strict) -> None:
+def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None:
     """Build the weekly issue: email.html, email.txt, email.eml and captions.
 
     With no selection, builds the latest week that has published posts.
@@ -85,6 +87,8 @@ def build(obj: Context, week, every, files, out, strict) -> None:
         files=tuple(f.resolve() for f in files),
         out=out,
         strict=strict,
+        workers=jobs or 0,
+        use_cache=not no_cache,
     )
     _report_warnings(result.warnings)
     where = obj.settings.relative(result.out)

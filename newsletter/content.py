@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from . import frontmatter, markup
+from .cache import Source, list_sources, read_sources
 from .config import PLATFORMS, Settings
 from .errors import Problems
+from .issue import check_unique_slugs
 from .urls import is_absolute_http, scheme_of
 
 KNOWN_KEYS = (
@@ -59,47 +61,28 @@ class Post:
         return dict(self.social).get(platform, "")
 
 
-def post_files(settings: Settings, problems: Problems) -> list[Path]:
-    """Sorted *.md in posts_dir; links that leave the project are skipped with a warning."""
-    folder = settings.posts_dir
-    if not folder.is_dir():
-        problems.error(
-            settings.relative(folder), 0, "posts folder not found; create it or set posts_dir", "posts-dir"
-        )
-        return []
-    files = []
-    for path in sorted(folder.glob("*.md")):
-        if path.is_symlink() and not path.resolve().is_relative_to(settings.root.resolve()):
-            problems.warn(
-                settings.relative(path), 0, "symbolic link to outside the project: not followed", "symlink"
-            )
-            continue
-        files.append(path)
-    return files
-
-
 def load_posts(settings: Settings, problems: Problems, files: list[Path] | None = None) -> list[Post]:
+    paths = list_sources(settings, problems) if files is None else files
     posts = [
         post
-        for path in (post_files(settings, problems) if files is None else files)
-        if (post := load_post(path, settings, problems)) is not None
+        for source in read_sources(paths, settings, problems)
+        if (post := parse(source, settings, problems))
     ]
-    _check_unique_slugs(posts, problems)
+    check_unique_slugs(posts, problems)
     return sorted(posts, key=lambda p: (p.published, p.slug))
 
 
 def load_post(path: Path, settings: Settings, problems: Problems) -> Post | None:
-    where = settings.relative(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
-        return None
-    text = frontmatter.decode(raw, where, problems)
-    doc = frontmatter.split(text, where, problems) if text is not None else None
+    sources = read_sources([path], settings, problems)
+    return parse(sources[0], settings, problems) if sources else None
+
+
+def parse(source: Source, settings: Settings, problems: Problems) -> Post | None:
+    text = frontmatter.decode(source.raw, source.source, problems)
+    doc = frontmatter.split(text, source.source, problems) if text is not None else None
     if doc is None:
         return None
-    return _validate(doc, path, where, settings, problems)
+    return _validate(doc, source.path, source.source, settings, problems)
 
 
 def _validate(doc, path: Path, where: str, settings: Settings, problems: Problems) -> Post | None:
@@ -278,16 +261,3 @@ class _Checker:
                 f"'social' has unknown platform '{unknown[0]}'; use one of {', '.join(PLATFORMS)}",
             )
         return tuple(sorted((k, v.strip()) for k, v in value.items() if k in PLATFORMS))
-
-
-def _check_unique_slugs(posts: list[Post], problems: Problems) -> None:
-    seen: dict[str, Post] = {}
-    for post in sorted(posts, key=lambda p: p.source):
-        other = seen.setdefault(post.slug.lower(), post)
-        if other is not post:
-            problems.error(
-                post.source,
-                0,
-                f"slug '{post.slug}' is also used by {other.source}; give one a different slug",
-                "slug-duplicate",
-            )

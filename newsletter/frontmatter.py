@@ -9,12 +9,19 @@ import yaml
 
 from .errors import Problems
 
+# libyaml's parser when PyYAML was built with it (several times faster), the pure-Python one otherwise.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(yaml.SafeLoader):
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """Safe loader that leaves dates as text (so a bad date is our message, not a ValueError)."""
 
 
-_Loader.yaml_implicit_resolvers = {
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python parser: slower, but its error messages point at the exact column."""
+
+
+_Loader.yaml_implicit_resolvers = _PyLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -67,13 +74,11 @@ def split(text: str, where: str, problems: Problems) -> Document | None:
 
 
 def _parse_yaml(
-    source: str, where: str, problems: Problems
+    source: str, where: str, problems: Problems, loader_class: type = _Loader
 ) -> tuple[dict, dict[str, int], dict[str, str]] | None:
     # File line = YAML line + 2: the opening '---' is line 1 and YAML marks count from 0.
     try:
-        if _has_alias(source, where, problems):
-            return None
-        loader = _Loader(source)
+        loader = loader_class(source)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -82,12 +87,16 @@ def _parse_yaml(
             if not isinstance(node, yaml.MappingNode):
                 problems.error(where, 2, "front matter must be 'key: value' lines, got a YAML list or scalar")
                 return None
+            if _has_alias(node, where, problems):
+                return None
             key_lines = _key_lines(node, where, problems)
             raw = {str(k.value): v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
             meta = loader.construct_document(node)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
+        if loader_class is not _PyLoader:  # say it the way the pure-Python parser does: exact column
+            return _parse_yaml(source, where, problems, _PyLoader)
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         problems.error(where, line, f"invalid YAML at column {col}: {exc.problem or exc.context}")
@@ -98,16 +107,26 @@ def _parse_yaml(
     return meta, key_lines, raw
 
 
-def _has_alias(source: str, where: str, problems: Problems) -> bool:
-    """Anchors and aliases have no use in front matter and enable expansion bombs: refuse them."""
-    for token in yaml.scan(source, Loader=_Loader):
-        if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+def _has_alias(root: yaml.Node, where: str, problems: Problems) -> bool:
+    """Anchors and aliases have no use in front matter and enable expansion bombs: refuse them.
+    An alias is the same node reached twice; the walk never expands it, so a bomb costs nothing."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
             problems.error(
                 where,
-                token.start_mark.line + 2,
+                node.start_mark.line + 2,
                 "YAML anchors and aliases (&name, *name) are not allowed in front matter; write the value out",
             )
             return True
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
     return False
 
 

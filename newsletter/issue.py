@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .content import Post
-from .errors import NewsletterError
+from .errors import NewsletterError, Problems
+
+if TYPE_CHECKING:  # a Post or a cache.PostMeta: selection needs dates, slugs and titles only
+    from .content import Post
 
 WEEK = re.compile(r"(\d{4})-W(\d{2})")
 SUBJECT_LIMIT = 60
@@ -87,3 +90,17 @@ def from_files(posts: list[Post]) -> list[Issue]:
     if not chosen:
         raise NewsletterError("--post: every named post is a draft; set 'draft: false' to include it")
     return [Issue(week_of(max(chosen, key=lambda p: p.published)), chosen)]
+
+
+def check_unique_slugs(posts: list, problems: Problems) -> None:
+    """Slugs name output folders: two posts may not share one, even in a different case."""
+    seen: dict[str, Post] = {}
+    for post in sorted(posts, key=lambda p: p.source):
+        other = seen.setdefault(post.slug.lower(), post)
+        if other is not post:
+            problems.error(
+                post.source,
+                0,
+                f"slug '{post.slug}' is also used by {other.source}; give one a different slug",
+                "slug-duplicate",
+            )

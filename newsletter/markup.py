@@ -52,10 +52,16 @@ class _Capture(Treeprocessor):
         self.md.captured = root  # type: ignore[attr-defined]
 
 
+_CONVERTER: markdown.Markdown | None = None
+
+
 def _converter() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    md.treeprocessors.register(_Capture(md), "capture", -10)
-    return md
+    """One Markdown instance per process, reset between documents: building one costs more than a post."""
+    global _CONVERTER
+    if _CONVERTER is None:
+        _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        _CONVERTER.treeprocessors.register(_Capture(_CONVERTER), "capture", -10)
+    return _CONVERTER.reset()
 
 
 def render(body: str) -> Rendered:

@@ -61,8 +61,10 @@ class Preview:
 
     def rebuild(self) -> Snapshot:
         from .build import plan
+        from .render import environment
 
         with self._rebuilding:
+            environment.cache_clear()  # templates may have changed since the last build
             old = self.snapshot
             try:
                 settings = load_settings(self.root)

@@ -30,6 +30,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         keep_trailing_newline=True,
+        auto_reload=False,  # one build, one read of each template; the preview starts a fresh environment
         trim_blocks=True,
         lstrip_blocks=True,
     )

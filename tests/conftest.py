@@ -104,9 +104,12 @@ class Project:
         (self.root / "setup.cfg").write_text((SETTINGS if text is None else text) + extra, encoding="utf-8")
 
     def outputs(self, folder: Path | None = None) -> dict[str, bytes]:
+        """Every output file; the cache manifest is bookkeeping (it records mtimes), not output."""
         folder = folder or self.build
         return {
-            p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".newsletter-cache.json"
         }
 
 

@@ -22,7 +22,7 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.endswith(".tmp")
+        if p.is_file() and not p.name.endswith(".tmp") and p.name != ".newsletter-cache.json"
     }
 
 

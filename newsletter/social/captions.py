@@ -144,7 +144,11 @@ def _striking(post: Post) -> str:
 
 
 def _render(settings: Settings, kind: str, ctx: dict) -> str:
-    raw = render_template(settings, f"social/{kind}.txt", **ctx)
+    return normalize(render_template(settings, f"social/{kind}.txt", **ctx))
+
+
+def normalize(raw: str) -> str:
+    """Template output as a caption: no trailing spaces, at most one blank line in a row."""
     lines = [line.rstrip() for line in raw.strip().split("\n")]
     return "\n".join(lines).replace("\n\n\n", "\n\n").strip()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import atomic_write
+from .. import cache
+from ..build import atomic_write, parallel_map
+from ..cache import PostMeta
 from ..config import Settings
-from ..content import Post, load_posts
 from ..errors import NewsletterError, Problem, Problems
+from ..issue import check_unique_slugs
 from . import exports, schedule
 from .captions import captions
 
@@ -20,21 +23,30 @@ class Export:
     warnings: tuple[Problem, ...]
 
 
-def choose(posts: list[Post], wanted: tuple[str, ...], settings: Settings) -> list[Post]:
-    """POST arguments are files or slugs; none means every published post."""
-    if not wanted:
-        return [p for p in posts if not p.draft]
-    by_key = {p.slug: p for p in posts} | {p.source: p for p in posts}
-    chosen, missing = [], []
+def _keys(wanted: tuple[str, ...], settings: Settings) -> dict[str, str]:
+    """POST arguments are files or slugs: each as the key a post answers to, mapped to what was typed."""
+    keys = {}
     for name in wanted:
         path = Path(name)
-        key = settings.relative(path.resolve()) if path.exists() else name
-        (chosen.append(by_key[key]) if key in by_key else missing.append(name))
-    if missing:
-        raise NewsletterError(
-            f"{missing[0]}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
-        )
-    return chosen
+        keys[settings.relative(path.resolve()) if path.exists() else name] = name
+    return keys
+
+
+def _job(job) -> tuple[list, list]:
+    """Parse a chunk of posts and caption the wanted ones, in one worker: posts never cross processes."""
+    from ..content import parse
+
+    sources, settings, platforms, kinds, keys = job
+    problems = Problems()
+    done = []
+    for source in sources:
+        post = parse(source, settings, problems)
+        if post is None:
+            continue
+        picked = (post.source in keys or post.slug in keys) if keys else not post.draft
+        made = captions([post], settings, problems, platforms, kinds) if picked else []
+        done.append((PostMeta.of(post), picked, made))
+    return done, problems.items
 
 
 def export(
@@ -42,9 +54,25 @@ def export(
     fmt: str, out: Path | None,
 ) -> Export:  # fmt: skip
     problems = Problems()
-    posts = choose(load_posts(settings, problems), wanted, settings)
+    workers = os.cpu_count() or 1
+    keys = _keys(wanted, settings)
+    sources = cache.read_sources(cache.list_sources(settings, problems), settings, problems)
+    chunks = [sources[i : i + 25] for i in range(0, len(sources), 25)]
+    results = []
+    for done, found in parallel_map(_job, [(c, settings, platforms, kinds, keys) for c in chunks], workers):
+        results.extend(done)
+        problems.extend(found)
+    check_unique_slugs([meta for meta, _, _ in results], problems)
     problems.raise_if_errors()
-    made = captions(posts, settings, problems, platforms, kinds)
+    answered = {k for meta, picked, _ in results if picked for k in (meta.source, meta.slug)}
+    missing = [name for key, name in keys.items() if key not in answered]
+    if missing:
+        raise NewsletterError(
+            f"{missing[0]}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
+        )
+    results.sort(key=lambda r: (r[0].published, r[0].slug))
+    posts = [meta for meta, picked, _ in results if picked]
+    made = [caption for _, _, found in results for caption in found]
     problems.raise_if_errors()
     if fmt in ("text", "json"):
         data = exports.as_json(made) if fmt == "json" else exports.as_text(made)

@@ -36,7 +36,15 @@ def thread_parts(rule: Rule, ctx: dict, render: Callable[[dict], str]) -> tuple[
 
 
 def _labeller(render: Callable[[dict], str], widest: int) -> Callable[[str], str]:
-    return lambda text: render({"text": text, "index": widest, "total": widest})
+    """Packing measures hundreds of candidate posts: render the template once around a marker and
+    splice each candidate in, unless the template does more with the text than place it."""
+    probe = render({"text": "\x00", "index": widest, "total": widest})
+    if probe.count("\x00") != 1:
+        return lambda text: render({"text": text, "index": widest, "total": widest})
+    from .captions import normalize
+
+    head, tail = probe.split("\x00")
+    return lambda text: normalize(head + text + tail)
 
 
 def _pack(units: list[str], rule: Rule, labelled: Callable[[str], str]) -> list[str]:
