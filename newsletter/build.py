@@ -71,23 +71,26 @@ def render_email(issue: Issue, settings: Settings, problems: Problems) -> tuple[
 def render_issue(issue: Issue, settings: Settings, problems: Problems) -> dict[str, bytes]:
     """Everything one issue folder holds, as bytes keyed by path inside the build folder."""
     from . import mime
-    from .social import captions as social
-    from .social import exports, schedule
 
     html, text = render_email(issue, settings, problems)
     message = mime.as_bytes(mime.message(issue, settings, html, text))
+    social_files = social_outputs(issue, settings, problems)
+    files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": message}
+    return {f"{issue.week}/{name}": data for name, data in {**files, **social_files}.items()}
+
+
+def social_outputs(issue: Issue, settings: Settings, problems: Problems) -> dict[str, bytes]:
+    from .social import captions as social
+    from .social import exports, schedule
+
     captions = social.captions(list(issue.posts), settings, problems)
     times = schedule.posting_times(captions, list(issue.posts), settings)
-    files = {
-        "email.html": html.encode("utf-8"),
-        "email.txt": text.encode("utf-8"),
-        "email.eml": message,
+    return {
         "captions.json": exports.as_json(captions).encode("utf-8"),
         **exports.buffer_files(captions, times),
         **exports.hootsuite_files(captions, times),
         **{exports.caption_file(c): (c.text + "\n").encode("utf-8") for c in captions},
     }
-    return {f"{issue.week}/{name}": data for name, data in files.items()}
 
 
 # Workers: module-level so a process pool can pickle them; each returns its problems with its result.
@@ -103,9 +106,9 @@ def _render_job(job: tuple[Issue, Settings]):
     return render_issue(job[0], job[1], problems), problems.items
 
 
-def parallel_map(function, jobs: list, workers: int) -> list:
-    """In this process for small work; otherwise a pool of forked workers (both cores)."""
-    if workers <= 1 or len(jobs) < 2:
+def parallel_map(function, jobs: list, workers: int, least: int = 2) -> list:
+    """In this process for small work (a pool costs ~100 ms to start); else forked workers on every core."""
+    if workers <= 1 or len(jobs) < least:
         return [function(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -118,7 +121,7 @@ def parallel_map(function, jobs: list, workers: int) -> list:
 def _parse(sources: list[Source], settings: Settings, problems: Problems, workers: int) -> dict[str, object]:
     parsed = {}
     for source, (post, found) in zip(
-        sources, parallel_map(_parse_job, [(s, settings) for s in sources], workers), strict=True
+        sources, parallel_map(_parse_job, [(s, settings) for s in sources], workers, least=40), strict=True
     ):
         problems.extend(found)
         if post is not None:
@@ -158,7 +161,9 @@ def plan(
     full = [Issue(i.week, tuple(parsed[p.source] for p in i.posts)) for i, _ in todo]
     outputs: dict[str, bytes] = {}
     for (issue, issue_key), (made, found) in zip(
-        todo, parallel_map(_render_job, [(i, settings) for i in full], workers), strict=True
+        todo,
+        parallel_map(_render_job, [(i, settings) for i in full], workers),
+        strict=True,
     ):
         outputs.update(made)
         problems.extend(found)

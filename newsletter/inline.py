@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
+import sys
+import types
 
 from .urls import MERGE_TAG
 
@@ -17,11 +20,29 @@ def strip_remote_css(html: str) -> str:
     return _IMPORT.sub("", _LINK.sub("", html))
 
 
+class _DeferredRequests(types.ModuleType):
+    """Stands in for `requests` until something uses it; then the real module is imported."""
+
+    def __getattr__(self, name: str):
+        sys.modules.pop("requests", None)
+        real = importlib.import_module("requests")
+        return getattr(real, name)
+
+
+def _defer_requests() -> None:
+    """premailer imports requests (~90 ms) only to fetch remote CSS, which this project never allows.
+    (importlib's LazyLoader does not help: the import statement itself touches __spec__ and loads it.)"""
+    if "requests" not in sys.modules:
+        sys.modules["requests"] = _DeferredRequests("requests")
+
+
 def inline_css(html: str) -> str:
     """Inline the <style> rules; @media rules stay in the head (the template marks them !important)."""
-    from premailer import Premailer  # lazy: lxml + cssutils cost ~180 ms at import
+    _defer_requests()
+    from premailer import Premailer  # lazy: lxml + cssutils cost ~130 ms at import
 
-    protected, tags = _protect_merge_tags(strip_remote_css(html))
+    html, media = _take_media_rules(strip_remote_css(html))
+    protected, tags = _protect_merge_tags(html)
     inliner = Premailer(
         protected,
         allow_network=False,
@@ -35,7 +56,27 @@ def inline_css(html: str) -> str:
         cssutils_logging_handler=_handler(),
         cssutils_logging_level=logging.ERROR,
     )
-    return _restore_merge_tags(inliner.transform(pretty_print=False), tags)
+    inlined = _restore_merge_tags(inliner.transform(pretty_print=False), tags)
+    return inlined.replace("</head>", f"<style>\n{media}</style>\n</head>", 1) if media else inlined
+
+
+_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}\s*")
+
+
+def _take_media_rules(html: str) -> tuple[str, str]:
+    """@media rules cannot be inlined: keep them out of premailer (cssutils parses slowly and rewrites
+    them) and put them back, as written, in one <style> in the head."""
+    media: list[str] = []
+
+    def take(match: re.Match) -> str:
+        media.append(match.group(0).strip() + "\n")
+        return ""
+
+    def style(match: re.Match) -> str:
+        return match.group(1) + _MEDIA.sub(take, match.group(2)) + match.group(3)
+
+    html = re.sub(r"(<style[^>]*>)(.*?)(</style>)", style, html, flags=re.S | re.I)
+    return html, "".join(media)
 
 
 def _protect_merge_tags(html: str) -> tuple[str, list[str]]:

@@ -38,7 +38,7 @@ def _every_rule_project(project, tmp_path):
     outside.write_text("---\ntitle: O\ndate: 2026-10-15\n---\n\nO.\n", encoding="utf-8")
     (project.posts / "2026-10-15-link.md").symlink_to(outside)
     for n in range(2):  # 2026-W40: between 90 and 102 KB
-        p(f"2026-09-28-warn-{n}.md", _long(n, 48, "2026-09-28"))
+        p(f"2026-09-28-warn-{n}.md", _long(n, 54, "2026-09-28"))
     for n in range(12):  # 2026-W38: over 102 KB
         p(f"2026-09-14-clip-{n:02d}.md", _long(n, 30, "2026-09-14"))
     css = project.root / "templates" / "email.css"
