@@ -8,7 +8,7 @@ Heavy modules (Markdown, Jinja, premailer) are imported only when something must
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -257,11 +257,7 @@ def write(
     def one(name: str) -> bool:
         target = out / name
         try:
-            if (
-                target.is_file()
-                and target.stat().st_size == len(outputs[name])
-                and target.read_bytes() == outputs[name]
-            ):
+            if target.parent not in created and _same(target, outputs[name]):
                 return False
             atomic_write(target, outputs[name])
             return True
@@ -272,8 +268,8 @@ def write(
             ) from None
 
     names = sorted(outputs)
-    for folder in sorted({(out / n).parent for n in names}):
-        _mkdir(folder, out)
+    # A folder this build creates holds no old files: nothing to compare, one stat saved per file.
+    created = {folder for folder in sorted({(out / n).parent for n in names}) if _mkdir(folder)}
     with ThreadPoolExecutor(max_workers=4) as threads:
         changed = list(threads.map(one, names))
     written = tuple(n for n, c in zip(names, changed, strict=True) if c)
@@ -284,27 +280,39 @@ def write(
     return written, len(names) - len(written), removed
 
 
-def _mkdir(folder: Path, out: Path) -> None:
+def _same(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def _mkdir(folder: Path) -> bool:
+    """Make the folder; True when it did not exist before."""
     from .errors import NewsletterError
 
+    if folder.is_dir():
+        return False
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise NewsletterError(
             f"{folder}: cannot write: {exc.strerror}; check the folder's permissions"
         ) from None
+    return True
 
 
 def atomic_write(target: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(temp, 0o644)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

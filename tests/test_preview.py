@@ -81,11 +81,8 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, requ
     email = page.frame(url=lambda u: u.endswith("email.html"))
     assert email.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.click("#dark")
-    page.wait_for_function("document.getElementById('email').src.endsWith('?dark=1')")
-    dark = page.frame(url=lambda u: u.endswith("?dark=1"))
-    dark.wait_for_load_state()
-    color = dark.evaluate("getComputedStyle(document.querySelector('table.container')).backgroundColor")
-    assert color == "rgb(42, 36, 32)"
+    dark = page.frame_locator("#email").locator("table.container")
+    expect(dark).to_have_css("background-color", "rgb(42, 36, 32)")  # retried until the frame reloads
     page.click("button[data-width='600']")
     page.click("#dark")
     page.wait_for_function("!document.getElementById('email').src.endsWith('?dark=1')")
