@@ -92,6 +92,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(killable):
     assert not list((root / "build").rglob("*.tmp"))
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_sockets_are_blocked_except_loopback():
     from pytest_socket import SocketBlockedError, SocketConnectBlockedError
 
