@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import REPO
 
-COMMANDS = ["build", "social", "list", "new"]
+COMMANDS = ["build", "social", "preview", "check", "send", "new", "list"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])

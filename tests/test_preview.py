@@ -243,3 +243,16 @@ def test_readme_screenshots_exist_and_are_small():
         assert path.stat().st_size < 300_000
         assert f"docs/screenshots/{name}" in (REPO / "README.md").read_text(encoding="utf-8")
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_burst_of_saves_is_one_rebuild(live, sample):
+    before = live.preview.snapshot.generation
+    post = sample.root / POST
+    text = post.read_text(encoding="utf-8")
+    for n in range(5):  # an editor's save burst: write, rename, touch, all within a few milliseconds
+        post.write_text(text.replace("breathes.", f"breathes {n}."), encoding="utf-8")
+        time.sleep(0.01)
+    generation = live.preview.wait(before, timeout=10)
+    time.sleep(0.5)  # long enough for a second rebuild to have started, were there one
+    assert generation == before + 1 == live.preview.snapshot.generation
+    assert "breathes 4." in (Path(live.preview.snapshot.folder) / WEEK / "email.txt").read_text(encoding="utf-8")
