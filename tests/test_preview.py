@@ -255,4 +255,6 @@ def test_a_burst_of_saves_is_one_rebuild(live, sample):
     generation = live.preview.wait(before, timeout=10)
     time.sleep(0.5)  # long enough for a second rebuild to have started, were there one
     assert generation == before + 1 == live.preview.snapshot.generation
-    assert "breathes 4." in (Path(live.preview.snapshot.folder) / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert "breathes 4." in (Path(live.preview.snapshot.folder) / WEEK / "email.txt").read_text(
+        encoding="utf-8"
+    )
