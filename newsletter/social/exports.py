@@ -37,37 +37,33 @@ def _csv(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def _single(captions: list[Caption]) -> list[Caption]:
-    """Schedulers take one post per row: threads go to tools that speak them (Typefully)."""
-    return [c for c in captions if c.kind != "thread"]
+def _pages(captions: list[Caption], name: str, cap: int):
+    """(file name, rows) per platform, split at the scheduler's row cap; threads are left out:
+    schedulers take one post per row (threads go to tools that speak them, like Typefully)."""
+    for platform in sorted({c.platform for c in captions}):
+        rows = [c for c in captions if c.platform == platform and c.kind != "thread"]
+        for page, start in enumerate(range(0, len(rows), cap), 1):
+            suffix = f"-{page}" if len(rows) > cap else ""
+            yield f"captions-{name}-{platform}{suffix}.csv", rows[start : start + cap]
 
 
 def buffer_files(captions: list[Caption], times: dict[Caption, str]) -> dict[str, bytes]:
     """One file per platform, at most 100 rows each; UTF-8 with BOM so spreadsheets read it right."""
-    files: dict[str, bytes] = {}
-    for platform in sorted({c.platform for c in captions}):
-        rows = [c for c in _single(captions) if c.platform == platform]
-        for page, start in enumerate(range(0, len(rows), BUFFER_MAX_ROWS), 1):
-            chunk = rows[start : start + BUFFER_MAX_ROWS]
-            body = [
-                [c.text, c.image, ",".join(h.lstrip("#") for h in c.hashtags), times.get(c, "")]
-                for c in chunk
-            ]
-            suffix = f"-{page}" if len(rows) > BUFFER_MAX_ROWS else ""
-            files[f"captions-buffer-{platform}{suffix}.csv"] = (
-                "\ufeff" + _csv([BUFFER_HEADER, *body])
-            ).encode()
-    return files
+    return {
+        name: (
+            "\ufeff" + _csv([BUFFER_HEADER, *([c.text, c.image, _tags(c), times.get(c, "")] for c in rows)])
+        ).encode()
+        for name, rows in _pages(captions, "buffer", BUFFER_MAX_ROWS)
+    }
+
+
+def _tags(caption: Caption) -> str:
+    return ",".join(h.lstrip("#") for h in caption.hashtags)
 
 
 def hootsuite_files(captions: list[Caption], times: dict[Caption, str]) -> dict[str, bytes]:
     """No header: date-time, message, link; at most 350 rows; one file per profile (platform)."""
-    files: dict[str, bytes] = {}
-    for platform in sorted({c.platform for c in captions}):
-        rows = [c for c in _single(captions) if c.platform == platform]
-        for page, start in enumerate(range(0, len(rows), HOOTSUITE_MAX_ROWS), 1):
-            chunk = rows[start : start + HOOTSUITE_MAX_ROWS]
-            suffix = f"-{page}" if len(rows) > HOOTSUITE_MAX_ROWS else ""
-            body = [[times.get(c, ""), c.text, c.link] for c in chunk]
-            files[f"captions-hootsuite-{platform}{suffix}.csv"] = _csv(body).encode()
-    return files
+    return {
+        name: _csv([[times.get(c, ""), c.text, c.link] for c in rows]).encode()
+        for name, rows in _pages(captions, "hootsuite", HOOTSUITE_MAX_ROWS)
+    }
