@@ -168,7 +168,8 @@ def plan(
         outputs.update(made)
         problems.extend(found)
         groups[issue.week] = (issue_key, sorted(made), [p for p in found if p.severity == "warning"])
-    _index(settings, fp, posts, by_source, manifest, outputs, groups, reused)
+    if not files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
+        _index(settings, fp, posts, by_source, manifest, outputs, groups, reused)
     problems.raise_if_errors()
     shown = [parsed.get(p.source, p) for p in posts]
     rendered = {i.week: i for i in full}

@@ -72,11 +72,6 @@ def load_posts(settings: Settings, problems: Problems, files: list[Path] | None 
     return sorted(posts, key=lambda p: (p.published, p.slug))
 
 
-def load_post(path: Path, settings: Settings, problems: Problems) -> Post | None:
-    sources = read_sources([path], settings, problems)
-    return parse(sources[0], settings, problems) if sources else None
-
-
 def parse(source: Source, settings: Settings, problems: Problems) -> Post | None:
     text = frontmatter.decode(source.raw, source.source, problems)
     doc = frontmatter.split(text, source.source, problems) if text is not None else None
