@@ -140,8 +140,9 @@ def plan(
 ) -> Plan:
     """Phase 1: read, validate and render what changed; raise once with every problem."""
     problems = Problems(strict=strict)
-    fp = cache.fingerprint(settings)
-    manifest = manifest or Manifest(settings.build_dir, fp)
+    # The caller's manifest already holds the fingerprint: templates are read once per build.
+    manifest = manifest or Manifest(settings.build_dir, cache.fingerprint(settings))
+    fp = manifest.fp
     sources = cache.read_sources(list(files) or cache.list_sources(settings, problems), settings, problems)
     by_source = {s.source: s for s in sources}
     posts, parsed = _posts(sources, settings, problems, manifest, workers)

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 
 from .config import Settings
 from .errors import ERROR, WARNING, InputError, NewsletterError, Problem, Problems
-from .issue import Issue
+from .issue import SUBJECT_LIMIT, Issue
 
 WARN_BYTES = 90 * 1024
 CLIP_BYTES = 102 * 1024
 STYLE_BYTES = 16 * 1024
-SUBJECT_LIMIT = 60
 PREHEADER_LIMIT = 100
 
 

@@ -203,7 +203,8 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
 @click.pass_obj
 def preview(obj: Context, host: str, port: int, open_browser: bool) -> None:
     """Serve a live-reloading preview of every issue and its captions."""
-    from .preview import LOOPBACK, serve
+    from .preview import serve
+    from .urls import LOOPBACK
 
     if host not in LOOPBACK:
         click.echo(

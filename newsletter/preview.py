@@ -24,9 +24,9 @@ from .checks import CLIP_BYTES, wire_size
 from .config import Settings, load_settings
 from .errors import NewsletterError, Problem
 from .render import render_template
+from .urls import LOOPBACK
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 RELOAD_SCRIPT = """<script>
 (function () {
   var generation = %d;

@@ -13,9 +13,9 @@ from . import mime
 from .build import choose, load, render_email
 from .config import Settings
 from .errors import NewsletterError, Problem, Problems
+from .urls import LOOPBACK
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 # Merge tags of common ESPs: Mailchimp *|UNSUB|*, Liquid/Handlebars {{ x }}, Mailgun %x%, Brevo/Sendy {$x}.
 MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\{?\s*[\w.]+\s*\}?\}\}|%[\w.]+%|\{\$[\w.]+\}")
 ALLOWED_SCHEMES = ("http", "https", "mailto")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # hosts that never leave this machine
 # Control characters and whitespace that browsers drop inside a scheme ("jav&#x09;ascript:").
 _SCHEME_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 

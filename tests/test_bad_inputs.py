@@ -53,26 +53,23 @@ def test_symlink_to_outside_is_not_followed(project, cli, tmp_path):
     assert "Secret text" not in (project.build / "2026-W42" / "email.html").read_text(encoding="utf-8")
 
 
-def test_jinja_syntax_error_names_template_and_line(project, cli):
+def _broken_template(project, cli, text: str):
     project.post("2026-10-14-ok.md", "---\ntitle: Ok\ndate: 2026-10-14\n---\n\nFine.\n")
-    template = project.root / "templates" / "email.txt"
-    template.write_text("line one\n{% if %}\n", encoding="utf-8")
+    (project.root / "templates" / "email.txt").write_text(text, encoding="utf-8")
     result = cli("--project", project.root, "build")
     assert result.exit_code == 1
-    assert (
-        result.stderr
-        == "templates/email.txt:2: template syntax error: Expected an expression, got 'end of statement block'\n"
+    return result.stderr
+
+
+def test_jinja_syntax_error_names_template_and_line(project, cli):
+    assert _broken_template(project, cli, "line one\n{% if %}\n") == (
+        "templates/email.txt:2: template syntax error: Expected an expression, got 'end of statement block'\n"
     )
 
 
 def test_undefined_variable_names_template_and_line(project, cli):
-    project.post("2026-10-14-ok.md", "---\ntitle: Ok\ndate: 2026-10-14\n---\n\nFine.\n")
-    template = project.root / "templates" / "email.txt"
-    template.write_text("fine\n{{ issue.subjekt }}\n", encoding="utf-8")
-    result = cli("--project", project.root, "build")
-    assert result.exit_code == 1
-    assert (
-        result.stderr == "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'\n"
+    assert _broken_template(project, cli, "fine\n{{ issue.subjekt }}\n") == (
+        "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'\n"
     )
 
 
