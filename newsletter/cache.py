@@ -1,91 +1,30 @@
-"""What lets a rebuild skip work: source digests, a fingerprint of everything else, and the manifest
-of the last build (which issue folders came from which inputs, and the files they hold)."""
+"""What lets a rebuild skip work: a fingerprint of everything but the posts, and the manifest of the last
+build (each post's digest and metadata; which issue folders came from which inputs, and their files)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
-from dataclasses import astuple, dataclass
+from collections.abc import Mapping
+from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
 from .config import Settings
-from .errors import Problem, Problems
+from .content import Library, PostMeta
+from .errors import Problem, Severity
+from .issue import Week
+from .sources import Source
 
 MANIFEST = ".newsletter-cache.json"
 
 
-@dataclass(frozen=True)
-class Source:
-    path: Path
-    source: str  # as messages show it
-    raw: bytes
-    digest: str
-
-
-@dataclass(frozen=True)
-class PostMeta:
-    """What issue selection and the archive index need from a post, without parsing its Markdown."""
-
-    source: str
-    slug: str
-    title: str
-    date: dt.date
-    published: dt.datetime
-    draft: bool
-
-    @classmethod
-    def of(cls, post) -> PostMeta:
-        return cls(post.source, post.slug, post.title, post.date, post.published, post.draft)
-
-    def to_json(self) -> dict:
-        return {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
-                "published": self.published.isoformat()}  # fmt: skip
-
-    @classmethod
-    def from_json(cls, data: dict) -> PostMeta:
-        published = dt.datetime.fromisoformat(data["published"])
-        return cls(data["source"], data["slug"], data["title"], published.date(), published, data["draft"])
-
-
-def list_sources(settings: Settings, problems: Problems) -> list[Path]:
-    """Sorted *.md in posts_dir; links that leave the project are skipped with a warning."""
-    folder = settings.posts_dir
-    if not folder.is_dir():
-        problems.error(
-            settings.relative(folder), 0, "posts folder not found; create it or set posts_dir", "posts-dir"
-        )
-        return []
-    files = []
-    root = settings.root.resolve()
-    for path in sorted(folder.glob("*.md")):
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            problems.warn(
-                settings.relative(path), 0, "symbolic link to outside the project: not followed", "symlink"
-            )
-            continue
-        files.append(path)
-    return files
-
-
-def read_sources(paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
-    sources = []
-    for path in paths:
-        where = settings.relative(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
-            continue
-        sources.append(Source(path, where, raw, hashlib.sha256(raw).hexdigest()))
-    return sources
-
-
 def fingerprint(settings: Settings) -> str:
-    """Everything but the posts that shapes the output: the tool, its settings and every template."""
+    """Everything but the posts that shapes the output: the tool, its settings, every template, and
+    SOURCE_DATE_EPOCH (it sets the message's Date)."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
     digest.update((settings.root / "setup.cfg").read_bytes())
     for path in sorted(p for p in settings.templates_dir.rglob("*") if p.is_file()):
         digest.update(
@@ -98,41 +37,57 @@ def key(fp: str, *parts: str) -> str:
     return hashlib.sha256("\0".join((fp, *parts)).encode()).hexdigest()
 
 
-def _problems(items: list) -> list[Problem]:
-    return [Problem(*item) for item in items]
+def _problems(items: list) -> tuple[Problem, ...]:
+    return tuple(Problem(w, line, m, Severity(s), r) for w, line, m, s, r in items)
 
 
 class Manifest:
-    """build/.newsletter-cache.json: trusted only when the fingerprint matches and files are untouched."""
+    """build/.newsletter-cache.json: trusted only when the fingerprint matches and files are untouched.
+    A manifest that is unreadable or of another shape is ignored: the build simply starts cold."""
 
     def __init__(self, out: Path, fp: str, data: dict | None = None):
         self.out = out
         self.fp = fp
-        data = data if data and data.get("fingerprint") == fp else {}
+        data = data if isinstance(data, dict) and data.get("fingerprint") == fp else {}
         self.posts: dict[str, dict] = data.get("posts", {})
         self.entries: dict[str, dict] = data.get("entries", {})
 
     @classmethod
     def load(cls, out: Path, fp: str) -> Manifest:
         try:
-            return cls(out, fp, json.loads((out / MANIFEST).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            manifest = cls(out, fp, json.loads((out / MANIFEST).read_text(encoding="utf-8")))
+            manifest._validate()
+            return manifest
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out, fp)
 
-    def post(self, source: str, digest: str) -> tuple[PostMeta, list[Problem]] | None:
-        entry = self.posts.get(source)
-        if not entry or entry["digest"] != digest:
+    def _validate(self) -> None:
+        """Touch every field once, so a hand-edited manifest fails here (and is ignored), not mid-build."""
+        for source, entry in self.posts.items():
+            assert isinstance(source, str) and isinstance(entry["digest"], str)
+            PostMeta.from_json(entry["meta"])
+            _problems(entry["warnings"])
+        for entry in self.entries.values():
+            assert isinstance(entry["key"], str)
+            for name, (size, mtime) in entry["files"].items():
+                assert isinstance(name, str) and isinstance(size, int) and isinstance(mtime, int)
+            _problems(entry["warnings"])
+
+    def post(self, source: Source) -> tuple[PostMeta, tuple[Problem, ...]] | None:
+        entry = self.posts.get(source.source)
+        if not entry or entry["digest"] != source.digest:
             return None
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
 
-    def remember_post(self, meta: PostMeta, digest: str, warnings: list[Problem]) -> None:
-        self.posts[meta.source] = {
-            "digest": digest,
-            "meta": meta.to_json(),
-            "warnings": [list(astuple(w)) for w in warnings],
-        }
+    def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
+        return key(self.fp, week.week, *sorted(sources[p.source].digest for p in week.posts))
 
-    def fresh(self, name: str, entry_key: str) -> list[Problem] | None:
+    def index_key(self, library: Library) -> str:
+        return key(
+            self.fp, "index", *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas)
+        )
+
+    def fresh(self, name: str, entry_key: str) -> tuple[Problem, ...] | None:
         """The warnings recorded for an output group when its key matches and its files are untouched."""
         entry = self.entries.get(name)
         if not entry or entry["key"] != entry_key:
@@ -146,7 +101,19 @@ class Manifest:
                 return None
         return _problems(entry["warnings"])
 
-    def remember(self, name: str, entry_key: str, files: list[str], warnings: list[Problem]) -> None:
+    def remember_posts(self, library: Library) -> None:
+        """Every post of this run, and only those: deleted posts leave the manifest."""
+        posts = {}
+        for meta in library.metas:
+            warnings = library.warnings.get(meta.source, ())
+            posts[meta.source] = {
+                "digest": library.sources[meta.source].digest,
+                "meta": meta.to_json(),
+                "warnings": [list(astuple(w)) for w in warnings],
+            }
+        self.posts = posts
+
+    def remember(self, name: str, entry_key: str, files: list[str], warnings) -> None:
         stats = {f: os.stat(self.out / f) for f in files}
         self.entries[name] = {
             "key": entry_key,
@@ -154,8 +121,9 @@ class Manifest:
             "warnings": [list(astuple(w)) for w in warnings],
         }
 
-    def forget(self, keep_posts: set[str]) -> None:
-        self.posts = {k: v for k, v in self.posts.items() if k in keep_posts}
+    def files(self, name: str) -> list[str]:
+        entry = self.entries.get(name)
+        return sorted(entry["files"]) if entry else []
 
     def dumps(self) -> bytes:
         data = {"fingerprint": self.fp, "posts": self.posts, "entries": self.entries}

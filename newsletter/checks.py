@@ -1,109 +1,18 @@
-"""`newsletter check` and the checks a build shares with it: every rule has an id, a severity and a fix."""
+"""`newsletter check`: the plan of a build, every rule, and a report; writes nothing."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
+import json
+from dataclasses import dataclass, replace
 
 from .config import Settings
-from .errors import ERROR, WARNING, InputError, NewsletterError, Problem, Problems
-from .issue import SUBJECT_LIMIT, Issue
+from .errors import Problem, Problems
+from .issue import LATEST, Selection
+from .pipeline import plan
+from .rules import RULES, post_rules, rule_markdown, rule_of
 
-WARN_BYTES = 90 * 1024
-CLIP_BYTES = 102 * 1024
-STYLE_BYTES = 16 * 1024
-PREHEADER_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    checks: str
-    fix: str
-
-
-RULES = {r.id: r for r in [
-    Rule("settings", ERROR, "setup.cfg [newsletter] keys and values", "correct the key named in the message"),
-    Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
-    Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
-    Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),
-    Rule("encoding", ERROR, "posts are UTF-8 text", "save the file as UTF-8"),
-    Rule("body-empty", ERROR, "a post has a body", "write the article below the front matter"),
-    Rule("slug-duplicate", ERROR, "slugs are unique, ignoring case", "set a different slug on one post"),
-    Rule("cta-empty", ERROR, "a call to action has text and an http(s) URL", "fill in cta.text and cta.url"),
-    Rule("unknown-key", WARNING, "front matter keys are known", "fix the spelling or remove the key"),
-    Rule("symlink", WARNING, "posts are not links to outside the project", "copy the file into posts/"),
-    Rule("sanitized", WARNING, "no script, handler, frame or unsafe URL in an article", "remove the HTML"),
-    Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
-    Rule("img-width", WARNING, "every email image has a width attribute", "add width=\"...\" in the template"),
-    Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
-    Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
-    Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
-    Rule("unfinished", ERROR, "no TK, TODO, FIXME or lorem ipsum left", "finish the sentence"),
-    Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
-    Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries"),
-    Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
-    Rule("size-clip", ERROR, "the email is under 102 KB (Gmail clips above)", "move an article to another week"),
-    Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
-    Rule("css-unsupported", WARNING, "email templates avoid var(), @import, <link>, position, flex and grid",
-         "use plain properties and tables"),
-    Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
-    Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
-]}  # fmt: skip
-
-# Upper case only: "tk" or "todo" inside ordinary prose is not a placeholder.
-_UNFINISHED = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|(?i:lorem ipsum)")
-_BAD_CSS = [
-    (re.compile(r"var\(\s*--"), "CSS custom property var(): premailer cannot parse it"),
-    (re.compile(r"@import\b"), "@import: fetched over the network, dropped by clients"),
-    (re.compile(r"<link\b", re.I), "<link> stylesheet: clients drop it"),
-    (re.compile(r"(?<![\w-])position\s*:"), "position: most clients ignore it"),
-    (re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)"), "display:flex/grid: Outlook and Gmail apps ignore it"),
-]  # fmt: skip
-
-
-def rule_of(problem: Problem) -> str:
-    return problem.rule or ("settings" if problem.where == "setup.cfg" else "front-matter")
-
-
-def wire_size(html: str) -> int:
-    """What Gmail measures: the HTML as sent, UTF-8 with CRLF line ends."""
-    return len(html.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
-
-
-def email_size(issue: Issue, settings: Settings, html: str, problems: Problems) -> None:
-    size = wire_size(html)
-    where = f"{issue.week}/email.html"
-    if size > WARN_BYTES:
-        costs = ", ".join(f"{source} {_kb(cost)}" for source, cost in article_costs(issue, html)[:5])
-        message = (
-            f"email is {_kb(size)} after inlining; Gmail clips above {_kb(CLIP_BYTES)}. "
-            f"Largest articles: {costs}. Move an article to next week or shorten it"
-        )
-        rule = "size-clip" if size > CLIP_BYTES else "size-warn"
-        (problems.error if size > CLIP_BYTES else problems.warn)(where, 0, message, rule)
-    for style in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
-        if len(style.encode("utf-8")) > STYLE_BYTES:
-            problems.warn(
-                where, 0, f"head <style> is {_kb(len(style))}; Gmail drops it above 16 KB", "style-size"
-            )
-
-
-def article_costs(issue: Issue, html: str) -> list[tuple[str, int]]:
-    """Bytes each article adds to the inlined email, largest first (its cell, styles included)."""
-    cells = html.split('<td class="footer"')[0].split('<td class="article"')[1:]
-    costs = [(post.source, wire_size(cell)) for post, cell in zip(issue.posts, cells, strict=False)]
-    return sorted(costs, key=lambda c: (-c[1], c[0]))
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1024:.1f} KB"
-
-
-# What only `check` looks at -------------------------------------------------------------------------
+__all__ = ["RULES", "Report", "format_json", "format_text", "rules_markdown", "run"]
+rules_markdown = rule_markdown
 
 
 @dataclass(frozen=True)
@@ -113,7 +22,7 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == ERROR for f in self.findings)
+        return sum(f.is_error for f in self.findings)
 
     @property
     def warnings(self) -> int:
@@ -124,133 +33,24 @@ class Report:
         return bool(self.errors or (self.strict and self.findings))
 
 
-def run(settings_loader, week: str | None = None, every: bool = False, strict: bool = False) -> Report:
-    """Phase 1 of a build and every rule; writes nothing."""
-    problems = Problems()
-    try:
-        settings = settings_loader()
-    except InputError as exc:
-        return _report(exc.problems, strict)
-    except NewsletterError as exc:  # setup.cfg unreadable: still a finding, reported the same way
-        return _report([Problem("setup.cfg", 0, exc.message, ERROR, "settings")], strict)
-    _check_all(settings, week, every, problems)
-    return _report(problems.items, strict)
+def run(settings: Settings, selection: Selection = LATEST, strict: bool = False) -> Report:
+    """The build's plan (same loader, same rules, same messages) plus the posts outside the selection."""
+    made = plan(settings, selection, raise_errors=False)
+    problems = Problems(list(made.findings))
+    chosen = {p.source for outputs in made.rendered for p in outputs.issue.posts}
+    known = frozenset(settings.url_for(m.slug) for m in made.library.metas)
+    for post in made.library.posts:
+        if post.source not in chosen:
+            post_rules(post, settings, known, problems)
+    return report(problems.items, strict)
 
 
-def _report(problems: list[Problem], strict: bool) -> Report:
+def report(problems: list[Problem], strict: bool) -> Report:
     findings = sorted(
-        {Problem(p.where, p.line, p.message, p.severity, rule_of(p)) for p in problems},
+        {replace(p, rule=rule_of(p)) for p in problems},
         key=lambda p: (p.where, p.line, p.rule, p.message),
     )
     return Report(tuple(findings), strict)
-
-
-def _check_all(settings: Settings, week: str | None, every: bool, problems: Problems) -> None:
-    from . import content
-    from .build import render_email
-    from .issue import select
-    from .social.captions import captions
-
-    _template_css(settings, problems)
-    posts = content.load_posts(settings, problems)
-    for post in posts:
-        _unfinished(post, problems)
-        _links(post, settings, {p.url for p in posts}, problems)
-    try:
-        issues = select(posts, week, every)
-    except NewsletterError as exc:
-        problems.error(settings.relative(settings.posts_dir), 0, exc.message, "no-posts")
-        return
-    for issue in issues:
-        try:
-            html, _ = render_email(issue, settings, problems)
-        except NewsletterError as exc:
-            problems.error(*_split_place(exc.message), "template")
-            return
-        _issue_lines(issue, html, problems)
-    captions([p for i in issues for p in i.posts], settings, problems)
-
-
-def _split_place(message: str) -> tuple[str, int, str]:
-    match = re.match(r"([^:]+):(\d+): (.*)", message, re.S)
-    return (match.group(1), int(match.group(2)), match.group(3)) if match else ("templates", 0, message)
-
-
-def _line_of(post, needle: str) -> int:
-    for number, line in enumerate(post.body.split("\n")):
-        if needle in line:
-            return post.body_line + number
-    return post.body_line
-
-
-def _unfinished(post, problems: Problems) -> None:
-    for field in ("title", "summary"):
-        if match := _UNFINISHED.search(getattr(post, field)):
-            problems.error(post.source, 1, f"unfinished {field}: '{match.group(0)}'", "unfinished")
-    for number, line in enumerate(post.body.split("\n")):
-        if match := _UNFINISHED.search(line):
-            problems.error(
-                post.source, post.body_line + number, f"unfinished text: '{match.group(0)}'", "unfinished"
-            )
-
-
-def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
-    from .urls import is_merge_tag
-
-    prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
-    known_paths = {urlsplit(u).path.rstrip("/") for u in known}
-    for element in post.tree.iter():
-        url = (
-            element.get("href")
-            if element.tag == "a"
-            else element.get("src")
-            if element.tag == "img"
-            else None
-        )
-        if not url or is_merge_tag(url) or url.startswith(("mailto:", "#")):
-            continue
-        parts = urlsplit(url)
-        line = _line_of(post, url)
-        if not parts.scheme:
-            problems.warn(
-                post.source, line, f"relative link '{url}' (made absolute against site_url)", "link-relative"
-            )
-        elif parts.scheme == "http":
-            problems.warn(post.source, line, f"insecure link '{url}'", "link-insecure")
-        own = not parts.netloc or parts.netloc.lower() == settings.domain.lower()
-        path = parts.path.rstrip("/")
-        in_blog = prefix != "/" and path.startswith(prefix.rstrip("/") + "/")
-        if own and element.tag == "a" and in_blog and path not in known_paths:
-            problems.warn(
-                post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
-            )
-
-
-def _issue_lines(issue: Issue, html: str, problems: Problems) -> None:
-    where = f"issue {issue.week}"
-    if len(issue.subject) > SUBJECT_LIMIT:
-        problems.warn(
-            where, 0, f"subject is {len(issue.subject)} characters: '{issue.subject}'", "subject-length"
-        )
-    if len(issue.preheader) > PREHEADER_LIMIT:
-        problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100",
-                      "preheader-length")  # fmt: skip
-    for tag in re.findall(r"<img\b[^>]*>", html):
-        if not re.search(r"\swidth=\"\d+\"", tag):
-            problems.warn(where, 0, f"image without a width attribute: {tag[:80]}", "img-width")
-
-
-def _template_css(settings: Settings, problems: Problems) -> None:
-    for name in ("email.html", "email.css"):
-        path: Path = settings.templates_dir / name
-        if not path.is_file():
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-            if line.lstrip().startswith(("/*", "{#")):
-                continue
-            for pattern, why in _BAD_CSS:
-                if pattern.search(line):
-                    problems.warn(settings.relative(path), number, why, "css-unsupported")
 
 
 def format_text(report: Report) -> str:
@@ -264,20 +64,11 @@ def format_text(report: Report) -> str:
 
 
 def format_json(report: Report) -> str:
-    import json
-
     items = [
-        {"rule": f.rule, "severity": f.severity, "file": f.where, "line": f.line, "message": f.message,
+        {"rule": f.rule, "severity": str(f.severity), "file": f.where, "line": f.line, "message": f.message,
          "fix": RULES[f.rule].fix}
         for f in report.findings
     ]  # fmt: skip
     return (
         json.dumps({"errors": report.errors, "warnings": report.warnings, "findings": items}, indent=2) + "\n"
     )
-
-
-def rules_markdown() -> str:
-    """The README's rule table, generated here so it cannot drift from the code."""
-    rows = ["| rule | severity | checks | fix |", "|---|---|---|---|"]
-    rows += [f"| `{r.id}` | {r.severity} | {r.checks} | {r.fix} |" for r in RULES.values()]
-    return "\n".join(rows) + "\n"

@@ -37,6 +37,14 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _selection(week, every, files):
+    from .issue import Selection
+
+    if sum(map(bool, (week, every, files))) > 1:
+        raise click.UsageError("choose one of --week, --all and --post")
+    return Selection(week, every, tuple(f.resolve() for f in files))
+
+
 def _report_warnings(warnings) -> None:
     for warning in warnings:
         click.echo(str(warning), err=True)
@@ -78,13 +86,10 @@ def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None
     """
     from .build import build as run
 
-    if sum(map(bool, (week, every, files))) > 1:
-        raise click.UsageError("choose one of --week, --all and --post")
+    selection = _selection(week, every, files)
     result = run(
         obj.settings,
-        week=week,
-        every=every,
-        files=tuple(f.resolve() for f in files),
+        selection,
         out=out,
         strict=strict,
         workers=jobs or 0,
@@ -184,13 +189,20 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
     Each finding has a rule id, a severity, a place and a fix. Exit 1 on any error
     (or any warning with --strict).
     """
-    from .checks import format_json, format_text, run
+    from .checks import format_json, format_text, report, run
+    from .errors import InputError, NewsletterError, Problem
 
-    if week and every:
-        raise click.UsageError("choose one of --week and --all")
-    report = run(lambda: obj.settings, week, every, strict)
-    click.echo((format_json if fmt == "json" else format_text)(report), nl=False)
-    if report.failed:
+    selection = _selection(week, every, ())
+    try:
+        settings = obj.settings
+    except InputError as exc:  # setup.cfg itself is wrong: reported like every other finding
+        found = report(exc.problems, strict)
+    except NewsletterError as exc:  # setup.cfg unreadable or without [newsletter]
+        found = report([Problem("setup.cfg", 0, exc.message, rule="settings")], strict)
+    else:
+        found = run(settings, selection, strict)
+    click.echo((format_json if fmt == "json" else format_text)(found), nl=False)
+    if found.failed:
         raise SystemExit(1)
 
 
@@ -220,12 +232,12 @@ def preview(obj: Context, host: str, port: int, open_browser: bool) -> None:
 @click.pass_obj
 def list_posts(obj: Context) -> None:
     """List posts with their date, ISO week and status."""
-    from .content import load_posts
+    from .content import load
     from .errors import Problems
     from .issue import week_of
 
     problems = Problems()
-    posts = load_posts(obj.settings, problems)
+    posts = load(obj.settings, problems).metas
     problems.raise_if_errors()
     _report_warnings(problems.warnings)
     for post in posts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,16 @@ DEFAULTS: dict[str, str] = {
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLOT = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}):(\d{2})")
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """A weekly posting time: weekday (0 = Monday) and time of day, in the site's timezone."""
+
+    weekday: int
+    time: dt.time
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class Settings:
     hashtags: tuple[str, ...]
     post_url: str
     mastodon_max_characters: int
-    schedule: str
+    schedule: tuple[Slot, ...]
     smtp_host: str
     smtp_port: int
     smtp_user: str
@@ -209,6 +220,10 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
+    else:
+        _format(v, "post_url", {"site_url": v["site_url"], "slug": "slug"}, bad)
+    _format(v, "utm_campaign", {"week": "2026-W01"}, bad)
+    schedule = _schedule(v["schedule"], bad)
     dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}
     _check_dirs(dirs, bad)
     if problems.has_errors():
@@ -228,7 +243,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         hashtags=tuple(t for t in re.split(r"[\s,#]+", v["hashtags"]) if t),
         post_url=v["post_url"].strip(),
         mastodon_max_characters=ints["mastodon_max_characters"] or 500,
-        schedule=v["schedule"],
+        schedule=schedule,
         smtp_host=v["smtp_host"].strip(),
         smtp_port=ints["smtp_port"] or 587,
         smtp_user=v["smtp_user"].strip(),
@@ -238,6 +253,32 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         build_dir=dirs["build_dir"],
         handles={p: v[f"handle_{p}"].strip() for p in PLATFORMS if v[f"handle_{p}"].strip()},
     )
+
+
+def _format(v: dict[str, str], key: str, fields: dict[str, str], bad) -> None:
+    """Format strings are filled in for every post and week: try them once here, with their names."""
+    names = ", ".join("{" + name + "}" for name in fields)
+    try:
+        v[key].format(**fields)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        reason = f"unknown field {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
+        bad(key, f"expected text with only {names} in braces, got '{v[key]}' ({reason})")
+    else:
+        if re.search(r"\{[^{}]*[.\[!:]", v[key].replace("{{", "").replace("}}", "")):
+            bad(key, f"expected text with only {names} in braces, got '{v[key]}'")
+
+
+def _schedule(text: str, bad) -> tuple[Slot, ...]:
+    """'mon 09:00, thu 18:30' into weekly slots; an empty setting means no posting times."""
+    slots = []
+    for part in filter(None, (p.strip().lower() for p in text.split(","))):
+        match = _SLOT.fullmatch(part)
+        if not match or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+            bad("schedule", f"expected slots like 'mon 09:00, thu 18:30', got '{part}'")
+            return ()
+        hour, minute = int(match.group(2)), int(match.group(3))
+        slots.append(Slot(DAYS.index(match.group(1)), dt.time(hour, minute)))
+    return tuple(sorted(set(slots)))
 
 
 def _int(value: str, key: str, bad) -> int:

@@ -1,4 +1,5 @@
-"""Load posts: read, split, validate every field, render the body; collect every problem, stop once."""
+"""Load posts: the one loader. List, read, split, validate every field, render the body, check slugs, sort;
+collect every problem, stop once. Build, check, social, send, preview and list all load through here."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import difflib
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import frontmatter, markup
-from .cache import Source, list_sources, read_sources
 from .config import PLATFORMS, Settings
-from .errors import Problems
-from .issue import check_unique_slugs
+from .errors import Problem, Problems
+from .pool import parallel_map
+from .sources import Source, list_sources, read_sources
 from .urls import is_absolute_http, scheme_of
 
 KNOWN_KEYS = (
@@ -60,27 +62,132 @@ class Post:
     def override(self, platform: str) -> str:
         return dict(self.social).get(platform, "")
 
-
-def load_posts(settings: Settings, problems: Problems, files: list[Path] | None = None) -> list[Post]:
-    paths = list_sources(settings, problems) if files is None else files
-    posts = [
-        post
-        for source in read_sources(paths, settings, problems)
-        if (post := parse(source, settings, problems))
-    ]
-    check_unique_slugs(posts, problems)
-    return sorted(posts, key=lambda p: (p.published, p.slug))
+    @property
+    def meta(self) -> PostMeta:
+        return PostMeta(self.source, self.slug, self.title, self.date, self.published, self.draft)
 
 
-def parse(source: Source, settings: Settings, problems: Problems) -> Post | None:
+@dataclass(frozen=True)
+class PostMeta:
+    """What selection, ordering and the archive need from a post, without parsing its Markdown
+    (a rebuild takes it from the manifest when the file's bytes are unchanged)."""
+
+    source: str
+    slug: str
+    title: str
+    date: dt.date
+    published: dt.datetime
+    draft: bool
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
+                "published": self.published.isoformat()}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict) -> PostMeta:
+        published = dt.datetime.fromisoformat(data["published"])
+        return cls(data["source"], data["slug"], data["title"], published.date(), published, data["draft"])
+
+
+# What a run already knows about an unchanged file: its metadata and the warnings it had.
+Known = Callable[[Source], "tuple[PostMeta, tuple[Problem, ...]] | None"]
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every post of a run, sorted by publication: metadata for all, the full post where parsed."""
+
+    sources: Mapping[str, Source]
+    metas: tuple[PostMeta, ...]
+    parsed: Mapping[str, Post]
+    warnings: Mapping[str, tuple[Problem, ...]]  # per source, for the manifest
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """The parsed posts in order (every post when the library was loaded in full)."""
+        return tuple(self.parsed[m.source] for m in self.metas if m.source in self.parsed)
+
+    def full(self, metas, settings: Settings, problems: Problems, workers: int = 1) -> tuple[Post, ...]:
+        """These posts parsed, parsing the ones the manifest answered for."""
+        missing = [self.sources[m.source] for m in metas if m.source not in self.parsed]
+        # Their findings were reported when the manifest answered for them; parsing again finds the same.
+        found, _ = _parse_all(missing, settings, Problems(), workers)
+        return tuple(self.parsed.get(m.source) or found[m.source] for m in metas)
+
+
+def load(
+    settings: Settings,
+    problems: Problems,
+    files: tuple[Path, ...] = (),
+    known: Known | None = None,
+    workers: int = 1,
+) -> Library:
+    """The one loader: every post in posts_dir (or the named files), validated, slugs checked, sorted.
+    With `known`, unchanged files are not parsed: their metadata and warnings come from the last build."""
+    sources = read_sources(list(files) or list_sources(settings, problems), settings, problems)
+    metas: dict[str, PostMeta] = {}
+    warnings: dict[str, tuple[Problem, ...]] = {}
+    stale = []
+    for source in sources:
+        if known is not None and (hit := known(source)) is not None:
+            metas[source.source], warnings[source.source] = hit
+            problems.extend(hit[1])
+        else:
+            stale.append(source)
+    parsed, found = _parse_all(stale, settings, problems, workers)
+    warnings.update(found)
+    metas.update({where: post.meta for where, post in parsed.items()})
+    ordered = tuple(sorted(metas.values(), key=lambda m: (m.published, m.slug)))
+    check_unique_slugs(ordered, problems)
+    return Library({s.source: s for s in sources}, ordered, parsed, warnings)
+
+
+def _parse_all(sources: list[Source], settings: Settings, problems: Problems, workers: int):
+    """Parse in this process, or in worker processes when there are many (the pool has its cost)."""
+    parsed: dict[str, Post] = {}
+    warnings: dict[str, tuple[Problem, ...]] = {}
+    if not sources:
+        return parsed, warnings
+    jobs = [(s, settings) for s in sources]
+    made = parallel_map(_parse_job, jobs, workers, least=40, state=markup.Converter())
+    for source, (post, found) in zip(sources, made, strict=True):
+        problems.extend(found)
+        warnings[source.source] = tuple(p for p in found if not p.is_error)
+        if post is not None:
+            parsed[source.source] = post
+    return parsed, warnings
+
+
+def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
+    """One post, in whichever process runs it (the converter comes with the pool); returns its problems."""
+    problems = Problems()
+    post = parse(job[0], job[1], converter, problems)
+    return post, problems.items
+
+
+def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
     text = frontmatter.decode(source.raw, source.source, problems)
     doc = frontmatter.split(text, source.source, problems) if text is not None else None
     if doc is None:
         return None
-    return _validate(doc, source.path, source.source, settings, problems)
+    return _validate(doc, source.path, source.source, settings, converter, problems)
 
 
-def _validate(doc, path: Path, where: str, settings: Settings, problems: Problems) -> Post | None:
+def check_unique_slugs(posts, problems: Problems) -> None:
+    """Slugs name output folders and URLs: two posts may not share one, even in a different case."""
+    seen: dict[str, PostMeta] = {}
+    for post in sorted(posts, key=lambda p: p.source):
+        other = seen.setdefault(post.slug.lower(), post)
+        if other is not post:
+            problems.error(
+                post.source,
+                0,
+                f"slug '{post.slug}' is also used by {other.source}; give one a different slug",
+                "slug-duplicate",
+            )
+
+
+def _validate(doc, path: Path, where: str, settings: Settings, converter, problems: Problems) -> Post | None:
     count = len(problems.items)
     check = _Checker(doc, where, problems)
     for key in doc.meta:
@@ -97,9 +204,9 @@ def _validate(doc, path: Path, where: str, settings: Settings, problems: Problem
         problems.error(
             where, doc.body_line, "the body is empty: write the article below the front matter", "body-empty"
         )
-    if any(p.severity == "error" for p in problems.items[count:]):
+    if any(p.is_error for p in problems.items[count:]):
         return None
-    rendered = markup.render(doc.body)
+    rendered = converter.render(doc.body)
     for line, what in rendered.removed:
         problems.warn(where, doc.body_line + line - 1, f"removed {what}: not allowed in email", "sanitized")
     for line in rendered.empty_alt:

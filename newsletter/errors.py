@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 import click
 
-ERROR = "error"
-WARNING = "warning"
+
+class Severity(StrEnum):
+    """A str enum: findings serialise to JSON and the manifest as plain "error"/"warning"."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 
 @dataclass(frozen=True, order=True)
@@ -18,8 +27,12 @@ class Problem:
     where: str
     line: int
     message: str
-    severity: str = ERROR
+    severity: Severity = ERROR
     rule: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
     def __str__(self) -> str:
         place = f"{self.where}:{self.line}" if self.line else self.where
@@ -45,7 +58,7 @@ class InputError(NewsletterError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.where, p.line, p.message))
         lines = [str(p) for p in self.problems]
-        errors = sum(p.severity == ERROR for p in self.problems)
+        errors = sum(p.is_error for p in self.problems)
         lines.append(f"Aborted: {errors} error{'s' if errors != 1 else ''} found.")
         super().__init__("\n".join(lines))
 
@@ -63,19 +76,19 @@ class Problems:
     def warn(self, where: str | Path, line: int, message: str, rule: str = "") -> None:
         self.items.append(Problem(str(where), line, message, WARNING, rule))
 
-    def extend(self, problems: list[Problem]) -> None:
+    def extend(self, problems) -> None:
         self.items.extend(problems)
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == WARNING]
+        return [p for p in self.items if not p.is_error]
 
     def has_errors(self) -> bool:
-        return any(p.severity == ERROR or self.strict for p in self.items)
+        return any(p.is_error or self.strict for p in self.items)
 
     def raise_if_errors(self) -> None:
         if self.has_errors():
             problems = self.items
             if self.strict:
-                problems = [Problem(p.where, p.line, p.message, ERROR, p.rule) for p in problems]
+                problems = [replace(p, severity=ERROR) for p in problems]
             raise InputError(problems)

@@ -5,16 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import NewsletterError, Problems
+from .errors import InputError, NewsletterError, Problem
 
-if TYPE_CHECKING:  # a Post or a cache.PostMeta: selection needs dates, slugs and titles only
-    from .content import Post
+if TYPE_CHECKING:
+    from .content import Post, PostMeta
 
 WEEK = re.compile(r"(\d{4})-W(\d{2})")
 SUBJECT_LIMIT = 60
 PREHEADER_MAX = 200
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the command line asked for: one week, every week, or named posts; none of them = the latest week."""
+
+    week: str | None = None
+    every: bool = False
+    files: tuple[Path, ...] = ()
+
+
+LATEST = Selection()  # no selection: the latest week that has published posts
+
+
+@dataclass(frozen=True)
+class Week:
+    """A selected issue before rendering: its posts by metadata (selection never needs their bodies)."""
+
+    week: str  # ISO week, "2026-W42"
+    posts: tuple[PostMeta, ...]
 
 
 @dataclass(frozen=True)
@@ -45,7 +66,7 @@ class Issue:
         return max(p.published for p in self.posts)
 
 
-def week_of(post: Post) -> str:
+def week_of(post: PostMeta) -> str:
     year, week, _ = post.date.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -62,45 +83,34 @@ def parse_week(value: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def by_week(posts: list[Post]) -> dict[str, tuple[Post, ...]]:
-    weeks: dict[str, list[Post]] = {}
+def by_week(posts) -> dict[str, tuple[PostMeta, ...]]:
+    weeks: dict[str, list[PostMeta]] = {}
     for post in posts:
         if not post.draft:
             weeks.setdefault(week_of(post), []).append(post)
     return {week: tuple(items) for week, items in sorted(weeks.items())}
 
 
-def select(posts: list[Post], week: str | None = None, every: bool = False) -> list[Issue]:
+def select(posts, selection: Selection, folder: str = "posts") -> list[Week]:
+    if selection.files:
+        return from_files(posts)
     weeks = by_week(posts)
     if not weeks:
-        raise NewsletterError("posts/: no published posts; write one with 'newsletter new TITLE'")
-    if every:
-        return [Issue(w, items) for w, items in weeks.items()]
-    if week is None:
-        week = max(weeks)
+        raise InputError([Problem(folder, 0, "no published posts; write one with 'newsletter new TITLE'",
+                                  rule="no-posts")])  # fmt: skip
+    if selection.every:
+        return [Week(w, items) for w, items in weeks.items()]
+    week = selection.week or max(weeks)
     if week not in weeks:
         known = ", ".join(weeks)
-        raise NewsletterError(f"--week {week}: no published posts that week; weeks with posts: {known}")
-    return [Issue(week, weeks[week])]
+        message = f"no published posts that week; weeks with posts: {known}"
+        raise InputError([Problem(f"--week {week}", 0, message, rule="no-posts")])
+    return [Week(week, weeks[week])]
 
 
-def from_files(posts: list[Post]) -> list[Issue]:
+def from_files(posts) -> list[Week]:
     """--post FILE...: one issue of exactly those posts, named after the newest one's week."""
     chosen = tuple(p for p in posts if not p.draft)
     if not chosen:
         raise NewsletterError("--post: every named post is a draft; set 'draft: false' to include it")
-    return [Issue(week_of(max(chosen, key=lambda p: p.published)), chosen)]
-
-
-def check_unique_slugs(posts: list, problems: Problems) -> None:
-    """Slugs name output folders: two posts may not share one, even in a different case."""
-    seen: dict[str, Post] = {}
-    for post in sorted(posts, key=lambda p: p.source):
-        other = seen.setdefault(post.slug.lower(), post)
-        if other is not post:
-            problems.error(
-                post.source,
-                0,
-                f"slug '{post.slug}' is also used by {other.source}; give one a different slug",
-                "slug-duplicate",
-            )
+    return [Week(week_of(max(chosen, key=lambda p: p.published)), chosen)]

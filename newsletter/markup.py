@@ -7,9 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-import markdown
 import nh3
-from markdown.treeprocessors import Treeprocessor
 
 from .urls import ALLOWED_SCHEMES
 
@@ -45,31 +43,38 @@ class Rendered:
     empty_alt: tuple[int, ...]  # body lines of images without alt text
 
 
-class _Capture(Treeprocessor):
-    """Keeps the finished tree: the plain-text part and captions walk it instead of re-parsing HTML."""
+class _Capture:
+    """Keeps the finished tree: the plain-text part and captions walk it instead of re-parsing HTML.
+    (Duck-typed rather than a Treeprocessor subclass so that importing this module stays cheap.)"""
+
+    def __init__(self, md) -> None:
+        self.md = md
 
     def run(self, root: ET.Element) -> None:
-        self.md.captured = root  # type: ignore[attr-defined]
+        self.md.captured = root
 
 
-_CONVERTER: markdown.Markdown | None = None
+class Converter:
+    """Markdown to safe HTML. One per run (building one costs more than converting a post), reset
+    between documents; never shared between runs, so no state leaks from one project to another."""
 
+    def __init__(self) -> None:
+        import markdown  # lazy: a rebuild that parses nothing never pays for it
 
-def _converter() -> markdown.Markdown:
-    """One Markdown instance per process, reset between documents: building one costs more than a post."""
-    global _CONVERTER
-    if _CONVERTER is None:
-        _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-        _CONVERTER.treeprocessors.register(_Capture(_CONVERTER), "capture", -10)
-    return _CONVERTER.reset()
+        self.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        self.md.treeprocessors.register(_Capture(self.md), "capture", -10)
+
+    def render(self, body: str) -> Rendered:
+        md = self.md.reset()
+        raw = md.convert(body)
+        tree = md.captured  # type: ignore[attr-defined]
+        _resolve_stash(tree, md)
+        return Rendered(sanitize(raw), tree, tuple(_unsafe_lines(body)), tuple(_empty_alt_lines(body)))
 
 
 def render(body: str) -> Rendered:
-    md = _converter()
-    raw = md.convert(body)
-    tree = md.captured  # type: ignore[attr-defined]
-    _resolve_stash(tree, md)
-    return Rendered(sanitize(raw), tree, tuple(_unsafe_lines(body)), tuple(_empty_alt_lines(body)))
+    """One document with a converter of its own (tests and one-off uses)."""
+    return Converter().render(body)
 
 
 def sanitize(fragment: str) -> str:
@@ -83,7 +88,7 @@ def sanitize(fragment: str) -> str:
     )
 
 
-def _resolve_stash(tree: ET.Element, md: markdown.Markdown) -> None:
+def _resolve_stash(tree: ET.Element, md) -> None:
     """Raw HTML in the tree sits behind stash placeholders: replace each by its text content."""
 
     def text_of(match: re.Match) -> str:

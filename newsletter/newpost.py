@@ -8,9 +8,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .build import atomic_write
 from .config import Settings
 from .errors import NewsletterError
+from .writer import atomic_write
 
 
 def slugify(title: str) -> str:

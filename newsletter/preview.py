@@ -1,7 +1,10 @@
-"""`newsletter preview`: build, serve on 127.0.0.1, rebuild on save, tell open pages to reload.
+"""`newsletter preview`: build in memory, serve on 127.0.0.1, rebuild what a save touched, tell open pages
+to reload.
 
-Each rebuild goes into a fresh folder and is swapped in as one immutable Snapshot, so a request sees the
-complete old build or the complete new one. A failed rebuild keeps the last good build and shows the error.
+The preview keeps its plan between rebuilds (an in-memory manifest): a saved post re-renders its issue and
+the archive page, a template or setting change re-renders everything. Each rebuild is swapped in as one
+immutable Snapshot, so a request sees the complete old build or the complete new one. A failed rebuild
+keeps the last good build and shows the error.
 """
 
 from __future__ import annotations
@@ -10,20 +13,21 @@ import json
 import mimetypes
 import posixpath
 import re
-import shutil
-import tempfile
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .checks import CLIP_BYTES, wire_size
+from . import cache
 from .config import Settings, load_settings
 from .errors import NewsletterError, Problem
-from .render import render_template
+from .issue import Selection
+from .rules import CLIP_BYTES
 from .urls import LOOPBACK
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
@@ -39,61 +43,91 @@ RELOAD_SCRIPT = """<script>
 @dataclass(frozen=True)
 class Snapshot:
     generation: int = 0
-    folder: Path | None = None
     settings: Settings | None = None
-    plan: object | None = None  # build.Plan of the last good build
+    files: Mapping[str, bytes] = field(default_factory=dict)  # the build, by path inside build/
+    issues: Mapping[str, object] = field(default_factory=dict)  # week -> pipeline.IssueOutputs
+    posts: tuple = ()  # PostMeta of every post, in order
+    renderer: object | None = None  # render.Renderer of this build, for the preview's own pages
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
-    captions: dict[str, list[dict]] = field(default_factory=dict)
+
+
+class _MemoryCache(cache.Manifest):
+    """The manifest without files: what the preview rendered is in memory, so a matching key suffices."""
+
+    def fresh(self, name: str, entry_key: str):
+        entry = self.entries.get(name)
+        return _warnings(entry) if entry and entry["key"] == entry_key else None
+
+    def keep(self, name: str, entry_key: str, warnings) -> None:
+        self.entries[name] = {"key": entry_key, "warnings": [list(w.__dict__.values()) for w in warnings]}
+
+
+def _warnings(entry: dict) -> tuple[Problem, ...]:
+    return cache._problems(entry["warnings"])
 
 
 class Preview:
     """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
 
-    def __init__(self, root: Path, report: Report):
+    def __init__(self, root: Path, report: Report, drafts: bool = False):
         self.root = root
         self.report = report
-        self.base = Path(tempfile.mkdtemp(prefix="newsletter-preview-"))
+        self.drafts = drafts
         self.snapshot = Snapshot()
         self.changed = threading.Condition()
         self._rebuilding = threading.Lock()
-        self._folders: list[Path] = []
+        self._cache: _MemoryCache | None = None
 
     def rebuild(self) -> Snapshot:
-        from .build import plan
-        from .render import environment
-
         with self._rebuilding:
-            environment.cache_clear()  # templates may have changed since the last build
             old = self.snapshot
             try:
-                settings = load_settings(self.root)
-                made = plan(settings, every=True)
-                folder = self._write(made.outputs, old.generation + 1)
-                new = Snapshot(old.generation + 1, folder, settings, made, "", made.warnings, _captions(made))
-                self.report(f"Rebuilt {len(made.issues)} issue(s), {len(made.outputs)} files", False)
+                new = self._next(old)
+                self.report(f"Rebuilt {len(new.issues)} issue(s), {len(new.files)} files", False)
             except NewsletterError as exc:
                 new = replace(old, generation=old.generation + 1, error=exc.format_message())
                 self.report(new.error, True)
+            except Exception as exc:  # a bug of ours: show it, keep serving the last good build and watching
+                detail = "".join(traceback.format_exception_only(exc)).strip()
+                new = replace(old, generation=old.generation + 1, error=f"internal error: {detail}")
+                self.report(traceback.format_exc(), True)
             with self.changed:
                 self.snapshot = new
                 self.changed.notify_all()
-            self._prune()
             return new
 
-    def _write(self, outputs: dict[str, bytes], generation: int) -> Path:
-        folder = self.base / f"build-{generation}"
-        for name, data in outputs.items():
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        self._folders.append(folder)
-        return folder
+    def _next(self, old: Snapshot) -> Snapshot:
+        import os
 
-    def _prune(self) -> None:
-        """Keep the current and the previous build: a request still reading the old one finishes."""
-        while len(self._folders) > 2:
-            shutil.rmtree(self._folders.pop(0), ignore_errors=True)
+        from .pipeline import plan
+
+        settings = load_settings(self.root)
+        fp = cache.fingerprint(settings)
+        if self._cache is None or self._cache.fp != fp:  # a template or setting changed: render everything
+            self._cache = _MemoryCache(settings.build_dir, fp)
+            old = replace(old, files={}, issues={})
+        memo = self._cache
+        made = plan(settings, Selection(every=True), workers=os.cpu_count() or 1, cache=memo)
+        weeks = {w.week for w in made.weeks}
+        issues = {w: o for w, o in old.issues.items() if w in weeks}
+        files = {n: d for n, d in old.files.items() if n.split("/", 1)[0] in weeks or n == "index.html"}
+        for outputs in made.rendered:
+            week = outputs.issue.week
+            files = {n: d for n, d in files.items() if not n.startswith(f"{week}/")}
+            files.update({f"{week}/{n}": d for n, d in outputs.files.items()})
+            issues[week] = outputs
+            memo.keep(week, outputs.key, [p for p in outputs.findings if not p.is_error])
+        if made.index is not None:
+            files["index.html"] = made.index
+            memo.keep("index", made.index_key, [])
+        memo.remember_posts(made.library)
+        from .render import Renderer
+
+        return Snapshot(
+            old.generation + 1, settings, MappingProxyType(files), MappingProxyType(dict(sorted(issues.items()))),
+            made.posts, Renderer(settings), "", made.warnings,
+        )  # fmt: skip
 
     def wait(self, generation: int, timeout: float) -> int:
         with self.changed:
@@ -101,16 +135,7 @@ class Preview:
             return self.snapshot.generation
 
     def close(self) -> None:
-        shutil.rmtree(self.base, ignore_errors=True)
-
-
-def _captions(made) -> dict[str, list[dict]]:
-    by_post: dict[str, list[dict]] = {}
-    for name, data in sorted(made.outputs.items()):
-        if name.endswith("/captions.json"):
-            for caption in json.loads(data):
-                by_post.setdefault(caption["post"], []).append(caption)
-    return by_post
+        pass
 
 
 def watch(preview: Preview, stop: threading.Event) -> None:
@@ -198,12 +223,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, json.dumps(data).encode(), "application/json")
 
     def _page(self, snap: Snapshot, template: str, **context) -> None:
-        settings = snap.settings
-        if settings is None:  # no good build yet: the overlay is all there is
+        if snap.renderer is None:  # no good build yet: the overlay is all there is
             body = _bare_error_page(snap)
         else:
             try:
-                page = render_template(settings, f"preview/{template}", **_context(snap, **context))
+                page = snap.renderer.render(f"preview/{template}", **_context(snap, **context))
             except _NotFound:
                 return self._not_found()
             except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
@@ -213,17 +237,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
 
     def _file(self, snap: Snapshot, relative: str, query: dict) -> None:
-        if snap.folder is None:
+        name = posixpath.normpath(relative)
+        data = snap.files.get(name)
+        if data is None:
             return self._not_found()
-        base = snap.folder.resolve()
-        target = (base / posixpath.normpath(relative)).resolve()
-        if not target.is_relative_to(base) or not target.is_file():
-            return self._not_found()
-        data = target.read_bytes()
-        if query.get("dark") == ["1"] and target.suffix == ".html":
+        if query.get("dark") == ["1"] and name.endswith(".html"):
             # Show the dark-mode rules without an OS switch: make the media query always match.
             data = data.replace(b"@media (prefers-color-scheme: dark)", b"@media all")
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         self._send(HTTPStatus.OK, data, kind + ("; charset=utf-8" if kind.startswith("text/") else ""))
 
     def _events(self, snap: Snapshot) -> None:
@@ -251,21 +272,19 @@ class _NotFound(Exception):
 
 
 def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
-    made = snap.plan
-    issues = {i.week: i for i in made.issues}
-    posts = {p.slug: p for p in made.posts}
+    issues = snap.issues
+    posts = {p.slug: p for outputs in issues.values() for p in outputs.issue.posts}
     if (week and week not in issues) or (slug and slug not in posts):
         raise _NotFound(week or slug)
-    issue = issues.get(week)
-    outputs = made.outputs
+    outputs = issues.get(week)
     return {
         "snap": snap,
-        "issues": list(made.issues)[::-1],
-        "issue": issue,
+        "issues": [o.issue for o in reversed(issues.values())],
+        "issue": outputs.issue if outputs else None,
         "post": posts.get(slug),
-        "captions": snap.captions.get(slug, []),
-        "text_part": outputs[f"{week}/email.txt"].decode("utf-8") if issue else "",
-        "size": wire_size(outputs[f"{week}/email.html"].decode("utf-8")) if issue else 0,
+        "captions": [c for o in issues.values() for c in o.captions if c.post == slug],
+        "text_part": outputs.text if outputs else "",
+        "size": outputs.size if outputs else 0,
         "budget": CLIP_BYTES,
         "warnings_by_source": _count(snap.warnings),
     }

@@ -1,69 +1,133 @@
-"""The Jinja environment and everything rendered from templates: email HTML, text part, index."""
+"""The run's renderer (a sandboxed Jinja environment) and everything rendered from templates: email HTML,
+text part, index. Templates are the project's own code-like input: they run sandboxed, with a time
+budget, and every mistake in them is a problem naming the template file and line."""
 
 from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from . import plaintext
 from .config import Settings
-from .content import Post
-from .errors import NewsletterError
-from .issue import Issue
+from .errors import InputError, Problem
 from .urls import absolute, is_allowed, with_utm
+
+if TYPE_CHECKING:
+    from .content import Post
+    from .issue import Issue
 
 _ATTR_URL = re.compile(r'\b(href|src)="([^"]*)"')
 # Invisible filler after the preheader stops inbox previews from pulling in body text.
 PREHEADER_FILLER = "&#8199;&#65279;&#847; " * 90
+RENDER_SECONDS = 10.0  # one template render; a real email takes milliseconds
+MAX_TEMPLATE_STRING = 1_000_000  # characters a '*' or '**' in a template may produce
 
 
-@lru_cache(maxsize=8)
-def environment(templates_dir: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        keep_trailing_newline=True,
-        auto_reload=False,  # one build, one read of each template; the preview starts a fresh environment
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["wrap"] = plaintext.wrap
-    return env
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox (no attribute access to internals such as __globals__), plus limits on the two
+    ways a short template can run for ever: huge ranges and huge repeated strings or powers."""
+
+    intercepted_binops = frozenset(("*", "**"))
+    deadline = 0.0
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise jinja2.sandbox.SecurityError(f"exponent {right} is too large for a template")
+        if operator == "*" and isinstance(left, int) and isinstance(right, str | list):
+            left, right = right, left
+        if (
+            operator == "*"
+            and isinstance(left, str | list)
+            and isinstance(right, int)
+            and len(left) * right > MAX_TEMPLATE_STRING
+        ):
+            raise jinja2.sandbox.SecurityError("a repeated string or list over 1,000,000 items")
+        return super().call_binop(context, operator, left, right)
+
+    def iterate(self, count: int):
+        """range() for templates: lazy, and it stops the render when the time budget is spent."""
+        for number, value in enumerate(jinja2.sandbox.safe_range(count)):
+            if number % 1024 == 0 and time.monotonic() > self.deadline:
+                raise jinja2.sandbox.SecurityError(f"rendering took longer than {RENDER_SECONDS:.0f} s")
+            yield value
 
 
-def render_template(settings: Settings, name: str, **context) -> str:
-    """Render one template; template mistakes become errors naming the template and line."""
-    try:
-        template = environment(settings.templates_dir).get_template(name)
-        return template.render(settings=settings, **context)
-    except jinja2.TemplateSyntaxError as exc:
-        where = f"{settings.relative(settings.templates_dir)}/{exc.name or name}"
-        raise NewsletterError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None
-    except jinja2.TemplateNotFound as exc:
-        where = settings.relative(settings.templates_dir)
-        raise NewsletterError(
-            f"{where}/{exc.name}: template not found; restore it from the project"
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise NewsletterError(f"{_template_place(exc, settings, name)}: {exc.message}") from None
+class Renderer:
+    """Templates for one run: made per build, check, preview rebuild or export and passed down; templates
+    are read when first used, so an edit is seen by the next run (no cache outlives a run)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        env = _Sandbox(
+            loader=jinja2.FileSystemLoader(str(settings.templates_dir)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            keep_trailing_newline=True,
+            auto_reload=False,  # one run, one read of each template
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["wrap"] = plaintext.wrap
+        env.globals["range"] = lambda *args: env.iterate(*args) if len(args) == 1 else _ranged(env, *args)
+        self.env = env
+
+    def render(self, name: str, **context) -> str:
+        """One template rendered; template mistakes raise a problem naming the template and line."""
+        self.env.deadline = time.monotonic() + RENDER_SECONDS
+        try:
+            return self.env.get_template(name).render(settings=self.settings, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self._problem(
+                exc.name or name, exc.lineno, f"template syntax error: {exc.message}"
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise self._problem(
+                exc.name or name, 0, "template not found; restore it from the project"
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise self._problem(name, 0, f"template is not UTF-8 (byte at offset {exc.start})") from None
+        except Exception as exc:  # raised by template code: {{ 1/0 }}, recursion, the sandbox's limits
+            where, line = self._frame(exc)
+            if where is None:
+                raise  # not the template's doing: a bug of ours keeps its traceback
+            raise self._problem(where, line, _describe(exc)) from None
+
+    def _problem(self, name: str, line: int, message: str) -> InputError:
+        where = f"{self.settings.relative(self.settings.templates_dir)}/{name}"
+        return InputError([Problem(where, line, message, rule="template")])
+
+    def _frame(self, exc: Exception) -> tuple[str | None, int]:
+        """The innermost template frame of the traceback: Jinja rewrites it to the template's file and line."""
+        folder, found = str(self.settings.templates_dir), (None, 0)
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.startswith(folder):
+                found = (Path(filename).relative_to(folder).as_posix(), tb.tb_lineno)
+            tb = tb.tb_next
+        return found
 
 
-def _template_place(exc: Exception, settings: Settings, name: str) -> str:
-    """The innermost template frame of the traceback names the line of an undefined variable."""
-    tb, place = exc.__traceback__, f"{settings.relative(settings.templates_dir)}/{name}"
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(settings.templates_dir)):
-            place = f"{settings.relative(Path(filename))}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return place
+def _ranged(env: _Sandbox, *args: int):
+    """range(start, stop[, step]) through the same time budget."""
+    span = range(*args)
+    return (span[i] for i in env.iterate(len(span)))
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "template calls itself without end (a recursive macro or include)"
+    if isinstance(exc, jinja2.UndefinedError | jinja2.sandbox.SecurityError):
+        return str(exc.message)
+    return f"template error: {type(exc).__name__}: {exc}"
 
 
 @dataclass(frozen=True)
@@ -96,10 +160,9 @@ class Links:
         return _ATTR_URL.sub(replace, fragment)
 
 
-def email_html(issue: Issue, settings: Settings) -> str:
-    links = Links.email(settings, issue.week)
-    page = render_template(
-        settings,
+def email_html(issue: Issue, renderer: Renderer) -> str:
+    links = Links.email(renderer.settings, issue.week)
+    page = renderer.render(
         "email.html",
         issue=issue,
         posts=[_post_context(p, links) for p in issue.posts],
@@ -125,16 +188,16 @@ def _email_images(fragment: str) -> str:
     return re.sub(r"<img(?![^>]*\bwidth=)", '<img width="536"', fragment)
 
 
-def email_text(issue: Issue, settings: Settings) -> str:
-    links = Links.email(settings, issue.week)
+def email_text(issue: Issue, renderer: Renderer) -> str:
+    links = Links.email(renderer.settings, issue.week)
     posts = [
         {"post": p, "url": links(p.url), "body": plaintext.render(p.tree, links),
          "cta_url": links(p.cta.url) if p.cta else ""}
         for p in issue.posts
     ]  # fmt: skip
-    text = render_template(settings, "email.txt", issue=issue, posts=posts)
+    text = renderer.render("email.txt", issue=issue, posts=posts)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
-def index_html(settings: Settings, weeks: dict[str, tuple[Post, ...]]) -> str:
-    return render_template(settings, "index.html", weeks=weeks)
+def index_html(renderer: Renderer, weeks: dict[str, tuple]) -> str:
+    return renderer.render("index.html", weeks=weeks)

@@ -10,9 +10,10 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from . import mime
-from .build import choose, load, render_email
 from .config import Settings
-from .errors import NewsletterError, Problem, Problems
+from .errors import NewsletterError, Problem
+from .issue import Selection
+from .pipeline import plan
 from .urls import LOOPBACK
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
@@ -31,11 +32,9 @@ def test_message(settings: Settings, to: str, week: str | None) -> tuple[EmailMe
     """The issue's message as built, addressed to one tester, subject prefixed [TEST]."""
     if "@" not in parseaddr(to)[1] or "\n" in to or "\r" in to:
         raise NewsletterError(f"--to: expected an email address, got '{to}'")
-    problems = Problems()
-    issue = choose(load(settings, problems), week, False, ())[0]
-    html, text = render_email(issue, settings, problems)
-    problems.raise_if_errors()
-    return mime.message(issue, settings, html, text, "[TEST] ", to), tuple(problems.warnings)
+    made = plan(settings, Selection(week=week))
+    outputs = made.rendered[0]
+    return mime.message(outputs.issue, settings, outputs.html, outputs.text, "[TEST] ", to), made.warnings
 
 
 def send(settings: Settings, to: str, week: str | None = None, dry_run: bool = False) -> Sent:

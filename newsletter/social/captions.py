@@ -10,7 +10,7 @@ from ..config import Settings
 from ..content import Post
 from ..errors import Problems
 from ..issue import week_of
-from ..render import render_template
+from ..render import Renderer
 from ..urls import with_utm
 from . import text as T
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
@@ -47,11 +47,12 @@ class Caption:
 
 def captions(
     posts: list[Post],
-    settings: Settings,
+    renderer: Renderer,
     problems: Problems,
     platforms: tuple[str, ...] = (),
     kinds: tuple[str, ...] = (),
 ) -> list[Caption]:
+    settings = renderer.settings
     table = rules(settings.mastodon_max_characters)
     chosen = [table[p] for p in (platforms or tuple(table))]
     out = []
@@ -63,26 +64,27 @@ def captions(
             for kind in kinds or KINDS:
                 if (kind == "thread" and not rule.threads) or (kind == "benefits" and not post.highlights):
                     continue  # no thread on platforms without threads; no list, no benefits caption
-                caption = build(post, rule, kind, settings, problems, base)
+                caption = build(post, rule, kind, renderer, problems, base)
                 if caption is not None:
                     out.append(caption)
     return out
 
 
 def build(
-    post: Post, rule: Rule, kind: str, settings: Settings, problems: Problems, base: dict | None = None
+    post: Post, rule: Rule, kind: str, renderer: Renderer, problems: Problems, base: dict | None = None
 ) -> Caption | None:
+    settings = renderer.settings
     url = _link_url(post, rule, settings)
-    ctx = _context(base or _post_context(post, settings), rule, url, settings)
+    ctx = _context(base or _post_context(post, settings), rule, url, renderer)
     parts: tuple[str, ...] = ()
     if kind == "thread":
-        parts = thread_parts(rule, ctx, lambda c: _render(settings, "thread", c))
+        parts = thread_parts(rule, ctx, lambda c: _render(renderer, "thread", c))
         text = "\n\n\n\n".join(parts)  # Typefully's separator: four newlines between posts
     elif kind == "teaser" and post.override(rule.platform):
         text = T.plain(post.override(rule.platform))
         text = text if rule.fits(text) else None
     else:
-        text = fit(rule, kind, ctx, settings)
+        text = fit(rule, kind, ctx, renderer)
     if not text or (parts and not all(rule.fits(p) for p in parts)):
         problems.error(
             post.source, 0,
@@ -116,10 +118,10 @@ def _post_context(post: Post, settings: Settings) -> dict:
     }  # fmt: skip
 
 
-def _context(base: dict, rule: Rule, url: str, settings: Settings) -> dict:
+def _context(base: dict, rule: Rule, url: str, renderer: Renderer) -> dict:
     tags = base["all_tags"][: rule.max_hashtags]
     inline_url = url if rule.link == "inline" else ""
-    link = render_template(settings, "social/link.txt", platform=rule.platform, url=inline_url).strip()
+    link = renderer.render("social/link.txt", platform=rule.platform, url=inline_url).strip()
     return {
         **base, "platform": rule.platform, "bullet": rule.bullet, "link": link, "url": inline_url,
         "tags": tags, "hashtags": " ".join(tags), "items": list(base["items"]),
@@ -143,14 +145,8 @@ def _striking(post: Post) -> str:
     return min(candidates, key=len) if candidates else T.plain(post.summary)
 
 
-def _render(settings: Settings, kind: str, ctx: dict) -> str:
-    return normalize(render_template(settings, f"social/{kind}.txt", **ctx))
-
-
-def normalize(raw: str) -> str:
-    """Template output as a caption: no trailing spaces, at most one blank line in a row."""
-    lines = [line.rstrip() for line in raw.strip().split("\n")]
-    return "\n".join(lines).replace("\n\n\n", "\n\n").strip()
+def _render(renderer: Renderer, kind: str, ctx: dict) -> str:
+    return T.normalize(renderer.render(f"social/{kind}.txt", **ctx))
 
 
 # Each kind gives up the least important part first; the last resort cuts one field at a word.
@@ -193,25 +189,25 @@ REDUCTIONS: dict[str, tuple[list[Callable[[dict], bool]], str]] = {
 }
 
 
-def fit(rule: Rule, kind: str, ctx: dict, settings: Settings) -> str | None:
+def fit(rule: Rule, kind: str, ctx: dict, renderer: Renderer) -> str | None:
     ctx = dict(ctx)
     reductions, field = REDUCTIONS[kind]
-    text = _render(settings, kind, ctx)
+    text = _render(renderer, kind, ctx)
     for reduce in reductions:
         while not rule.fits(text) and reduce(ctx):
-            text = _render(settings, kind, ctx)
+            text = _render(renderer, kind, ctx)
     if rule.fits(text):
         return text
-    return _cut_field(rule, kind, ctx, field, settings)
+    return _cut_field(rule, kind, ctx, field, renderer)
 
 
-def _cut_field(rule: Rule, kind: str, ctx: dict, field: str, settings: Settings) -> str | None:
+def _cut_field(rule: Rule, kind: str, ctx: dict, field: str, renderer: Renderer) -> str | None:
     """Binary search for the most words of `field` that still fit."""
     full = ctx[field]
     low, high, best = 1, T.word_count(full) - 1, None
     while low <= high:
         middle = (low + high) // 2
-        text = _render(settings, kind, {**ctx, field: T.cut(full, middle)})
+        text = _render(renderer, kind, {**ctx, field: T.cut(full, middle)})
         if rule.fits(text):
             best, low = text, middle + 1
         else:

@@ -6,12 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache
-from ..build import atomic_write, parallel_map
-from ..cache import PostMeta
 from ..config import Settings
+from ..content import Post, load
 from ..errors import NewsletterError, Problem, Problems
-from ..issue import check_unique_slugs
+from ..pool import parallel_map
+from ..writer import atomic_write
 from . import exports, schedule
 from .captions import captions
 
@@ -32,47 +31,37 @@ def _keys(wanted: tuple[str, ...], settings: Settings) -> dict[str, str]:
     return keys
 
 
-def _job(job) -> tuple[list, list]:
-    """Parse a chunk of posts and caption the wanted ones, in one worker: posts never cross processes."""
-    from ..content import parse
-
-    sources, settings, platforms, kinds, keys = job
+def _job(renderer, job: tuple[list[Post], tuple[str, ...], tuple[str, ...]]) -> tuple[list, list[Problem]]:
+    """Captions for a chunk of posts, in whichever process runs it (the renderer comes with the pool)."""
+    posts, platforms, kinds = job
     problems = Problems()
-    done = []
-    for source in sources:
-        post = parse(source, settings, problems)
-        if post is None:
-            continue
-        picked = (post.source in keys or post.slug in keys) if keys else not post.draft
-        made = captions([post], settings, problems, platforms, kinds) if picked else []
-        done.append((PostMeta.of(post), picked, made))
-    return done, problems.items
+    return captions(posts, renderer, problems, platforms, kinds), problems.items
 
 
 def export(
     settings: Settings, wanted: tuple[str, ...], platforms: tuple[str, ...], kinds: tuple[str, ...],
     fmt: str, out: Path | None,
 ) -> Export:  # fmt: skip
+    from ..render import Renderer
+
     problems = Problems()
     workers = os.cpu_count() or 1
     keys = _keys(wanted, settings)
-    sources = cache.read_sources(cache.list_sources(settings, problems), settings, problems)
-    chunks = [sources[i : i + 25] for i in range(0, len(sources), 25)]
-    results = []
-    for done, found in parallel_map(_job, [(c, settings, platforms, kinds, keys) for c in chunks], workers):
-        results.extend(done)
-        problems.extend(found)
-    check_unique_slugs([meta for meta, _, _ in results], problems)
+    library = load(settings, problems, workers=workers)
     problems.raise_if_errors()
-    answered = {k for meta, picked, _ in results if picked for k in (meta.source, meta.slug)}
+    named = [p for p in library.posts if p.source in keys or p.slug in keys]
+    posts = named if keys else [p for p in library.posts if not p.draft]
+    answered = {k for p in posts for k in (p.source, p.slug)}
     missing = [name for key, name in keys.items() if key not in answered]
     if missing:
         raise NewsletterError(
             f"{missing[0]}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
         )
-    results.sort(key=lambda r: (r[0].published, r[0].slug))
-    posts = [meta for meta, picked, _ in results if picked]
-    made = [caption for _, _, found in results for caption in found]
+    chunks = [(posts[i : i + 25], platforms, kinds) for i in range(0, len(posts), 25)]
+    made = []
+    for found, found_problems in parallel_map(_job, chunks, workers, state=Renderer(settings)):
+        made.extend(found)
+        problems.extend(found_problems)
     problems.raise_if_errors()
     if fmt in ("text", "json"):
         data = exports.as_json(made) if fmt == "json" else exports.as_text(made)

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 
-from ..config import Settings
+from ..config import Settings, Slot
 from ..content import Post
-from ..errors import NewsletterError
 from .captions import Caption
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FORMAT = "%Y-%m-%d %H:%M"
 
 
-def parse(schedule: str) -> list[tuple[int, dt.time]]:
-    slots = []
-    for part in filter(None, (p.strip().lower() for p in schedule.split(","))):
-        match = re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}):(\d{2})", part)
-        if not match or int(match.group(2)) > 23 or int(match.group(3)) > 59:
-            raise NewsletterError(
-                f"setup.cfg: [newsletter] schedule: expected slots like 'mon 09:00, thu 18:30', got '{part}'"
-            )
-        slots.append((DAYS.index(match.group(1)), dt.time(int(match.group(2)), int(match.group(3)))))
-    return sorted(slots)
-
-
-def _slots(after: dt.datetime, slots: list[tuple[int, dt.time]], zone) -> Iterator[dt.datetime]:
+def _slots(after: dt.datetime, slots: tuple[Slot, ...], zone) -> Iterator[dt.datetime]:
     monday = after.astimezone(zone).date() - dt.timedelta(days=after.astimezone(zone).weekday())
     while True:
-        for day, time in slots:
+        for day, time in ((s.weekday, s.time) for s in slots):
             moment = dt.datetime.combine(monday + dt.timedelta(days=day), time, tzinfo=zone)
             if moment > after:
                 yield moment
@@ -39,7 +24,7 @@ def _slots(after: dt.datetime, slots: list[tuple[int, dt.time]], zone) -> Iterat
 
 def posting_times(captions: list[Caption], posts: list[Post], settings: Settings) -> dict[Caption, str]:
     """Each platform's captions take its next free slots after their post is published."""
-    slots = parse(settings.schedule)
+    slots = settings.schedule
     if not slots:
         return {}
     published = {p.slug: p.published for p in posts}

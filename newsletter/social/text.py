@@ -72,3 +72,9 @@ def hashtag(tag: str) -> str:
     words = [w for w in regex.split(r"[^\p{L}\p{N}_]+", tag) if w]
     name = "".join(w[:1].upper() + w[1:] for w in words)
     return f"#{name}" if name and not name.isdigit() else ""
+
+
+def normalize(raw: str) -> str:
+    """Template output as a caption: no trailing spaces, at most one blank line in a row."""
+    lines = [line.rstrip() for line in raw.strip().split("\n")]
+    return "\n".join(lines).replace("\n\n\n", "\n\n").strip()

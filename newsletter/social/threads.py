@@ -41,10 +41,8 @@ def _labeller(render: Callable[[dict], str], widest: int) -> Callable[[str], str
     probe = render({"text": "\x00", "index": widest, "total": widest})
     if probe.count("\x00") != 1:
         return lambda text: render({"text": text, "index": widest, "total": widest})
-    from .captions import normalize
-
     head, tail = probe.split("\x00")
-    return lambda text: normalize(head + text + tail)
+    return lambda text: T.normalize(head + text + tail)
 
 
 def _pack(units: list[str], rule: Rule, labelled: Callable[[str], str]) -> list[str]:

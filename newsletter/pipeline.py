@@ -1,0 +1,199 @@
+"""Phase 1, the one plan: load → select → render → inline → captions → checks, all in memory.
+
+Build, check, send, social and preview all start here; only `writer` (phase 2) touches build/.
+Rendering happens per issue, in this process or in worker processes; each issue's result is a frozen
+record. With a cache (the last build's manifest), unchanged posts are not parsed and unchanged issues
+are not rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import rules
+from .config import Settings
+from .content import Library, Post, PostMeta, load
+from .errors import InputError, Problem, Problems
+from .issue import LATEST, Issue, Selection, Week, by_week, select
+from .pool import parallel_map
+
+if TYPE_CHECKING:
+    from .cache import Manifest
+    from .render import Renderer
+    from .social.captions import Caption
+
+
+@dataclass(frozen=True)
+class IssueOutputs:
+    """Everything one issue is made of, rendered; `files` is what its folder in build/ holds."""
+
+    issue: Issue
+    html: str
+    text: str
+    eml: bytes
+    captions: tuple[Caption, ...]
+    size: int  # bytes of the HTML as sent (UTF-8, CRLF)
+    findings: tuple[Problem, ...]
+    files: Mapping[str, bytes]
+    key: str = ""  # the cache key of its inputs
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    library: Library
+    weeks: tuple[Week, ...]  # every selected issue
+    rendered: tuple[IssueOutputs, ...]  # the issues that had to be rendered (all, without a cache)
+    reused: tuple[str, ...]  # issue folders (and "index") the cache vouched for
+    index: bytes | None  # build/index.html when it had to be rendered
+    index_key: str
+    findings: tuple[Problem, ...]
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.findings if not p.is_error)
+
+    @property
+    def posts(self) -> tuple[PostMeta, ...]:
+        return self.library.metas
+
+
+def plan(
+    settings: Settings,
+    selection: Selection = LATEST,
+    strict: bool = False,
+    workers: int = 1,
+    cache: Manifest | None = None,
+    raise_errors: bool = True,
+) -> Plan:
+    """Read, validate and render what the selection needs; raise once with every problem (or, for
+    `check`, return them all as findings)."""
+    problems = Problems(strict=strict)
+    made = _plan(settings, selection, workers, cache, problems)
+    if raise_errors:
+        problems.raise_if_errors()
+    return made
+
+
+class _Renderers:
+    """The run's one renderer, made when something first needs rendering (a no-op rebuild never does,
+    so it never imports Jinja or premailer)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._renderer: Renderer | None = None
+
+    def get(self) -> Renderer:
+        if self._renderer is None:
+            from .render import Renderer
+
+            self._renderer = Renderer(self.settings)
+        return self._renderer
+
+
+def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
+    known = cache.post if cache is not None else None
+    library = load(settings, problems, selection.files, known, workers)
+    # Posts with errors are left out and the rest go on, so one run reports every problem there is.
+    try:
+        weeks = tuple(select(library.metas, selection, settings.relative(settings.posts_dir)))
+    except InputError as exc:
+        if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
+            problems.extend(exc.problems)
+        return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
+    renderers = _Renderers(settings)
+    todo, reused = [], []
+    for week in weeks:
+        key = cache.issue_key(week, library.sources) if cache is not None else ""
+        if cache is not None and (warnings := cache.fresh(week.week, key)) is not None:
+            reused.append(week.week)
+            problems.extend(warnings)
+        else:
+            todo.append((week, key))
+    issues = [(Issue(w.week, library.full(w.posts, settings, problems, workers)), key) for w, key in todo]
+    rendered = _render_all(renderers, issues, library, workers, problems)
+    index, index_key = None, ""
+    if not selection.files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
+        index_key = cache.index_key(library) if cache is not None else ""
+        if cache is not None and cache.fresh("index", index_key) is not None:
+            reused.append("index")
+        elif not any(p.is_error for p in problems.items):
+            index = _index(renderers, library, problems)
+    return Plan(settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items))
+
+
+def _render_all(
+    renderers: _Renderers, issues, library, workers, problems: Problems
+) -> tuple[IssueOutputs, ...]:
+    if not issues:
+        return ()
+    settings = renderers.settings
+    known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
+    jobs = [(issue, key, known_urls) for issue, key in issues]
+    made = parallel_map(_render_job, jobs, workers, state=renderers.get())
+    for outputs in made:
+        problems.extend(outputs.findings)
+    rules.template_css(settings, problems)
+    return tuple(made)
+
+
+def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str]]) -> IssueOutputs:
+    issue, key, known_urls = job
+    try:
+        return render_issue(issue, renderer, known_urls, key)
+    except InputError as exc:  # a template problem: every issue would say the same; reported once
+        return IssueOutputs(issue, "", "", b"", (), 0, tuple(exc.problems), {}, key)
+
+
+def render_issue(
+    issue: Issue, renderer: Renderer, known_urls: frozenset[str] = frozenset(), key: str = ""
+) -> IssueOutputs:
+    """One issue, rendered: the inlined email, its text part and message, captions, and its findings."""
+    from . import inline, mime, render
+    from .social import captions as social
+
+    settings, problems = renderer.settings, Problems()
+    for post in issue.posts:
+        rules.post_rules(post, settings, known_urls, problems)
+    html = inline.inline_css(render.email_html(issue, renderer))
+    size = rules.email_size(issue, html, problems)
+    rules.issue_rules(issue, html, problems)
+    text = render.email_text(issue, renderer)
+    eml = mime.as_bytes(mime.message(issue, settings, html, text))
+    made = tuple(social.captions(list(issue.posts), renderer, problems))
+    files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
+             **_social_files(made, issue, settings)}  # fmt: skip
+    return IssueOutputs(issue, html, text, eml, made, size, tuple(problems.items), files, key)
+
+
+def _social_files(made: tuple[Caption, ...], issue: Issue, settings: Settings) -> dict[str, bytes]:
+    from .social import exports, schedule
+
+    captions = list(made)
+    times = schedule.posting_times(captions, list(issue.posts), settings)
+    return {
+        "captions.json": exports.as_json(captions).encode("utf-8"),
+        **exports.buffer_files(captions, times),
+        **exports.hootsuite_files(captions, times),
+        **{exports.caption_file(c): (c.text + "\n").encode("utf-8") for c in captions},
+    }
+
+
+def _index(renderers: _Renderers, library: Library, problems: Problems) -> bytes | None:
+    from .render import index_html
+
+    try:
+        return index_html(renderers.get(), by_week(library.metas)).encode("utf-8")
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def full_posts(settings: Settings, selection: Selection = LATEST, workers: int = 1) -> tuple[Post, ...]:
+    """Every selected post, parsed (for `social` and `list`): the loader alone, no rendering."""
+    problems = Problems()
+    library = load(settings, problems, selection.files, None, workers)
+    problems.raise_if_errors()
+    return library.posts

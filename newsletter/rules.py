@@ -1,0 +1,195 @@
+"""The rules every plan applies (build, check, preview alike): each has an id, a severity and a fix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .config import Settings
+from .errors import ERROR, WARNING, Problem, Problems, Severity
+from .issue import SUBJECT_LIMIT, Issue
+
+WARN_BYTES = 90 * 1024
+CLIP_BYTES = 102 * 1024
+STYLE_BYTES = 16 * 1024
+PREHEADER_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    checks: str
+    fix: str
+
+
+RULES = {r.id: r for r in [
+    Rule("settings", ERROR, "setup.cfg [newsletter] keys and values", "correct the key named in the message"),
+    Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
+    Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
+    Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),
+    Rule("encoding", ERROR, "posts are UTF-8 text", "save the file as UTF-8"),
+    Rule("body-empty", ERROR, "a post has a body", "write the article below the front matter"),
+    Rule("slug-duplicate", ERROR, "slugs are unique, ignoring case", "set a different slug on one post"),
+    Rule("cta-empty", ERROR, "a call to action has text and an http(s) URL", "fill in cta.text and cta.url"),
+    Rule("unknown-key", WARNING, "front matter keys are known", "fix the spelling or remove the key"),
+    Rule("symlink", WARNING, "posts are not links to outside the project", "copy the file into posts/"),
+    Rule("sanitized", WARNING, "no script, handler, frame or unsafe URL in an article", "remove the HTML"),
+    Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
+    Rule("img-width", WARNING, "every email image has a width attribute", "add width=\"...\" in the template"),
+    Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
+    Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
+    Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
+    Rule("unfinished", ERROR, "no TK, TODO, FIXME or lorem ipsum left", "finish the sentence"),
+    Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
+    Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries"),
+    Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
+    Rule("size-clip", ERROR, "the email is under 102 KB (Gmail clips above)", "move an article to another week"),
+    Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
+    Rule("css-unsupported", WARNING, "email templates avoid var(), @import, <link>, position, flex and grid",
+         "use plain properties and tables"),
+    Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
+    Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
+]}  # fmt: skip
+
+# Upper case only: "tk" or "todo" inside ordinary prose is not a placeholder.
+_UNFINISHED = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|(?i:lorem ipsum)")
+_BAD_CSS = [
+    (re.compile(r"var\(\s*--"), "CSS custom property var(): premailer cannot parse it"),
+    (re.compile(r"@import\b"), "@import: fetched over the network, dropped by clients"),
+    (re.compile(r"<link\b", re.I), "<link> stylesheet: clients drop it"),
+    (re.compile(r"(?<![\w-])position\s*:"), "position: most clients ignore it"),
+    (re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)"), "display:flex/grid: Outlook and Gmail apps ignore it"),
+]  # fmt: skip
+
+
+def rule_of(problem: Problem) -> str:
+    return problem.rule or ("settings" if problem.where == "setup.cfg" else "front-matter")
+
+
+def wire_size(html: str) -> int:
+    """What Gmail measures: the HTML as sent, UTF-8 with CRLF line ends."""
+    return len(html.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
+
+
+def email_size(issue: Issue, html: str, problems: Problems) -> int:
+    """The email's size as Gmail measures it, with a finding when it is near or over the clip."""
+    size = wire_size(html)
+    where = f"{issue.week}/email.html"
+    if size > WARN_BYTES:
+        costs = ", ".join(f"{source} {_kb(cost)}" for source, cost in article_costs(issue, html)[:5])
+        message = (
+            f"email is {_kb(size)} after inlining; Gmail clips above {_kb(CLIP_BYTES)}. "
+            f"Largest articles: {costs}. Move an article to next week or shorten it"
+        )
+        rule = "size-clip" if size > CLIP_BYTES else "size-warn"
+        (problems.error if size > CLIP_BYTES else problems.warn)(where, 0, message, rule)
+    for style in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
+        if len(style.encode("utf-8")) > STYLE_BYTES:
+            problems.warn(
+                where, 0, f"head <style> is {_kb(len(style))}; Gmail drops it above 16 KB", "style-size"
+            )
+    return size
+
+
+def article_costs(issue: Issue, html: str) -> list[tuple[str, int]]:
+    """Bytes each article adds to the inlined email, largest first (its cell, styles included)."""
+    cells = html.split('<td class="footer"')[0].split('<td class="article"')[1:]
+    costs = [(post.source, wire_size(cell)) for post, cell in zip(issue.posts, cells, strict=False)]
+    return sorted(costs, key=lambda c: (-c[1], c[0]))
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1024:.1f} KB"
+
+
+def rule_markdown() -> str:
+    """The README's rule table, generated here so it cannot drift from the code."""
+    rows = ["| rule | severity | checks | fix |", "|---|---|---|---|"]
+    rows += [f"| `{r.id}` | {r.severity} | {r.checks} | {r.fix} |" for r in RULES.values()]
+    return "\n".join(rows) + "\n"
+
+
+def post_rules(post, settings: Settings, known_urls: frozenset[str], problems: Problems) -> None:
+    """What a post's text must not hold when it goes out: placeholders; links that go nowhere."""
+    _unfinished(post, problems)
+    _links(post, settings, known_urls, problems)
+
+
+def _line_of(post, needle: str) -> int:
+    for number, line in enumerate(post.body.split("\n")):
+        if needle in line:
+            return post.body_line + number
+    return post.body_line
+
+
+def _unfinished(post, problems: Problems) -> None:
+    for field in ("title", "summary"):
+        if match := _UNFINISHED.search(getattr(post, field)):
+            problems.error(post.source, 1, f"unfinished {field}: '{match.group(0)}'", "unfinished")
+    for number, line in enumerate(post.body.split("\n")):
+        if match := _UNFINISHED.search(line):
+            problems.error(
+                post.source, post.body_line + number, f"unfinished text: '{match.group(0)}'", "unfinished"
+            )
+
+
+def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
+    from .urls import is_merge_tag
+
+    prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
+    known_paths = {urlsplit(u).path.rstrip("/") for u in known}
+    for element in post.tree.iter():
+        url = (
+            element.get("href")
+            if element.tag == "a"
+            else element.get("src")
+            if element.tag == "img"
+            else None
+        )
+        if not url or is_merge_tag(url) or url.startswith(("mailto:", "#")):
+            continue
+        parts = urlsplit(url)
+        line = _line_of(post, url)
+        if not parts.scheme:
+            problems.warn(
+                post.source, line, f"relative link '{url}' (made absolute against site_url)", "link-relative"
+            )
+        elif parts.scheme == "http":
+            problems.warn(post.source, line, f"insecure link '{url}'", "link-insecure")
+        own = not parts.netloc or parts.netloc.lower() == settings.domain.lower()
+        path = parts.path.rstrip("/")
+        in_blog = prefix != "/" and path.startswith(prefix.rstrip("/") + "/")
+        if own and element.tag == "a" and in_blog and path not in known_paths:
+            problems.warn(
+                post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
+            )
+
+
+def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
+    where = f"issue {issue.week}"
+    if len(issue.subject) > SUBJECT_LIMIT:
+        problems.warn(
+            where, 0, f"subject is {len(issue.subject)} characters: '{issue.subject}'", "subject-length"
+        )
+    if len(issue.preheader) > PREHEADER_LIMIT:
+        problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100",
+                      "preheader-length")  # fmt: skip
+    for tag in re.findall(r"<img\b[^>]*>", html):
+        if not re.search(r"\swidth=\"\d+\"", tag):
+            problems.warn(where, 0, f"image without a width attribute: {tag[:80]}", "img-width")
+
+
+def template_css(settings: Settings, problems: Problems) -> None:
+    for name in ("email.html", "email.css"):
+        path: Path = settings.templates_dir / name
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if line.lstrip().startswith(("/*", "{#")):
+                continue
+            for pattern, why in _BAD_CSS:
+                if pattern.search(line):
+                    problems.warn(settings.relative(path), number, why, "css-unsupported")

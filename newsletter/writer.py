@@ -1,0 +1,229 @@
+"""Phase 2: the only writer of build/. Each issue folder is replaced whole (built aside, then swapped in),
+so a reader or a killed build sees the old folder or the new one, never a mix; single files are
+replaced atomically; a lock keeps two builds from writing one folder at once."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import NewsletterError
+
+LOCK = ".newsletter.lock"
+LOCK_WAIT_SECONDS = 60.0
+WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
+# Names this tool writes inside an issue folder; anything else there is the user's and is kept.
+OURS = re.compile(
+    r"email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
+)
+_TEMP = re.compile(r"\..+\.tmp-\d+(-\d+)?")
+
+
+@dataclass(frozen=True)
+class Written:
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+
+
+def check_out(out: Path, settings: Settings) -> None:
+    """Refuse an output folder whose clean-up or swaps could touch the project's sources."""
+    shown = settings.relative(out)
+    if out.exists() and not out.is_dir():
+        raise NewsletterError(f"--out {shown}: is a file, not a folder; choose a folder such as build/")
+    root = settings.root.resolve()
+    for name, source in (("posts folder", settings.posts_dir), ("templates folder", settings.templates_dir)):
+        if out == source or out.is_relative_to(source) or source.is_relative_to(out):
+            raise NewsletterError(
+                f"--out {shown}: is or contains the {name} ({settings.relative(source)}); "
+                "choose an output folder outside the sources, such as build/"
+            )
+    if root.is_relative_to(out):
+        raise NewsletterError(
+            f"--out {shown}: contains the project's setup.cfg; choose a folder inside it, such as build/"
+        )
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """One build at a time per output folder: a second one waits, then gives up with a clear message."""
+    make_folder(out)
+    try:
+        handle = open(out / LOCK, "a+b")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise NewsletterError(
+            f"{out}: cannot write: {exc.strerror}; check the folder's permissions"
+        ) from None
+    with handle:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise NewsletterError(
+                        f"{out}: another build has been writing here for {LOCK_WAIT_SECONDS:.0f} s; "
+                        "wait for it to finish or build into another folder with --out"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            _clean_temp(out)
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _clean_temp(out: Path) -> None:
+    """Temp files and folders of a build that was killed: nobody else holds the lock, so they are stale."""
+    for path in out.iterdir():
+        if _TEMP.fullmatch(path.name):
+            _remove(path)
+
+
+def write_issue(out: Path, week: str, files: Mapping[str, bytes]) -> Written:
+    """Replace out/WEEK with exactly `files` (plus any file of the user's already there)."""
+    folder = out / week
+    if folder.is_symlink():
+        raise NewsletterError(
+            f"{folder}: is a symbolic link; issue folders are replaced whole, so the build will not write "
+            "through a link. Remove the link (the build makes a real folder)"
+        )
+    old = _listing(folder)
+    changed = any(old.get(n) != files[n] for n in files)
+    removed = tuple(sorted(n for n in old if n not in files and OURS.fullmatch(n)))
+    if not changed and not removed:
+        return Written((), len(files), ())
+    stage = out / f".{week}.tmp-{os.getpid()}"
+    _remove(stage)
+    try:
+        for name, data in files.items():
+            _write_file(stage / name, data)
+        for name in old:  # the user's own files come along: never delete what the build did not write
+            if name not in files and not OURS.fullmatch(name):
+                _write_file(stage / name, (folder / name).read_bytes())
+        _swap(stage, folder)
+    except OSError as exc:
+        _remove(stage)
+        raise NewsletterError(
+            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
+            "(the issue folder is unchanged)"
+        ) from None
+    _remove(stage)  # now holds the old folder
+    # The folder was replaced whole: every file in it is newly written, even those with the same bytes.
+    return Written(tuple(f"{week}/{n}" for n in sorted(files)), 0, tuple(f"{week}/{n}" for n in removed))
+
+
+def remove_issue(out: Path, week: str) -> tuple[str, ...]:
+    """A week that no longer has posts: its files go; a folder holding files of the user's stays."""
+    folder = out / week
+    if folder.is_symlink() or not folder.is_dir():
+        return ()
+    old = _listing(folder)
+    ours = sorted(n for n in old if OURS.fullmatch(n))
+    if len(ours) != len(old):
+        for name in ours:
+            (folder / name).unlink()
+        return tuple(f"{week}/{n}" for n in ours)
+    _remove(folder)
+    return tuple(f"{week}/{n}" for n in ours)
+
+
+def week_folders(out: Path) -> list[str]:
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if WEEK_FOLDER.fullmatch(p.name) and p.is_dir())
+
+
+def write_file(out: Path, name: str, data: bytes) -> bool:
+    """One file at the build root, replaced atomically when its bytes change; True when written."""
+    target = out / name
+    try:
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+        atomic_write(target, data)
+    except OSError as exc:
+        raise NewsletterError(
+            f"{target}: cannot write: {exc.strerror}; check the folder's permissions"
+        ) from None
+    return True
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NewsletterError(
+            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions"
+        ) from None
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def _swap(stage: Path, folder: Path) -> None:
+    """Put `stage` where `folder` is, in one step where the kernel allows it (Linux renameat2 with
+    RENAME_EXCHANGE); afterwards `stage` holds the old folder, if there was one."""
+    if not folder.exists():
+        os.rename(stage, folder)
+        return
+    if _exchange(stage, folder):
+        return
+    aside = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-old")
+    os.rename(folder, aside)
+    os.rename(stage, folder)
+    os.rename(aside, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
