@@ -37,6 +37,9 @@ RULES = {r.id: r for r in [
     Rule("unknown-key", WARNING, "front matter keys are known", "fix the spelling or remove the key"),
     Rule("symlink", WARNING, "posts are not links to outside the project", "copy the file into posts/"),
     Rule("sanitized", WARNING, "no script, handler, frame or unsafe URL in an article", "remove the HTML"),
+    # Mail headers: the text is made safe (literal, invisible characters removed); the warning says so.
+    Rule("header-unsafe", WARNING, "titles and summaries hold no '=?' encoded-word syntax, bidi controls or "
+         "zero-width characters", "retype the text without them"),
     Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
     Rule("img-width", WARNING, "every email image has a width attribute", "add width=\"...\" in the template"),
     Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
