@@ -53,6 +53,11 @@ DEFAULTS: dict[str, str] = {
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
+# Values that reach a mail header, a URL or a single line of text.
+SINGLE_LINE = (
+    "name", "site_url", "from", "reply_to", "address", "unsubscribe_url", "language", "timezone",
+    "utm_campaign", "post_url", "smtp_host", "smtp_user",
+)  # fmt: skip
 # The only fields each format-string setting may name (str.format would also reach attributes).
 FORMAT_FIELDS = {"utm_campaign": ("week",), "post_url": ("site_url", "slug")}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
@@ -193,20 +198,22 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             "setup.cfg", lines.get(key, lines.get("[section]", 0)), f"[newsletter] {key}: {message}"
         )
 
-    for key in ("name", "from", "reply_to", "address"):
+    broken = set()  # keys holding a line break or control character: reported once, checked no further
+    for key in SINGLE_LINE:
         if bad_char := headers.control(v[key].strip()):
             bad(key, f"must be a single line without control characters, got U+{ord(bad_char):04X}")
-    if v["site_url"] and (problem := _site_url_problem(v["site_url"])):
+            broken.add(key)
+    if v["site_url"] and "site_url" not in broken and (problem := _site_url_problem(v["site_url"])):
         bad("site_url", problem)
     for key in ("from", "reply_to"):
-        if v[key].strip() and not headers.control(v[key].strip()):
+        if v[key].strip() and key not in broken:
             try:
                 headers.parse_mailbox(v[key])
             except headers.AddressError as exc:
                 example = "'Name <address@example.com>'" if key == "from" else "one address"
                 bad(key, f"expected {example}, got '{v[key].strip()}': {exc}")
     unsub = v["unsubscribe_url"].strip()
-    if unsub and (problem := _unsubscribe_problem(unsub)):
+    if unsub and "unsubscribe_url" not in broken and (problem := _unsubscribe_problem(unsub)):
         bad("unsubscribe_url", problem)
     try:
         ZoneInfo(v["timezone"])
@@ -219,7 +226,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         bad("accent_color", f"expected a hex colour like #8a6f5a, got '{v['accent_color']}'")
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
     for key, fields in FORMAT_FIELDS.items():
-        if problem := _format_problem(v[key].strip(), fields):
+        if key not in broken and (problem := _format_problem(v[key].strip(), fields)):
             bad(key, problem)
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
@@ -288,6 +295,8 @@ def _unsubscribe_problem(url: str) -> str:
         return ""
     if not is_absolute_http(url) or _site_url_problem(url):
         return expected
+    if "=?" in url:
+        return f"{expected}: it contains '=?' (MIME encoded-word syntax); percent-encode it as %3D%3F"
     if re.search(r"[^!-~]|[<>\"\\^`{|}]", url):
         return f'{expected}: percent-encode spaces, non-ASCII and <>"{{|}}^` in it'
     limit = headers.MAX_LINE - 3  # ' <' + url + '>' on a folded List-Unsubscribe line

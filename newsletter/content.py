@@ -207,7 +207,8 @@ class _Checker:
         if value is None or isinstance(value, bool):
             return value is True
         typed = self.raw.get("draft", str(value))
-        self.error("draft", f"'draft' must be true or false without quotes, got {typed!r}")
+        got = f'the text "{typed}"' if isinstance(value, str) else f"{typed}"
+        self.error("draft", f"'draft' must be true or false, got {got}: write draft: true or draft: false")
         return True  # never publish what the author may have meant to hold back
 
     def date(self, settings: Settings) -> dt.datetime:

@@ -69,9 +69,7 @@ def _converter() -> markdown.Markdown:
 
 def render(body: str) -> Rendered:
     deepest_line, deepest = _source_nesting(body)
-    too_deep = (
-        f"lists and quotes nest {{}} levels deep here; the limit is {MAX_NESTING}: flatten the structure"
-    )
+    too_deep = f"lists and quotes nest {{}} levels deep from here; the limit is {MAX_NESTING}: flatten them"
     if deepest > MAX_NESTING:  # before Markdown sees it: its block parser recurses per level
         return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format(deepest)),))
     try:
@@ -96,8 +94,9 @@ def _forget_converter() -> None:
 
 
 def _source_nesting(body: str) -> tuple[int, int]:
-    """(line, levels) of the most deeply nested line, counted from its markers and indentation."""
-    best = (1, 0)
+    """(line, levels): the deepest nesting, counted from each line's markers and indentation, and the
+    first line that passes MAX_NESTING (else the deepest line)."""
+    best, first = (1, 0), 0
     for number, line in enumerate(body.split("\n"), 1):
         expanded = line.expandtabs(4)
         if _THEMATIC_BREAK.fullmatch(expanded):  # "* * * *" is a rule, not nested lists
@@ -107,7 +106,9 @@ def _source_nesting(body: str) -> tuple[int, int]:
         levels = indent // 4 + len(re.findall(r">|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t])", markers))
         if levels > best[1]:
             best = (number, levels)
-    return best
+        if levels > MAX_NESTING and not first:
+            first = number
+    return (first or best[0]), best[1]
 
 
 def _tree_depth(tree: ET.Element) -> int:
