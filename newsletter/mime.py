@@ -46,8 +46,13 @@ def message(
     html: str,
     text: str,
     subject_prefix: str = "",
-    to: tuple[headers.Mailbox, ...] = (),
+    to: tuple[headers.Mailbox, ...] | str = (),
 ) -> EmailMessage:
+    if isinstance(to, str):  # addresses as text: parsed as strictly as `send --to`
+        try:
+            to = tuple(headers.parse_mailbox_list(to)) if to.strip() else ()
+        except headers.AddressError as exc:
+            raise NewsletterError(f"To header: {to!r} {exc}") from None
     msg = EmailMessage(policy=POLICY)
     for name, value in _headers(issue, settings, html, subject_prefix, to).items():
         if value:
