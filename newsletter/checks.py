@@ -198,7 +198,7 @@ def _unfinished(post, problems: Problems) -> None:
 
 
 def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
-    from .urls import is_merge_tag
+    from .urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
     known_paths = {urlsplit(u).path.rstrip("/") for u in known}
@@ -212,7 +212,8 @@ def _links(post, settings: Settings, known: set[str], problems: Problems) -> Non
         )
         if not url or is_merge_tag(url) or url.startswith(("mailto:", "#")):
             continue
-        parts = urlsplit(url)
+        if (parts := split(url)) is None:  # unparseable: the sanitiser's warning already names it
+            continue
         line = _line_of(post, url)
         if not parts.scheme:
             problems.warn(

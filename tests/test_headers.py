@@ -174,3 +174,12 @@ def test_source_date_epoch_is_used_or_refused_cleanly(project, cli, monkeypatch,
         assert result.stderr == (
             f"SOURCE_DATE_EPOCH: expected whole seconds since 1970 from 0 to 253402300799, got '{epoch}'\n"
         )
+
+
+def test_check_reports_an_unparseable_link_without_a_traceback(project, cli):
+    project.post("2026-10-14-x.md", "---\ntitle: X\ndate: 2026-10-14\n---\n\nSee [x](http://[oops).\n")
+    result = cli("--project", project.root, "check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        "posts/2026-10-14-x.md:6: warning[sanitized]: removed invalid URL 'http://[oops': not allowed in email\n"
+    )
