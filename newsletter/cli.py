@@ -154,13 +154,16 @@ def social(obj: Context, posts, platforms, kinds, fmt, out) -> None:
 
 
 @main.command()
-@click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the test copy goes.")
+@click.option(
+    "--to", "to", required=True, multiple=True, metavar="ADDRESS",
+    help="Where the test copy goes: repeat it, or separate addresses with commas.",
+)  # fmt: skip
 @click.option(
     "--week", callback=_week, metavar="YYYY-Www", help="Send this ISO week's issue (default: latest)."
 )
 @click.option("--dry-run", is_flag=True, help="Print the message instead of sending it.")
 @click.pass_obj
-def send(obj: Context, to: str, week, dry_run: bool) -> None:
+def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
     """Send a test copy of the issue by SMTP, subject prefixed [TEST].
 
     Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
@@ -174,7 +177,7 @@ def send(obj: Context, to: str, week, dry_run: bool) -> None:
         click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
         return
     tls = "STARTTLS" if result.encrypted else "no TLS"
-    click.echo(f"Sent a test to {result.to} via {result.server} ({tls})")
+    click.echo(f"Sent a test to {', '.join(result.to)} via {result.server} ({tls})")
 
 
 @main.command()

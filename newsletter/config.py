@@ -5,12 +5,15 @@ from __future__ import annotations
 import configparser
 import datetime as dt
 import difflib
+import ipaddress
 import re
+import string
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import headers
 from .errors import NewsletterError, Problems
 from .urls import is_absolute_http, is_merge_tag
 
@@ -51,7 +54,13 @@ DEFAULTS: dict[str, str] = {
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+# Values that reach a mail header, a URL or a single line of text.
+SINGLE_LINE = (
+    "name", "site_url", "from", "reply_to", "address", "unsubscribe_url", "language", "timezone",
+    "utm_campaign", "post_url", "smtp_host", "smtp_user",
+)  # fmt: skip
+# The only fields each format-string setting may name (str.format would also reach attributes).
+FORMAT_FIELDS = {"utm_campaign": ("week",), "post_url": ("site_url", "slug")}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}):(\d{2})")
@@ -93,7 +102,17 @@ class Settings:
 
     @property
     def domain(self) -> str:
-        return self.site_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        """The site's host as typed (lower case; an IPv6 address in brackets), for people to read."""
+        host = urlsplit(self.site_url).hostname or ""
+        return f"[{host}]" if ":" in host else host
+
+    @property
+    def mail_domain(self) -> str:
+        """The host as mail needs it (Message-ID, EHLO): IDNA for non-ASCII names, [IPv6:...] literals."""
+        host = urlsplit(self.site_url).hostname or "localhost"
+        if ":" in host:
+            return f"[IPv6:{host}]"
+        return host.encode("idna").decode("ascii")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -190,24 +209,23 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             "setup.cfg", lines.get(key, lines.get("[section]", 0)), f"[newsletter] {key}: {message}"
         )
 
-    for key in ("name", "from", "reply_to", "address"):
-        if "\r" in v[key] or "\n" in v[key].strip():
-            bad(key, "must be a single line")
-    if v["site_url"] and not is_absolute_http(v["site_url"]):
-        bad(
-            "site_url",
-            f"expected an absolute http(s) URL like https://example.com, got '{v['site_url']}'",
-        )
-    if v["from"] and not _EMAIL.fullmatch(parseaddr(v["from"])[1] or "-"):
-        bad("from", f"expected 'Name <address@example.com>', got '{v['from']}'")
-    if v["reply_to"] and not _EMAIL.fullmatch(parseaddr(v["reply_to"])[1] or "-"):
-        bad("reply_to", f"expected an email address, got '{v['reply_to']}'")
-    unsub = v["unsubscribe_url"]
-    if unsub and not (is_merge_tag(unsub) or is_absolute_http(unsub)):
-        bad(
-            "unsubscribe_url",
-            f"expected an ESP merge tag like *|UNSUB|* or an http(s) URL, got '{unsub}'",
-        )
+    broken = set()  # keys holding a line break or control character: reported once, checked no further
+    for key in SINGLE_LINE:
+        if bad_char := headers.control(v[key].strip()):
+            bad(key, f"must be a single line without control characters, got U+{ord(bad_char):04X}")
+            broken.add(key)
+    if v["site_url"] and "site_url" not in broken and (problem := _site_url_problem(v["site_url"])):
+        bad("site_url", problem)
+    for key in ("from", "reply_to"):
+        if v[key].strip() and key not in broken:
+            try:
+                headers.parse_mailbox(v[key])
+            except headers.AddressError as exc:
+                example = "'Name <address@example.com>'" if key == "from" else "one address"
+                bad(key, f"expected {example}, got '{v[key].strip()}': {exc}")
+    unsub = v["unsubscribe_url"].strip()
+    if unsub and "unsubscribe_url" not in broken and (problem := _unsubscribe_problem(unsub)):
+        bad("unsubscribe_url", problem)
     try:
         ZoneInfo(v["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -218,11 +236,11 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     if not _COLOR.fullmatch(v["accent_color"]):
         bad("accent_color", f"expected a hex colour like #8a6f5a, got '{v['accent_color']}'")
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
+    for key, fields in FORMAT_FIELDS.items():
+        if key not in broken and (problem := _format_problem(v[key].strip(), fields)):
+            bad(key, problem)
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
-    else:
-        _format(v, "post_url", {"site_url": v["site_url"], "slug": "slug"}, bad)
-    _format(v, "utm_campaign", {"week": "2026-W01"}, bad)
     schedule = _schedule(v["schedule"], bad)
     dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}
     _check_dirs(dirs, bad)
@@ -235,7 +253,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         sender=v["from"].strip(),
         reply_to=v["reply_to"].strip(),
         address=v["address"].strip(),
-        unsubscribe_url=unsub.strip(),
+        unsubscribe_url=unsub,
         language=v["language"].strip(),
         timezone=v["timezone"].strip(),
         accent_color=v["accent_color"],
@@ -255,19 +273,6 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     )
 
 
-def _format(v: dict[str, str], key: str, fields: dict[str, str], bad) -> None:
-    """Format strings are filled in for every post and week: try them once here, with their names."""
-    names = ", ".join("{" + name + "}" for name in fields)
-    try:
-        v[key].format(**fields)
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        reason = f"unknown field {exc}" if isinstance(exc, KeyError | IndexError) else str(exc)
-        bad(key, f"expected text with only {names} in braces, got '{v[key]}' ({reason})")
-    else:
-        if re.search(r"\{[^{}]*[.\[!:]", v[key].replace("{{", "").replace("}}", "")):
-            bad(key, f"expected text with only {names} in braces, got '{v[key]}'")
-
-
 def _schedule(text: str, bad) -> tuple[Slot, ...]:
     """'mon 09:00, thu 18:30' into weekly slots; an empty setting means no posting times."""
     slots = []
@@ -279,6 +284,66 @@ def _schedule(text: str, bad) -> tuple[Slot, ...]:
         hour, minute = int(match.group(2)), int(match.group(3))
         slots.append(Slot(DAYS.index(match.group(1)), dt.time(hour, minute)))
     return tuple(sorted(set(slots)))
+
+
+def _site_url_problem(url: str) -> str:
+    expected = f"expected an absolute http(s) URL like https://example.com, got '{url}'"
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a bad port number
+    except ValueError as exc:
+        return f"{expected} ({exc})"
+    if not is_absolute_http(url) or not host:
+        return expected
+    if headers.control(url) or " " in url:
+        return f"{expected} (it contains a space or control character)"
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"{expected} ('{host}' is not an IPv6 address)"
+        return ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return f"{expected} ('{host}' is not a valid host name)"
+    if not all(
+        re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", label) for label in ascii_host.split(".")
+    ):
+        return f"{expected} ('{host}' is not a valid host name)"
+    return ""
+
+
+def _unsubscribe_problem(url: str) -> str:
+    expected = f"expected an ESP merge tag like *|UNSUB|* or an http(s) URL, got '{url}'"
+    if is_merge_tag(url):
+        return ""
+    if not is_absolute_http(url) or _site_url_problem(url):
+        return expected
+    if "=?" in url:
+        return f"{expected}: it contains '=?' (MIME encoded-word syntax); percent-encode it as %3D%3F"
+    if re.search(r"[^!-~]|[<>\"\\^`{|}]", url):
+        return f'{expected}: percent-encode spaces, non-ASCII and <>"{{|}}^` in it'
+    limit = headers.MAX_LINE - 3  # ' <' + url + '>' on a folded List-Unsubscribe line
+    if len(url) > limit:
+        return f"the URL is {len(url)} characters; at most {limit} fit the List-Unsubscribe header line"
+    return ""
+
+
+def _format_problem(template: str, fields: tuple[str, ...]) -> str:
+    """A str.format template that names only `fields`: no index, attribute, conversion or spec."""
+    allowed = ", ".join("{" + f + "}" for f in fields)
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"is not a valid template ({exc}); write braces as {{{{ and }}}}, got '{template}'"
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in fields or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            return f"'{shown}' is not allowed; use only {allowed}, got '{template}'"
+    return ""
 
 
 def _int(value: str, key: str, bad) -> int:

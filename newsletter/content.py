@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frontmatter, markup
+from . import frontmatter, headers, markup
 from .config import PLATFORMS, Settings
 from .errors import Problem, Problems
 from .pool import parallel_map
@@ -26,6 +25,8 @@ KNOWN_KEYS = (
 )  # fmt: skip
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FILENAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)")
+HEADER_KEYS = ("title", "summary")  # they reach the Subject line and the preheader
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # far from datetime's edges (1 and 9999)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -207,6 +208,10 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
     if any(p.is_error for p in problems.items[count:]):
         return None
     rendered = converter.render(doc.body)
+    for line, message in rendered.errors:  # nesting and size limits: the tree cannot be used
+        problems.error(where, doc.body_line + line - 1, message, "front-matter")
+    if rendered.errors:
+        return None
     for line, what in rendered.removed:
         problems.warn(where, doc.body_line + line - 1, f"removed {what}: not allowed in email", "sanitized")
     for line in rendered.empty_alt:
@@ -214,7 +219,6 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
             where, doc.body_line + line - 1, "image without alt text: describe it in ![...]", "alt-missing"
         )
     items, lead = markup.benefits(rendered.tree)
-    meta = doc.meta
     return Post(
         source=where,
         slug=slug,
@@ -230,7 +234,7 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         highlights=check.strings("highlights") or items,
         lead=lead,
         quote=check.line_text("quote") or markup.first_blockquote(rendered.tree),
-        draft=meta.get("draft") is True,
+        draft=check.draft(),
         social=check.social(),
         body=doc.body,
         body_line=doc.body_line,
@@ -274,13 +278,45 @@ class _Checker:
             self.error(key, f"'{key}' must be a single line, got a line break")
             return ""
         # Form feeds, NEL, U+2028 and other controls also split mail headers and captions.
-        control = next(
-            (c for c in value if c != "\t" and unicodedata.category(c) in ("Cc", "Zl", "Zp")), None
-        )
-        if control:
+        if control := headers.control(value):
             self.error(key, f"'{key}' contains the control character U+{ord(control):04X}; remove it")
             return ""
+        if not headers.strip_invisible(value).strip():  # U+00A0, U+3000, U+200B... only
+            if required:
+                self.error(
+                    key, f"'{key}' is blank: it holds only spaces or invisible characters; write the {key}"
+                )
+            return ""
+        if key in HEADER_KEYS:
+            self._header_safety(key, value)
         return value
+
+    def _header_safety(self, key: str, value: str) -> None:
+        """Text that would mislead in a mail header: warned here, made harmless by `headers`."""
+        line = self.lines.get(key, 1)
+        if found := headers.invisible(value):
+            self.problems.warn(
+                self.where, line,
+                f"'{key}' contains invisible characters ({', '.join(dict.fromkeys(found))}): bidi controls "
+                "and zero-width characters can disguise text; they are removed from mail headers",
+                "header-unsafe",
+            )  # fmt: skip
+        if headers.has_encoded_word(value):
+            self.problems.warn(
+                self.where, line,
+                f"'{key}' contains '=?', the start of a MIME encoded-word; it is sent as literal text, "
+                "never decoded",
+                "header-unsafe",
+            )  # fmt: skip
+
+    def draft(self) -> bool:
+        value = self.meta.get("draft", False)
+        if value is None or isinstance(value, bool):
+            return value is True
+        typed = self.raw.get("draft", str(value))
+        got = f'the text "{typed}"' if isinstance(value, str) else f"{typed}"
+        self.error("draft", f"'draft' must be true or false, got {got}: write draft: true or draft: false")
+        return True  # never publish what the author may have meant to hold back
 
     def date(self, settings: Settings) -> dt.datetime:
         fallback = dt.datetime(1970, 1, 1, tzinfo=settings.zone)
@@ -296,6 +332,9 @@ class _Checker:
             parsed = dt.datetime.fromisoformat(text)
         except ValueError:
             self.error("date", f"'date' is not a real date: '{text}'; check the month and day")
+            return fallback
+        if not EARLIEST <= parsed.date() <= LATEST:
+            self.error("date", f"'date' must be between {EARLIEST} and {LATEST}, got '{text}'")
             return fallback
         return parsed.replace(tzinfo=settings.zone) if parsed.tzinfo is None else parsed
 

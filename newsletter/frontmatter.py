@@ -9,6 +9,10 @@ import yaml
 
 from .errors import Problems
 
+MAX_POST_BYTES = 1024 * 1024  # a weekly article is a few KB; more is a mistake (or /dev/zero)
+MAX_YAML_DEPTH = 20  # front matter nests two levels; deeper is an attack on the recursive constructor
+MAX_NUMBER_DIGITS = 100  # Python refuses int() of more than 4,300 digits; no front matter needs 100
+
 # libyaml's parser when PyYAML was built with it (several times faster), the pure-Python one otherwise.
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,7 +41,22 @@ class Document:
 
 
 def decode(raw: bytes, where: str, problems: Problems) -> str | None:
-    """UTF-8 only (BOM dropped); CRLF and lone CR become LF so output never depends on them."""
+    """UTF-8 only (BOM dropped); CRLF and lone CR become LF so output never depends on them.
+    No NUL bytes (they end C strings in mail software) and no file over MAX_POST_BYTES."""
+    if len(raw) > MAX_POST_BYTES:
+        problems.error(
+            where,
+            1,
+            f"the file is {len(raw):,} bytes; posts are limited to {MAX_POST_BYTES:,} bytes",
+            "encoding",
+        )
+        return None
+    if (nul := raw.find(b"\0")) >= 0:
+        line = raw[:nul].count(b"\n") + raw[:nul].count(b"\r") - raw[:nul].count(b"\r\n") + 1
+        problems.error(
+            where, line, f"NUL byte at offset {nul}: remove it (the file may not be text)", "encoding"
+        )
+        return None
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         text = raw.decode("utf-8")
@@ -87,11 +106,16 @@ def _parse_yaml(
             if not isinstance(node, yaml.MappingNode):
                 problems.error(where, 2, "front matter must be 'key: value' lines, got a YAML list or scalar")
                 return None
-            if _has_alias(node, where, problems):
+            if found := _node_problem(node):
+                problems.error(where, *found)
                 return None
             key_lines = _key_lines(node, where, problems)
             raw = {str(k.value): v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
-            meta = loader.construct_document(node)
+            try:
+                meta = loader.construct_document(node)
+            except (ValueError, OverflowError, RecursionError) as exc:  # a value YAML parses, Python refuses
+                problems.error(where, 2, f"front matter holds a value that cannot be read: {str(exc)[:100]}")
+                return None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -104,30 +128,63 @@ def _parse_yaml(
     except yaml.YAMLError as exc:
         problems.error(where, 2, f"invalid YAML: {exc}")
         return None
+    if found := _value_problem(meta, key_lines):
+        problems.error(where, *found)
+        return None
     return meta, key_lines, raw
 
 
-def _has_alias(root: yaml.Node, where: str, problems: Problems) -> bool:
-    """Anchors and aliases have no use in front matter and enable expansion bombs: refuse them.
-    An alias is the same node reached twice; the walk never expands it, so a bomb costs nothing."""
+def _node_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """What the constructor must never see, found by a walk that never recurses or expands:
+    anchors and aliases (no use in front matter, and they enable expansion bombs: an alias is the same
+    node reached twice), nesting deeper than MAX_YAML_DEPTH, numbers too long for int()."""
     seen: set[int] = set()
-    stack = [root]
+    stack = [(root, 0)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
+        line = node.start_mark.line + 2
         if id(node) in seen:
-            problems.error(
-                where,
-                node.start_mark.line + 2,
+            return (
+                line,
                 "YAML anchors and aliases (&name, *name) are not allowed in front matter; write the value out",
             )
-            return True
+        if depth > MAX_YAML_DEPTH:
+            return line, f"front matter nests deeper than {MAX_YAML_DEPTH} levels; flatten the value"
         seen.add(id(node))
+        number = isinstance(node, yaml.ScalarNode) and node.tag.endswith((":int", ":float"))
+        if number and len(node.value) > MAX_NUMBER_DIGITS:
+            return line, (
+                f"a number of {len(node.value):,} characters; the limit is {MAX_NUMBER_DIGITS}: "
+                "quote it if it is text"
+            )
         if isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
+            stack.extend((child, depth + 1) for child in reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
             for key, value in reversed(node.value):
-                stack.extend((value, key))
-    return False
+                stack.extend(((value, depth + 1), (key, depth + 1)))
+    return None
+
+
+def _value_problem(meta: dict, key_lines: dict[str, int]) -> tuple[int, str] | None:
+    """NUL (YAML's "\\0") and lone surrogates ("\\ud800") in any string: no encoder or mail reader
+    handles them, so they are refused where they are typed."""
+    for key, value in meta.items():
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend((*item.keys(), *item.values()))
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                if "\0" in item:
+                    return key_lines.get(str(key), 2), f"'{key}' contains a NUL character (\\0); remove it"
+                if surrogate := next((c for c in item if "\ud800" <= c <= "\udfff"), ""):
+                    return key_lines.get(str(key), 2), (
+                        f"'{key}' contains the lone surrogate U+{ord(surrogate):04X}, which is not a character; "
+                        "remove the \\u escape"
+                    )
+    return None
 
 
 def _key_lines(node: yaml.MappingNode, where: str, problems: Problems) -> dict[str, int]:

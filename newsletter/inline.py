@@ -13,11 +13,36 @@ from .urls import MERGE_TAG
 log = logging.getLogger("newsletter.inline")
 # Stylesheet links and @import would make premailer (or cssutils) fetch over the network.
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
-_IMPORT = re.compile(r"@import\b[^;]*;?", re.I)
+_STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.I | re.S)
+# A CSS at-keyword, escapes included: '@\import' and '@\69 mport' are '@import' to a CSS tokenizer.
+_AT_KEYWORD = re.compile(r"@((?:[A-Za-z0-9_-]|\\[0-9A-Fa-f]{1,6}[ \t\n\r\f]?|\\[^\n\r\f0-9A-Fa-f])+)")
+_CSS_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{1,6})[ \t\n\r\f]?|\\(.)", re.S)
+_RULE_REST = re.compile(r"""(?:"[^"]*"|'[^']*'|[^;"'{}])*;?""")
 
 
 def strip_remote_css(html: str) -> str:
-    return _IMPORT.sub("", _LINK.sub("", html))
+    """<link> tags anywhere, and every at-rule in a <style> whose unescaped name is 'import'."""
+    return _STYLE.sub(lambda m: m.group(1) + strip_imports(m.group(2)) + m.group(3), _LINK.sub("", html))
+
+
+def strip_imports(css: str) -> str:
+    out, at = [], 0
+    for match in _AT_KEYWORD.finditer(css):
+        if match.start() < at or _css_unescape(match.group(1)).lower() != "import":
+            continue
+        out.append(css[at : match.start()])
+        at = _RULE_REST.match(css, match.end()).end()  # type: ignore[union-attr]
+    return "".join(out) + css[at:]
+
+
+def _css_unescape(ident: str) -> str:
+    def one(match: re.Match) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        return match.group(2)
+
+    return _CSS_ESCAPE.sub(one, ident)
 
 
 class _DeferredRequests(types.ModuleType):
@@ -42,7 +67,7 @@ def inline_css(html: str) -> str:
     from premailer import Premailer  # lazy: lxml + cssutils cost ~130 ms at import
 
     html, media = _take_media_rules(strip_remote_css(html))
-    protected, tags = _protect_merge_tags(html)
+    protected, tags, token = _protect_merge_tags(html)
     inliner = Premailer(
         protected,
         allow_network=False,
@@ -56,7 +81,7 @@ def inline_css(html: str) -> str:
         cssutils_logging_handler=_handler(),
         cssutils_logging_level=logging.ERROR,
     )
-    inlined = _restore_merge_tags(inliner.transform(pretty_print=False), tags)
+    inlined = _restore_merge_tags(inliner.transform(pretty_print=False), tags, token)
     return inlined.replace("</head>", f"<style>\n{media}</style>\n</head>", 1) if media else inlined
 
 
@@ -79,19 +104,24 @@ def _take_media_rules(html: str) -> tuple[str, str]:
     return html, "".join(media)
 
 
-def _protect_merge_tags(html: str) -> tuple[str, list[str]]:
-    """lxml URL-escapes '|', '{' and spaces in href; swap merge tags for inert tokens, then back."""
+def _protect_merge_tags(html: str) -> tuple[str, list[str], str]:
+    """lxml URL-escapes '|', '{' and spaces in href; swap merge tags for inert tokens, then back.
+    The token's stem is one the page does not contain, so prose that happens to hold 'nlmergetag0x'
+    is never taken for a token (and the output stays deterministic)."""
     tags: list[str] = []
+    stem = "nlmergetag"
+    while stem.lower() in html.lower():
+        stem += "q"
 
     def swap(match: re.Match) -> str:
         tags.append(match.group(0))
-        return f"nlmergetag{len(tags) - 1}x"
+        return f"{stem}{len(tags) - 1}x"
 
-    return MERGE_TAG.sub(swap, html), tags
+    return MERGE_TAG.sub(swap, html), tags, stem
 
 
-def _restore_merge_tags(html: str, tags: list[str]) -> str:
-    return re.sub(r"nlmergetag(\d+)x", lambda m: tags[int(m.group(1))], html)
+def _restore_merge_tags(html: str, tags: list[str], stem: str) -> str:
+    return re.sub(rf"{stem}(\d+)x", lambda m: tags[int(m.group(1))], html)
 
 
 def _handler() -> logging.Handler:

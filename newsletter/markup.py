@@ -9,29 +9,16 @@ from dataclasses import dataclass
 
 import nh3
 
+from . import audit
+from .audit import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .urls import ALLOWED_SCHEMES
 
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "strong", "sub", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height", "title"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan"},
-    "ol": {"start"},
-    "abbr": {"title"},
-}
-# What the sanitiser removes, spotted in the source so the warning can name the line.
-_UNSAFE = [
-    (re.compile(r"<\s*(script|iframe|object|embed|style|link|form|input|button|svg|math|meta|base)\b", re.I),
-     "<{0}> element"),
-    (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), "event handler attribute '{0}'"),
-    (re.compile(r"(?:\]\(|=\s*[\"']?)\s*((?:[a-z]|&#x?[0-9a-f]+;?|\s)+):", re.I), "{0}: URL"),
-]  # fmt: skip
+MAX_NESTING = 12  # lists and quotes inside each other
+MAX_DEPTH = 40  # elements inside each other, inline ones included
+_THEMATIC_BREAK = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*")
+# A line's nesting as the source shows it: quote and list markers, and 4-space indents (Markdown's tab).
+_LINE_MARKERS = re.compile(r"(?:[ ]{0,3}(?:>|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?)*")
 PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
 
 
@@ -41,6 +28,7 @@ class Rendered:
     tree: ET.Element
     removed: tuple[tuple[int, str], ...]  # (body line, what) the sanitiser dropped
     empty_alt: tuple[int, ...]  # body lines of images without alt text
+    errors: tuple[tuple[int, str], ...] = ()  # (body line, message): the article cannot be used
 
 
 class _Capture:
@@ -54,27 +42,78 @@ class _Capture:
         self.md.captured = root
 
 
+_EMPTY = ET.Element("div")
+
+
 class Converter:
     """Markdown to safe HTML. One per run (building one costs more than converting a post), reset
     between documents; never shared between runs, so no state leaks from one project to another."""
 
     def __init__(self) -> None:
-        import markdown  # lazy: a rebuild that parses nothing never pays for it
-
-        self.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-        self.md.treeprocessors.register(_Capture(self.md), "capture", -10)
+        self.md = _markdown()
 
     def render(self, body: str) -> Rendered:
-        md = self.md.reset()
-        raw = md.convert(body)
+        deepest_line, deepest = _source_nesting(body)
+        too_deep = (
+            f"lists and quotes nest {{}} levels deep from here; the limit is {MAX_NESTING}: flatten them"
+        )
+        if deepest > MAX_NESTING:  # before Markdown sees it: its block parser recurses per level
+            return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format(deepest)),))
+        try:
+            md = self.md.reset()
+            raw = md.convert(body)
+        except RecursionError:
+            self.md = _markdown()  # a RecursionError leaves the converter half-way through a document
+            return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format("too many")),))
         tree = md.captured  # type: ignore[attr-defined]
+        if (depth := _tree_depth(tree)) > MAX_DEPTH:
+            message = f"the Markdown nests {depth} elements deep; the limit is {MAX_DEPTH}: simplify it"
+            return Rendered("", _EMPTY, (), (), ((deepest_line, message),))
         _resolve_stash(tree, md)
-        return Rendered(sanitize(raw), tree, tuple(_unsafe_lines(body)), tuple(_empty_alt_lines(body)))
+        removed, empty_alt = audit.findings(raw, body)
+        return Rendered(sanitize(raw), tree, removed, empty_alt)
+
+
+def _markdown():
+    import markdown  # lazy: a rebuild that parses nothing never pays for it
+
+    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    md.treeprocessors.register(_Capture(md), "capture", -10)
+    return md
 
 
 def render(body: str) -> Rendered:
     """One document with a converter of its own (tests and one-off uses)."""
     return Converter().render(body)
+
+
+def _source_nesting(body: str) -> tuple[int, int]:
+    """(line, levels): the deepest nesting, counted from each line's markers and indentation, and the
+    first line that passes MAX_NESTING (else the deepest line)."""
+    best, first = (1, 0), 0
+    for number, line in enumerate(body.split("\n"), 1):
+        expanded = line.expandtabs(4)
+        if _THEMATIC_BREAK.fullmatch(expanded):  # "* * * *" is a rule, not nested lists
+            continue
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        markers = _LINE_MARKERS.match(expanded.lstrip(" ")).group(0)  # type: ignore[union-attr]
+        levels = indent // 4 + len(re.findall(r">|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t])", markers))
+        if levels > best[1]:
+            best = (number, levels)
+        if levels > MAX_NESTING and not first:
+            first = number
+    return (first or best[0]), best[1]
+
+
+def _tree_depth(tree: ET.Element) -> int:
+    """The deepest element, found without recursion."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def sanitize(fragment: str) -> str:
@@ -104,22 +143,6 @@ def _resolve_stash(tree: ET.Element, md) -> None:
     for element in list(tree):
         if element.tag == "p" and not "".join(element.itertext()).strip() and not len(element):
             tree.remove(element)
-
-
-def _unsafe_lines(body: str):
-    for number, line in enumerate(body.split("\n"), 1):
-        for pattern, label in _UNSAFE:
-            for match in pattern.finditer(line):
-                what = re.sub(r"&#x?[0-9a-f]+;?|\s", "", match.group(1), flags=re.I).lower()
-                if label.startswith("{0}:") and what in ALLOWED_SCHEMES:
-                    continue
-                yield number, label.format(what)
-
-
-def _empty_alt_lines(body: str):
-    for number, line in enumerate(body.split("\n"), 1):
-        if re.search(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*[\"']?[^\"'\s>])", line, re.I):
-            yield number
 
 
 def text(element: ET.Element) -> str:

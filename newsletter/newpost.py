@@ -8,19 +8,27 @@ import re
 import unicodedata
 from pathlib import Path
 
+from . import headers
 from .config import Settings
 from .errors import NewsletterError
 from .writer import atomic_write
 
+MAX_SLUG = 60  # file names stay far below the 255-byte limit; URLs stay readable
+
 
 def slugify(title: str) -> str:
+    """Lowercase ASCII words joined by hyphens, cut at a word boundary to MAX_SLUG characters."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[: MAX_SLUG + 1].rsplit("-", 1)[0]
+        slug = (cut if len(cut) >= MAX_SLUG // 2 else slug[:MAX_SLUG]).strip("-")
+    return slug
 
 
 def create(settings: Settings, title: str, date: str | None = None) -> Path:
-    if not title.strip() or "\n" in title or "\r" in title:
-        raise NewsletterError("TITLE: expected a single line of text")
+    if not title.strip() or headers.control(title):
+        raise NewsletterError("TITLE: expected a single line of text without control characters")
     try:
         day = dt.date.fromisoformat(date) if date else dt.datetime.now(settings.zone).date()
     except ValueError:

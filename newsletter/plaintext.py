@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 WIDTH = 78
+MIN_WIDTH = 20  # deep quotes and lists still wrap (markup.MAX_NESTING keeps nesting far below this)
 UNDERLINE = {"h1": "=", "h2": "-"}
 LinkFn = Callable[[str], str]
 
@@ -21,6 +22,7 @@ def render(tree: ET.Element, link: LinkFn = lambda url: url, width: int = WIDTH)
 def wrap(text: str, width: int = WIDTH, first: str = "", rest: str = "") -> str:
     """Wrap at word boundaries; a URL longer than the line stays whole rather than break."""
     lines = []
+    width = max(width, len(first) + MIN_WIDTH, len(rest) + MIN_WIDTH)
     for paragraph in text.split("\n"):
         lines.extend(
             textwrap.wrap(

@@ -13,6 +13,8 @@ import json
 import mimetypes
 import posixpath
 import re
+import socket
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -158,26 +160,94 @@ def watch(preview: Preview, stop: threading.Event) -> None:
         preview.rebuild()
 
 
+# Handler side ------------------------------------------------------------------------------------------
+MAX_CONNECTIONS = 32  # open tabs each hold one event stream; more than this is a runaway client
+CONNECTION_TIMEOUT = 20.0  # seconds a client may take to send a request or read a response
+# A browser closing a tab or a slow client timing out: routine for a preview, not worth a traceback.
+DISCONNECTS = (ConnectionError, TimeoutError)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once (the rest get 503 and are closed);
+    IPv6 when the host is an IPv6 address; client disconnects are silent."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler):
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            _refuse(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], DISCONNECTS):
+            return
+        super().handle_error(request, client_address)
+
+
+class PreviewServer6(PreviewServer):
+    address_family = socket.AF_INET6
+
+
+def _refuse(request: socket.socket) -> None:
+    try:
+        request.settimeout(1)
+        request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    except OSError:
+        pass
+
+
 def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
     if not 0 <= port <= 65535:
         raise NewsletterError(f"--port: expected a port from 1 to 65535, got {port}")
     handler = type("Handler", (PreviewHandler,), {"preview": preview})
+    server_class = PreviewServer6 if ":" in host else PreviewServer
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = server_class((host.strip("[]"), port), handler)
     except OSError as exc:
         raise NewsletterError(
             f"{host}:{port}: cannot listen: {exc.strerror}; is another preview running? try --port {port + 1}"
         ) from None
-    server.daemon_threads = True
     return server
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
     preview: Preview
     server_version = "newsletter-preview"
+    timeout = CONNECTION_TIMEOUT  # applied to the socket: a silent client cannot hold a thread forever
+    head_only = False
 
     def log_message(self, format: str, *args) -> None:  # the terminal shows rebuilds, not every request
         pass
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except DISCONNECTS:  # the browser went away mid-response: nothing to answer, nothing to print
+            self.close_connection = True
+
+    def do_HEAD(self) -> None:
+        """GET without the body: same status and headers (the event stream ends after its headers)."""
+        self.head_only = True
+        try:
+            self.do_GET()
+        finally:
+            self.head_only = False
 
     def do_GET(self) -> None:
         if not self._host_allowed():
@@ -214,7 +284,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if not self.head_only:
+            self.wfile.write(body)
 
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
@@ -253,6 +324,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if self.head_only:
+            return
+        self.close_connection = True
         generation = snap.generation
         try:
             self.wfile.write(f"data: {generation}\n\n".encode())
@@ -263,7 +337,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self.wfile.write(message.encode())
                 self.wfile.flush()
                 generation = current
-        except (BrokenPipeError, ConnectionResetError):
+        except DISCONNECTS:
             return
 
 

@@ -4,7 +4,6 @@ budget, and every mistake in them is a problem naming the template file and line
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from .content import Post
     from .issue import Issue
 
-_ATTR_URL = re.compile(r'\b(href|src)="([^"]*)"')
 # Invisible filler after the preheader stops inbox previews from pulling in body text.
 PREHEADER_FILLER = "&#8199;&#65279;&#847; " * 90
 RENDER_SECONDS = 10.0  # one template render; a real email takes milliseconds
@@ -152,12 +150,11 @@ class Links:
         return with_utm(absolute(url, self.settings.site_url), self.settings.site_url, dict(self.utm))
 
     def in_html(self, fragment: str) -> str:
-        def replace(match: re.Match) -> str:
-            url = self(html.unescape(match.group(2)))
-            # A URL outside the allow-list loses its attribute rather than keep an empty or unsafe one.
-            return f'{match.group(1)}="{html.escape(url, quote=True)}"' if url else ""
+        # Only real tags' href/src (prose that looks like one stays); a URL outside the allow-list loses
+        # its attribute rather than keep an empty or unsafe one.
+        from .htmlurls import rewrite
 
-        return _ATTR_URL.sub(replace, fragment)
+        return rewrite(fragment, self)
 
 
 def email_html(issue: Issue, renderer: Renderer) -> str:

@@ -37,6 +37,9 @@ RULES = {r.id: r for r in [
     Rule("unknown-key", WARNING, "front matter keys are known", "fix the spelling or remove the key"),
     Rule("symlink", WARNING, "posts are not links to outside the project", "copy the file into posts/"),
     Rule("sanitized", WARNING, "no script, handler, frame or unsafe URL in an article", "remove the HTML"),
+    # Mail headers: the text is made safe (literal, invisible characters removed); the warning says so.
+    Rule("header-unsafe", WARNING, "titles and summaries hold no '=?' encoded-word syntax, bidi controls or "
+         "zero-width characters", "retype the text without them"),
     Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
     Rule("img-width", WARNING, "every email image has a width attribute", "add width=\"...\" in the template"),
     Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
@@ -137,7 +140,7 @@ def _unfinished(post, problems: Problems) -> None:
 
 
 def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
-    from .urls import is_merge_tag
+    from .urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
     known_paths = {urlsplit(u).path.rstrip("/") for u in known}
@@ -151,7 +154,8 @@ def _links(post, settings: Settings, known: set[str], problems: Problems) -> Non
         )
         if not url or is_merge_tag(url) or url.startswith(("mailto:", "#")):
             continue
-        parts = urlsplit(url)
+        if (parts := split(url)) is None:  # unparseable: the sanitiser's warning already names it
+            continue
         line = _line_of(post, url)
         if not parts.scheme:
             problems.warn(

@@ -7,9 +7,8 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 
-from . import mime
+from . import headers, mime
 from .config import Settings
 from .errors import NewsletterError, Problem
 from .issue import Selection
@@ -19,48 +18,79 @@ from .urls import LOOPBACK
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 
 
+MAX_RECIPIENTS = 50  # a test copy goes to a few people; a long list is a mistake (or a mailing)
+
+
 @dataclass(frozen=True)
 class Sent:
     message: bytes
-    to: str
+    to: tuple[str, ...]  # every recipient's address, in the order given
     server: str  # "" for a dry run
     encrypted: bool
     warnings: tuple[Problem, ...]
 
 
-def test_message(settings: Settings, to: str, week: str | None) -> tuple[EmailMessage, tuple[Problem, ...]]:
-    """The issue's message as built, addressed to one tester, subject prefixed [TEST]."""
-    if "@" not in parseaddr(to)[1] or "\n" in to or "\r" in to:
-        raise NewsletterError(f"--to: expected an email address, got '{to}'")
+def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
+    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once."""
+    found: dict[str, headers.Mailbox] = {}
+    for value in (values,) if isinstance(values, str) else values:
+        try:
+            boxes = headers.parse_mailbox_list(value)
+        except headers.AddressError as exc:
+            raise NewsletterError(
+                f"--to: expected an email address (or several, comma-separated), got {value!r}: {exc}"
+            ) from None
+        for box in boxes:
+            found.setdefault(box.address.lower(), box)
+    if not found:
+        raise NewsletterError("--to: give at least one address")
+    if len(found) > MAX_RECIPIENTS:
+        raise NewsletterError(f"--to: {len(found)} addresses; a test copy goes to at most {MAX_RECIPIENTS}")
+    return tuple(found.values())
+
+
+def test_message(
+    settings: Settings, to: tuple[headers.Mailbox, ...], week: str | None
+) -> tuple[EmailMessage, tuple[Problem, ...]]:
+    """The issue's message as built, addressed to the testers, subject prefixed [TEST]."""
     made = plan(settings, Selection(week=week))
     outputs = made.rendered[0]
     return mime.message(outputs.issue, settings, outputs.html, outputs.text, "[TEST] ", to), made.warnings
 
 
-def send(settings: Settings, to: str, week: str | None = None, dry_run: bool = False) -> Sent:
-    message, warnings = test_message(settings, to, week)
+def send(
+    settings: Settings, to: tuple[str, ...] | str, week: str | None = None, dry_run: bool = False
+) -> Sent:
+    boxes = recipients(to)
+    addresses = tuple(box.address for box in boxes)
+    message, warnings = test_message(settings, boxes, week)
+    data = mime.as_bytes(message)
     if dry_run:
-        return Sent(mime.as_bytes(message), to, "", False, warnings)
+        return Sent(data, addresses, "", False, warnings)
     server = f"{settings.smtp_host}:{settings.smtp_port}"
-    encrypted = _deliver(settings, message, to, server)
-    return Sent(mime.as_bytes(message), to, server, encrypted, warnings)
+    encrypted = _deliver(settings, data, addresses, server)
+    return Sent(data, addresses, server, encrypted, warnings)
 
 
-def _deliver(settings: Settings, message: EmailMessage, to: str, server: str) -> bool:
+def _deliver(settings: Settings, data: bytes, to: tuple[str, ...], server: str) -> bool:
+    """Sends the verified bytes themselves (not a re-serialisation); every recipient gets it or the
+    command fails naming the ones the server refused."""
+    sender = headers.parse_mailbox(settings.sender).address
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-            smtp.ehlo(settings.domain)
+            smtp.ehlo(settings.mail_domain)
             encrypted = _starttls(smtp, settings)
             _login(smtp, settings, encrypted, server)
-            smtp.send_message(message, from_addr=parseaddr(settings.sender)[1], to_addrs=[to])
-            return encrypted
+            refused = smtp.sendmail(sender, list(to), data)
     except smtplib.SMTPAuthenticationError as exc:
         raise NewsletterError(
             f"smtp {server}: authentication failed ({exc.smtp_code}); check smtp_user in setup.cfg and "
             f"{PASSWORD_VARIABLE}"
         ) from None
-    except smtplib.SMTPRecipientsRefused:
-        raise NewsletterError(f"smtp {server}: the server refused the recipient '{to}'") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise NewsletterError(
+            f"smtp {server}: the server refused {_refusals(exc.recipients)}; nothing was sent"
+        ) from None
     except smtplib.SMTPException as exc:
         raise NewsletterError(f"smtp {server}: {exc}") from None
     except ConnectionRefusedError:
@@ -69,13 +99,26 @@ def _deliver(settings: Settings, message: EmailMessage, to: str, server: str) ->
         ) from None
     except OSError as exc:
         raise NewsletterError(f"smtp {server}: cannot connect: {exc.strerror or exc}") from None
+    if refused:
+        delivered = ", ".join(a for a in to if a not in refused)
+        raise NewsletterError(
+            f"smtp {server}: the server refused {_refusals(refused)}; sent only to {delivered}"
+        )
+    return encrypted
+
+
+def _refusals(refused: dict) -> str:
+    return ", ".join(
+        f"'{address}' ({code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply})"
+        for address, (code, reply) in sorted(refused.items())
+    )
 
 
 def _starttls(smtp: smtplib.SMTP, settings: Settings) -> bool:
     if not (settings.smtp_starttls and smtp.has_extn("starttls")):
         return False
     smtp.starttls(context=ssl.create_default_context())
-    smtp.ehlo(settings.domain)
+    smtp.ehlo(settings.mail_domain)
     return True
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Merge tags of common ESPs: Mailchimp *|UNSUB|*, Liquid/Handlebars {{ x }}, Mailgun %x%, Brevo/Sendy {$x}.
-MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\{?\s*[\w.]+\s*\}?\}\}|%[\w.]+%|\{\$[\w.]+\}")
+# ASCII only and no line breaks inside: a merge tag also goes into the List-Unsubscribe header.
+MERGE_TAG = re.compile(r"(?a)\*\|[A-Z0-9_:]+\|\*|\{\{\{?[ ]*[\w.]+[ ]*\}?\}\}|%[\w.]+%|\{\$[\w.]+\}")
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")  # hosts that never leave this machine
 # Control characters and whitespace that browsers drop inside a scheme ("jav&#x09;ascript:").
@@ -24,17 +25,28 @@ def scheme_of(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+def split(url: str) -> SplitResult | None:
+    """urlsplit, or None for what it cannot parse ('http://[oops', a bad port)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return None
+    return parts
+
+
 def is_allowed(url: str) -> bool:
-    """http, https, mailto, relative paths and merge tags; nothing else (javascript:, data:, file:...)."""
+    """http, https, mailto, relative paths and merge tags; nothing else (javascript:, data:, file:...,
+    or a URL that does not parse)."""
     if is_merge_tag(url):
         return True
     scheme = scheme_of(url)
-    return scheme in ALLOWED_SCHEMES or scheme == ""
+    return (scheme in ALLOWED_SCHEMES or scheme == "") and split(url) is not None
 
 
 def is_absolute_http(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    parts = split(url)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def absolute(url: str, site_url: str) -> str:
@@ -47,7 +59,8 @@ def absolute(url: str, site_url: str) -> str:
 
 
 def is_own(url: str, site_url: str) -> bool:
-    return urlsplit(url).netloc.lower() == urlsplit(site_url).netloc.lower()
+    parts, site = split(url), split(site_url)
+    return parts is not None and site is not None and parts.netloc.lower() == site.netloc.lower()
 
 
 def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:

@@ -167,3 +167,25 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# Every .eml the suite makes is read back by an independent parser (tests/eml_checks.py) at the moment
+# it is made: in builds, sends and dry runs, in this process and in forked pool workers.
+EML_CHECKED: list[int] = []
+
+
+@pytest.fixture(autouse=True)
+def _every_eml_is_checked(monkeypatch):
+    from eml_checks import check_eml
+
+    import newsletter.mime as mime
+
+    made = mime.as_bytes
+
+    def checked(message):
+        data = made(message)
+        check_eml(data)
+        EML_CHECKED.append(len(data))
+        return data
+
+    monkeypatch.setattr(mime, "as_bytes", checked)

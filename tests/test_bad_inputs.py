@@ -1,8 +1,14 @@
 """Every case of shared/facts/bad-inputs.md that a post file can carry, as fixture files.
 
 tests/fixtures/bad-inputs/NAME.md is copied to posts/2026-10-14-bad.md; NAME.expected holds the exit
-code on its first line, then the exact stderr (exit 1) or the warning lines that must appear (exit 0,
-where the build must also be SAFE: no script, handler, javascript:/vbscript:/data: URL or remote CSS).
+code on its first line, then the exact stderr (exit 1) or the lines that must appear (exit 0, where the
+build must also be SAFE: no script, handler, javascript:/vbscript:/data: URL or remote CSS). For exit 0,
+a line `stdout: TEXT` must be a line of stdout, `output: FILE: TEXT` must occur in that built file, and
+`(no warnings)` means stderr holds no warning.
+
+Optional companions: NAME.cfg (`key = value` lines replacing those [newsletter] settings), NAME.args
+(the command after `--project ROOT`, one argument per line; default `build`), NAME.env (`KEY=VALUE`).
+Arguments and values may use Python escapes (\\n, \\u2028) to carry characters a file line cannot.
 """
 
 from __future__ import annotations
@@ -11,17 +17,51 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SETTINGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))
 UNSAFE = re.compile(r"<script|<iframe|<svg|<link|@import|\son\w+=|javascript:|vbscript:|data:", re.I)
 
 
+def _companion(name: str, suffix: str) -> list[str]:
+    path = FIXTURES / f"{name}{suffix}"
+    if not path.is_file():
+        return []
+    return [_ESCAPE.sub(_unescape, line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[nrtfv])")
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    return (
+        chr(int(code[1:], 16))
+        if code[0] in "ux"
+        else {"n": "\n", "r": "\r", "t": "\t", "f": "\f", "v": "\v"}[code]
+    )
+
+
+def _settings(overrides: list[str]) -> str:
+    text = SETTINGS
+    for line in overrides:
+        key = line.split("=", 1)[0].strip()
+        pattern = re.compile(rf"(?m)^{re.escape(key)} = .*\n")
+        replacement = line.replace("\\", "\\\\") + "\n"
+        text = pattern.sub(replacement, text) if pattern.search(text) else text + line + "\n"
+    return text
+
+
 @pytest.mark.parametrize("name", CASES)
-def test_bad_input(project, cli, name):
+def test_bad_input(project, cli, name, monkeypatch):
     (project.posts / "2026-10-14-bad.md").write_bytes((FIXTURES / f"{name}.md").read_bytes())
+    project.settings(text=_settings(_companion(name, ".cfg")))
+    for line in _companion(name, ".env"):
+        monkeypatch.setenv(*line.split("=", 1))
+    args = _companion(name, ".args") or ["build"]
     code, *lines = (FIXTURES / f"{name}.expected").read_text(encoding="utf-8").splitlines()
-    result = cli("--project", project.root, "build")
+    result = cli("--project", project.root, *args)
     assert "Traceback" not in result.output
     assert result.exit_code == int(code), result.output
     if result.exit_code == 1:
@@ -29,7 +69,15 @@ def test_bad_input(project, cli, name):
         assert not project.build.exists()
         return
     for line in lines:
-        assert line in result.stderr.splitlines()
+        if line == "(no warnings)":
+            assert "warning" not in result.stderr, result.stderr
+        elif line.startswith("stdout: "):
+            assert line.removeprefix("stdout: ") in result.stdout.splitlines(), result.stdout
+        elif line.startswith("output: "):
+            file, text = line.removeprefix("output: ").split(": ", 1)
+            assert text in (project.build / file).read_text(encoding="utf-8"), file
+        else:
+            assert line in result.stderr.splitlines(), result.stderr
     for path in project.build.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".eml", ".txt"):
             assert not UNSAFE.search(path.read_text(encoding="utf-8").split("</title>")[-1]), path

@@ -68,7 +68,8 @@ def test_settings_errors_are_reported_per_key(project, cli):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "setup.cfg:3: [newsletter] site_url: expected an absolute http(s) URL like https://example.com, got 'example.com'",
-        "setup.cfg:4: [newsletter] from: expected 'Name <address@example.com>', got 'nobody'",
+        "setup.cfg:4: [newsletter] from: expected 'Name <address@example.com>', got 'nobody': "
+        "it is not an address like name@example.com",
         "setup.cfg:7: [newsletter] timezone: unknown timezone 'Mars/Olympus'; use an IANA name such as Europe/London",
         "setup.cfg:8: [newsletter] unknown key 'acent_color': did you mean 'accent_color'?",
         "setup.cfg:9: [newsletter] build_dir: must be separate from posts_dir ('posts'); a clean would delete sources",

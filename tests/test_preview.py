@@ -257,3 +257,97 @@ def test_a_burst_of_saves_is_one_rebuild(live, sample):
     time.sleep(0.5)  # long enough for a second rebuild to have started, were there one
     assert generation == before + 1 == live.preview.snapshot.generation
     assert "breathes 4." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode(encoding="utf-8")
+
+
+# The HTTP side under stress: HEAD, IPv6, disconnects, timeouts and the connection limit (issue 14) --
+
+
+def _request(url_host: str, port: int, method: str, path: str = "/") -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(url_host, port, timeout=10)
+    connection.request(method, path)
+    return connection.getresponse()
+
+
+def test_head_gets_the_headers_of_get_and_no_body(live):
+    port = live.server.server_address[1]
+    for path in ("/", f"/build/{WEEK}/email.html", "/_events", "/nope"):
+        got, head = _request("127.0.0.1", port, "GET", path), _request("127.0.0.1", port, "HEAD", path)
+        assert head.status == got.status
+        assert head.getheader("Content-Type") == got.getheader("Content-Type")
+        if path != "/_events":
+            body = got.read()
+            assert head.getheader("Content-Length") == str(len(body))
+        assert head.read() == b""
+
+
+def test_ipv6_loopback_serves(sample, cli):
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    running = start(sample.root, "::1", 0, lambda text, error: None)
+    thread = threading.Thread(
+        target=running.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        assert running.url.startswith("http://[::1]:")
+        response = _request("::1", running.server.server_address[1], "GET", "/")
+        assert response.status == 200 and b"<html" in response.read()
+    finally:
+        running.server.shutdown()
+        running.close()
+
+
+def test_browser_disconnects_print_no_traceback(live, capfd):
+    port = live.server.server_address[1]
+    for path in (f"/build/{WEEK}/email.html", "/_events", f"/issue/{WEEK}/"):
+        for _ in range(5):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.close()  # linger 0: a reset, as a closed tab sends
+    live.preview.rebuild()  # the event streams now write to dead sockets
+    time.sleep(0.5)
+    assert _request("127.0.0.1", port, "GET", "/").status == 200
+    assert "Traceback" not in capfd.readouterr().err
+    # The filter itself: a disconnect is silent, anything else keeps its traceback.
+    for error, printed in (
+        (BrokenPipeError(), False),
+        (ConnectionResetError(), False),
+        (RuntimeError(), True),
+    ):
+        try:
+            raise error
+        except Exception:
+            live.server.handle_error(None, ("127.0.0.1", 1))
+        assert ("Traceback" in capfd.readouterr().err) is printed
+
+
+def test_idle_connections_time_out_and_extra_ones_get_503(sample, monkeypatch):
+    import newsletter.preview as preview
+
+    monkeypatch.setattr(preview, "MAX_CONNECTIONS", 2)
+    monkeypatch.setattr(preview.PreviewHandler, "timeout", 0.5)
+    running = start(sample.root, "127.0.0.1", 0, lambda text, error: None)
+    thread = threading.Thread(
+        target=running.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    port = running.server.server_address[1]
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as extra:
+            assert extra.recv(100).startswith(b"HTTP/1.1 503")
+        started = time.monotonic()
+        for sock in idle:
+            assert sock.recv(100) == b""  # the server closed the silent connection
+            sock.close()
+        assert time.monotonic() - started < 3
+        time.sleep(0.2)
+        assert _request("127.0.0.1", port, "GET", "/").status == 200  # slots are free again
+    finally:
+        running.server.shutdown()
+        running.close()
