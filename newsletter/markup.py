@@ -13,7 +13,8 @@ from markdown.treeprocessors import Treeprocessor
 
 from .urls import ALLOWED_SCHEMES
 
-EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# attr_list: `![alt](src){width=300}` sizes an image (nh3 keeps only the attributes allowed below).
+EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list"]
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "strong", "sub", "sup", "table", "tbody",
@@ -32,6 +33,7 @@ _UNSAFE = [
     (re.compile(r"<\s*(script|iframe|object|embed|style|link|form|input|button|svg|math|meta|base)\b", re.I),
      "<{0}> element"),
     (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), "event handler attribute '{0}'"),
+    (re.compile(r"\{:?[^{}]*\b(on[a-z]+)\s*=[^{}]*\}", re.I), "event handler attribute '{0}'"),  # attr_list
     (re.compile(r"(?:\]\(|=\s*[\"']?)\s*((?:[a-z]|&#x?[0-9a-f]+;?|\s)+):", re.I), "{0}: URL"),
 ]  # fmt: skip
 PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")

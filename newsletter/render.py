@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import plaintext
-from .config import Settings
+from . import colors, plaintext
+from .config import LAYOUTS, Settings
 from .content import Post
 from .errors import NewsletterError
 from .issue import Issue
@@ -96,7 +97,8 @@ class Links:
         return _ATTR_URL.sub(replace, fragment)
 
 
-def email_html(issue: Issue, settings: Settings) -> str:
+def email_html(issue: Issue, settings: Settings, layout: str | None = None) -> str:
+    """The email before inlining; `layout` (full | digest) defaults to the site's setting."""
     links = Links.email(settings, issue.week)
     page = render_template(
         settings,
@@ -105,34 +107,103 @@ def email_html(issue: Issue, settings: Settings) -> str:
         posts=[_post_context(p, links) for p in issue.posts],
         preheader=issue.preheader,
         preheader_filler=Markup(PREHEADER_FILLER),
+        layout=_layout(layout, settings),
+        button_text=colors.label_on(settings.accent_color),
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")
 
 
+def _layout(layout: str | None, settings: Settings) -> str:
+    chosen = layout or settings.layout
+    if chosen not in LAYOUTS:
+        raise NewsletterError(f"layout must be one of {' | '.join(LAYOUTS)}, got '{chosen}'")
+    return chosen
+
+
 def _post_context(post: Post, links: Links) -> dict:
+    rtl = _RTL.search(post.title + post.html) is not None
     return {
         "post": post,
         "url": links(post.url),
-        "body": Markup(_email_images(post.html)),
+        "body": Markup(_scroll_tables(_email_images(_auto_direction(post.html) if rtl else post.html))),
+        "dir": Markup(' dir="rtl"' if _reads_right_to_left(post.title) else ""),
+        "hero_size": Markup(image_size(post.image_width, post.image_height)),
         "cta_url": links(post.cta.url) if post.cta else "",
-        "cta_width": max(200, 9 * len(post.cta.text) + 48) if post.cta else 0,
+        "cta_width": _button_width(post.cta.text) if post.cta else 0,
+        "more_width": _button_width("Read more"),
     }
 
 
+def _button_width(text: str) -> int:
+    """VML buttons need a width: about 9 px a character of 16 px bold, plus the padding."""
+    return max(200, 9 * len(text) + 48)
+
+
+# Email images: Outlook for Windows sizes an image by its width/height attributes alone (it ignores
+# CSS); every other client follows the inline style, which never shows an image wider than the column
+# or wider than its own pixels.
+COLUMN = 536  # px: the 600 px container less 2 x 32 px padding
+_IMG = re.compile(r"<img\b[^>]*>")
+_SIZE_ATTR = re.compile(r'\s(width|height|style)="([^"]*)"')
+
+
+def image_size(width: int, height: int) -> str:
+    """Attributes for an image of known size (at most the column, height scaled along) or of unknown
+    size (Outlook gets the column width; other clients its natural size, capped at the column)."""
+    if not width:
+        return f'width="{COLUMN}" style="width:auto;max-width:100%;height:auto;"'
+    shown = min(width, COLUMN)
+    tall = f' height="{round(height * shown / width)}"' if height else ""
+    return f'width="{shown}"{tall} style="width:{shown}px;max-width:100%;height:auto;"'
+
+
 def _email_images(fragment: str) -> str:
-    """Outlook ignores CSS widths: every article image gets a width attribute within the column."""
-    return re.sub(r"<img(?![^>]*\bwidth=)", '<img width="536"', fragment)
+    """Article images sized from their Markdown attributes (`{width=300 height=200}`), see image_size."""
+
+    def size(match: re.Match) -> str:
+        given = {k: v for k, v in _SIZE_ATTR.findall(match.group(0))}
+        width = int(given["width"]) if given.get("width", "").isdigit() else 0
+        height = int(given["height"]) if width and given.get("height", "").isdigit() else 0
+        tag = _SIZE_ATTR.sub("", match.group(0))
+        return f"<img {image_size(width, height)}{tag[4:]}"
+
+    return _IMG.sub(size, fragment)
 
 
-def email_text(issue: Issue, settings: Settings) -> str:
+def _scroll_tables(fragment: str) -> str:
+    """A data table wider than a phone scrolls inside its own box instead of widening the page."""
+    return fragment.replace("<table>", '<div class="table-scroll"><table>').replace(
+        "</table>", "</table></div>"
+    )
+
+
+# Right-to-left text (Hebrew, Arabic and neighbours). An article whose title reads right to left is
+# laid out right to left; in an article with any such text each block takes its direction from its own
+# first letter (dir="auto"), and lists get padding on both sides so bullets fit on either side.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_BLOCKS = re.compile(r"<(p|h[1-6]|li|blockquote|th|td)(?=[\s>])")
+_LISTS = re.compile(r"<(ul|ol)(?=[\s>])")
+
+
+def _reads_right_to_left(text: str) -> bool:
+    strong = (unicodedata.bidirectional(c) for c in text)
+    return next((b for b in strong if b in ("L", "R", "AL")), "L") != "L"
+
+
+def _auto_direction(fragment: str) -> str:
+    fragment = _LISTS.sub(r'<\1 style="padding:0 24px;"', fragment)
+    return _BLOCKS.sub(r'<\1 dir="auto"', fragment)
+
+
+def email_text(issue: Issue, settings: Settings, layout: str | None = None) -> str:
     links = Links.email(settings, issue.week)
     posts = [
         {"post": p, "url": links(p.url), "body": plaintext.render(p.tree, links),
          "cta_url": links(p.cta.url) if p.cta else ""}
         for p in issue.posts
     ]  # fmt: skip
-    text = render_template(settings, "email.txt", issue=issue, posts=posts)
+    text = render_template(settings, "email.txt", issue=issue, posts=posts, layout=_layout(layout, settings))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
