@@ -596,7 +596,9 @@ def test_readme_screenshots_show_the_built_email(pages, request, tmp_path):
     for name, (document, width, scheme, height, anchor) in SHOTS.items():
         page = pages(document, VARIANTS[0], width, scheme)
         top = page.evaluate(_TOP[anchor].format(h=height))
-        end = page.evaluate("document.querySelector('table.wrapper').getBoundingClientRect().bottom + scrollY")
+        end = page.evaluate(
+            "document.querySelector('table.wrapper').getBoundingClientRect().bottom + scrollY"
+        )
         height = min(height, round(end - top))
         clip = {"x": 0, "y": top, "width": width, "height": height}
         page.screenshot(path=str(folder / name), clip=clip, full_page=True)
