@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import colors, plaintext
+from . import colors, emailbody, plaintext
 from .config import LAYOUTS, Settings
 from .content import Post
 from .errors import NewsletterError
@@ -122,13 +121,12 @@ def _layout(layout: str | None, settings: Settings) -> str:
 
 
 def _post_context(post: Post, links: Links) -> dict:
-    rtl = _RTL.search(post.title + post.html) is not None
     return {
         "post": post,
         "url": links(post.url),
-        "body": Markup(_scroll_tables(_email_images(_auto_direction(post.html) if rtl else post.html))),
-        "dir": Markup(' dir="rtl"' if _reads_right_to_left(post.title) else ""),
-        "hero_size": Markup(image_size(post.image_width, post.image_height)),
+        "body": Markup(emailbody.prepare(post.html, post.title)),
+        "dir": Markup(' dir="rtl"' if emailbody.reads_right_to_left(post.title) else ""),
+        "hero_size": Markup(emailbody.image_size(post.image_width, post.image_height)),
         "cta_url": links(post.cta.url) if post.cta else "",
         "cta_width": _button_width(post.cta.text) if post.cta else 0,
         "more_width": _button_width("Read more"),
@@ -138,62 +136,6 @@ def _post_context(post: Post, links: Links) -> dict:
 def _button_width(text: str) -> int:
     """VML buttons need a width: about 9 px a character of 16 px bold, plus the padding."""
     return max(200, 9 * len(text) + 48)
-
-
-# Email images: Outlook for Windows sizes an image by its width/height attributes alone (it ignores
-# CSS); every other client follows the inline style, which never shows an image wider than the column
-# or wider than its own pixels.
-COLUMN = 536  # px: the 600 px container less 2 x 32 px padding
-_IMG = re.compile(r"<img\b[^>]*>")
-_SIZE_ATTR = re.compile(r'\s(width|height|style)="([^"]*)"')
-
-
-def image_size(width: int, height: int) -> str:
-    """Attributes for an image of known size (at most the column, height scaled along) or of unknown
-    size (Outlook gets the column width; other clients its natural size, capped at the column)."""
-    if not width:
-        return f'width="{COLUMN}" style="width:auto;max-width:100%;height:auto;"'
-    shown = min(width, COLUMN)
-    tall = f' height="{round(height * shown / width)}"' if height else ""
-    return f'width="{shown}"{tall} style="width:{shown}px;max-width:100%;height:auto;"'
-
-
-def _email_images(fragment: str) -> str:
-    """Article images sized from their Markdown attributes (`{width=300 height=200}`), see image_size."""
-
-    def size(match: re.Match) -> str:
-        given = {k: v for k, v in _SIZE_ATTR.findall(match.group(0))}
-        width = int(given["width"]) if given.get("width", "").isdigit() else 0
-        height = int(given["height"]) if width and given.get("height", "").isdigit() else 0
-        tag = _SIZE_ATTR.sub("", match.group(0))
-        return f"<img {image_size(width, height)}{tag[4:]}"
-
-    return _IMG.sub(size, fragment)
-
-
-def _scroll_tables(fragment: str) -> str:
-    """A data table wider than a phone scrolls inside its own box instead of widening the page."""
-    return fragment.replace("<table>", '<div class="table-scroll"><table>').replace(
-        "</table>", "</table></div>"
-    )
-
-
-# Right-to-left text (Hebrew, Arabic and neighbours). An article whose title reads right to left is
-# laid out right to left; in an article with any such text each block takes its direction from its own
-# first letter (dir="auto"), and lists get padding on both sides so bullets fit on either side.
-_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-_BLOCKS = re.compile(r"<(p|h[1-6]|li|blockquote|th|td)(?=[\s>])")
-_LISTS = re.compile(r"<(ul|ol)(?=[\s>])")
-
-
-def _reads_right_to_left(text: str) -> bool:
-    strong = (unicodedata.bidirectional(c) for c in text)
-    return next((b for b in strong if b in ("L", "R", "AL")), "L") != "L"
-
-
-def _auto_direction(fragment: str) -> str:
-    fragment = _LISTS.sub(r'<\1 style="padding:0 24px;"', fragment)
-    return _BLOCKS.sub(r'<\1 dir="auto"', fragment)
 
 
 def email_text(issue: Issue, settings: Settings, layout: str | None = None) -> str:

@@ -166,3 +166,14 @@ def test_accent_colour_no_label_can_read_on_is_a_settings_error(project, cli):
         "reaches 4.48:1 and dark text 3.89:1, WCAG AA needs 4.5:1; choose a darker colour (white label) "
         "or a lighter one"
     )
+
+
+def test_right_to_left_articles_get_their_direction(project, cli):
+    project.post("2026-10-14-ar.md", "---\ntitle: تدليك الوجه\ndate: 2026-10-14\n---\n\nفقرة.\n\n- عنصر\n")
+    project.post("2026-10-15-en.md", "---\ntitle: Massage\ndate: 2026-10-15\n---\n\nEnglish, then עברית.\n")
+    assert cli("--project", project.root, "build").exit_code == 0
+    doc = lxml.html.fromstring((project.build / WEEK / "email.html").read_bytes())
+    arabic, english = doc.xpath("//td[@class='article']")
+    assert arabic.get("dir") == "rtl" and english.get("dir") is None
+    assert [p.get("dir") for p in arabic.xpath(".//div[@class='content']//p")] == ["auto"]
+    assert [p.get("dir") for p in english.xpath(".//div[@class='content']//p")] == ["auto"]
