@@ -51,8 +51,10 @@ DEFAULTS: dict[str, str] = {
     "posts_dir": "posts",
     "templates_dir": "templates",
     "build_dir": "build",
+    "layout": "full",
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
+LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" button per article
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
 SINGLE_LINE = (
@@ -99,6 +101,7 @@ class Settings:
     templates_dir: Path
     build_dir: Path
     handles: dict[str, str] = field(default_factory=dict)
+    layout: str = "full"
 
     @property
     def domain(self) -> str:
@@ -235,6 +238,10 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         )
     if not _COLOR.fullmatch(v["accent_color"]):
         bad("accent_color", f"expected a hex colour like #8a6f5a, got '{v['accent_color']}'")
+    elif message := _unreadable_accent(v["accent_color"]):
+        bad("accent_color", message)
+    if v["layout"].strip() not in LAYOUTS:
+        bad("layout", f"expected one of {' | '.join(LAYOUTS)}, got '{v['layout']}'")
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
     for key, fields in FORMAT_FIELDS.items():
         if key not in broken and (problem := _format_problem(v[key].strip(), fields)):
@@ -270,6 +277,21 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         templates_dir=dirs["templates_dir"],
         build_dir=dirs["build_dir"],
         handles={p: v[f"handle_{p}"].strip() for p in PLATFORMS if v[f"handle_{p}"].strip()},
+        layout=v["layout"].strip(),
+    )
+
+
+def _unreadable_accent(accent: str) -> str:
+    """The button label is white or near-black, whichever reads on the accent; a few middle tones
+    leave both under WCAG AA (4.5:1)."""
+    from . import colors
+
+    if colors.readable(accent):
+        return ""
+    white, dark = colors.contrast(colors.WHITE, accent), colors.contrast(colors.DARK, accent)
+    return (
+        f"'{accent}' leaves the button label unreadable: white text reaches {white:.2f}:1 and dark "
+        f"text {dark:.2f}:1, WCAG AA needs 4.5:1; choose a darker colour (white label) or a lighter one"
     )
 
 

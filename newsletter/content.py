@@ -21,8 +21,9 @@ from .urls import is_absolute_http, scheme_of
 
 KNOWN_KEYS = (
     "title", "date", "author", "summary", "tags", "image", "image_alt", "cta", "highlights",
-    "quote", "draft", "social", "slug",
+    "quote", "draft", "social", "slug", "image_width", "image_height",
 )  # fmt: skip
+MAX_IMAGE_SIDE = 2000  # pixels; a bigger number is a typo (or a picture far too heavy for email)
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FILENAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)")
 HEADER_KEYS = ("title", "summary")  # they reach the Subject line and the preheader
@@ -59,6 +60,8 @@ class Post:
     html: str
     tree: ET.Element
     url: str
+    image_width: int = 0  # the hero's size in pixels from front matter; 0 when unknown
+    image_height: int = 0
 
     def override(self, platform: str) -> str:
         return dict(self.social).get(platform, "")
@@ -200,6 +203,7 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
     published = check.date(settings)
     slug = check.slug(path)
     image = check.image(settings)
+    image_width, image_height = check.image_size(image)
     cta = check.cta()
     if not doc.body.strip():
         problems.error(
@@ -241,6 +245,8 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         html=rendered.html,
         tree=rendered.tree,
         url=settings.url_for(slug),
+        image_width=image_width,
+        image_height=image_height,
     )
 
 
@@ -371,6 +377,26 @@ class _Checker:
         if is_absolute_http(value):
             return value
         return f"{settings.site_url}/{value.lstrip('/')}"
+
+    def image_size(self, image: str) -> tuple[int, int]:
+        """image_width and image_height: whole pixels, 1 to MAX_IMAGE_SIDE; a height needs a width."""
+        width, height = self.pixels("image_width"), self.pixels("image_height")
+        for key in ("image_width", "image_height"):
+            if key in self.meta and not image:
+                self.error(key, f"'{key}' describes the hero picture: set 'image' too, or remove it")
+        if height and not width:
+            self.error("image_height", "'image_height' needs 'image_width' so the picture keeps its shape")
+        return width, height if width else 0
+
+    def pixels(self, key: str) -> int:
+        value = self.meta.get(key)
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_IMAGE_SIDE:
+            self.error(key, f"'{key}' must be a whole number of pixels from 1 to {MAX_IMAGE_SIDE}, got "
+                            f"'{self.raw.get(key, value)}'")  # fmt: skip
+            return 0
+        return value
 
     def cta(self) -> Cta | None:
         value = self.meta.get("cta")

@@ -13,7 +13,9 @@ from . import audit
 from .audit import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .urls import ALLOWED_SCHEMES
 
-EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# attr_list: `![alt](src){width=300}` sizes an image (nh3 keeps only the allowed attributes; the audit
+# reports an event handler written in braces).
+EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list"]
 MAX_NESTING = 12  # lists and quotes inside each other
 MAX_DEPTH = 40  # elements inside each other, inline ones included
 _THEMATIC_BREAK = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*")

@@ -14,9 +14,9 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from . import plaintext
-from .config import Settings
-from .errors import InputError, Problem
+from . import colors, emailbody, plaintext
+from .config import LAYOUTS, Settings
+from .errors import InputError, NewsletterError, Problem
 from .urls import absolute, is_allowed, with_utm
 
 if TYPE_CHECKING:
@@ -157,42 +157,57 @@ class Links:
         return rewrite(fragment, self)
 
 
-def email_html(issue: Issue, renderer: Renderer) -> str:
-    links = Links.email(renderer.settings, issue.week)
+def email_html(issue: Issue, renderer: Renderer, layout: str | None = None) -> str:
+    """The email before inlining; `layout` (full | digest) defaults to the site's setting."""
+    settings = renderer.settings
+    links = Links.email(settings, issue.week)
     page = renderer.render(
         "email.html",
         issue=issue,
         posts=[_post_context(p, links) for p in issue.posts],
         preheader=issue.preheader,
         preheader_filler=Markup(PREHEADER_FILLER),
+        layout=_layout(layout, settings),
+        button_text=colors.label_on(settings.accent_color),
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")
+
+
+def _layout(layout: str | None, settings: Settings) -> str:
+    chosen = layout or settings.layout
+    if chosen not in LAYOUTS:
+        raise NewsletterError(f"layout must be one of {' | '.join(LAYOUTS)}, got '{chosen}'")
+    return chosen
 
 
 def _post_context(post: Post, links: Links) -> dict:
     return {
         "post": post,
         "url": links(post.url),
-        "body": Markup(_email_images(post.html)),
+        "body": Markup(emailbody.prepare(post.html, post.title)),
+        "dir": Markup(' dir="rtl"' if emailbody.reads_right_to_left(post.title) else ""),
+        "hero_size": Markup(emailbody.image_size(post.image_width, post.image_height)),
         "cta_url": links(post.cta.url) if post.cta else "",
-        "cta_width": max(200, 9 * len(post.cta.text) + 48) if post.cta else 0,
+        "cta_width": _button_width(post.cta.text) if post.cta else 0,
+        "more_width": _button_width("Read more"),
     }
 
 
-def _email_images(fragment: str) -> str:
-    """Outlook ignores CSS widths: every article image gets a width attribute within the column."""
-    return re.sub(r"<img(?![^>]*\bwidth=)", '<img width="536"', fragment)
+def _button_width(text: str) -> int:
+    """VML buttons need a width: about 9 px a character of 16 px bold, plus the padding."""
+    return max(200, 9 * len(text) + 48)
 
 
-def email_text(issue: Issue, renderer: Renderer) -> str:
-    links = Links.email(renderer.settings, issue.week)
+def email_text(issue: Issue, renderer: Renderer, layout: str | None = None) -> str:
+    settings = renderer.settings
+    links = Links.email(settings, issue.week)
     posts = [
         {"post": p, "url": links(p.url), "body": plaintext.render(p.tree, links),
          "cta_url": links(p.cta.url) if p.cta else ""}
         for p in issue.posts
     ]  # fmt: skip
-    text = renderer.render("email.txt", issue=issue, posts=posts)
+    text = renderer.render("email.txt", issue=issue, posts=posts, layout=_layout(layout, settings))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 

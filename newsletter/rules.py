@@ -41,7 +41,8 @@ RULES = {r.id: r for r in [
     Rule("header-unsafe", WARNING, "titles and summaries hold no '=?' encoded-word syntax, bidi controls or "
          "zero-width characters", "retype the text without them"),
     Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
-    Rule("img-width", WARNING, "every email image has a width attribute", "add width=\"...\" in the template"),
+    Rule("img-width", WARNING, "every email image has a known width (Outlook for Windows sizes by it)",
+         "add {width=N} after the image, image_width for the hero, width=\"...\" in a template"),
     Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
     Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
     Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
@@ -119,6 +120,26 @@ def post_rules(post, settings: Settings, known_urls: frozenset[str], problems: P
     """What a post's text must not hold when it goes out: placeholders; links that go nowhere."""
     _unfinished(post, problems)
     _links(post, settings, known_urls, problems)
+    _image_widths(post, settings, problems)
+
+
+def _image_widths(post, settings: Settings, problems: Problems) -> None:
+    """An image of unknown width is shown at its own size, but Outlook for Windows stretches or
+    shrinks it to the 536 px column: say where a width would fix that."""
+    why = "Outlook for Windows shows it 536 px wide whatever its size"
+    for element in post.tree.iter("img"):
+        if not str(element.get("width", "")).isdigit():
+            src = element.get("src", "")
+            problems.warn(post.source, _line_of(post, src), f"image '{src}' has no width: {why}; "
+                          "add {width=N} after it", "img-width")  # fmt: skip
+    if post.image and not post.image_width:
+        problems.warn(post.source, _front_matter_line(settings, post, "image"),
+                      f"hero image has no image_width: {why}", "img-width")  # fmt: skip
+
+
+def _front_matter_line(settings: Settings, post, key: str) -> int:
+    text = (settings.root / post.source).read_text(encoding="utf-8", errors="replace")
+    return next((n for n, line in enumerate(text.split("\n"), 1) if line.startswith(f"{key}:")), 1)
 
 
 def _line_of(post, needle: str) -> int:

@@ -74,7 +74,12 @@ EXPECTED = {
     ("size-warn", "2026-W40/email.html", 0),
     ("size-clip", "2026-W38/email.html", 0),
     ("style-size", "2026-W42/email.html", 0),
-    ("css-unsupported", "templates/email.css", 42),
+    # the line appended after the repository's stylesheet
+    (
+        "css-unsupported",
+        "templates/email.css",
+        len((REPO / "templates/email.css").read_text().splitlines()) + 1,
+    ),
 }
 
 

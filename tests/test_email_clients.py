@@ -249,6 +249,7 @@ DEGRADES_CLEANLY = {
     "opacity": "the preheader is also display:none and mso-hide:all",
     "overflow": "the preheader is also display:none and mso-hide:all",
     "border-radius": "Outlook for Windows gets the VML roundrect; elsewhere square corners",
+    "table-layout": "only phones need the fixed layout; Outlook for Windows lays out the 600 px ghost table",
 }
 
 
