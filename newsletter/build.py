@@ -80,17 +80,10 @@ def render_issue(issue: Issue, settings: Settings, problems: Problems) -> dict[s
 
 
 def social_outputs(issue: Issue, settings: Settings, problems: Problems) -> dict[str, bytes]:
-    from .social import captions as social
-    from .social import exports, schedule
+    """captions.json, captions.md and cards/*.png (scheduler CSVs only from `newsletter social`)."""
+    from .social.outputs import outputs
 
-    captions = social.captions(list(issue.posts), settings, problems)
-    times = schedule.posting_times(captions, list(issue.posts), settings)
-    return {
-        "captions.json": exports.as_json(captions).encode("utf-8"),
-        **exports.buffer_files(captions, times),
-        **exports.hootsuite_files(captions, times),
-        **{exports.caption_file(c): (c.text + "\n").encode("utf-8") for c in captions},
-    }
+    return outputs(list(issue.posts), settings, problems, issue.week)
 
 
 # Workers: module-level so a process pool can pickle them; each returns its problems with its result.

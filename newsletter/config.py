@@ -38,6 +38,7 @@ DEFAULTS: dict[str, str] = {
     "utm_campaign": "newsletter-{week}",
     "hashtags": "",
     "post_url": "{site_url}/{slug}/",
+    "archive_url": "{site_url}/newsletter",  # where web copies and image cards are published
     "mastodon_max_characters": "500",
     "schedule": "mon 09:00, wed 09:00, fri 09:00",
     "smtp_host": "localhost",
@@ -79,6 +80,7 @@ class Settings:
     templates_dir: Path
     build_dir: Path
     handles: dict[str, str] = field(default_factory=dict)
+    archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
 
     @property
     def domain(self) -> str:
@@ -209,6 +211,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
+    archive_url = _archive_url(v, bad)
     dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}
     _check_dirs(dirs, bad)
     if problems.has_errors():
@@ -237,7 +240,22 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         templates_dir=dirs["templates_dir"],
         build_dir=dirs["build_dir"],
         handles={p: v[f"handle_{p}"].strip() for p in PLATFORMS if v[f"handle_{p}"].strip()},
+        archive_url=archive_url,
     )
+
+
+def _archive_url(v: dict[str, str], bad) -> str:
+    """'{site_url}/newsletter' by default; whatever it says must end up an absolute http(s) URL."""
+    raw = v["archive_url"].strip()
+    if "{site_url}" in raw and not is_absolute_http(v["site_url"]):
+        return ""  # site_url's own error says it
+    try:
+        url = raw.format(site_url=v["site_url"].strip().rstrip("/")).rstrip("/")
+    except (KeyError, IndexError, ValueError):
+        url = ""
+    if not is_absolute_http(url):
+        bad("archive_url", f"expected an http(s) URL like {{site_url}}/newsletter, got '{raw}'")
+    return url
 
 
 def _int(value: str, key: str, bad) -> int:

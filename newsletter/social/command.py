@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,10 @@ def _job(job) -> tuple[list, list]:
 
 def export(
     settings: Settings, wanted: tuple[str, ...], platforms: tuple[str, ...], kinds: tuple[str, ...],
-    fmt: str, out: Path | None,
+    fmt: str, out: Path | None, start: dt.date | None = None, now: dt.datetime | None = None,
 ) -> Export:  # fmt: skip
+    """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default today) and
+    are never in the past."""
     problems = Problems()
     workers = os.cpu_count() or 1
     keys = _keys(wanted, settings)
@@ -80,7 +83,9 @@ def export(
             return Export(data, (), tuple(problems.warnings))
         atomic_write(out, data.encode("utf-8"))
         return Export(None, (str(out),), tuple(problems.warnings))
-    times = schedule.posting_times(made, posts, settings)
+    now = now or dt.datetime.now(settings.zone)
+    published = {meta.slug: meta.published for meta in posts}
+    times = schedule.posting_times(made, published, settings, start or now.date(), now)
     files = {} if fmt == "hootsuite" else exports.buffer_files(made, times)
     if fmt != "buffer":
         files |= exports.hootsuite_files(made, times)
