@@ -125,7 +125,8 @@ def build(base: Article, rule: Rule, kind: str, settings: Settings, problems: Pr
     card = C.path_for(base.week, post.slug, kind, rule.platform)
     alt = next((c.alt() for c in base.cards if c.kind == C.CARD_OF_KIND[kind]), "")
     return Caption(post.slug, rule.platform, kind, text, length, rule.limit, rule.fold, url, title,
-                   C.url_for(settings, card), alt, card, T.hashtags_in(text), parts)  # fmt: skip
+                   C.url_for(settings, card), alt, card, T.hashtags_in(text), parts,
+                   tuple(rule.measure(p) for p in parts))  # fmt: skip
 
 
 def _link_url(post: Post, rule: Rule, settings: Settings) -> str:

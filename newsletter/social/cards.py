@@ -41,7 +41,7 @@ class Card:
 
     def alt(self) -> str:
         if self.kind == "benefits":
-            said = f"{self.heading}. {self.lead} " + "; ".join(self.items) + "."
+            said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in self.items) + "."
         elif self.kind == "quote":
             said = f"“{self.quote}” {self.byline}."
         else:

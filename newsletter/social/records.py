@@ -48,6 +48,7 @@ class Caption:
     card: str  # the card's path inside the build folder, e.g. 2026-W42/cards/slug-title-1200x630.png
     hashtags: tuple[str, ...]  # exactly the tags the text carries
     parts: tuple[str, ...] = ()
+    part_lengths: tuple[int, ...] = ()  # each thread post's count
 
     def as_dict(self) -> dict:
         data = {
@@ -58,4 +59,5 @@ class Caption:
         }  # fmt: skip
         if self.parts:
             data["parts"] = list(self.parts)
+            data["part_lengths"] = list(self.part_lengths)
         return data

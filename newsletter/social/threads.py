@@ -41,6 +41,10 @@ def thread_parts(
             break
         posts.extend(_section(section, scorer, seen, fits, rule.bullet))
     posts = posts[: MAX_POSTS - 1]
+    for end in closing:  # a short article that fits one post is one post, not a thread
+        whole = "\n\n".join([*posts, end])
+        if rule.fits(label(whole, 1, 1)):
+            return (label(whole, 1, 1),)
     posts = _close(posts, closing, fits)
     total = len(posts)
     return tuple(label(text, i, total) for i, text in enumerate(posts, 1))
