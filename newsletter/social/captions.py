@@ -54,7 +54,7 @@ def article(post: Post, settings: Settings, week: str = "") -> Article:
             items.append(item)
             listed.add(item)
     lead = T.Seen([title, *items]).fresh(T.plain(post.lead))
-    quote = T.plain(post.quote) or _striking(post)
+    quote = T.Seen().fresh(T.plain(post.quote) or _striking(post))
     brand = _hashtags(settings.hashtags)
     tags = _hashtags((*settings.hashtags, *post.tags))
     made = C.cards_of(post.slug, title, post.author, _last_sentence(lead), tuple(items), quote, settings.name)

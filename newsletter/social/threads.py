@@ -126,12 +126,23 @@ def _assemble(heading: str, sentences: list[str], lists: list[str]) -> str:
 
 
 def _list_text(block: Block, seen: T.Seen, bullet: str, items: tuple[str, ...] | None = None) -> str:
-    fresh = [i for i in (block.items if items is None else items) if i not in seen]
+    lead, fresh = _fresh_list(block, seen, block.items if items is None else items)
     if not fresh:
         return ""
-    lead = block.lead if block.lead and block.lead not in seen else ""
     lines = "\n".join(f"{bullet} {i}" for i in fresh)
     return f"{lead}\n{lines}" if lead else lines
+
+
+def _fresh_list(block: Block, seen: T.Seen, items: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The lead and the items not said yet, and no item that repeats the lead or another item."""
+    lead = block.lead if block.lead and block.lead not in seen else ""
+    here = T.Seen([lead] if lead else [])
+    fresh = []
+    for item in items:
+        if item not in seen and item not in here:
+            fresh.append(item)
+            here.add(item)
+    return lead, fresh
 
 
 def _remember(block: Block, seen: T.Seen) -> None:
@@ -148,8 +159,7 @@ def _after(section: Section, block: Block) -> tuple[Block, ...]:
 def _long_list(heading: str, block: Block, seen: T.Seen, fits: Fits, bullet: str) -> list[str]:
     """A list longer than a post: as many items per post as fit, the heading and lead on the first.
     An item longer than a post alone is cut at a word with an ellipsis."""
-    lead = block.lead if block.lead and block.lead not in seen else ""
-    items = [i for i in block.items if i not in seen]
+    lead, items = _fresh_list(block, seen, block.items)
     _remember(block, seen)
     opening = "\n\n".join(x for x in (heading, lead) if x)
     glue = "\n" if lead else "\n\n"
