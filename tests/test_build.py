@@ -136,7 +136,5 @@ def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypa
     monkeypatch.setattr("newsletter.build.os.replace", refuse)
     result = cli("--project", sample.root, "build")
     assert result.exit_code == 1
-    assert result.stderr.startswith(
-        f"{sample.build / WEEK}/captions.json: cannot write: Permission denied"
-    )
+    assert result.stderr.startswith(f"{sample.build / WEEK}/captions.json: cannot write: Permission denied")
     assert sample.outputs() == before

@@ -75,7 +75,9 @@ def test_text_contrasts_with_the_background_measured_from_pixels(cards):
 
 @pytest.mark.parametrize("accent", ["#ffffff", "#000000", "#777777", "#1a73e8", "#ffcc00", "#8a6f5a", "#e0e"])
 def test_light_or_dark_text_reaches_4_5_to_1_on_any_accent(accent):
-    card = Card("x", "title", "Why Facial Muscles Need Movement", byline="by Katerina Summers", site="Via Skincare")
+    card = Card(
+        "x", "title", "Why Facial Muscles Need Movement", byline="by Katerina Summers", site="Via Skincare"
+    )
     background, ink, _ = _colours(_image(draw.png(card, "link", accent)))
     assert background == draw.rgb(accent)
     assert draw.contrast(ink, background) >= 4.5
@@ -85,7 +87,9 @@ def _inside_margins(image: Image.Image, background: tuple) -> None:
     """No ink in the outer margin: nothing is drawn past the edge of its box."""
     width, height = image.size
     edge = round(min(width, height) * 0.09) - 2
-    left, top, right, bottom = ImageChops.difference(image, Image.new("RGB", image.size, background)).getbbox()
+    left, top, right, bottom = ImageChops.difference(
+        image, Image.new("RGB", image.size, background)
+    ).getbbox()
     assert left >= edge and top >= edge and right <= width - edge and bottom <= height - edge
 
 
@@ -96,7 +100,9 @@ def test_long_text_is_sized_down_and_wrapped_never_clipped():
         Card("x", "title", words, byline="by Someone With A Long Name", site="Via Skincare"),
         Card("x", "benefits", words[:200], "A lead sentence that goes on:", items, site="Via Skincare"),
         Card("x", "quote", words, quote=words * 2, byline="— Katerina Summers", site="Via Skincare"),
-        Card("x", "title", "Supercalifragilisticexpialidociouslylongwordthatneverends" * 2, site="Via Skincare"),
+        Card(
+            "x", "title", "Supercalifragilisticexpialidociouslylongwordthatneverends" * 2, site="Via Skincare"
+        ),
     ):
         for size in SIZES:
             image = _image(draw.png(card, size, "#8a6f5a"))
@@ -113,7 +119,9 @@ def test_emoji_and_glyphs_the_font_lacks_are_removed_not_drawn_as_boxes():
 
 
 def test_the_same_card_is_the_same_bytes(cards):
-    card = Card("x", "quote", "T", quote="It’s about keeping tissues alive.", byline="— K", site="Via Skincare")
+    card = Card(
+        "x", "quote", "T", quote="It’s about keeping tissues alive.", byline="— K", site="Via Skincare"
+    )
     assert draw.png(card, "portrait", "#8a6f5a") == draw.png(card, "portrait", "#8a6f5a")
 
 

@@ -69,8 +69,9 @@ def test_bad_archive_url_is_a_settings_error(project, cli):
     project.settings("archive_url = newsletter\n")
     result = cli("--project", project.root, "build")
     assert result.exit_code == 1
-    assert "[newsletter] archive_url: expected an http(s) URL like {site_url}/newsletter, got 'newsletter'" in (
-        result.stderr
+    assert (
+        "[newsletter] archive_url: expected an http(s) URL like {site_url}/newsletter, got 'newsletter'"
+        in (result.stderr)
     )
 
 
@@ -162,7 +163,9 @@ def test_scheduler_files_split_at_their_row_caps(project, cli):
 
 
 def _thread(built, slug, platform) -> list[str]:
-    (caption,) = [c for c in _captions(built) if (c["post"], c["platform"], c["kind"]) == (slug, platform, "thread")]
+    (caption,) = [
+        c for c in _captions(built) if (c["post"], c["platform"], c["kind"]) == (slug, platform, "thread")
+    ]
     return caption["parts"]
 
 
@@ -207,7 +210,9 @@ def test_no_sentence_twice_in_a_thread_and_every_section_heard(built, sample, sl
 def test_a_one_post_thread_has_no_label_and_a_list_stays_a_list(project, cli):
     project.post("2026-10-14-short.md",
                  "---\ntitle: Short\ndate: 2026-10-14\n---\n\nMassage helps.\n\nIt brings:\n\n- calm\n- glow\n")  # fmt: skip
-    result = cli("--project", project.root, "social", "--platform", "mastodon", "--kind", "thread", "--format", "json")
+    result = cli(
+        "--project", project.root, "social", "--platform", "mastodon", "--kind", "thread", "--format", "json"
+    )
     (caption,) = json.loads(result.stdout)
     assert len(caption["parts"]) == 1
     assert not re.search(r"\d+/\d+", caption["text"])
@@ -219,7 +224,9 @@ def test_a_sentence_longer_than_a_post_is_split_between_words_never_in_a_url(pro
     long = "Massage " + "really " * 40 + f"works, see {url} and " + "truly " * 30 + "works."
     project.post("2026-10-14-long.md",
                  f"---\ntitle: Long\ndate: 2026-10-14\n---\n\nShort opener here.\n\n## Part\n\n{long}\n\n## End\n\nA calm closing line.\n")  # fmt: skip
-    result = cli("--project", project.root, "social", "--platform", "x", "--kind", "thread", "--format", "json")
+    result = cli(
+        "--project", project.root, "social", "--platform", "x", "--kind", "thread", "--format", "json"
+    )
     (caption,) = json.loads(result.stdout)
     bodies = [p.rsplit("\n\n", 1)[0] for p in caption["parts"]]
     joined = " ".join(bodies)

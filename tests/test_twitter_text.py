@@ -14,9 +14,12 @@ TOOL = REPO / "tools/twitter-text"
 # Beyond the sample: what our counter special-cases (weights by range, bare domains, emoji sequences,
 # NFC). Emoji newer than twitter-text 3.1.0's data (🏳️‍⚧️) are left out: it over-counts them.
 EXTRA = [
-    "Glow ✨ and 👍🏽 and 🇺🇸 and 1️⃣ and 👩‍👩‍👧‍👦", "日本語のテキスト • … → ✓", "e\u0301 café — “quotes” ‘single’",
+    "Glow ✨ and 👍🏽 and 🇺🇸 and 1️⃣ and 👩‍👩‍👧‍👦",
+    "日本語のテキスト • … → ✓",
+    "e\u0301 café — “quotes” ‘single’",
     "viaskincare.com and example.org/path?x=1 and https://viaskincare.com/blog/a-long-path?utm_source=x",
-    "#SkinCare @studio Dr. Who", "a\u2032b\u2037c\u2038",
+    "#SkinCare @studio Dr. Who",
+    "a\u2032b\u2037c\u2038",
 ]
 
 
@@ -37,5 +40,7 @@ def test_official_twitter_text_agrees_with_our_x_count(sample, cli):
     ours = [count_x(t) for t in texts]
     disagree = [(t, o, w) for t, o, w in zip(texts, official, ours, strict=True) if o != w]
     assert not disagree, disagree[:3]
-    x_parts = [p for c in json.loads(result.stdout) if c["platform"] == "x" for p in (c.get("parts") or [c["text"]])]
+    x_parts = [
+        p for c in json.loads(result.stdout) if c["platform"] == "x" for p in (c.get("parts") or [c["text"]])
+    ]
     assert max(_official(x_parts)) <= 280

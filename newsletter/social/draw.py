@@ -96,7 +96,9 @@ def paragraphs(card: Card, size: str) -> list[Para]:
         head = [Para("title", 1.0, card.heading, gap=0)]
         if card.lead:
             head.append(Para("body", 0.72, card.lead, gap=0.9))
-        return head + [Para("body", 0.78, i, bullet=True, gap=0.5 if n else 1.1) for n, i in enumerate(card.items)]
+        return head + [
+            Para("body", 0.78, i, bullet=True, gap=0.5 if n else 1.1) for n, i in enumerate(card.items)
+        ]
     if card.kind == "quote":
         return [Para("quote", 1.0, f"“{card.quote}”", gap=0), Para("strong", 0.5, card.byline, gap=1.2)]
     out = [Para("title", 1.0, card.heading, gap=0)]
@@ -186,8 +188,12 @@ def png(card: Card, size: str, accent: str) -> bytes:
     footer_px = max(MIN_PX, round(min(width, height) * 0.035))
     footer_y = height - margin - footer_px
     rule_y = footer_y - round(footer_px * 1.4)
-    draw.line([(margin, rule_y), (margin + round(width * 0.12), rule_y)], fill=255, width=max(2, footer_px // 8))
-    draw.text((margin, footer_y), drawable("strong", card.site.upper()), font=font("strong", footer_px), fill=255)
+    draw.line(
+        [(margin, rule_y), (margin + round(width * 0.12), rule_y)], fill=255, width=max(2, footer_px // 8)
+    )
+    draw.text(
+        (margin, footer_y), drawable("strong", card.site.upper()), font=font("strong", footer_px), fill=255
+    )
     box_w, box_h = width - 2 * margin, rule_y - margin - round(footer_px * 1.6)
     largest = round(width * LARGEST[card.kind])
     lines, used = _fit(paragraphs(card, size), box_w, box_h, largest)

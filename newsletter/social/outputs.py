@@ -23,5 +23,7 @@ def outputs(posts: list[Post], settings: Settings, problems: Problems, week: str
     for base in bases:
         for card in base.cards:
             for size in C.SIZES:
-                files[f"cards/{C.file_name(card.slug, card.kind, size)}"] = draw.png(card, size, settings.accent_color)
+                files[f"cards/{C.file_name(card.slug, card.kind, size)}"] = draw.png(
+                    card, size, settings.accent_color
+                )
     return files

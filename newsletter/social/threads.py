@@ -166,20 +166,27 @@ def _long_list(heading: str, block: Block, seen: T.Seen, fits: Fits, bullet: str
     posts: list[str] = []
     while items and len(posts) < MAX_POSTS:
         prefix = "" if posts else opening
-
-        def body(lines: list[str], p: str = prefix) -> str:
-            listed = "\n".join(f"{bullet} {line}" for line in lines)
-            return f"{p}{glue}{listed}" if p else listed
-
-        n = _even(items, T.longest(len(items), lambda k, b=body: fits(b(items[:k]))), lambda k, b=body: fits(b(items[:k])))
+        n = _take(items, prefix, glue, bullet, fits)
         if n == 0:  # one item longer than a post: cut at a word
-            short = T.cut_to_fit(items[0], lambda c, b=body: fits(b([c])))
-            posts.append(body([short or T.ELLIPSIS]))
+            short = T.cut_to_fit(items[0], lambda c, p=prefix: fits(_listed(p, glue, bullet, [c])))
+            posts.append(_listed(prefix, glue, bullet, [short or T.ELLIPSIS]))
             items = items[1:]
             continue
-        posts.append(body(items[:n]))
+        posts.append(_listed(prefix, glue, bullet, items[:n]))
         items = items[n:]
     return posts
+
+
+def _listed(prefix: str, glue: str, bullet: str, lines: list[str]) -> str:
+    listed = "\n".join(f"{bullet} {line}" for line in lines)
+    return f"{prefix}{glue}{listed}" if prefix else listed
+
+
+def _take(items: list[str], prefix: str, glue: str, bullet: str, fits: Fits) -> int:
+    def fits_k(k: int) -> bool:
+        return fits(_listed(prefix, glue, bullet, items[:k]))
+
+    return _even(items, T.longest(len(items), fits_k), fits_k)
 
 
 def _even(items: list[str], most: int, fits: Callable[[int], bool]) -> int:
