@@ -15,9 +15,10 @@ from ..urls import with_utm
 from . import cards as C
 from . import text as T
 from .article import Section, sections
+from .cards import label_of
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
 from .records import Caption, Fields
-from .threads import label_of, thread_parts
+from .threads import thread_parts
 
 KINDS = ("teaser", "benefits", "quote", "thread")
 
@@ -123,7 +124,8 @@ def build(base: Article, rule: Rule, kind: str, settings: Settings, problems: Pr
     if rule.platform == "pinterest":
         title = T.cut_to_fit(title, lambda t: len(t) <= PINTEREST_TITLE_LIMIT) or ""
     card = C.path_for(base.week, post.slug, kind, rule.platform)
-    alt = next((c.alt() for c in base.cards if c.kind == C.CARD_OF_KIND[kind]), "")
+    size = C.size_for(rule.platform)
+    alt = next((c.fitted(size).alt() for c in base.cards if c.kind == C.CARD_OF_KIND[kind]), "")
     return Caption(post.slug, rule.platform, kind, text, length, rule.limit, rule.fold, url, title,
                    C.url_for(settings, card), alt, card, T.hashtags_in(text), parts,
                    tuple(rule.measure(p) for p in parts))  # fmt: skip

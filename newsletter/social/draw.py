@@ -100,7 +100,10 @@ def paragraphs(card: Card, size: str) -> list[Para]:
             Para("body", 0.78, i, bullet=True, gap=0.5 if n else 1.1) for n, i in enumerate(card.items)
         ]
     if card.kind == "quote":
-        return [Para("quote", 1.0, f"“{card.quote}”", gap=0), Para("strong", 0.5, card.byline, gap=1.2)]
+        out = [Para("quote", 1.0, f"“{card.quote}”", gap=0)]
+        if card.byline and card.byline != f"— {card.site}":  # the studio's name is at the foot already
+            out.append(Para("strong", 0.5, card.byline, gap=1.2))
+        return out
     out = [Para("title", 1.0, card.heading, gap=0)]
     if card.byline:
         out.append(Para("strong", 0.42 if wide else 0.38, card.byline, gap=1.0))
@@ -116,16 +119,24 @@ class Line:
     y: int
 
 
-def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str] | None:
-    """Greedy word wrap; None when one word alone is wider than the box (the size must shrink).
-    Words are measured once each and summed; each finished line is then measured whole (kerning),
-    and a line that came out wider than the box counts as not fitting."""
-    space = face.getlength(" ")
+REF_PX = 100  # words are measured once at this size; other sizes scale (then the result is checked)
+
+
+@lru_cache(maxsize=8192)
+def _ref_width(role: str, text: str) -> float:
+    return font(role, REF_PX).getlength(text)
+
+
+def _wrap(text: str, role: str, px: int, width: float) -> list[str] | None:
+    """Greedy word wrap on estimated widths (a word's width at REF_PX, scaled); None when one word
+    alone is wider than the box (the size must shrink)."""
+    scale = px / REF_PX
+    space = _ref_width(role, " ") * scale
     lines: list[str] = []
     current: list[str] = []
     used = 0.0
     for word in text.split():
-        size = face.getlength(word)
+        size = _ref_width(role, word) * scale
         if size > width:
             return None
         if current and used + space + size > width:
@@ -135,9 +146,24 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str] | 
         current.append(word)
     if current:
         lines.append(" ".join(current))
-    if any(face.getlength(line) > width for line in lines):
-        return None
     return lines
+
+
+def _balanced(text: str, role: str, px: int, width: float) -> list[str] | None:
+    """Greedy wrap, then the narrowest width that keeps the same number of lines: 'Facial Massage
+    and / Tissue / Regeneration' becomes 'Facial Massage / and Tissue / Regeneration', no orphan."""
+    lines = _wrap(text, role, px, width)
+    if not lines or len(lines) == 1:
+        return lines
+    low, high = width / len(lines), width
+    while high - low > 2:
+        middle = (low + high) / 2
+        trial = _wrap(text, role, px, middle)
+        if trial is not None and len(trial) == len(lines):
+            high = middle
+        else:
+            low = middle
+    return _wrap(text, role, px, high)
 
 
 def _layout(paras: list[Para], base: int, width: int) -> tuple[list[Line], int] | None:
@@ -145,10 +171,8 @@ def _layout(paras: list[Para], base: int, width: int) -> tuple[list[Line], int] 
     lines, y = [], 0
     for para in paras:
         px = max(MIN_PX, round(base * para.scale))
-        face = font(para.role, px)
-        indent = round(face.getlength("•  ")) if para.bullet else 0
-        text = drawable(para.role, para.text)
-        wrapped = _wrap(text, face, width - indent)
+        indent = round(font(para.role, px).getlength("•  ")) if para.bullet else 0
+        wrapped = _balanced(drawable(para.role, para.text), para.role, px, width - indent)
         if wrapped is None:
             return None
         y += round(para.gap * px * LINE) if lines else 0
@@ -160,20 +184,28 @@ def _layout(paras: list[Para], base: int, width: int) -> tuple[list[Line], int] 
     return lines, y
 
 
+def _measured(lines: list[Line], width: int) -> bool:
+    """The estimate checked: every line, measured whole at its real size, fits the width."""
+    return all(line.x + font(line.role, line.px).getlength(line.text) <= width for line in lines)
+
+
 def _fit(paras: list[Para], width: int, height: int, largest: int) -> tuple[list[Line], int]:
-    """The largest base size (binary search) at which every word fits the width and all lines fit
-    the height. Text that cannot fit even at the smallest size loses its last paragraphs."""
-    low, high, best = MIN_PX, largest, None
+    """The largest base size at which every word fits the width and all lines fit the height: a
+    binary search on estimated widths, then the real widths checked (a size smaller if they miss).
+    Text that cannot fit even at the smallest size loses its last paragraphs."""
+    low, high, best = MIN_PX, largest, 0
     while low <= high:
         middle = (low + high) // 2
         laid = _layout(paras, middle, width)
         if laid is not None and laid[1] <= height:
-            best, low = laid, middle + 1
+            best, low = middle, middle + 1
         else:
             high = middle - 1
-    if best is None:
-        return _fit(paras[:-1], width, height, largest) if len(paras) > 1 else ([], 0)
-    return best
+    for base in range(best, MIN_PX - 1, -1) if best else ():
+        laid = _layout(paras, base, width)
+        if laid is not None and laid[1] <= height and _measured(laid[0], width):
+            return laid
+    return _fit(paras[:-1], width, height, largest) if len(paras) > 1 else ([], 0)
 
 
 def png(card: Card, size: str, accent: str) -> bytes:
@@ -196,14 +228,14 @@ def png(card: Card, size: str, accent: str) -> bytes:
     )
     box_w, box_h = width - 2 * margin, rule_y - margin - round(footer_px * 1.6)
     largest = round(width * LARGEST[card.kind])
-    lines, used = _fit(paragraphs(card, size), box_w, box_h, largest)
+    lines, used = _fit(paragraphs(card.fitted(size), size), box_w, box_h, largest)
     top = margin + (box_h - used) // 2  # the text block centred in its box
     for line in lines:
         draw.text((margin + line.x, top + line.y), line.text, font=font(line.role, line.px), fill=255)
     image = mask.convert("P")
     image.putpalette(_blends(rgb(accent), rgb(color)))
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=6)  # no timestamps or text chunks: the same card, the same bytes
+    image.save(out, "PNG", compress_level=1)  # no timestamps or text chunks: the same card, the same bytes
     return out.getvalue()
 
 

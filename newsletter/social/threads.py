@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from . import text as T
 from .article import Block, Scorer, Section
+from .cards import label_of
 from .counting import Rule
 
 MAX_POSTS = 20  # a thread longer than this is not read to the end; later sections are left out
@@ -114,11 +115,6 @@ def _section(section: Section, score: Scorer, seen: T.Seen, fits: Fits, bullet: 
         pieces = T.split_to_fit(best, lambda c: fits(_assemble(heading, [c], [])))
         return [_assemble(heading, [pieces[0]], []), *pieces[1:]]
     return []
-
-
-def label_of(item: str) -> str:
-    """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
-    return item.split(": ", 1)[0] if ": " in item[:60] else item
 
 
 def _assemble(heading: str, sentences: list[str], lists: list[str]) -> str:
