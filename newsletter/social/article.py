@@ -151,6 +151,7 @@ STOPWORDS = frozenset(
 )
 # A sentence lifted out of its paragraph that starts like this points back at something not shown.
 _ANAPHORA = re.compile(r"^(this|that|these|those|it|they|its|their|such|and|but|so|or|because|which)\b", re.I)
+_DEMONSTRATIVE = re.compile(r"\b(these|those|such)\b", re.I)  # "these vital proteins": which?
 _NUMBERING = re.compile(r"^\s*(?:\d+|[ivxlc]+|[a-z])[.):]\s+", re.I)
 
 
@@ -212,7 +213,7 @@ def _list_block(element: ET.Element, blocks: list[Block]) -> Block:
 class Scorer:
     """How much a sentence says about the article: the mean weight of its topic words (a word's
     weight grows with how often the article uses it), more when it speaks of its section's heading,
-    less when it is very short or starts by pointing back ('This', 'That's why', 'But')."""
+    less when it is very short or points back ('This', 'That's why', 'But', 'these proteins')."""
 
     def __init__(self, all_sections: list[Section]):
         texts = [s for sec in all_sections for b in sec.blocks for s in (*b.sentences, *b.items, b.lead)]
@@ -230,6 +231,8 @@ class Scorer:
         score *= 1.0 + 0.5 * len(words & set(self.topic_words(heading)))
         if _ANAPHORA.match(sentence):
             score *= 0.6
+        elif _DEMONSTRATIVE.search(sentence):
+            score *= 0.75
         if len(T.words_of(sentence)) < 5:
             score *= 0.7
         return score
