@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import markup
 from . import text as T
@@ -220,8 +221,9 @@ class Scorer:
         self.weight = Counter(w for t in texts for w in self.topic_words(t))
 
     @staticmethod
-    def topic_words(sentence: str) -> list[str]:
-        return [w for w in T.words_of(sentence) if len(w) > 3 and w not in STOPWORDS]
+    @lru_cache(maxsize=1 << 16)
+    def topic_words(sentence: str) -> tuple[str, ...]:
+        return tuple(w for w in T.words_of(sentence) if len(w) > 3 and w not in STOPWORDS)
 
     def __call__(self, sentence: str, heading: str = "") -> float:
         words = set(self.topic_words(sentence))

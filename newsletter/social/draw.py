@@ -208,6 +208,7 @@ def _fit(paras: list[Para], width: int, height: int, largest: int) -> tuple[list
     return _fit(paras[:-1], width, height, largest) if len(paras) > 1 else ([], 0)
 
 
+@lru_cache(maxsize=256)  # the preview and repeated builds redraw the same cards: ~50 KB each, ~13 MB
 def png(card: Card, size: str, accent: str) -> bytes:
     """The card as PNG bytes. Drawn as a coverage mask (0 = background, 255 = ink) and stored with
     a palette of the 256 blends between the two colours: the same pixels as an RGB drawing, in a

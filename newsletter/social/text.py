@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import regex
 
@@ -56,10 +57,13 @@ def sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-def words_of(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+@lru_cache(maxsize=1 << 16)
+def words_of(text: str) -> tuple[str, ...]:
+    """Lowercased words; cached: threads ask about the same sentences for every platform."""
+    return tuple(w.lower() for w in _WORD.findall(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def key(sentence: str) -> str:
     """What two sentences share when they say the same thing: their words, lowercased, without a
     leading 'and'/'but' (the summary often drops the 'But' its article sentence starts with)."""
