@@ -134,8 +134,13 @@ def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None
     type=click.Path(dir_okay=True, path_type=Path),
     help="Write to FILE (text, json) or into FOLDER (csv, buffer, hootsuite) instead of stdout.",
 )
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Scheduler exports: first day of posting slots, YYYY-MM-DD (default today; never in the past).",
+)
 @click.pass_obj
-def social(obj: Context, posts, platforms, kinds, fmt, out) -> None:
+def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
     """Export social captions for POSTs (files or slugs; default: every published post)."""
     from .config import PLATFORMS
     from .social.command import export
@@ -145,7 +150,7 @@ def social(obj: Context, posts, platforms, kinds, fmt, out) -> None:
         raise click.BadParameter(
             f"'{unknown[0]}' is not one of {', '.join(PLATFORMS)}", param_hint="--platform"
         )
-    result = export(obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out)
+    result = export(obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date())
     _report_warnings(result.warnings)
     if result.stdout is not None:
         click.echo(result.stdout, nl=False)

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, str] = {
     "utm_campaign": "newsletter-{week}",
     "hashtags": "",
     "post_url": "{site_url}/{slug}/",
+    "archive_url": "{site_url}/newsletter",  # where web copies and image cards are published
     "mastodon_max_characters": "500",
     "schedule": "mon 09:00, wed 09:00, fri 09:00",
     "smtp_host": "localhost",
@@ -102,6 +103,7 @@ class Settings:
     build_dir: Path
     handles: dict[str, str] = field(default_factory=dict)
     layout: str = "full"
+    archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
 
     @property
     def domain(self) -> str:
@@ -249,6 +251,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
     schedule = _schedule(v["schedule"], bad)
+    archive_url = _archive_url(v, bad)
     dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}
     _check_dirs(dirs, bad)
     if problems.has_errors():
@@ -278,6 +281,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         build_dir=dirs["build_dir"],
         handles={p: v[f"handle_{p}"].strip() for p in PLATFORMS if v[f"handle_{p}"].strip()},
         layout=v["layout"].strip(),
+        archive_url=archive_url,
     )
 
 
@@ -366,6 +370,20 @@ def _format_problem(template: str, fields: tuple[str, ...]) -> str:
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             return f"'{shown}' is not allowed; use only {allowed}, got '{template}'"
     return ""
+
+
+def _archive_url(v: dict[str, str], bad) -> str:
+    """'{site_url}/newsletter' by default; whatever it says must end up an absolute http(s) URL."""
+    raw = v["archive_url"].strip()
+    if "{site_url}" in raw and not is_absolute_http(v["site_url"]):
+        return ""  # site_url's own error says it
+    try:
+        url = raw.format(site_url=v["site_url"].strip().rstrip("/")).rstrip("/")
+    except (KeyError, IndexError, ValueError):
+        url = ""
+    if not is_absolute_http(url):
+        bad("archive_url", f"expected an http(s) URL like {{site_url}}/newsletter, got '{raw}'")
+    return url
 
 
 def _int(value: str, key: str, bad) -> int:

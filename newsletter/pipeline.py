@@ -152,7 +152,7 @@ def render_issue(
 ) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings."""
     from . import inline, mime, render
-    from .social import captions as social
+    from .social import outputs as social
 
     settings, problems = renderer.settings, Problems()
     for post in issue.posts:
@@ -162,23 +162,10 @@ def render_issue(
     rules.issue_rules(issue, html, problems)
     text = render.email_text(issue, renderer)
     eml = mime.as_bytes(mime.message(issue, settings, html, text))
-    made = tuple(social.captions(list(issue.posts), renderer, problems))
+    captions, social_files = social.outputs(list(issue.posts), renderer, problems, issue.week)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
-             **_social_files(made, issue, settings)}  # fmt: skip
-    return IssueOutputs(issue, html, text, eml, made, size, tuple(problems.items), files, key)
-
-
-def _social_files(made: tuple[Caption, ...], issue: Issue, settings: Settings) -> dict[str, bytes]:
-    from .social import exports, schedule
-
-    captions = list(made)
-    times = schedule.posting_times(captions, list(issue.posts), settings)
-    return {
-        "captions.json": exports.as_json(captions).encode("utf-8"),
-        **exports.buffer_files(captions, times),
-        **exports.hootsuite_files(captions, times),
-        **{exports.caption_file(c): (c.text + "\n").encode("utf-8") for c in captions},
-    }
+             **social_files}  # fmt: skip
+    return IssueOutputs(issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key)
 
 
 def _index(renderers: _Renderers, library: Library, problems: Problems) -> bytes | None:

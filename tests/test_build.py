@@ -109,13 +109,11 @@ def test_deleted_post_captions_are_removed_on_rebuild(project, cli):
     _post(project, "2026-10-14-a.md", "2026-10-14")
     _post(project, "2026-10-15-b.md", "2026-10-15")
     assert cli("--project", project.root, "build").exit_code == 0
-    assert (project.build / WEEK / "social/b/x-teaser.txt").is_file()
+    assert (project.build / WEEK / "cards/b-title-1200x630.png").is_file()
     (project.posts / "2026-10-15-b.md").unlink()
     result = cli("--project", project.root, "build")
     assert "removed" in result.stdout
-    assert not (project.build / WEEK / "social/b").exists() or not any(
-        (project.build / WEEK / "social/b").iterdir()
-    )
+    assert not list((project.build / WEEK / "cards").glob("b-*"))
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path):

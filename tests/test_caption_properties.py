@@ -4,6 +4,7 @@ no caption exceeds its platform's limit and no grapheme or URL is split."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from newsletter.errors import Problems
 from newsletter.render import Renderer
 from newsletter.social import text as T
 from newsletter.social.captions import captions
-from newsletter.social.counting import graphemes, rules
+from newsletter.social.counting import count_graphemes, graphemes, rules
 
 PIECES = [
     "👩‍👩‍👧‍👦", "🏳️‍⚧️", "👍🏽", "🇺🇸", "1️⃣", "❤️", "✨", "🚀",  # emoji sequences and singles
@@ -109,3 +110,81 @@ def test_cut_ends_on_a_word_and_grapheme_boundary(text, keep):
     )
     following = text[len(head) :]
     assert following == "" or following[0] in " ,;:—–-(\"'“‘.!?" or head == ""
+
+
+# Articles with structure: sections, lists after a colon, and sentences that recur (a summary that is
+# also the first sentence, a list item that repeats a sentence): what threads and captions are made of.
+WORDS = ["skin", "fascia", "massage", "oxygen", "flow", "tissue", "lymph", "glow", "calm", "touch",
+         "日本語", "✨", "👍🏽", "café", "https://viaskincare.com/a?b=1", "example.com", "#Glow", "Dr."]  # fmt: skip
+sentence = st.builds(
+    lambda first, rest, end: f"{first} {' '.join(rest)}{end}",
+    st.sampled_from(["Massage", "Oxygen", "Facial", "Movement", "Research", "It", "But", "When"]),
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=40),
+    st.sampled_from([".", "!", "?", ":"]),
+)
+
+
+@st.composite
+def articles(draw):
+    pool = draw(st.lists(sentence, min_size=3, max_size=12))
+    pick = st.sampled_from(pool)
+    sections = []
+    for n in range(draw(st.integers(0, 5))):
+        paragraph = " ".join(draw(st.lists(pick, min_size=1, max_size=4)))
+        block = f"## {n + 1}. {draw(pick).rstrip('.!?:')}\n\n{paragraph}"
+        if draw(st.booleans()):
+            items = draw(st.lists(st.one_of(pick, st.sampled_from(WORDS)), min_size=2, max_size=6))
+            block += f"\n\n{draw(pick).rstrip('.!?:')}:\n\n" + "\n".join(f"- {i}" for i in items)
+        sections.append(block)
+    intro = " ".join(draw(st.lists(pick, min_size=1, max_size=3)))
+    title = " ".join(draw(st.lists(st.sampled_from(["Why", "Skin", "Needs", "Movement", "Glow"]), min_size=1,
+                                   max_size=8)))  # fmt: skip
+    summary = draw(st.one_of(st.just(intro.split(". ")[0]), pick, st.just(f"{title}.")))
+    return title, summary, intro + "\n\n" + "\n\n".join(sections) + "\n"
+
+
+def _post(site, title: str, summary: str, body: str):
+    head = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in
+                     {"title": title, "date": "2026-10-14", "summary": summary, "tags": ["skin care", "glow"],
+                      "cta": {"text": "Book a facial", "url": "https://viaskincare.com/book"}}.items())  # fmt: skip
+    problems = Problems()
+    doc = frontmatter.split(f"---\n{head}\n---\n\n{body}", "posts/p.md", problems)
+    post = content._validate(
+        doc, Path("posts/2026-10-14-p.md"), "posts/p.md", site, markup.Converter(), problems
+    )
+    assert post is not None, problems.items
+    return post
+
+
+def _sentences(caption) -> list[str]:
+    """What a reader hears as sentences: every line, split at sentence ends; labels, links and tags aside."""
+    said = []
+    for part in caption.parts or (caption.text,):
+        for line in part.split("\n"):
+            line = line.strip().lstrip("-• ").strip("“”")
+            if not line or re.fullmatch(r"\d+/\d+|(#\S+ ?)+|.*https?://\S+|— .*|From “.*", line):
+                continue
+            said += [s for s in T.sentences(line) if len(T.words_of(s)) > 1]
+    return said
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(article=articles())
+def test_generated_articles_never_repeat_a_sentence_nor_overflow_nor_misreport_tags(site, article):
+    post = _post(site, *article)
+    problems = Problems()
+    made = captions([post], Renderer(site), problems)
+    table = rules(site.mastodon_max_characters)
+    for caption in made:
+        rule = table[caption.platform]
+        for part in caption.parts or (caption.text,):
+            assert rule.fits(part), (caption.platform, caption.kind, rule.measure(part))
+            if caption.platform == "bluesky":
+                assert count_graphemes(part) <= 300 and len(part.encode("utf-8")) <= 3000
+        assert caption.hashtags == T.hashtags_in(caption.text)
+        said = [T.key(s) for s in _sentences(caption)]
+        assert len(said) == len(set(said)), (caption.platform, caption.kind, caption.text)
+        if caption.parts and len(caption.parts) == 1:
+            assert not re.search(r"\n\n\d+/\d+$", caption.text)
+    for problem in problems.items:
+        assert "cannot fit" in problem.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from email import message_from_bytes, policy
 
@@ -125,7 +126,9 @@ def test_title_with_markup_is_escaped_in_html_and_typed_in_text(project, cli):
     html = (folder / "email.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;&amp;" in html and "<b>&" not in html
     assert "<b>&\n" in (folder / "email.txt").read_text(encoding="utf-8")
-    assert (folder / "social/tags/x-teaser.txt").read_text(encoding="utf-8").startswith("<b>&\n")
+    captions = json.loads((folder / "captions.json").read_text(encoding="utf-8"))
+    teaser = next(c for c in captions if (c["platform"], c["kind"]) == ("x", "teaser"))
+    assert teaser["text"].startswith("<b>&\n")
 
 
 def test_unsafe_markdown_is_sanitised_with_warnings(project, cli):

@@ -132,7 +132,7 @@ def test_builds_are_identical_across_hash_seeds_timezones_and_file_order(killabl
         assert process.wait(timeout=60) == 0, process.stderr.read()
         results.append(_sha(root / "build"))
     assert results[0] == results[1]
-    assert len(results[0]) > 50
+    assert len(results[0]) > 20  # the sample week: email, captions, 18 cards, archive
 
 
 @pytest.fixture

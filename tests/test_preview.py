@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import signal
 import socket
 import subprocess
@@ -91,15 +92,50 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, requ
 
 
 def test_social_page_shows_cards_with_counts_fold_and_copy(live, page, request):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    page.wait_for_load_state("networkidle")
     _screenshot(page, "social-page.png", request)
     cards = page.locator("article.caption")
     assert cards.count() == 28  # 8 platforms x 3 kinds + 4 threads
     linkedin = page.locator("article[data-platform='linkedin'][data-kind='benefits']")
     assert "/ 3000" in linkedin.inner_text() and "folds at 210" in linkedin.inner_text()
-    assert linkedin.locator(".fold").count() == 1
+    # The fold sits between words: the text before the marker ends at a space or a line end.
+    before = linkedin.locator("pre.text").evaluate("pre => pre.firstChild.textContent")
+    full = linkedin.locator("textarea").input_value()
+    assert full.startswith(before) and (full[len(before)].isspace() or before[-1].isspace())
     linkedin.locator("button.copy").click()
     expect(linkedin.locator("button.copy")).to_have_text("Copied")  # the clipboard answers asynchronously
+    assert page.evaluate("navigator.clipboard.readText()") == linkedin.locator("textarea").input_value()
+    # Every card image the captions attach is shown and loads.
+    images = page.locator("figure.card-image img")
+    assert images.count() == 28
+    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert linkedin.locator("img").get_attribute("alt").startswith("Text card from Via Skincare:")
+
+
+def test_thread_posts_each_have_a_count_and_a_copy_button(live, page):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    thread = page.locator("article[data-platform='x'][data-kind='thread']")
+    posts = thread.locator("section.post")
+    assert posts.count() >= 2
+    for index in range(posts.count()):
+        post = posts.nth(index)
+        assert re.search(r"\b\d+ / 280\b", post.locator(".meta").inner_text())
+    second = posts.nth(1)
+    second.locator("button.copy").click()
+    expect(second.locator("button.copy")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.endswith(f"2/{posts.count()}") and "1/" not in copied  # one post, not the whole thread
+
+
+def test_copy_says_copied_only_when_the_clipboard_accepts(live, page):
+    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
+    button = page.locator("article[data-platform='x'][data-kind='teaser'] button.copy")
+    button.click()
+    expect(button).to_have_text(re.compile("Copy failed"))
 
 
 def test_editing_a_title_reloads_the_open_page(live, page, sample):

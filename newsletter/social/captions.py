@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import markup
 from ..config import Settings
@@ -12,37 +12,55 @@ from ..errors import Problems
 from ..issue import week_of
 from ..render import Renderer
 from ..urls import with_utm
+from . import cards as C
 from . import text as T
+from .article import Section, sections
+from .cards import label_of
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
-from .threads import thread_parts, topic_sentences
+from .records import Caption, Fields
+from .threads import thread_parts
 
 KINDS = ("teaser", "benefits", "quote", "thread")
 
 
-@dataclass(frozen=True)
-class Caption:
-    post: str  # slug
-    platform: str
-    kind: str
-    text: str
-    length: int
-    limit: int
-    fold: int
-    link: str
-    title: str
-    image: str
-    hashtags: tuple[str, ...]
-    parts: tuple[str, ...] = ()
+def render(renderer: Renderer, name: str, context: dict) -> str:
+    """The one place social renders a template: `social/NAME.txt`, tidied into a caption."""
+    return T.normalize(renderer.render(f"social/{name}.txt", **context))
 
-    def as_dict(self) -> dict:
-        data = {
-            "post": self.post, "platform": self.platform, "kind": self.kind, "text": self.text,
-            "length": self.length, "limit": self.limit, "fold": self.fold, "link": self.link,
-            "title": self.title, "image": self.image, "hashtags": list(self.hashtags),
-        }  # fmt: skip
-        if self.parts:
-            data["parts"] = list(self.parts)
-        return data
+
+@dataclass(frozen=True)
+class Article:
+    """What every platform's captions of one post share, computed once per post."""
+
+    post: Post
+    week: str
+    title: str
+    hook: str  # the summary without sentences the title already says
+    lead: str  # the paragraph leading into the benefits list
+    items: tuple[str, ...]
+    quote: str
+    tags: tuple[str, ...]  # brand tags first, then the article's, each once
+    brand: int  # how many of `tags` are brand tags
+    sections: tuple[Section, ...]
+    cards: tuple[C.Card, ...]
+
+
+def article(post: Post, settings: Settings, week: str = "") -> Article:
+    title = T.plain(post.title)
+    seen = T.Seen([title])
+    hook = seen.fresh(T.plain(post.summary))
+    items, listed = [], T.Seen([title])
+    for item in (T.plain(i) for i in post.highlights):
+        if item and item not in listed:  # a list item that repeats the title or another item goes
+            items.append(item)
+            listed.add(item)
+    lead = T.Seen([title, *items]).fresh(T.plain(post.lead))
+    quote = T.Seen().fresh(T.plain(post.quote) or _striking(post))
+    brand = _hashtags(settings.hashtags)
+    tags = _hashtags((*settings.hashtags, *post.tags))
+    made = C.cards_of(post.slug, title, post.author, _last_sentence(lead), tuple(items), quote, settings.name)
+    return Article(post, week or week_of(post), title, hook, lead, tuple(items), quote, tags, len(brand),
+                   tuple(sections(post.tree, title)), tuple(made))  # fmt: skip
 
 
 def captions(
@@ -51,40 +69,49 @@ def captions(
     problems: Problems,
     platforms: tuple[str, ...] = (),
     kinds: tuple[str, ...] = (),
+    week: str = "",
 ) -> list[Caption]:
-    settings = renderer.settings
-    table = rules(settings.mastodon_max_characters)
+    """Every caption of the published posts; `week` is the issue folder their cards live in."""
+    bases = [article(post, renderer.settings, week) for post in posts if not post.draft]
+    return of_articles(bases, renderer, problems, platforms, kinds)
+
+
+def of_articles(
+    bases: list[Article],
+    renderer: Renderer,
+    problems: Problems,
+    platforms: tuple[str, ...] = (),
+    kinds: tuple[str, ...] = (),
+) -> list[Caption]:
+    table = rules(renderer.settings.mastodon_max_characters)
     chosen = [table[p] for p in (platforms or tuple(table))]
     out = []
-    for post in posts:
-        if post.draft:
-            continue
-        base = _post_context(post, settings)  # once per post: every platform shares it
+    for base in bases:
         for rule in chosen:
             for kind in kinds or KINDS:
-                if (kind == "thread" and not rule.threads) or (kind == "benefits" and not post.highlights):
+                if (kind == "thread" and not rule.threads) or (kind == "benefits" and not base.items):
                     continue  # no thread on platforms without threads; no list, no benefits caption
-                caption = build(post, rule, kind, renderer, problems, base)
-                if caption is not None:
+                if (caption := build(base, rule, kind, renderer, problems)) is not None:
                     out.append(caption)
     return out
 
 
-def build(
-    post: Post, rule: Rule, kind: str, renderer: Renderer, problems: Problems, base: dict | None = None
-) -> Caption | None:
+def build(base: Article, rule: Rule, kind: str, renderer: Renderer, problems: Problems) -> Caption | None:
     settings = renderer.settings
+    post = base.post
     url = _link_url(post, rule, settings)
-    ctx = _context(base or _post_context(post, settings), rule, url, renderer)
+    fields = _fields(base, rule, url, renderer)
     parts: tuple[str, ...] = ()
     if kind == "thread":
-        parts = thread_parts(rule, ctx, lambda c: _render(renderer, "thread", c))
+        parts = _thread(base, rule, fields, renderer)
         text = "\n\n\n\n".join(parts)  # Typefully's separator: four newlines between posts
     elif kind == "teaser" and post.override(rule.platform):
         text = T.plain(post.override(rule.platform))
         text = text if rule.fits(text) else None
     else:
-        text = fit(rule, kind, ctx, renderer)
+        if kind == "quote" and base.quote in T.Seen([base.title]):
+            fields = replace(fields, title="")  # "From “X”" under a quote that is X says it twice
+        text = fit(rule, kind, fields, base, renderer)
     if not text or (parts and not all(rule.fits(p) for p in parts)):
         problems.error(
             post.source, 0,
@@ -94,46 +121,50 @@ def build(
         )  # fmt: skip
         return None
     length = max(rule.measure(p) for p in parts) if parts else rule.measure(text)
-    title = _cut_plain(post.title, PINTEREST_TITLE_LIMIT) if rule.platform == "pinterest" else post.title
+    title = base.title
+    if rule.platform == "pinterest":
+        title = T.cut_to_fit(title, lambda t: len(t) <= PINTEREST_TITLE_LIMIT) or ""
+    card = C.path_for(base.week, post.slug, kind, rule.platform)
+    size = C.size_for(rule.platform)
+    alt = next((c.fitted(size).alt() for c in base.cards if c.kind == C.CARD_OF_KIND[kind]), "")
     return Caption(post.slug, rule.platform, kind, text, length, rule.limit, rule.fold, url, title,
-                   post.image, tuple(ctx["tags"]), parts)  # fmt: skip
+                   C.url_for(settings, card), alt, card, T.hashtags_in(text), parts,
+                   tuple(rule.measure(p) for p in parts))  # fmt: skip
 
 
 def _link_url(post: Post, rule: Rule, settings: Settings) -> str:
     if not rule.utm:
         return post.url
-    params = {
-        "utm_source": rule.platform,
-        "utm_medium": "social",
-        "utm_campaign": settings.campaign(week_of(post)),
-    }
-    return with_utm(post.url, settings.site_url, params)
+    return with_utm(post.url, settings.site_url, _utm(rule, settings, week_of(post)))
 
 
-def _post_context(post: Post, settings: Settings) -> dict:
-    return {
-        "title": T.plain(post.title), "hook": T.plain(post.summary), "lead": post.lead,
-        "items": [T.plain(i) for i in post.highlights], "quote": T.plain(post.quote) or _striking(post),
-        "author": post.author, "all_tags": _hashtags(post, settings), "topics": topic_sentences(post),
-    }  # fmt: skip
+def _utm(rule: Rule, settings: Settings, week: str) -> dict[str, str]:
+    return {"utm_source": rule.platform, "utm_medium": "social", "utm_campaign": settings.campaign(week)}
 
 
-def _context(base: dict, rule: Rule, url: str, renderer: Renderer) -> dict:
-    tags = base["all_tags"][: rule.max_hashtags]
+def _fields(base: Article, rule: Rule, url: str, renderer: Renderer) -> Fields:
+    settings = renderer.settings
+    post = base.post
     inline_url = url if rule.link == "inline" else ""
-    link = renderer.render("social/link.txt", platform=rule.platform, url=inline_url).strip()
-    return {
-        **base, "platform": rule.platform, "bullet": rule.bullet, "link": link, "url": inline_url,
-        "tags": tags, "hashtags": " ".join(tags), "items": list(base["items"]),
-    }  # fmt: skip
+    link = render(renderer, "link", {"platform": rule.platform, "url": inline_url})
+    cta_url = ""
+    if post.cta and rule.link == "inline":
+        params = _utm(rule, settings, week_of(post))
+        cta_url = with_utm(post.cta.url, settings.site_url, params) if rule.utm else post.cta.url
+    return Fields(
+        platform=rule.platform, bullet=rule.bullet, title=base.title, hook=base.hook, lead=base.lead,
+        items=base.items, quote=base.quote, author=post.author, tags=base.tags[: rule.max_hashtags],
+        link=link, url=inline_url, cta_text=T.plain(post.cta.text) if post.cta else "",
+        cta_url=cta_url if cta_url != url else "",
+    )  # fmt: skip
 
 
-def _hashtags(post: Post, settings: Settings) -> list[str]:
+def _hashtags(tags) -> tuple[str, ...]:
     seen: dict[str, str] = {}
-    for tag in (*post.tags, *settings.hashtags):
+    for tag in tags:
         if (h := T.hashtag(tag)) and h.lower() not in seen:
             seen[h.lower()] = h
-    return list(seen.values())
+    return tuple(seen.values())
 
 
 def _striking(post: Post) -> str:
@@ -145,79 +176,117 @@ def _striking(post: Post) -> str:
     return min(candidates, key=len) if candidates else T.plain(post.summary)
 
 
-def _render(renderer: Renderer, kind: str, ctx: dict) -> str:
-    return T.normalize(renderer.render(f"social/{kind}.txt", **ctx))
+def _last_sentence(text: str) -> str:
+    found = T.sentences(text)
+    return found[-1] if found else ""
 
 
-# Each kind gives up the least important part first; the last resort cuts one field at a word.
-def _drop_hashtag(ctx: dict) -> bool:
-    if not ctx["tags"]:
-        return False
-    ctx["tags"] = ctx["tags"][:-1]
-    ctx["hashtags"] = " ".join(ctx["tags"])
-    return True
+def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
+    def label(text: str, index: int, total: int) -> str:
+        return render(renderer, "thread", {"text": text, "index": index, "total": total})
+
+    closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
+    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label)
 
 
-def _clear(key: str) -> Callable[[dict], bool]:
-    def clear(ctx: dict) -> bool:
-        changed = bool(ctx[key])
-        ctx[key] = "" if isinstance(ctx[key], str) else []
-        return changed
-
-    return clear
+def _tag_steps(fields: Fields) -> list[tuple[str, ...]]:
+    """Hashtags from all to none, the article's dropped before the brand's."""
+    return [fields.tags[:k] for k in range(len(fields.tags), -1, -1)]
 
 
-def _label_items(ctx: dict) -> bool:
-    """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
-    labels = [i.split(": ", 1)[0] if ": " in i[:60] else i for i in ctx["items"]]
-    changed = labels != ctx["items"]
-    ctx["items"] = labels
-    return changed
+# Fitting: each kind gives up its least important parts in order; within a step, a binary search
+# finds the smallest reduction that fits (hashtags and trailing items), so a caption of thousands
+# of items costs a few renders, not one per item.
+@dataclass(frozen=True)
+class Step:
+    count: Callable[[Fields, Article], int]  # how many reductions this step can make
+    apply: Callable[[Fields, Article, int], Fields]  # the k-th (1 = least, count = most)
 
 
-def _drop_item(ctx: dict) -> bool:
-    if len(ctx["items"]) <= 1:
-        return False
-    ctx["items"] = ctx["items"][:-1]
-    return True
+def _article_tags(brand_first: bool) -> Step:
+    def count(f: Fields, a: Article) -> int:
+        keep = min(a.brand, len(f.tags)) if brand_first else 0
+        return len(f.tags) - keep
+
+    return Step(count, lambda f, a, k: replace(f, tags=f.tags[: len(f.tags) - k]))
 
 
-REDUCTIONS: dict[str, tuple[list[Callable[[dict], bool]], str]] = {
-    "teaser": ([_drop_hashtag], "hook"),
-    "benefits": ([_drop_hashtag, _clear("lead"), _label_items, _drop_item], "title"),
-    "quote": ([_drop_hashtag, _clear("title")], "quote"),
+def _once(change: Callable[[Fields, Article], Fields]) -> Step:
+    return Step(lambda f, a: int(change(f, a) != f), lambda f, a, k: change(f, a))
+
+
+DROP_ARTICLE_TAGS = _article_tags(brand_first=True)
+DROP_ALL_TAGS = _article_tags(brand_first=False)
+SHORT_LEAD = _once(lambda f, a: replace(f, lead=_last_sentence(f.lead)))
+NO_LEAD = _once(lambda f, a: replace(f, lead=""))
+LABELS = _once(lambda f, a: replace(f, items=tuple(dict.fromkeys(label_of(i) for i in f.items))))
+NO_SOURCE = _once(lambda f, a: replace(f, title="") if f.title else f)
+DROP_ITEMS = Step(lambda f, a: max(0, len(f.items) - 1), lambda f, a, k: replace(f, items=f.items[:-k]))
+
+STEPS: dict[str, tuple[list[Step], str]] = {
+    "teaser": ([DROP_ARTICLE_TAGS, DROP_ALL_TAGS], "hook"),
+    "benefits": ([DROP_ARTICLE_TAGS, SHORT_LEAD, LABELS, NO_LEAD, DROP_ALL_TAGS, DROP_ITEMS], "title"),
+    "quote": ([DROP_ARTICLE_TAGS, NO_SOURCE, DROP_ALL_TAGS], "quote"),
 }
 
 
-def fit(rule: Rule, kind: str, ctx: dict, renderer: Renderer) -> str | None:
-    ctx = dict(ctx)
-    reductions, field = REDUCTIONS[kind]
-    text = _render(renderer, kind, ctx)
-    for reduce in reductions:
-        while not rule.fits(text) and reduce(ctx):
-            text = _render(renderer, kind, ctx)
-    if rule.fits(text):
-        return text
-    return _cut_field(rule, kind, ctx, field, renderer)
+def fit(rule: Rule, kind: str, fields: Fields, base: Article, renderer: Renderer) -> str | None:
+    """The richest version of the caption that fits; then hashtags dropped on the way are put back
+    while they still fit (a shorter lead may have made room)."""
+
+    def text_of(f: Fields) -> str:
+        return render(renderer, kind, f.context())
+
+    steps, field = STEPS[kind]
+    fitted = _reduce(rule, steps, fields, base, text_of)
+    if fitted is None:
+        fitted = _cut_field(rule, fields, steps, base, field, text_of)
+    if fitted is None:
+        return None
+    return text_of(_refill_tags(rule, fitted, fields.tags, text_of))
 
 
-def _cut_field(rule: Rule, kind: str, ctx: dict, field: str, renderer: Renderer) -> str | None:
-    """Binary search for the most words of `field` that still fit."""
-    full = ctx[field]
-    low, high, best = 1, T.word_count(full) - 1, None
-    while low <= high:
+def _reduce(rule, steps: list[Step], fields: Fields, base: Article, text_of) -> Fields | None:
+    if rule.fits(text_of(fields)):
+        return fields
+    for step in steps:
+        count = step.count(fields, base)
+        k = _first(count, lambda k, f=fields, s=step: rule.fits(text_of(s.apply(f, base, k))))
+        if k:
+            return step.apply(fields, base, k)
+        if count:
+            fields = step.apply(fields, base, count)
+    return None
+
+
+def _first(count: int, fits: Callable[[int], bool]) -> int:
+    """The smallest k in 1..count with fits(k) (fits holds from some k on); 0 if none."""
+    if not count or not fits(count):
+        return 0
+    low, high = 1, count
+    while low < high:
         middle = (low + high) // 2
-        text = _render(renderer, kind, {**ctx, field: T.cut(full, middle)})
-        if rule.fits(text):
-            best, low = text, middle + 1
+        if fits(middle):
+            high = middle
         else:
-            high = middle - 1
-    return best
+            low = middle + 1
+    return low
 
 
-def _cut_plain(text: str, limit: int) -> str:
-    words, short = T.word_count(text), text
-    while words > 1 and len(short) > limit:
-        words -= 1
-        short = T.cut(text, words)
-    return short
+def _cut_field(rule, fields: Fields, steps: list[Step], base: Article, field: str, text_of) -> Fields | None:
+    """Last resort: every step taken, then the most words of one field that fit, with an ellipsis."""
+    for step in steps:
+        fields = step.apply(fields, base, step.count(fields, base)) if step.count(fields, base) else fields
+    value = getattr(fields, field)
+    best = T.cut_to_fit(value, lambda v: rule.fits(text_of(replace(fields, **{field: v}))))
+    return replace(fields, **{field: best}) if best else None
+
+
+def _refill_tags(rule, fitted: Fields, wanted: tuple[str, ...], text_of) -> Fields:
+    if len(fitted.tags) >= len(wanted):
+        return fitted
+    extra = T.longest(
+        len(wanted) - len(fitted.tags),
+        lambda k: rule.fits(text_of(replace(fitted, tags=wanted[: len(fitted.tags) + k]))),
+    )
+    return replace(fitted, tags=wanted[: len(fitted.tags) + extra]) if extra else fitted

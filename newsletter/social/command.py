@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +41,10 @@ def _job(renderer, job: tuple[list[Post], tuple[str, ...], tuple[str, ...]]) -> 
 
 def export(
     settings: Settings, wanted: tuple[str, ...], platforms: tuple[str, ...], kinds: tuple[str, ...],
-    fmt: str, out: Path | None,
+    fmt: str, out: Path | None, start: dt.date | None = None, now: dt.datetime | None = None,
 ) -> Export:  # fmt: skip
+    """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default today) and
+    are never in the past."""
     from ..render import Renderer
 
     problems = Problems()
@@ -69,7 +72,9 @@ def export(
             return Export(data, (), tuple(problems.warnings))
         atomic_write(out, data.encode("utf-8"))
         return Export(None, (str(out),), tuple(problems.warnings))
-    times = schedule.posting_times(made, posts, settings)
+    now = now or dt.datetime.now(settings.zone)
+    published = {post.slug: post.published for post in posts}
+    times = schedule.posting_times(made, published, settings, start or now.date(), now)
     files = {} if fmt == "hootsuite" else exports.buffer_files(made, times)
     if fmt != "buffer":
         files |= exports.hootsuite_files(made, times)

@@ -1,4 +1,4 @@
-"""Caption exports: plain text report, JSON, and scheduler CSVs (Buffer, Hootsuite)."""
+"""Caption exports: a plain-text report, JSON, a readable Markdown page, and scheduler CSVs."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import csv
 import io
 import json
 
-from .captions import Caption
+from . import text as T
+from .records import Caption
 
-BUFFER_HEADER = ["Text", "Image URL", "Tags", "Posting Time"]
+BUFFER_HEADER = ["Text", "Image URL", "Tags", "Posting Time"]  # Buffer's header, case-sensitive
+PIN_LIMIT = 500
 BUFFER_MAX_ROWS = 100
 HOOTSUITE_MAX_ROWS = 350
+LABELS = {
+    "x": "X", "bluesky": "Bluesky", "threads": "Threads", "mastodon": "Mastodon", "linkedin": "LinkedIn",
+    "instagram": "Instagram", "facebook": "Facebook", "pinterest": "Pinterest",
+}  # fmt: skip
 
 
 def as_json(captions: list[Caption]) -> str:
@@ -26,8 +32,29 @@ def as_text(captions: list[Caption]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def caption_file(caption: Caption) -> str:
-    return f"social/{caption.post}/{caption.platform}-{caption.kind}.txt"
+def as_markdown(captions: list[Caption], week: str) -> str:
+    """Every caption of an issue on one page, for review and copying: each in a fenced block (kept
+    exactly as posted), a thread post by post, with the card it attaches."""
+    out = [f"# Captions for {week}", ""]
+    post = ""
+    for c in captions:
+        if c.post != post:
+            post = c.post
+            out += [f"## {c.title}", ""]
+        fold = f", folds at {c.fold}" if c.fold else ""
+        out += [f"### {LABELS.get(c.platform, c.platform)} · {c.kind} · {c.length}/{c.limit}{fold}", ""]
+        for n, part in enumerate(c.parts or (c.text,), 1):
+            if len(c.parts) > 1:
+                out += [f"Post {n} of {len(c.parts)}:", ""]
+            out += ["~~~~text", part, "~~~~", ""]
+        if c.hashtags:
+            out += [f"Hashtags: {' '.join(c.hashtags)}", ""]
+        out += [f"Card: ![{_md_escape(c.alt)}]({c.card.split('/', 1)[1]})", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -50,15 +77,25 @@ def _pages(captions: list[Caption], name: str, cap: int):
 def buffer_files(captions: list[Caption], times: dict[Caption, str]) -> dict[str, bytes]:
     """One file per platform, at most 100 rows each; UTF-8 with BOM so spreadsheets read it right."""
     return {
-        name: (
-            "\ufeff" + _csv([BUFFER_HEADER, *([c.text, c.image, _tags(c), times.get(c, "")] for c in rows)])
-        ).encode()
+        name: ("\ufeff" + _csv([BUFFER_HEADER, *(_buffer_row(c, times) for c in rows)])).encode()
         for name, rows in _pages(captions, "buffer", BUFFER_MAX_ROWS)
     }
 
 
-def _tags(caption: Caption) -> str:
-    return ",".join(h.lstrip("#") for h in caption.hashtags)
+def _buffer_row(caption: Caption, times: dict[Caption, str]) -> list[str]:
+    tags = ",".join(h.lstrip("#") for h in caption.hashtags)
+    return [_buffer_text(caption), caption.image, tags, times.get(caption, "")]
+
+
+def _buffer_text(caption: Caption) -> str:
+    """Buffer's CSV has no link column: it takes a post's link from the URL in its text, and for a
+    pin that URL becomes the pin's destination. So Pinterest rows end with the article link (cut
+    text first if the 500-character description would overflow; the link is never cut)."""
+    if caption.platform != "pinterest":
+        return caption.text
+    fits = lambda body: len(f"{body}\n\n{caption.link}") <= PIN_LIMIT  # noqa: E731
+    body = T.cut_to_fit(caption.text, fits) or ""
+    return f"{body}\n\n{caption.link}".strip()
 
 
 def hootsuite_files(captions: list[Caption], times: dict[Caption, str]) -> dict[str, bytes]:

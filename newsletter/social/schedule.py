@@ -1,4 +1,5 @@
-"""Posting times for scheduler exports: the site's weekly slots, in its timezone, after publication."""
+"""Posting times for scheduler exports: the site's weekly slots, in its timezone, from a start date
+on, never in the past and never before a post is published."""
 
 from __future__ import annotations
 
@@ -6,33 +7,42 @@ import datetime as dt
 from collections.abc import Iterator
 
 from ..config import Settings, Slot
-from ..content import Post
-from .captions import Caption
+from .records import Caption
 
 FORMAT = "%Y-%m-%d %H:%M"
 
 
 def _slots(after: dt.datetime, slots: tuple[Slot, ...], zone) -> Iterator[dt.datetime]:
-    monday = after.astimezone(zone).date() - dt.timedelta(days=after.astimezone(zone).weekday())
+    local = after.astimezone(zone)
+    monday = local.date() - dt.timedelta(days=local.weekday())
     while True:
-        for day, time in ((s.weekday, s.time) for s in slots):
+        for day, time in ((slot.weekday, slot.time) for slot in slots):
             moment = dt.datetime.combine(monday + dt.timedelta(days=day), time, tzinfo=zone)
             if moment > after:
                 yield moment
         monday += dt.timedelta(days=7)
 
 
-def posting_times(captions: list[Caption], posts: list[Post], settings: Settings) -> dict[Caption, str]:
-    """Each platform's captions take its next free slots after their post is published."""
+def posting_times(
+    captions: list[Caption],
+    published: dict[str, dt.datetime],
+    settings: Settings,
+    start: dt.date,
+    now: dt.datetime,
+) -> dict[Caption, str]:
+    """Each platform's captions take its next free slots from `start` (and after `now`, and after
+    their post is published), in the order given."""
     slots = settings.schedule
     if not slots:
         return {}
-    published = {p.slug: p.published for p in posts}
+    zone = settings.zone
+    earliest = max(dt.datetime.combine(start, dt.time(0, 0), tzinfo=zone), now)
     taken: dict[str, set[dt.datetime]] = {}
     times: dict[Caption, str] = {}
     for caption in captions:
         used = taken.setdefault(caption.platform, set())
-        moment = next(m for m in _slots(published[caption.post], slots, settings.zone) if m not in used)
+        after = max(earliest, published[caption.post])
+        moment = next(m for m in _slots(after, slots, zone) if m not in used)
         used.add(moment)
         times[caption] = moment.strftime(FORMAT)
     return times

@@ -1,0 +1,63 @@
+"""The typed records social stages pass along: what a caption is made of, and the caption made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Everything a caption template sees. Fitting makes smaller copies with dataclasses.replace."""
+
+    platform: str
+    bullet: str
+    title: str
+    hook: str
+    lead: str
+    items: tuple[str, ...]
+    quote: str
+    author: str
+    tags: tuple[str, ...]  # the hashtags to show, brand tags first
+    link: str  # the rendered link line ("Read more: URL", "Link in bio.") or ""
+    url: str  # the article link when the platform shows it in the text, else ""
+    cta_text: str = ""
+    cta_url: str = ""
+
+    def context(self) -> dict:
+        return {
+            "platform": self.platform, "bullet": self.bullet, "title": self.title, "hook": self.hook,
+            "lead": self.lead, "items": list(self.items), "quote": self.quote, "author": self.author,
+            "tags": list(self.tags), "hashtags": " ".join(self.tags), "link": self.link, "url": self.url,
+            "cta_text": self.cta_text, "cta_url": self.cta_url,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Caption:
+    post: str  # slug
+    platform: str
+    kind: str
+    text: str
+    length: int
+    limit: int
+    fold: int
+    link: str
+    title: str
+    image: str  # the card's URL under archive_url (what a scheduler attaches)
+    alt: str  # the card's alt text
+    card: str  # the card's path inside the build folder, e.g. 2026-W42/cards/slug-title-1200x630.png
+    hashtags: tuple[str, ...]  # exactly the tags the text carries
+    parts: tuple[str, ...] = ()
+    part_lengths: tuple[int, ...] = ()  # each thread post's count
+
+    def as_dict(self) -> dict:
+        data = {
+            "post": self.post, "platform": self.platform, "kind": self.kind, "text": self.text,
+            "length": self.length, "limit": self.limit, "fold": self.fold, "link": self.link,
+            "title": self.title, "image": self.image, "alt": self.alt, "card": self.card,
+            "hashtags": list(self.hashtags),
+        }  # fmt: skip
+        if self.parts:
+            data["parts"] = list(self.parts)
+            data["part_lengths"] = list(self.part_lengths)
+        return data

@@ -1,0 +1,94 @@
+"""Caption fitting stays linear: every caption of one post (8 platforms, 4 kinds) for a post with
+2,000 highlights, and for one with a 20,000-word summary. Target: under 1 s each (median of 5).
+
+    python tests/benchmarks/bench_social.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from newsletter import content  # noqa: E402
+from newsletter.cache import Source  # noqa: E402
+from newsletter.config import load_settings  # noqa: E402
+from newsletter.errors import Problems  # noqa: E402
+from newsletter.social.captions import captions  # noqa: E402
+
+SETTINGS = (
+    (REPO / "tests" / "conftest.py")
+    .read_text(encoding="utf-8")
+    .split('SETTINGS = """\\\n')[1]
+    .split('"""')[0]
+)
+WORDS = [
+    "massage",
+    "fascia",
+    "oxygen",
+    "circulation",
+    "tissue",
+    "lymph",
+    "skin",
+    "glow",
+    "calm",
+    "touch",
+    "regeneration",
+    "collagen",
+]
+
+
+def _words(n: int, start: int = 0) -> str:
+    return " ".join(WORDS[(start + i) % len(WORDS)] for i in range(n))
+
+
+def highlights_post() -> str:
+    items = "\n".join(f'  - "Benefit {n}: {_words(8, n)}"' for n in range(2000))
+    return f"---\ntitle: Many benefits\ndate: 2026-10-14\nhighlights:\n{items}\n---\n\nA short body.\n"
+
+
+def long_summary_post() -> str:
+    sentences = [f"{_words(19, n).capitalize()}." for n in range(1000)]  # 20,000 words
+    summary = " ".join(sentences)
+    return f'---\ntitle: A long summary\ndate: 2026-10-14\nsummary: "{summary}"\n---\n\n{summary}\n'
+
+
+def measure(name: str, text: str, settings, runs: int = 5) -> None:
+    path = settings.posts_dir / "2026-10-14-bench.md"
+    problems = Problems()
+    post = content.parse(
+        Source(path, "posts/2026-10-14-bench.md", text.encode("utf-8"), "x"), settings, problems
+    )
+    assert post is not None, problems.items
+    times = []
+    for _ in range(runs):
+        problems = Problems()
+        started = time.perf_counter()
+        made = captions([post], settings, problems)
+        times.append(time.perf_counter() - started)
+        assert len(made) >= 20 and not problems.items, problems.items
+    print(f"{name}: median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}, "
+          f"{runs} runs, {len(made)} captions)")  # fmt: skip
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp())
+    try:
+        (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
+        shutil.copytree(REPO / "templates", root / "templates")
+        (root / "posts").mkdir()
+        settings = load_settings(root)
+        measure("2,000 highlights", highlights_post(), settings)
+        measure("20,000-word summary", long_summary_post(), settings)
+    finally:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Image cards as a follower sees them: the platform's size, text that contrasts with its background
+(measured from the pixels), nothing clipped, no empty boxes for emoji, and words OCR can read back."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import subprocess
+
+import pytest
+from conftest import require
+from PIL import Image, ImageChops
+
+from newsletter.social import draw
+from newsletter.social.cards import SIZES, Card, cards_of
+
+WEEK = "2026-W42"
+BENEFITS = [
+    "Softer lines from relaxed fascia",
+    "Brighter skin tone from increased oxygenation",
+    "Defined contours from reduced stagnation",
+    "A feeling of internal lightness — not just external lift",
+]
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory):
+    """The sample week's cards, built once for the module."""
+    import shutil
+
+    from click.testing import CliRunner
+    from conftest import REPO, SETTINGS
+
+    from newsletter.cli import main
+
+    root = tmp_path_factory.mktemp("cards")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "posts", root / "posts")
+    (root / "setup.cfg").write_text(SETTINGS + "accent_color = #8a6f5a\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["--project", str(root), "build"]).exit_code == 0
+    return {p.name: p.read_bytes() for p in sorted((root / "build" / WEEK / "cards").glob("*.png"))}
+
+
+def _image(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _colours(image: Image.Image) -> tuple[tuple, tuple, int]:
+    """Background (the commonest colour), ink (the colour in the image farthest from it in contrast),
+    and how many pixels are fully that ink."""
+    counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 16)}
+    background = max(counts, key=counts.__getitem__)
+    ink = max(counts, key=lambda c: draw.contrast(c, background))
+    return background, ink, counts[ink]
+
+
+def test_every_card_has_its_platform_size(cards):
+    assert len(cards) == 18
+    for name, data in cards.items():
+        width, height = map(int, re.search(r"-(\d+)x(\d+)\.png$", name).groups())
+        assert (width, height) in SIZES.values()
+        assert _image(data).size == (width, height)
+        assert len(data) < 1_000_000  # Bluesky's limit for an image
+
+
+def test_text_contrasts_with_the_background_measured_from_pixels(cards):
+    for name, data in cards.items():
+        background, ink, solid = _colours(_image(data))
+        assert background == (0x8A, 0x6F, 0x5A), name  # the accent colour
+        assert draw.contrast(ink, background) >= 4.5, (name, ink)
+        assert solid > 2000, name  # the ink is real text, not a stray pixel
+
+
+@pytest.mark.parametrize("accent", ["#ffffff", "#000000", "#777777", "#1a73e8", "#ffcc00", "#8a6f5a", "#e0e"])
+def test_light_or_dark_text_reaches_4_5_to_1_on_any_accent(accent):
+    card = Card(
+        "x", "title", "Why Facial Muscles Need Movement", byline="by Katerina Summers", site="Via Skincare"
+    )
+    background, ink, _ = _colours(_image(draw.png(card, "link", accent)))
+    assert background == draw.rgb(accent)
+    assert draw.contrast(ink, background) >= 4.5
+
+
+def _inside_margins(image: Image.Image, background: tuple) -> None:
+    """No ink in the outer margin: nothing is drawn past the edge of its box."""
+    width, height = image.size
+    edge = round(min(width, height) * 0.09) - 2
+    left, top, right, bottom = ImageChops.difference(
+        image, Image.new("RGB", image.size, background)
+    ).getbbox()
+    assert left >= edge and top >= edge and right <= width - edge and bottom <= height - edge
+
+
+def test_long_text_is_sized_down_and_wrapped_never_clipped():
+    words = " ".join(["Regeneration"] * 40)
+    items = tuple(f"Benefit {n}: " + "longer words " * 12 for n in range(6))
+    for card in (
+        Card("x", "title", words, byline="by Someone With A Long Name", site="Via Skincare"),
+        Card("x", "benefits", words[:200], "A lead sentence that goes on:", items, site="Via Skincare"),
+        Card("x", "quote", words, quote=words * 2, byline="— Katerina Summers", site="Via Skincare"),
+        Card(
+            "x", "title", "Supercalifragilisticexpialidociouslylongwordthatneverends" * 2, site="Via Skincare"
+        ),
+    ):
+        for size in SIZES:
+            image = _image(draw.png(card, size, "#8a6f5a"))
+            _inside_margins(image, (0x8A, 0x6F, 0x5A))
+
+
+def test_emoji_and_glyphs_the_font_lacks_are_removed_not_drawn_as_boxes():
+    (plain,) = cards_of("x", "Glow from within", "", "", (), "", "Via Skincare")[:1]
+    (emoji,) = cards_of("x", "Glow ✨ from 👩‍👩‍👧‍👦 within 🇺🇸", "", "", (), "", "Via Skincare")[:1]
+    assert emoji.heading == "Glow from within"
+    assert draw.png(emoji, "link", "#8a6f5a") == draw.png(plain, "link", "#8a6f5a")
+    assert draw.drawable("body", "skin 日本 care ☃") == "skin care"  # no glyph in Source Sans: dropped
+    assert draw.drawable("body", "Crème brûlée — “café”") == "Crème brûlée — “café”"
+
+
+def test_the_same_card_is_the_same_bytes(cards):
+    card = Card(
+        "x", "quote", "T", quote="It’s about keeping tissues alive.", byline="— K", site="Via Skincare"
+    )
+    assert draw.png(card, "portrait", "#8a6f5a") == draw.png(card, "portrait", "#8a6f5a")
+
+
+def _ocr(data: bytes, tmp_path) -> str:
+    tesseract = require("tesseract", "apt-get install tesseract-ocr (CI installs it)")
+    path = tmp_path / "card.png"
+    path.write_bytes(data)
+    out = subprocess.run([tesseract, str(path), "stdout"], capture_output=True, text=True, check=True, timeout=60,
+                         env={**os.environ, "OMP_THREAD_LIMIT": "1"})  # fmt: skip
+    return " ".join(out.stdout.split())
+
+
+def _found(item: str, text: str) -> bool:
+    """Fuzzy: the item's words appear in order with at most a few OCR slips."""
+    words, seen = item.lower().split(), text.lower().split()
+    best = max(
+        (difflib.SequenceMatcher(None, " ".join(words), " ".join(seen[i : i + len(words)])).ratio()
+         for i in range(max(1, len(seen) - len(words) + 1))),
+        default=0,
+    )  # fmt: skip
+    return best >= 0.85
+
+
+def test_ocr_reads_the_benefits_back_from_the_card(cards, tmp_path):
+    """The link card has the smallest text of the three sizes: if OCR reads it, a person can."""
+    text = _ocr(cards["why-facial-muscles-need-movement-benefits-1200x630.png"], tmp_path)
+    for item in BENEFITS:
+        assert _found(item, text), (item, text)
+    assert _found("Why Facial Muscles Need Movement", text)
+    assert "VIA SKINCARE" in text.upper()
