@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import os
 import random
 import re
@@ -71,7 +73,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(killable):
     duration = time.perf_counter() - started
     first = root / "build" / sorted(old)[0]  # phase 2 writes in sorted order: this file changes first
     rng = random.Random(20261121)
-    for trial in range(20):
+    for trial in range(12):
         shutil.rmtree(root / "build", ignore_errors=True)
         shutil.copytree(root / "old", root / "build")
         process = _run(root, "build", "--all")
@@ -82,7 +84,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(killable):
             while first.read_bytes() == old[sorted(old)[0]] and time.perf_counter() < deadline:
                 time.sleep(0.001)
             time.sleep(rng.uniform(0.0, 0.08))
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(signal.SIGTERM if trial % 4 == 3 else signal.SIGKILL)
         process.wait(timeout=60)
         for name, data in _outputs(root / "build").items():
             assert data in (old.get(name), new.get(name)), f"{name} is neither the old nor the new version"
@@ -174,3 +176,84 @@ def test_read_only_output_folder_is_an_error_and_keeps_the_old_build(sample, cli
                     result.stderr), result.stderr  # fmt: skip
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in sample.build.rglob("*") if p.is_file()} == before
+
+
+# A large build killed mid-way (issue 14): SIGTERM and SIGKILL leave no process and no torn issue folder.
+
+FOUR_HUNDRED = 400
+
+
+def _many_posts(root: Path, revision: str) -> None:
+    """400 short posts, eight a week: enough for the worker pool and several seconds of work."""
+    posts = root / "posts"
+    posts.mkdir(exist_ok=True)
+    start = dt.date(2025, 1, 6)
+    for n in range(FOUR_HUNDRED):
+        day = start + dt.timedelta(days=n * 7 // 8)
+        (posts / f"{day.isoformat()}-post-{n}.md").write_text(
+            f"---\ntitle: Post {n}\ndate: {day.isoformat()}\n---\n\nMassage and fascia, part {n}. "
+            f"Revision {revision}.\n\n- Softer lines\n- Brighter skin\n",
+            encoding="utf-8",
+        )
+
+
+def _processes_of(root: Path) -> list[int]:
+    """Every process whose command line names this project: the build and the workers it forked."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(root).encode() in command and b"newsletter" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def _issue_folders(out: Path) -> dict[str, dict[str, bytes]]:
+    return {
+        folder.name: {
+            p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        }
+        for folder in sorted(out.iterdir())
+        if folder.is_dir() and re.fullmatch(r"\d{4}-W\d{2}", folder.name)
+    }
+
+
+def test_a_400_post_build_killed_leaves_no_process_and_no_torn_issue(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
+    shutil.copytree(REPO / "templates", root / "templates")
+    _many_posts(root, "old")
+    assert _run(root, "build", "--all", "--jobs", "2").wait(timeout=240) == 0
+    old = _issue_folders(root / "build")
+    assert len(old) == FOUR_HUNDRED // 8
+    _many_posts(root, "new")
+    for kill in (signal.SIGTERM, signal.SIGKILL):
+        process = _run(root, "build", "--all", "--jobs", "2")
+        deadline = time.monotonic() + 120
+        while len(_processes_of(root)) < 3 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the parent and both workers are running
+        time.sleep(random.Random(kill).uniform(0.2, 1.5))
+        assert process.poll() is None, "the build ended before it could be killed"
+        process.send_signal(kill)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _processes_of(root) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_of(root) == [], f"a worker outlived the build ({kill.name})"
+        _assert_whole(old, _issue_folders(root / "build"))
+
+
+def _assert_whole(old: dict[str, dict[str, bytes]], after: dict[str, dict[str, bytes]]) -> None:
+    """Every issue folder is the old one or a complete new one: no file missing, cut short or mixed."""
+    assert set(after) == set(old)
+    for week, files in after.items():
+        if files == old[week]:
+            continue
+        assert b"Revision new" in files["email.txt"] and b"Revision old" not in files["email.txt"], week
+        assert set(files) == set(old[week]), week
+        assert files["email.html"].rstrip().endswith(b"</html>"), week
+        json.loads(files["captions.json"])
