@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, NewsletterError, Problem
+from .errors import InputError, Problem
 
 if TYPE_CHECKING:
     from .content import Post, PostMeta
@@ -112,5 +112,6 @@ def from_files(posts) -> list[Week]:
     """--post FILE...: one issue of exactly those posts, named after the newest one's week."""
     chosen = tuple(p for p in posts if not p.draft)
     if not chosen:
-        raise NewsletterError("--post: every named post is a draft; set 'draft: false' to include it")
+        message = "every named post is a draft; set 'draft: false' to include it"
+        raise InputError([Problem("--post", 0, message, rule="no-posts")])
     return [Week(week_of(max(chosen, key=lambda p: p.published)), chosen)]

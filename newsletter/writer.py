@@ -42,16 +42,16 @@ def check_out(out: Path, settings: Settings) -> None:
     if out.exists() and not out.is_dir():
         raise NewsletterError(f"--out {shown}: is a file, not a folder; choose a folder such as build/")
     root = settings.root.resolve()
+    if root.is_relative_to(out):
+        raise NewsletterError(
+            f"--out {shown}: contains the project's setup.cfg; choose a folder inside it, such as build/"
+        )
     for name, source in (("posts folder", settings.posts_dir), ("templates folder", settings.templates_dir)):
         if out == source or out.is_relative_to(source) or source.is_relative_to(out):
             raise NewsletterError(
                 f"--out {shown}: is or contains the {name} ({settings.relative(source)}); "
                 "choose an output folder outside the sources, such as build/"
             )
-    if root.is_relative_to(out):
-        raise NewsletterError(
-            f"--out {shown}: contains the project's setup.cfg; choose a folder inside it, such as build/"
-        )
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@ a line `stdout: TEXT` must be a line of stdout, `output: FILE: TEXT` must occur 
 `(no warnings)` means stderr holds no warning.
 
 Optional companions: NAME.cfg (`key = value` lines replacing those [newsletter] settings), NAME.args
-(the command after `--project ROOT`, one argument per line; default `build`), NAME.env (`KEY=VALUE`).
+(the command after `--project ROOT`, one argument per line; default `build`), NAME.env (`KEY=VALUE`),
+NAME.template-FILE (its bytes become the project's templates/FILE, e.g. NAME.template-email.txt).
 Arguments and values may use Python escapes (\\n, \\u2028) to carry characters a file line cannot.
 """
 
@@ -59,6 +60,10 @@ def test_bad_input(project, cli, name, monkeypatch):
     project.settings(text=_settings(_companion(name, ".cfg")))
     for line in _companion(name, ".env"):
         monkeypatch.setenv(*line.split("=", 1))
+    for template in FIXTURES.glob(f"{name}.template-*"):
+        target = project.root / "templates" / template.name.split(".template-", 1)[1]
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(template.read_bytes())
     args = _companion(name, ".args") or ["build"]
     code, *lines = (FIXTURES / f"{name}.expected").read_text(encoding="utf-8").splitlines()
     result = cli("--project", project.root, *args)

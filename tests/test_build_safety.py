@@ -1,0 +1,178 @@
+"""Phase 2 never loses anything: --out guarded, folders swapped whole, a lock, bookkeeping that cannot break
+a build, inputs that cannot hang it (issue 14)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WEEK = "2026-W42"
+
+
+def _build(project, cli, *args):
+    return cli("--project", project.root, "build", *args)
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("templates", "--out templates: is or contains the templates folder (templates); "
+                      "choose an output folder outside the sources, such as build/"),
+        ("posts/out", "--out posts/out: is or contains the posts folder (posts); "
+                      "choose an output folder outside the sources, such as build/"),
+        (".", "--out .: contains the project's setup.cfg; choose a folder inside it, such as build/"),
+    ],
+)  # fmt: skip
+def test_out_is_refused_where_it_could_touch_the_sources(sample, cli, out, message):
+    before = {p: p.read_bytes() for p in sample.root.rglob("*") if p.is_file()}
+    result = _build(sample, cli, "--out", sample.root / out)
+    assert result.exit_code == 1
+    assert result.stderr.replace(str(sample.root) + "/", "").replace(str(sample.root), ".") == message + "\n"
+    assert {p: p.read_bytes() for p in sample.root.rglob("*") if p.is_file()} == before
+
+
+def test_out_naming_a_file_is_a_clear_error(sample, cli):
+    target = sample.root / "notes.txt"
+    target.write_text("mine", encoding="utf-8")
+    result = _build(sample, cli, "--out", target)
+    assert result.exit_code == 2 or result.stderr == (
+        "--out notes.txt: is a file, not a folder; choose a folder such as build/\n"
+    )
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_symlinked_issue_folder_is_refused_and_its_target_untouched(sample, cli, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep me", encoding="utf-8")
+    sample.build.mkdir()
+    (sample.build / WEEK).symlink_to(elsewhere)
+    result = _build(sample, cli)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{sample.build / WEEK}: is a symbolic link;")
+    assert [p.name for p in elsewhere.iterdir()] == ["precious.txt"]
+
+
+def test_files_of_the_users_own_in_an_issue_folder_survive_rebuilds(sample, cli):
+    assert _build(sample, cli).exit_code == 0
+    mine = sample.build / WEEK / "notes-for-the-team.txt"
+    mine.write_text("ours", encoding="utf-8")
+    post = sample.posts / "2026-10-17-why-facial-muscles-need-movement.md"
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("breathes.", "breathes again."), encoding="utf-8"
+    )
+    assert _build(sample, cli).exit_code == 0
+    assert "breathes again" in (sample.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert mine.read_text(encoding="utf-8") == "ours"
+
+
+def test_two_builds_at_once_into_one_folder_both_succeed_with_the_same_result(sample):
+    command = [sys.executable, "-m", "newsletter", "--project", str(sample.root), "build", "--no-cache"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    together = sample.outputs()
+    subprocess.run([*command, "--out", str(sample.root / "alone")], check=True, capture_output=True)
+    assert together == sample.outputs(sample.root / "alone")
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"fingerprint": 3}', "{", '{"posts": {"x": 1}, "entries": []}'])
+def test_a_manifest_of_the_wrong_shape_means_a_cold_build(sample, cli, text):
+    assert _build(sample, cli).exit_code == 0
+    (sample.build / ".newsletter-cache.json").write_text(text, encoding="utf-8")
+    result = _build(sample, cli)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_full_disk_while_saving_the_manifest_is_a_clear_error(sample, cli, monkeypatch):
+    from newsletter import writer
+
+    real = writer.atomic_write
+
+    def full(target: Path, data: bytes) -> None:
+        if target.name == ".newsletter-cache.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        real(target, data)
+
+    monkeypatch.setattr(writer, "atomic_write", full)
+    result = _build(sample, cli)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{sample.build}/.newsletter-cache.json: cannot save the build manifest: No space left on device; "
+        "the outputs are complete, the next build starts cold\n"
+    )
+    assert (sample.build / WEEK / "email.html").is_file()
+
+
+def test_source_date_epoch_is_part_of_the_cache_key(sample, cli, monkeypatch):
+    assert _build(sample, cli).exit_code == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    result = _build(sample, cli)
+    assert " 0 written" not in result.stdout
+    assert b"Date: Thu, 09 Oct 2025" in (sample.build / WEEK / "email.eml").read_bytes()
+
+
+def test_a_fifo_in_posts_is_an_error_not_a_hang(sample, cli):
+    os.mkfifo(sample.posts / "2026-10-20-pipe.md")
+    result = _build(sample, cli)
+    assert result.exit_code == 1
+    assert "posts/2026-10-20-pipe.md: not a regular file (a pipe, device or folder): use a .md file" in (
+        result.stderr.splitlines()
+    )
+
+
+def test_post_dev_zero_is_an_error_not_a_hang(sample, cli):
+    result = _build(sample, cli, "--post", "/dev/zero")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "/dev/zero: not a regular file (a pipe, device or folder): use a .md file\nAborted: 1 error found.\n"
+    )
+
+
+def test_a_symlink_loop_in_posts_is_a_warning(sample, cli):
+    loop = sample.posts / "2026-10-20-loop.md"
+    loop.symlink_to(loop)
+    result = _build(sample, cli)
+    assert result.exit_code == 0
+    assert "posts/2026-10-20-loop.md: warning: broken symbolic link: not followed" in result.stderr
+
+
+def test_temp_files_left_by_a_killed_build_are_cleared(sample, cli):
+    assert _build(sample, cli).exit_code == 0
+    (sample.build / ".2026-W42.tmp-99999").mkdir()
+    (sample.build / ".index.html.tmp-99999-1").write_text("half", encoding="utf-8")
+    assert _build(sample, cli).exit_code == 0
+    assert not [p for p in sample.build.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_week_without_posts_any_more_loses_its_folder_with_all(sample, cli):
+    extra = sample.post("2026-10-07-early.md", "---\ntitle: Early\ndate: 2026-10-07\n---\n\nEarly bird.\n")
+    assert _build(sample, cli, "--all").exit_code == 0
+    assert (sample.build / "2026-W41").is_dir()
+    extra.unlink()
+    result = _build(sample, cli, "--all")
+    assert result.exit_code == 0
+    assert not (sample.build / "2026-W41").exists()
+    assert (sample.build / WEEK / "email.html").is_file()
+
+
+def test_the_preview_survives_any_exception_in_a_rebuild(sample, monkeypatch):
+    from newsletter import pipeline
+    from newsletter.preview import Preview
+
+    preview = Preview(sample.root, lambda text, error: None)
+    assert preview.rebuild().error == ""
+    real = pipeline.plan
+    monkeypatch.setattr(pipeline, "plan", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    broken = preview.rebuild()
+    assert broken.error == "internal error: RuntimeError: boom"
+    assert broken.files[f"{WEEK}/email.html"]  # the last good build is still served
+    monkeypatch.setattr(pipeline, "plan", real)
+    assert preview.rebuild().error == ""
