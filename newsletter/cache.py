@@ -11,6 +11,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
+from .config import PACKAGED_TEMPLATES as PACKAGED
 from .config import Settings
 from .content import Library, PostMeta
 from .errors import Problem, Severity
@@ -21,15 +22,16 @@ MANIFEST = ".newsletter-cache.json"
 
 
 def fingerprint(settings: Settings) -> str:
-    """Everything but the posts that shapes the output: the tool, its settings, every template, and
-    SOURCE_DATE_EPOCH (it sets the message's Date)."""
+    """Everything but the posts that shapes the output: the tool, its settings, every template (the
+    project's and the packaged defaults, so an upgrade re-renders), and SOURCE_DATE_EPOCH (it sets the
+    message's Date)."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
     digest.update((settings.root / "setup.cfg").read_bytes())
-    for path in sorted(p for p in settings.templates_dir.rglob("*") if p.is_file()):
-        digest.update(
-            path.relative_to(settings.templates_dir).as_posix().encode() + b"\0" + path.read_bytes()
-        )
+    for label, folder in ((b"project", settings.templates_dir), (b"package", PACKAGED)):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix().encode()
+            digest.update(label + b"\0" + name + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

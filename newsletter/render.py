@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -16,6 +15,7 @@ from markupsafe import Markup
 
 from . import colors, emailbody, plaintext
 from .config import LAYOUTS, Settings
+from .config import PACKAGED_TEMPLATES as PACKAGED
 from .errors import InputError, NewsletterError, Problem
 from .urls import absolute, is_allowed, with_utm
 
@@ -65,7 +65,10 @@ class Renderer:
     def __init__(self, settings: Settings):
         self.settings = settings
         env = _Sandbox(
-            loader=jinja2.FileSystemLoader(str(settings.templates_dir)),
+            # The project's templates first; any it lacks come from the package (a fresh `init` has none).
+            loader=jinja2.ChoiceLoader(
+                [jinja2.FileSystemLoader(str(settings.templates_dir)), jinja2.FileSystemLoader(str(PACKAGED))]
+            ),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
             keep_trailing_newline=True,
@@ -99,17 +102,24 @@ class Renderer:
             raise self._problem(where, line, _describe(exc)) from None
 
     def _problem(self, name: str, line: int, message: str) -> InputError:
-        where = f"{self.settings.relative(self.settings.templates_dir)}/{name}"
-        return InputError([Problem(where, line, message, rule="template")])
+        return InputError([Problem(self.origin(name), line, message, rule="template")])
+
+    def origin(self, name: str) -> str:
+        """Where a template comes from, as messages name it: the project's file, else the package's."""
+        own = self.settings.templates_dir / name
+        if own.is_file() or not (PACKAGED / name).is_file():
+            return f"{self.settings.relative(self.settings.templates_dir)}/{name}"
+        return f"newsletter/templates/{name} (packaged default)"
 
     def _frame(self, exc: Exception) -> tuple[str | None, int]:
         """The innermost template frame of the traceback: Jinja rewrites it to the template's file and line."""
-        folder, found = str(self.settings.templates_dir), (None, 0)
+        folders, found = (str(self.settings.templates_dir) + "/", str(PACKAGED) + "/"), (None, 0)
         tb = exc.__traceback__
         while tb is not None:
             filename = tb.tb_frame.f_code.co_filename
-            if filename.startswith(folder):
-                found = (Path(filename).relative_to(folder).as_posix(), tb.tb_lineno)
+            folder = next((f for f in folders if filename.startswith(f)), None)
+            if folder is not None:
+                found = (filename[len(folder) :], tb.tb_lineno)
             tb = tb.tb_next
         return found
 
