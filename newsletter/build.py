@@ -68,9 +68,12 @@ def _write(
         written += result.written
         removed += result.removed
         unchanged += result.unchanged
-    if made.index is not None:
-        if writer.write_file(out, "index.html", made.index):
-            written.append("index.html")
+    site = {"index.html": made.index, "feed.xml": made.feed}
+    for name, data in site.items():
+        if data is None:
+            continue
+        if writer.write_file(out, name, data):
+            written.append(name)
         else:
             unchanged += 1
     if every:  # the whole site was planned: a week that no longer has posts loses its folder
@@ -89,7 +92,8 @@ def _save(out: Path, manifest: Manifest, made: Plan) -> None:
         names = [f"{week}/{n}" for n in sorted(outputs.files)]
         manifest.remember(week, outputs.key, names, [p for p in outputs.findings if not p.is_error])
     if made.index is not None:
-        manifest.remember("index", made.index_key, ["index.html"], [])
+        names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])
+        manifest.remember("index", made.index_key, names, [])
     data = manifest.dumps()
     target = out / cache.MANIFEST
     try:

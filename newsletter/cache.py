@@ -82,12 +82,15 @@ class Manifest:
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
 
     def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
-        return key(self.fp, week.week, *sorted(sources[p.source].digest for p in week.posts))
+        # The issue file's bytes too: its subject, order and intro shape the issue.
+        issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
+        return key(self.fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
 
-    def index_key(self, library: Library) -> str:
+    def index_key(self, library: Library, *extra: str) -> str:
         return key(
-            self.fp, "index", *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas)
-        )
+            self.fp, "index", *extra,
+            *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas),
+        )  # fmt: skip
 
     def fresh(self, name: str, entry_key: str) -> tuple[Problem, ...] | None:
         """The warnings recorded for an output group when its key matches and its files are untouched."""

@@ -110,10 +110,16 @@ class Preview:
             self._cache = _MemoryCache(settings.build_dir, fp)
             old = replace(old, files={}, issues={})
         memo = self._cache
-        made = plan(settings, Selection(every=True), workers=os.cpu_count() or 1, cache=memo)
+        made = plan(
+            settings, Selection(every=True, drafts=self.drafts), workers=os.cpu_count() or 1, cache=memo
+        )
         weeks = {w.week for w in made.weeks}
         issues = {w: o for w, o in old.issues.items() if w in weeks}
-        files = {n: d for n, d in old.files.items() if n.split("/", 1)[0] in weeks or n == "index.html"}
+        files = {
+            n: d
+            for n, d in old.files.items()
+            if n.split("/", 1)[0] in weeks or n in ("index.html", "feed.xml")
+        }
         for outputs in made.rendered:
             week = outputs.issue.week
             files = {n: d for n, d in files.items() if not n.startswith(f"{week}/")}
@@ -122,6 +128,8 @@ class Preview:
             memo.keep(week, outputs.key, [p for p in outputs.findings if not p.is_error])
         if made.index is not None:
             files["index.html"] = made.index
+            if made.feed is not None:
+                files["feed.xml"] = made.feed
             memo.keep("index", made.index_key, [])
         memo.remember_posts(made.library)
         from .render import Renderer
@@ -141,7 +149,7 @@ class Preview:
 
 
 def watch(preview: Preview, stop: threading.Event) -> None:
-    """Rebuild once per burst of saves in posts/, templates/ or setup.cfg."""
+    """Rebuild once per burst of saves in posts/, issues/, templates/ or setup.cfg."""
     import watchfiles
 
     root = preview.root
@@ -153,7 +161,10 @@ def watch(preview: Preview, stop: threading.Event) -> None:
         templates = settings.templates_dir if settings else root / "templates"
         target = Path(path)
         return (
-            target == root / "setup.cfg" or target.is_relative_to(posts) or target.is_relative_to(templates)
+            target == root / "setup.cfg"
+            or target.is_relative_to(posts)
+            or target.is_relative_to(templates)
+            or target.is_relative_to(root / "issues")
         )
 
     for _ in watchfiles.watch(root, watch_filter=relevant, step=50, debounce=1600, stop_event=stop):

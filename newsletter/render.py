@@ -14,6 +14,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from . import colors, emailbody, plaintext
+from .archive import web_url
 from .config import LAYOUTS, Settings
 from .config import PACKAGED_TEMPLATES as PACKAGED
 from .errors import InputError, NewsletterError, Problem
@@ -70,7 +71,7 @@ class Renderer:
                 [jinja2.FileSystemLoader(str(settings.templates_dir)), jinja2.FileSystemLoader(str(PACKAGED))]
             ),
             undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
             keep_trailing_newline=True,
             auto_reload=False,  # one run, one read of each template
             trim_blocks=True,
@@ -167,17 +168,36 @@ class Links:
         return rewrite(fragment, self)
 
 
+def _intro(issue: Issue, renderer: Renderer):
+    """The editor's note from the issue file, sanitised like an article body: its HTML and its tree."""
+    if not issue.intro:
+        return None
+    from .markup import Converter
+
+    rendered = Converter().render(issue.intro)
+    if rendered.errors:
+        line, message = rendered.errors[0]
+        assert issue.file is not None
+        raise InputError(
+            [Problem(issue.file.source, issue.file.intro_line + line - 1, message, rule="issue-file")]
+        )
+    return rendered
+
+
 def email_html(issue: Issue, renderer: Renderer, layout: str | None = None) -> str:
-    """The email before inlining; `layout` (full | digest) defaults to the site's setting."""
+    """The email before inlining; `layout` (full | digest) defaults to the issue file's, then the site's."""
     settings = renderer.settings
     links = Links.email(settings, issue.week)
+    intro = _intro(issue, renderer)
     page = renderer.render(
         "email.html",
         issue=issue,
         posts=[_post_context(p, links) for p in issue.posts],
         preheader=issue.preheader,
         preheader_filler=Markup(PREHEADER_FILLER),
-        layout=_layout(layout, settings),
+        layout=_layout(layout or issue.layout, settings),
+        web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
+        intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
         button_text=colors.label_on(settings.accent_color),
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
@@ -217,9 +237,10 @@ def email_text(issue: Issue, renderer: Renderer, layout: str | None = None) -> s
          "cta_url": links(p.cta.url) if p.cta else ""}
         for p in issue.posts
     ]  # fmt: skip
-    text = renderer.render("email.txt", issue=issue, posts=posts, layout=_layout(layout, settings))
+    intro = _intro(issue, renderer)
+    text = renderer.render(
+        "email.txt", issue=issue, posts=posts, layout=_layout(layout or issue.layout, settings),
+        web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
+        intro=plaintext.render(intro.tree, links).rstrip("\n") if intro else "",
+    )  # fmt: skip
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
-
-
-def index_html(renderer: Renderer, weeks: dict[str, tuple]) -> str:
-    return renderer.render("index.html", weeks=weeks)
