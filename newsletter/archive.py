@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .content import PostMeta
     from .issue import Issue
     from .issuefile import IssueFile
-    from .render import Renderer
 
 _EMAIL_ONLY = re.compile(r"<!--email-only-->.*?<!--/email-only-->", re.S)
 _HREF = re.compile(r'href="([^"]*)"')
@@ -62,7 +61,6 @@ def _og_tags(title: str, image: str, url: str) -> str:
         f'<meta property="og:type" content="article">\n<meta property="og:title" content="{esc(title)}">\n'
         f'<meta property="og:url" content="{esc(url)}">\n<meta property="og:image" content="{esc(image)}">\n'
         '<meta property="og:image:width" content="1200">\n<meta property="og:image:height" content="630">\n'
-        f'<link rel="canonical" href="{esc(url)}">\n'
     )
 
 
@@ -83,11 +81,11 @@ def entries(
     """Every issue of the site, newest first, arranged by its issue file (a broken one is ignored here:
     the issue's own plan reports it)."""
     from .errors import Problems
-    from .issuefile import apply
+    from .issue import arrange
 
     made = []
     for week, posts in by_week(metas, drafts).items():
-        arranged = apply(Week(week, posts), files.get(week), sink := Problems())
+        arranged = arrange(Week(week, posts), files.get(week), sink := Problems())
         if sink.has_errors():
             arranged = Week(week, posts)
         shown = arranged.posts
@@ -99,11 +97,11 @@ def entries(
     return sorted(made, key=lambda e: e.week, reverse=True)
 
 
-def index_html(renderer: Renderer, items: list[Entry]) -> str:
+def index_html(renderer, items: list[Entry]) -> str:
     return renderer.render("index.html", issues=items)
 
 
-def feed_xml(renderer: Renderer, items: list[Entry]) -> str:
+def feed_xml(renderer, items: list[Entry]) -> str:
     settings = renderer.settings
     updated = max((e.date for e in items), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     return renderer.render(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, NewsletterError, Problem
+from . import issuefile
+from .errors import InputError, NewsletterError, Problem, Problems
+from .issuefile import IssueFile
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .content import Post, PostMeta
-    from .issuefile import IssueFile
 
 WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")  # 2026-w42 is read as 2026-W42
 DRAFT_PREFIX = "[DRAFT] "  # a drafts build marks every issue that holds a draft
@@ -154,3 +156,50 @@ def from_files(posts, drafts: bool = False) -> list[Week]:
             "--post: every named post is a draft; set 'draft: false' to include it, or build with --drafts"
         )
     return [Week(week_of(max(chosen, key=lambda p: p.published)), chosen)]
+
+
+def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
+    """Every issue file, by week; a misnamed or invalid one is reported and left out."""
+    found: dict[str, IssueFile] = {}
+    base = issuefile.folder(settings)
+    if not base.is_dir():
+        return found
+    for path in sorted(base.glob("*.md")):
+        where = settings.relative(path)
+        try:
+            week = parse_week(path.stem)
+        except ValueError as exc:
+            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
+            continue
+        if week in found:
+            problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
+                           "issue-file")  # fmt: skip
+            continue
+        parsed = issuefile.parse(path.read_bytes(), where, problems)
+        if parsed is not None:
+            found[week] = parsed
+    return found
+
+
+def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
+    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date."""
+    if file is None:
+        return week
+    slugs = {p.slug for p in week.posts}
+    listed = ", ".join(p.slug for p in week.posts)
+    for key, values, line in (
+        ("order", file.order, file.order_line),
+        ("exclude", file.exclude, file.exclude_line),
+    ):
+        for slug in values:
+            if slug not in slugs:
+                problems.error(file.source, line, f"'{key}' names '{slug}', which is not a post of {week.week}; "
+                               f"its posts: {listed}", "issue-file")  # fmt: skip
+    kept = [p for p in week.posts if p.slug not in file.exclude]
+    if not kept:
+        problems.error(file.source, file.exclude_line, f"'exclude' leaves {week.week} without posts; "
+                       "remove a slug from it", "issue-file")  # fmt: skip
+        return replace(week, file=file)
+    rank = {slug: n for n, slug in enumerate(file.order)}
+    ordered = sorted(kept, key=lambda p: rank.get(p.slug, len(rank)))  # stable: the rest keep date order
+    return replace(week, posts=tuple(ordered), file=file)

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import frontmatter
 from .config import LAYOUTS, Settings
 from .errors import Problems
-
-if TYPE_CHECKING:
-    from .issue import Week
 
 FOLDER = "issues"
 INTRO_PLACEHOLDER = "Write a short note to your readers here, or delete this line."
@@ -39,31 +35,6 @@ class IssueFile:
 
 def folder(settings: Settings) -> Path:
     return settings.root / FOLDER
-
-
-def load_all(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
-    """Every issue file, by week; a misnamed or invalid one is reported and left out."""
-    from .issue import parse_week
-
-    found: dict[str, IssueFile] = {}
-    base = folder(settings)
-    if not base.is_dir():
-        return found
-    for path in sorted(base.glob("*.md")):
-        where = settings.relative(path)
-        try:
-            week = parse_week(path.stem)
-        except ValueError as exc:
-            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
-            continue
-        if week in found:
-            problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
-                           "issue-file")  # fmt: skip
-            continue
-        parsed = parse(path.read_bytes(), where, problems)
-        if parsed is not None:
-            found[week] = parsed
-    return found
 
 
 def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
@@ -97,30 +68,6 @@ def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
         exclude_line=doc.lines.get("exclude", 1),
     )
     return None if any(p.is_error for p in problems.items[count:]) else made
-
-
-def apply(week: Week, file: IssueFile | None, problems: Problems) -> Week:
-    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date."""
-    if file is None:
-        return week
-    slugs = {p.slug for p in week.posts}
-    listed = ", ".join(p.slug for p in week.posts)
-    for key, values, line in (
-        ("order", file.order, file.order_line),
-        ("exclude", file.exclude, file.exclude_line),
-    ):
-        for slug in values:
-            if slug not in slugs:
-                problems.error(file.source, line, f"'{key}' names '{slug}', which is not a post of {week.week}; "
-                               f"its posts: {listed}", "issue-file")  # fmt: skip
-    kept = [p for p in week.posts if p.slug not in file.exclude]
-    if not kept:
-        problems.error(file.source, file.exclude_line, f"'exclude' leaves {week.week} without posts; "
-                       "remove a slug from it", "issue-file")  # fmt: skip
-        return replace(week, file=file)
-    rank = {slug: n for n, slug in enumerate(file.order)}
-    ordered = sorted(kept, key=lambda p: rank.get(p.slug, len(rank)))  # stable: the rest keep date order
-    return replace(week, posts=tuple(ordered), file=file)
 
 
 def scaffold(settings: Settings, week: str) -> Path:

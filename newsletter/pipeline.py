@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import issuefile, rules
+from . import rules
 from .config import Settings
 from .content import Library, Post, PostMeta, load
 from .errors import InputError, Problem, Problems
-from .issue import LATEST, Issue, Selection, Week, select
+from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
 from .pool import parallel_map
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
     known = cache.post if cache is not None else None
     library = load(settings, problems, selection.files, known, workers)
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
-    files = issuefile.load_all(settings, problems)
+    files = issue_files(settings, problems)
     try:
         weeks = tuple(select(library.metas, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
@@ -106,9 +106,7 @@ def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
-        weeks = tuple(issuefile.apply(w, files.get(w.week), problems) for w in weeks)
-    if any(p.is_error for p in problems.items):
-        return Plan(settings, library, weeks, (), (), None, "", tuple(problems.items))
+        weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
     renderers = _Renderers(settings)
     todo, reused = [], []
     for week in weeks:

@@ -68,10 +68,11 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
         ".newsletter-cache.json",
         ".newsletter.lock",
         "2026-W42",
+        "feed.xml",
         "index.html",
     ]
     index = (project.build / "index.html").read_text(encoding="utf-8")
-    assert "2026-W41/email.html" in index and "2026-W42/email.html" in index and "draft" not in index
+    assert "2026-W41/index.html" in index and "2026-W42/index.html" in index and "draft" not in index
 
 
 def test_week_all_and_post_selection(project, cli):
