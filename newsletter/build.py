@@ -17,7 +17,7 @@ from .cache import Manifest
 from .config import Settings
 from .errors import NewsletterError, Problem
 from .issue import LATEST, Selection
-from .pipeline import Plan, plan
+from .pipeline import Plan, Progress, plan
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ def build(
     strict: bool = False,
     workers: int = 0,
     use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> Result:
     started = time.perf_counter()
     out = (out or settings.build_dir).resolve()
@@ -46,7 +47,7 @@ def build(
     workers = workers or os.cpu_count() or 1
     fp = cache.fingerprint(settings)
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
-    made = plan(settings, selection, strict, workers, manifest)
+    made = plan(settings, selection, strict, workers, manifest, progress=progress)
     # Phase 2 only once phase 1 found nothing wrong; one build at a time writes into a folder.
     with writer.locked(out):
         written, unchanged, removed = _write(out, made, manifest, selection.every)

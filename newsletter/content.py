@@ -200,6 +200,10 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
             problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
     title = check.line_text("title", required=True)
+    if "summary" in doc.meta and not str(doc.meta["summary"] or "").strip():
+        problems.warn(where, doc.lines.get("summary", 1), "'summary' is empty: write one or two sentences "
+                      "(inboxes show it after the subject), or remove the line to use the first paragraph",
+                      "summary-empty")  # fmt: skip
     published = check.date(settings)
     slug = check.slug(path)
     image = check.image(settings)
@@ -409,7 +413,10 @@ class FieldChecker:
                 "'cta' must have 'text' and 'url', e.g. cta: {text: Book now, url: https://...}",
             )
             return None
-        url = str(value.get("url", "")).strip()
+        url = str(value.get("url") or "").strip()
+        if not url:
+            self.error("cta", "'cta.url' is missing: add the page the button opens, e.g. url: https://...")
+            return None
         if not is_absolute_http(url) or "\n" in value["text"]:
             self.error("cta", f"'cta.url' must be an absolute http(s) URL, got '{url}'")
             return None

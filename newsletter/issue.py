@@ -203,3 +203,25 @@ def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
     rank = {slug: n for n, slug in enumerate(file.order)}
     ordered = sorted(kept, key=lambda p: rank.get(p.slug, len(rank)))  # stable: the rest keep date order
     return replace(week, posts=tuple(ordered), file=file)
+
+
+def resolve_posts(settings: Settings, wanted: tuple[str, ...]) -> tuple[Path, ...]:
+    """--post arguments are files or slugs (as `social` takes them): each as its file."""
+    found: list[Path] = []
+    metas = None
+    for name in wanted:
+        path = Path(name)
+        if path.is_file():
+            found.append(path.resolve())
+            continue
+        if metas is None:  # a slug: the loader knows custom slugs too (read once, only when needed)
+            from .content import load
+
+            metas = load(settings, Problems()).metas
+        match = [m for m in metas if m.slug == name]
+        if not match:
+            raise NewsletterError(
+                f"--post {name}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
+            )
+        found.append((settings.root / match[0].source).resolve())
+    return tuple(found)

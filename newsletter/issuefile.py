@@ -30,6 +30,7 @@ class IssueFile:
     intro: str = ""  # Markdown, rendered above the first article
     intro_line: int = 0
     order_line: int = 1
+    subject_line: int = 1
     exclude_line: int = 1
 
 
@@ -65,6 +66,7 @@ def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
         intro=doc.body.strip("\n") + "\n" if doc.body.strip() else "",
         intro_line=doc.body_line + len(doc.body) - len(doc.body.lstrip("\n")),
         order_line=doc.lines.get("order", 1),
+        subject_line=doc.lines.get("subject", 1),
         exclude_line=doc.lines.get("exclude", 1),
     )
     return None if any(p.is_error for p in problems.items[count:]) else made

@@ -8,7 +8,7 @@ are not rendered again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from .cache import Manifest
     from .render import Renderer
     from .social.captions import Caption
+
+
+Progress = Callable[[int, int, str], None]  # (issues rendered, issues to render, the week just done)
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,13 @@ def plan(
     workers: int = 1,
     cache: Manifest | None = None,
     raise_errors: bool = True,
+    progress: Progress | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
-    `check`, return them all as findings)."""
+    `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
+    nothing here prints, the command line decides how to show it."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems)
+    made = _plan(settings, selection, workers, cache, problems, progress)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -94,7 +99,7 @@ class _Renderers:
         return self._renderer
 
 
-def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
+def _plan(settings, selection, workers, cache, problems: Problems, progress=None) -> Plan:
     known = cache.post if cache is not None else None
     library = load(settings, problems, selection.files, known, workers)
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
@@ -119,7 +124,7 @@ def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
     issues = [
         (Issue(w.week, library.full(w.posts, settings, problems, workers), w.file), key) for w, key in todo
     ]
-    rendered = _render_all(renderers, issues, library, workers, problems)
+    rendered = _render_all(renderers, issues, library, workers, problems, progress)
     index = feed = None
     index_key = ""
     if not selection.files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
@@ -135,14 +140,16 @@ def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
 
 
 def _render_all(
-    renderers: _Renderers, issues, library, workers, problems: Problems
+    renderers: _Renderers, issues, library, workers, problems: Problems, progress: Progress | None = None
 ) -> tuple[IssueOutputs, ...]:
     if not issues:
         return ()
     settings = renderers.settings
     known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
     jobs = [(issue, key, known_urls) for issue, key in issues]
-    made = parallel_map(_render_job, jobs, workers, state=renderers.get())
+    count = iter(range(1, len(jobs) + 1))
+    done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
+    made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
     for outputs in made:
         problems.extend(outputs.findings)
     rules.template_css(settings, problems)

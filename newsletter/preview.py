@@ -65,6 +65,25 @@ class _MemoryCache(cache.Manifest):
         self.entries[name] = {"key": entry_key, "warnings": [list(w.__dict__.values()) for w in warnings]}
 
 
+SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all
+
+
+def _summary(snap: Snapshot) -> str:
+    """One line per rebuild, then the worst few warnings (hundreds would bury the terminal)."""
+    from .rules import worst_first
+
+    count = len(snap.warnings)
+    lines = [
+        f"Rebuilt {len(snap.issues)} issue(s), {len(snap.files)} files, {count} warning{'s' if count != 1 else ''}"
+    ]
+    lines += [str(w) for w in worst_first(snap.warnings)[:SHOWN_WARNINGS]]
+    if count > SHOWN_WARNINGS:
+        lines.append(
+            f"… and {count - SHOWN_WARNINGS} more: see the preview's home page or run `newsletter check`"
+        )
+    return "\n".join(lines)
+
+
 def _warnings(entry: dict) -> tuple[Problem, ...]:
     return cache._problems(entry["warnings"])
 
@@ -86,7 +105,7 @@ class Preview:
             old = self.snapshot
             try:
                 new = self._next(old)
-                self.report(f"Rebuilt {len(new.issues)} issue(s), {len(new.files)} files", False)
+                self.report(_summary(new), False)
             except NewsletterError as exc:
                 new = replace(old, generation=old.generation + 1, error=exc.format_message())
                 self.report(new.error, True)
@@ -411,9 +430,9 @@ class Running:
         self.preview.close()
 
 
-def start(root: Path, host: str, port: int, report: Report) -> Running:
+def start(root: Path, host: str, port: int, report: Report, drafts: bool = False) -> Running:
     """Listen, build once, start watching; the caller runs server.serve_forever()."""
-    preview = Preview(root, report)
+    preview = Preview(root, report, drafts)
     try:
         server = make_server(preview, host, port)
     except NewsletterError:
@@ -425,9 +444,9 @@ def start(root: Path, host: str, port: int, report: Report) -> Running:
     return running
 
 
-def serve(root: Path, host: str, port: int, open_browser: bool, report: Report) -> None:
+def serve(root: Path, host: str, port: int, open_browser: bool, report: Report, drafts: bool = False) -> None:
     """Runs until interrupted (Ctrl-C raises KeyboardInterrupt to the caller)."""
-    running = start(root, host, port, report)
+    running = start(root, host, port, report, drafts)
     try:
         report(f"Serving {running.url} (Ctrl-C to stop)", False)
         if open_browser:
