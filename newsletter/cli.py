@@ -387,7 +387,8 @@ def new(obj: Context, title: str | None, date: str | None, issue_week: str | Non
     from .newpost import create
 
     path = create(obj.settings, title, date)
-    click.echo(f"Created {obj.settings.relative(path)}: set 'draft: false' when it is ready")
+    click.echo(f"Created {obj.settings.relative(path)}")
+    click.echo("It is a draft: set 'draft: false' when it is ready.", err=True)
 
 
 @main.command(short_help="Start a new project: settings, a welcome draft, templates/.")

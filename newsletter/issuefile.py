@@ -39,7 +39,6 @@ def folder(settings: Settings) -> Path:
 
 
 def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
-    count = len(problems.items)
     text = frontmatter.decode(raw, where, problems)
     doc = frontmatter.split(text, where, problems) if text is not None else None
     if doc is None:
@@ -69,7 +68,8 @@ def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
         subject_line=doc.lines.get("subject", 1),
         exclude_line=doc.lines.get("exclude", 1),
     )
-    return None if any(p.is_error for p in problems.items[count:]) else made
+    # Kept even with errors (the run aborts anyway), so its order and exclude are checked in the same run.
+    return made
 
 
 def scaffold(settings: Settings, week: str) -> Path:

@@ -82,7 +82,7 @@ def test_week_all_and_post_selection(project, cli):
         "Built 2026-W41 (1 post)"
     )
     assert cli("--project", project.root, "build", "--all").stdout.startswith(
-        "Built 2026-W41, 2026-W42 (2 posts)"
+        "Built 2 issues (2026-W41 … 2026-W42, 2 posts)"
     )
     one = cli("--project", project.root, "build", "--post", project.posts / "2026-10-07-old.md")
     assert one.stdout.startswith("Built 2026-W41 (1 post)")
