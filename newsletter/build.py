@@ -17,7 +17,7 @@ from .cache import Manifest
 from .config import Settings
 from .errors import NewsletterError, Problem
 from .issue import LATEST, Selection
-from .pipeline import Plan, plan
+from .pipeline import Plan, Progress, plan
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ def build(
     strict: bool = False,
     workers: int = 0,
     use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> Result:
     started = time.perf_counter()
     out = (out or settings.build_dir).resolve()
@@ -46,7 +47,7 @@ def build(
     workers = workers or os.cpu_count() or 1
     fp = cache.fingerprint(settings)
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
-    made = plan(settings, selection, strict, workers, manifest)
+    made = plan(settings, selection, strict, workers, manifest, progress=progress)
     # Phase 2 only once phase 1 found nothing wrong; one build at a time writes into a folder.
     with writer.locked(out):
         written, unchanged, removed = _write(out, made, manifest, selection.every)
@@ -68,9 +69,12 @@ def _write(
         written += result.written
         removed += result.removed
         unchanged += result.unchanged
-    if made.index is not None:
-        if writer.write_file(out, "index.html", made.index):
-            written.append("index.html")
+    site = {"index.html": made.index, "feed.xml": made.feed}
+    for name, data in site.items():
+        if data is None:
+            continue
+        if writer.write_file(out, name, data):
+            written.append(name)
         else:
             unchanged += 1
     if every:  # the whole site was planned: a week that no longer has posts loses its folder
@@ -89,7 +93,8 @@ def _save(out: Path, manifest: Manifest, made: Plan) -> None:
         names = [f"{week}/{n}" for n in sorted(outputs.files)]
         manifest.remember(week, outputs.key, names, [p for p in outputs.findings if not p.is_error])
     if made.index is not None:
-        manifest.remember("index", made.index_key, ["index.html"], [])
+        names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])
+        manifest.remember("index", made.index_key, names, [])
     data = manifest.dumps()
     target = out / cache.MANIFEST
     try:

@@ -11,6 +11,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
+from .config import PACKAGED_TEMPLATES as PACKAGED
 from .config import Settings
 from .content import Library, PostMeta
 from .errors import Problem, Severity
@@ -21,15 +22,16 @@ MANIFEST = ".newsletter-cache.json"
 
 
 def fingerprint(settings: Settings) -> str:
-    """Everything but the posts that shapes the output: the tool, its settings, every template, and
-    SOURCE_DATE_EPOCH (it sets the message's Date)."""
+    """Everything but the posts that shapes the output: the tool, its settings, every template (the
+    project's and the packaged defaults, so an upgrade re-renders), and SOURCE_DATE_EPOCH (it sets the
+    message's Date)."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
     digest.update((settings.root / "setup.cfg").read_bytes())
-    for path in sorted(p for p in settings.templates_dir.rglob("*") if p.is_file()):
-        digest.update(
-            path.relative_to(settings.templates_dir).as_posix().encode() + b"\0" + path.read_bytes()
-        )
+    for label, folder in ((b"project", settings.templates_dir), (b"package", PACKAGED)):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix().encode()
+            digest.update(label + b"\0" + name + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -80,12 +82,15 @@ class Manifest:
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
 
     def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
-        return key(self.fp, week.week, *sorted(sources[p.source].digest for p in week.posts))
+        # The issue file's bytes too: its subject, order and intro shape the issue.
+        issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
+        return key(self.fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
 
-    def index_key(self, library: Library) -> str:
+    def index_key(self, library: Library, *extra: str) -> str:
         return key(
-            self.fp, "index", *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas)
-        )
+            self.fp, "index", *extra,
+            *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas),
+        )  # fmt: skip
 
     def fresh(self, name: str, entry_key: str) -> tuple[Problem, ...] | None:
         """The warnings recorded for an output group when its key matches and its files are untouched."""

@@ -37,17 +37,47 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _selection(week, every, files):
-    from .issue import Selection
+def _selection(week, every, files, drafts: bool = False, settings=None):
+    from .issue import Selection, resolve_posts
 
     if sum(map(bool, (week, every, files))) > 1:
         raise click.UsageError("choose one of --week, --all and --post")
-    return Selection(week, every, tuple(f.resolve() for f in files))
+    paths = resolve_posts(settings, tuple(files)) if files else ()
+    return Selection(week, every, paths, drafts)
 
 
-def _report_warnings(warnings) -> None:
-    for warning in warnings:
+SHOWN_WARNINGS = 5  # a build of 400 posts may have hundreds: the worst few, then a pointer to `check`
+
+
+def _report_warnings(warnings, limit: int | None = None) -> None:
+    from .rules import worst_first
+
+    ordered = worst_first(warnings) if limit is not None else list(warnings)
+    for warning in ordered[:limit]:
         click.echo(str(warning), err=True)
+    if limit is not None and len(ordered) > limit:
+        more = len(ordered) - limit
+        click.echo(f"… and {more} more warning{'s' if more != 1 else ''}: run `newsletter check`", err=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _progress():
+    """Per-issue progress on a terminal (one line, rewritten); nothing when stderr is not a TTY."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, week: str) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\rRendering issues: {done}/{total} ({week})", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return show
 
 
 @click.group(name="newsletter", context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,17 +89,23 @@ def _report_warnings(warnings) -> None:
 @click.version_option(__version__, prog_name="newsletter")
 @click.pass_context
 def main(ctx: click.Context, project: Path | None) -> None:
-    """Turn article Markdown into a weekly email issue and social captions."""
+    """Turn article Markdown into a weekly email issue, its web copy and social captions.
+
+    \b
+    Example:
+      newsletter init studio && cd studio && newsletter new "Hello" && newsletter build --drafts
+    """
     ctx.obj = Context(project)
 
 
-@main.command()
+@main.command(short_help="Build the issue: email, text part, .eml, web copy, captions, cards.")
 @click.option("--week", callback=_week, metavar="YYYY-Www", help="Build this ISO week's issue.")
 @click.option("--all", "every", is_flag=True, help="Build one issue per week that has posts.")
 @click.option(
-    "--post", "files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Build an issue of exactly these posts (repeatable).",
+    "--post", "files", multiple=True, metavar="FILE|SLUG",
+    help="Build an issue of exactly these posts, by file or slug (repeatable).",
 )  # fmt: skip
+@click.option("--drafts", is_flag=True, help="Include drafts; their issues' subjects start with [DRAFT].")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -79,14 +115,22 @@ def main(ctx: click.Context, project: Path | None) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Parse and render everything, ignoring the last build.")
 @click.pass_obj
-def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None:
-    """Build the weekly issue: email.html, email.txt, email.eml and captions.
+def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache) -> None:
+    """Build the weekly issue: email.html, email.txt, email.eml, the web copy (index.html),
+    captions and image cards; plus the archive page and the Atom feed.
 
     With no selection, builds the latest week that has published posts.
+
+    \b
+    Examples:
+      newsletter build
+      newsletter build --week 2026-W42
+      newsletter build --all --drafts
+      newsletter build --post why-facial-muscles-need-movement
     """
     from .build import build as run
 
-    selection = _selection(week, every, files)
+    selection = _selection(week, every, files, drafts, obj.settings if files else None)
     result = run(
         obj.settings,
         selection,
@@ -94,18 +138,21 @@ def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None
         strict=strict,
         workers=jobs or 0,
         use_cache=not no_cache,
+        progress=_progress(),
     )
-    _report_warnings(result.warnings)
+    _report_warnings(result.warnings, SHOWN_WARNINGS)
     where = obj.settings.relative(result.out)
-    issues = ", ".join(result.issues)
+    issues = result.issues[0] if len(result.issues) == 1 else f"{len(result.issues)} issues"
+    span = f"{result.issues[0]} … {result.issues[-1]}, " if len(result.issues) > 1 else ""
     removed = f", {len(result.removed)} removed" if result.removed else ""
+    warned = f", {_plural(len(result.warnings), 'warning')}" if result.warnings else ""
     click.echo(
-        f"Built {issues} ({result.posts} post{'s' if result.posts != 1 else ''}) in {where}/: "
-        f"{len(result.written)} written, {result.unchanged} unchanged{removed} in {result.seconds:.2f} s"
+        f"Built {issues} ({span}{_plural(result.posts, 'post')}) in {where}/: "
+        f"{len(result.written)} written, {result.unchanged} unchanged{removed} in {result.seconds:.2f} s{warned}"
     )
 
 
-@main.command()
+@main.command(short_help="Export social captions as text, JSON or scheduler CSV.")
 @click.argument("posts", nargs=-1, metavar="[POST]...")
 @click.option(
     "--platform",
@@ -141,15 +188,20 @@ def build(obj: Context, week, every, files, out, strict, jobs, no_cache) -> None
 )
 @click.pass_obj
 def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
-    """Export social captions for POSTs (files or slugs; default: every published post)."""
+    """Export social captions for POSTs (files or slugs; default: every published post).
+
+    \b
+    Examples:
+      newsletter social --platform x --kind thread
+      newsletter social why-facial-muscles-need-movement --format json
+      newsletter social --format buffer --out exports/ --start 2026-10-19
+    """
     from .config import PLATFORMS
     from .social.command import export
 
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
-        raise click.BadParameter(
-            f"'{unknown[0]}' is not one of {', '.join(PLATFORMS)}", param_hint="--platform"
-        )
+        raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
     result = export(obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date())
     _report_warnings(result.warnings)
     if result.stdout is not None:
@@ -158,7 +210,18 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
         click.echo(f"Wrote {name}", err=True)
 
 
-@main.command()
+def _unknown_platform(name: str, platforms) -> str:
+    import difflib
+
+    renamed = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky"}
+    hint = renamed.get(name.lower()) or next(
+        iter(difflib.get_close_matches(name.lower(), platforms, n=1)), ""
+    )
+    suggestion = f"; did you mean '{hint}'?" if hint else ""
+    return f"'{name}' is not one of {', '.join(platforms)}{suggestion}"
+
+
+@main.command(short_help="Send a test copy of the issue by SMTP.")
 @click.option(
     "--to", "to", required=True, multiple=True, metavar="ADDRESS",
     help="Where the test copy goes: repeat it, or separate addresses with commas.",
@@ -172,7 +235,14 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
     """Send a test copy of the issue by SMTP, subject prefixed [TEST].
 
     Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
-    the password only from the NEWSLETTER_SMTP_PASSWORD environment variable.
+    the password only from the NEWSLETTER_SMTP_PASSWORD environment variable. The Date header is
+    the time of sending.
+
+    \b
+    Examples:
+      newsletter send --to me@example.com
+      newsletter send --to me@example.com --to editor@example.com --week 2026-W42
+      newsletter send --to me@example.com --dry-run
     """
     from .send import send as run
 
@@ -185,7 +255,7 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
     click.echo(f"Sent a test to {', '.join(result.to)} via {result.server} ({tls})")
 
 
-@main.command()
+@main.command(short_help="Report everything wrong with an issue; writes nothing.")
 @click.option("--week", callback=_week, metavar="YYYY-Www", help="Check this ISO week's issue.")
 @click.option("--all", "every", is_flag=True, help="Check every week that has posts.")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
@@ -196,6 +266,12 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
 
     Each finding has a rule id, a severity, a place and a fix. Exit 1 on any error
     (or any warning with --strict).
+
+    \b
+    Examples:
+      newsletter check
+      newsletter check --all --format json
+      newsletter check --week 2026-W42 --strict
     """
     from .checks import format_json, format_text, report, run
     from .errors import InputError, NewsletterError, Problem
@@ -214,15 +290,22 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
         raise SystemExit(1)
 
 
-@main.command()
+@main.command(short_help="Serve a live-reloading preview of every issue.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port)."
 )
 @click.option("--open/--no-open", "open_browser", default=True, help="Open the browser.")
+@click.option("--drafts", is_flag=True, help="Include drafts, marked Draft (subjects start with [DRAFT]).")
 @click.pass_obj
-def preview(obj: Context, host: str, port: int, open_browser: bool) -> None:
-    """Serve a live-reloading preview of every issue and its captions."""
+def preview(obj: Context, host: str, port: int, open_browser: bool, drafts: bool) -> None:
+    """Serve a live-reloading preview of every issue and its captions.
+
+    \b
+    Examples:
+      newsletter preview
+      newsletter preview --drafts --port 8001 --no-open
+    """
     from .preview import serve
     from .urls import LOOPBACK
 
@@ -231,15 +314,27 @@ def preview(obj: Context, host: str, port: int, open_browser: bool) -> None:
             f"warning: listening on {host}: anyone who can reach this machine can read the preview", err=True
         )
     try:
-        serve(obj.settings.root, host, port, open_browser, lambda text, error: click.echo(text, err=error))
+        serve(
+            obj.settings.root,
+            host,
+            port,
+            open_browser,
+            lambda text, error: click.echo(text, err=error),
+            drafts,
+        )
     except KeyboardInterrupt:
         click.echo("Stopped the preview.")
 
 
-@main.command(name="list")
+@main.command(name="list", short_help="List posts with their date, ISO week and status.")
 @click.pass_obj
 def list_posts(obj: Context) -> None:
-    """List posts with their date, ISO week and status."""
+    """List posts with their date, ISO week, status, slug and title, in aligned columns.
+
+    \b
+    Example:
+      newsletter list
+    """
     from .content import load
     from .errors import Problems
     from .issue import week_of
@@ -248,20 +343,67 @@ def list_posts(obj: Context) -> None:
     posts = load(obj.settings, problems).metas
     problems.raise_if_errors()
     _report_warnings(problems.warnings)
+    width = max((len(p.slug) for p in posts), default=0)
+    if posts:
+        click.echo(f"{'date':<10}  {'week':<8}  {'status':<9}  {'slug':<{width}}  title")
     for post in posts:
-        status = "draft" if post.draft else "     "
-        click.echo(f"{post.date.isoformat()}  {week_of(post)}  {status}  {post.slug}  {post.title}")
+        status = "draft" if post.draft else "published"
+        click.echo(
+            f"{post.date.isoformat()}  {week_of(post)}  {status:<9}  {post.slug:<{width}}  {post.title}"
+        )
     if not posts:
         click.echo("No posts yet: write one with 'newsletter new TITLE'.")
 
 
-@main.command()
-@click.argument("title")
+@main.command(short_help="Create a draft post, or an issue file with --issue.")
+@click.argument("title", required=False)
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="Publication date (default: today).")
+@click.option(
+    "--issue", "issue_week", is_flag=False, flag_value="latest", default=None, metavar="[YYYY-Www]",
+    help="Create issues/YYYY-Www.md instead (default: the latest week with posts, else this week).",
+)  # fmt: skip
 @click.pass_obj
-def new(obj: Context, title: str, date: str | None) -> None:
-    """Create a post from TITLE in the posts folder, as a draft."""
+def new(obj: Context, title: str | None, date: str | None, issue_week: str | None) -> None:
+    """Create a post from TITLE in the posts folder, as a draft; or, with --issue, the issue file
+    of a week (subject, preheader, layout, order, exclude, and the editor's intro).
+
+    \b
+    Examples:
+      newsletter new "Why facial muscles need movement"
+      newsletter new "Winter skin" --date 2026-12-01
+      newsletter new --issue
+      newsletter new --issue 2026-W42
+    """
+    if issue_week is not None:
+        if title or date:
+            raise click.UsageError("--issue takes a week, not TITLE or --date")
+        from .newpost import create_issue
+
+        path = create_issue(obj.settings, None if issue_week == "latest" else _week(None, None, issue_week))
+        click.echo(f"Created {obj.settings.relative(path)}")
+        return
+    if not title:
+        raise click.UsageError("Missing argument 'TITLE' (or use --issue for an issue file).")
     from .newpost import create
 
     path = create(obj.settings, title, date)
     click.echo(f"Created {obj.settings.relative(path)}")
+    click.echo("It is a draft: set 'draft: false' when it is ready.", err=True)
+
+
+@main.command(short_help="Start a new project: settings, a welcome draft, templates/.")
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Start a newsletter project in FOLDER (default: here): setup.cfg with a [newsletter] section to
+    fill in, posts/ with a welcome draft, issues/, and an empty templates/ (every template comes from
+    the package until you put your own there).
+
+    \b
+    Example:
+      newsletter init my-newsletter && cd my-newsletter && newsletter new "Hello"
+    """
+    from .starter import init as run
+
+    written = run(folder)
+    click.echo(f"Created {', '.join(str(p.relative_to(folder)) for p in written)} in {folder}/")
+    click.echo('Next: fill in setup.cfg, then: newsletter new "Title"')

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, str] = {
     "layout": "full",
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
+# The default templates, shipped inside the package; a project's own file of the same name wins.
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" button per article
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.

@@ -26,7 +26,7 @@ KNOWN_KEYS = (
 MAX_IMAGE_SIDE = 2000  # pixels; a bigger number is a typo (or a picture far too heavy for email)
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FILENAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)")
-HEADER_KEYS = ("title", "summary")  # they reach the Subject line and the preheader
+HEADER_KEYS = ("title", "summary", "subject", "preheader")  # they reach the Subject line and the preheader
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # far from datetime's edges (1 and 9999)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
 
@@ -193,13 +193,17 @@ def check_unique_slugs(posts, problems: Problems) -> None:
 
 def _validate(doc, path: Path, where: str, settings: Settings, converter, problems: Problems) -> Post | None:
     count = len(problems.items)
-    check = _Checker(doc, where, problems)
+    check = FieldChecker(doc, where, problems)
     for key in doc.meta:
         if str(key) not in KNOWN_KEYS:
             hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
             problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
     title = check.line_text("title", required=True)
+    if "summary" in doc.meta and not str(doc.meta["summary"] or "").strip():
+        problems.warn(where, doc.lines.get("summary", 1), "'summary' is empty: write one or two sentences "
+                      "(inboxes show it after the subject), or remove the line to use the first paragraph",
+                      "summary-empty")  # fmt: skip
     published = check.date(settings)
     slug = check.slug(path)
     image = check.image(settings)
@@ -250,10 +254,11 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
     )
 
 
-class _Checker:
+class FieldChecker:
     """Field validators for one post; each reports with the key's line and returns a clean value."""
 
-    def __init__(self, doc, where: str, problems: Problems):
+    def __init__(self, doc, where: str, problems: Problems, rule: str = "front-matter"):
+        self.rule = rule
         self.meta: dict[str, Any] = doc.meta
         self.lines: dict[str, int] = doc.lines
         self.raw: dict[str, str] = doc.raw
@@ -262,7 +267,7 @@ class _Checker:
 
     def error(self, key: str, message: str) -> None:
         # A missing key has no line of its own: point at the front matter's opening line.
-        rule = "cta-empty" if key == "cta" else "front-matter"
+        rule = "cta-empty" if key == "cta" else self.rule
         self.problems.error(self.where, self.lines.get(key, 1), message, rule)
 
     def line_text(self, key: str, required: bool = False) -> str:
@@ -408,7 +413,10 @@ class _Checker:
                 "'cta' must have 'text' and 'url', e.g. cta: {text: Book now, url: https://...}",
             )
             return None
-        url = str(value.get("url", "")).strip()
+        url = str(value.get("url") or "").strip()
+        if not url:
+            self.error("cta", "'cta.url' is missing: add the page the button opens, e.g. url: https://...")
+            return None
         if not is_absolute_http(url) or "\n" in value["text"]:
             self.error("cta", f"'cta.url' must be an absolute http(s) URL, got '{url}'")
             return None

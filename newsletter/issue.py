@@ -1,19 +1,23 @@
-"""Choose which posts make an issue: by ISO week, every week, or named files; drafts never."""
+"""Choose which posts make an issue: by ISO week, every week, or named files; drafts only when asked."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, Problem
+from . import issuefile
+from .errors import InputError, NewsletterError, Problem, Problems
+from .issuefile import IssueFile
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .content import Post, PostMeta
 
-WEEK = re.compile(r"(\d{4})-W(\d{2})")
+WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")  # 2026-w42 is read as 2026-W42
+DRAFT_PREFIX = "[DRAFT] "  # a drafts build marks every issue that holds a draft
 SUBJECT_LIMIT = 60
 PREHEADER_MAX = 200
 
@@ -25,6 +29,7 @@ class Selection:
     week: str | None = None
     every: bool = False
     files: tuple[Path, ...] = ()
+    drafts: bool = False  # --drafts: drafts count as published (marked "[DRAFT]")
 
 
 LATEST = Selection()  # no selection: the latest week that has published posts
@@ -36,25 +41,60 @@ class Week:
 
     week: str  # ISO week, "2026-W42"
     posts: tuple[PostMeta, ...]
+    file: IssueFile | None = None  # the editor's issues/YYYY-Www.md, applied (order, exclude)
+
+    @property
+    def subject(self) -> str:
+        return subject_of([p.title for p in self.posts], self.file, any(p.draft for p in self.posts))
+
+    @property
+    def date(self) -> dt.datetime:
+        return max(p.published for p in self.posts)
+
+
+def subject_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> str:
+    """The editor's subject; else the lead article's title, more articles announced without overflowing
+    the inbox line. An issue holding a draft says so first."""
+    prefix = DRAFT_PREFIX if draft else ""
+    if file is not None and file.subject:
+        return prefix + file.subject
+    first, rest = titles[0], len(titles) - 1
+    if not rest:
+        return prefix + first
+    joined = " · ".join(titles)
+    return prefix + (joined if len(joined) <= SUBJECT_LIMIT else f"{first} + {rest} more")
 
 
 @dataclass(frozen=True)
 class Issue:
     week: str  # ISO week, "2026-W42"
     posts: tuple[Post, ...]
+    file: IssueFile | None = None  # the editor's issue file: subject, preheader, layout, intro
 
     @property
     def subject(self) -> str:
-        """The lead article's title; more articles are announced without overflowing the inbox line."""
-        first, rest = self.posts[0].title, len(self.posts) - 1
-        if not rest:
-            return first
-        joined = " · ".join(p.title for p in self.posts)
-        return joined if len(joined) <= SUBJECT_LIMIT else f"{first} + {rest} more"
+        return subject_of([p.title for p in self.posts], self.file, self.draft)
+
+    @property
+    def draft(self) -> bool:
+        return any(p.draft for p in self.posts)
+
+    @property
+    def layout(self) -> str | None:
+        """The issue file's layout, else None (the site's setting)."""
+        return self.file.layout if self.file is not None and self.file.layout else None
+
+    @property
+    def intro(self) -> str:
+        """The editor's note (Markdown), empty without an issue file."""
+        return self.file.intro if self.file is not None else ""
 
     @property
     def preheader(self) -> str:
-        """The summaries, one line, cut at a word before Gmail's ~200-character preview ends."""
+        """The editor's preheader; else the summaries, one line, cut at a word before Gmail's
+        ~200-character preview ends."""
+        if self.file is not None and self.file.preheader:
+            return self.file.preheader
         text = " ".join(" ".join(p.summary for p in self.posts).split())
         if len(text) <= PREHEADER_MAX:
             return text
@@ -72,7 +112,7 @@ def week_of(post: PostMeta) -> str:
 
 
 def parse_week(value: str) -> str:
-    match = WEEK.fullmatch(value)
+    match = WEEK.fullmatch(value.strip())
     if not match:
         raise ValueError(f"expected YYYY-Www like 2026-W42, got '{value}'")
     year, week = int(match.group(1)), int(match.group(2))
@@ -83,18 +123,18 @@ def parse_week(value: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def by_week(posts) -> dict[str, tuple[PostMeta, ...]]:
+def by_week(posts, drafts: bool = False) -> dict[str, tuple[PostMeta, ...]]:
     weeks: dict[str, list[PostMeta]] = {}
     for post in posts:
-        if not post.draft:
+        if drafts or not post.draft:
             weeks.setdefault(week_of(post), []).append(post)
     return {week: tuple(items) for week, items in sorted(weeks.items())}
 
 
 def select(posts, selection: Selection, folder: str = "posts") -> list[Week]:
     if selection.files:
-        return from_files(posts)
-    weeks = by_week(posts)
+        return from_files(posts, selection.drafts)
+    weeks = by_week(posts, selection.drafts)
     if not weeks:
         raise InputError([Problem(folder, 0, "no published posts; write one with 'newsletter new TITLE'",
                                   rule="no-posts")])  # fmt: skip
@@ -108,10 +148,79 @@ def select(posts, selection: Selection, folder: str = "posts") -> list[Week]:
     return [Week(week, weeks[week])]
 
 
-def from_files(posts) -> list[Week]:
+def from_files(posts, drafts: bool = False) -> list[Week]:
     """--post FILE...: one issue of exactly those posts, named after the newest one's week."""
-    chosen = tuple(p for p in posts if not p.draft)
+    chosen = tuple(p for p in posts if drafts or not p.draft)
     if not chosen:
-        message = "every named post is a draft; set 'draft: false' to include it"
+        message = "every named post is a draft; set 'draft: false' to include it, or build with --drafts"
         raise InputError([Problem("--post", 0, message, rule="no-posts")])
     return [Week(week_of(max(chosen, key=lambda p: p.published)), chosen)]
+
+
+def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
+    """Every issue file, by week; a misnamed or invalid one is reported and left out."""
+    found: dict[str, IssueFile] = {}
+    base = issuefile.folder(settings)
+    if not base.is_dir():
+        return found
+    for path in sorted(base.glob("*.md")):
+        where = settings.relative(path)
+        try:
+            week = parse_week(path.stem)
+        except ValueError as exc:
+            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
+            continue
+        if week in found:
+            problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
+                           "issue-file")  # fmt: skip
+            continue
+        parsed = issuefile.parse(path.read_bytes(), where, problems)
+        if parsed is not None:
+            found[week] = parsed
+    return found
+
+
+def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
+    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date."""
+    if file is None:
+        return week
+    slugs = {p.slug for p in week.posts}
+    listed = ", ".join(p.slug for p in week.posts)
+    for key, values, line in (
+        ("order", file.order, file.order_line),
+        ("exclude", file.exclude, file.exclude_line),
+    ):
+        for slug in values:
+            if slug not in slugs:
+                problems.error(file.source, line, f"'{key}' names '{slug}', which is not a post of {week.week}; "
+                               f"its posts: {listed}", "issue-file")  # fmt: skip
+    kept = [p for p in week.posts if p.slug not in file.exclude]
+    if not kept:
+        problems.error(file.source, file.exclude_line, f"'exclude' leaves {week.week} without posts; "
+                       "remove a slug from it", "issue-file")  # fmt: skip
+        return replace(week, file=file)
+    rank = {slug: n for n, slug in enumerate(file.order)}
+    ordered = sorted(kept, key=lambda p: rank.get(p.slug, len(rank)))  # stable: the rest keep date order
+    return replace(week, posts=tuple(ordered), file=file)
+
+
+def resolve_posts(settings: Settings, wanted: tuple[str, ...]) -> tuple[Path, ...]:
+    """--post arguments are files or slugs (as `social` takes them): each as its file."""
+    found: list[Path] = []
+    metas = None
+    for name in wanted:
+        path = Path(name)
+        if path.exists():  # a file, or something that is not one: the loader says which
+            found.append(path.resolve())
+            continue
+        if metas is None:  # a slug: the loader knows custom slugs too (read once, only when needed)
+            from .content import load
+
+            metas = load(settings, Problems()).metas
+        match = [m for m in metas if m.slug == name]
+        if not match:
+            raise NewsletterError(
+                f"--post {name}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
+            )
+        found.append((settings.root / match[0].source).resolve())
+    return tuple(found)

@@ -45,3 +45,21 @@ def create(settings: Settings, title: str, date: str | None = None) -> Path:
     )
     atomic_write(path, body.encode("utf-8"))
     return path
+
+
+def create_issue(settings: Settings, week: str | None = None) -> Path:
+    """`newsletter new --issue [WEEK]`: the issue file of WEEK, else of the latest week with posts
+    (drafts count: the editor plans ahead), else of the current ISO week."""
+    from .content import load
+    from .errors import Problems
+    from .issue import by_week
+    from .issuefile import scaffold
+
+    if week is None:
+        weeks = by_week(load(settings, Problems()).metas, drafts=True)
+        if weeks:
+            week = max(weeks)
+        else:
+            year, number, _ = dt.datetime.now(settings.zone).date().isocalendar()
+            week = f"{year}-W{number:02d}"
+    return scaffold(settings, week)

@@ -8,7 +8,7 @@ are not rendered again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,13 +16,16 @@ from . import rules
 from .config import Settings
 from .content import Library, Post, PostMeta, load
 from .errors import InputError, Problem, Problems
-from .issue import LATEST, Issue, Selection, Week, by_week, select
+from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
 from .pool import parallel_map
 
 if TYPE_CHECKING:
     from .cache import Manifest
     from .render import Renderer
     from .social.captions import Caption
+
+
+Progress = Callable[[int, int, str], None]  # (issues rendered, issues to render, the week just done)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Plan:
     index: bytes | None  # build/index.html when it had to be rendered
     index_key: str
     findings: tuple[Problem, ...]
+    feed: bytes | None = None  # build/feed.xml, rendered with the index
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -67,11 +71,13 @@ def plan(
     workers: int = 1,
     cache: Manifest | None = None,
     raise_errors: bool = True,
+    progress: Progress | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
-    `check`, return them all as findings)."""
+    `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
+    nothing here prints, the command line decides how to show it."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems)
+    made = _plan(settings, selection, workers, cache, problems, progress)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -93,16 +99,19 @@ class _Renderers:
         return self._renderer
 
 
-def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
+def _plan(settings, selection, workers, cache, problems: Problems, progress=None) -> Plan:
     known = cache.post if cache is not None else None
     library = load(settings, problems, selection.files, known, workers)
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
+    files = issue_files(settings, problems)
     try:
         weeks = tuple(select(library.metas, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
         if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
+    if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
+        weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
     renderers = _Renderers(settings)
     todo, reused = [], []
     for week in weeks:
@@ -112,27 +121,35 @@ def _plan(settings, selection, workers, cache, problems: Problems) -> Plan:
             problems.extend(warnings)
         else:
             todo.append((week, key))
-    issues = [(Issue(w.week, library.full(w.posts, settings, problems, workers)), key) for w, key in todo]
-    rendered = _render_all(renderers, issues, library, workers, problems)
-    index, index_key = None, ""
+    issues = [
+        (Issue(w.week, library.full(w.posts, settings, problems, workers), w.file), key) for w, key in todo
+    ]
+    rendered = _render_all(renderers, issues, library, workers, problems, progress)
+    index = feed = None
+    index_key = ""
     if not selection.files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
-        index_key = cache.index_key(library) if cache is not None else ""
+        extra = ("drafts" if selection.drafts else "", *sorted(f"{w}:{f.digest}" for w, f in files.items()))
+        index_key = cache.index_key(library, *extra) if cache is not None else ""
         if cache is not None and cache.fresh("index", index_key) is not None:
             reused.append("index")
         elif not any(p.is_error for p in problems.items):
-            index = _index(renderers, library, problems)
-    return Plan(settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items))
+            index, feed = _index(renderers, library, files, selection.drafts, problems)
+    return Plan(
+        settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
+    )
 
 
 def _render_all(
-    renderers: _Renderers, issues, library, workers, problems: Problems
+    renderers: _Renderers, issues, library, workers, problems: Problems, progress: Progress | None = None
 ) -> tuple[IssueOutputs, ...]:
     if not issues:
         return ()
     settings = renderers.settings
     known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
     jobs = [(issue, key, known_urls) for issue, key in issues]
-    made = parallel_map(_render_job, jobs, workers, state=renderers.get())
+    count = iter(range(1, len(jobs) + 1))
+    done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
+    made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
     for outputs in made:
         problems.extend(outputs.findings)
     rules.template_css(settings, problems)
@@ -151,7 +168,7 @@ def render_issue(
     issue: Issue, renderer: Renderer, known_urls: frozenset[str] = frozenset(), key: str = ""
 ) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings."""
-    from . import inline, mime, render
+    from . import archive, inline, mime, render
     from .social import outputs as social
 
     settings, problems = renderer.settings, Problems()
@@ -165,17 +182,23 @@ def render_issue(
     captions, social_files = social.outputs(list(issue.posts), renderer, problems, issue.week)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **social_files}  # fmt: skip
+    if settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
+        files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
     return IssueOutputs(issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key)
 
 
-def _index(renderers: _Renderers, library: Library, problems: Problems) -> bytes | None:
-    from .render import index_html
+def _index(renderers: _Renderers, library: Library, files, drafts: bool, problems: Problems):
+    """The archive page and the Atom feed: every issue of the site, by subject and date."""
+    from . import archive
 
+    items = archive.entries(library.metas, files, renderers.settings, drafts)
     try:
-        return index_html(renderers.get(), by_week(library.metas)).encode("utf-8")
+        renderer = renderers.get()
+        return (archive.index_html(renderer, items).encode("utf-8"),
+                archive.feed_xml(renderer, items).encode("utf-8"))  # fmt: skip
     except InputError as exc:
         problems.extend(exc.problems)
-        return None
+        return None, None
 
 
 def full_posts(settings: Settings, selection: Selection = LATEST, workers: int = 1) -> tuple[Post, ...]:

@@ -21,11 +21,18 @@ def parallel_map(
     workers: int,
     least: int = 2,
     state: Any = None,
+    done: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """`function(state, job)` for every job, in order. In this process for small work (a pool costs
-    ~100 ms to start); else in forked workers on every core."""
+    ~100 ms to start); else in forked workers on every core. `done` hears of each result as it comes
+    (the command line's progress)."""
+    tell = done or (lambda result: None)
     if workers <= 1 or len(jobs) < least:
-        return [function(state, job) for job in jobs]
+        results = []
+        for job in jobs:
+            results.append(function(state, job))
+            tell(results[-1])
+        return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -33,7 +40,11 @@ def parallel_map(
     size = min(workers, len(jobs))
     with ProcessPoolExecutor(size, mp_context=context, initializer=_start, initargs=(state,)) as pool:
         calls = [(function, job) for job in jobs]
-        return list(pool.map(_call, calls, chunksize=max(1, len(jobs) // (size * 4))))
+        results = []
+        for result in pool.map(_call, calls, chunksize=max(1, len(jobs) // (size * 4))):
+            results.append(result)
+            tell(result)
+        return results
 
 
 def _start(state: Any) -> None:

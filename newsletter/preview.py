@@ -65,6 +65,25 @@ class _MemoryCache(cache.Manifest):
         self.entries[name] = {"key": entry_key, "warnings": [list(w.__dict__.values()) for w in warnings]}
 
 
+SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all
+
+
+def _summary(snap: Snapshot) -> str:
+    """One line per rebuild, then the worst few warnings (hundreds would bury the terminal)."""
+    from .rules import worst_first
+
+    count = len(snap.warnings)
+    lines = [
+        f"Rebuilt {len(snap.issues)} issue(s), {len(snap.files)} files, {count} warning{'s' if count != 1 else ''}"
+    ]
+    lines += [str(w) for w in worst_first(snap.warnings)[:SHOWN_WARNINGS]]
+    if count > SHOWN_WARNINGS:
+        lines.append(
+            f"… and {count - SHOWN_WARNINGS} more: see the preview's home page or run `newsletter check`"
+        )
+    return "\n".join(lines)
+
+
 def _warnings(entry: dict) -> tuple[Problem, ...]:
     return cache._problems(entry["warnings"])
 
@@ -86,7 +105,7 @@ class Preview:
             old = self.snapshot
             try:
                 new = self._next(old)
-                self.report(f"Rebuilt {len(new.issues)} issue(s), {len(new.files)} files", False)
+                self.report(_summary(new), False)
             except NewsletterError as exc:
                 new = replace(old, generation=old.generation + 1, error=exc.format_message())
                 self.report(new.error, True)
@@ -110,10 +129,16 @@ class Preview:
             self._cache = _MemoryCache(settings.build_dir, fp)
             old = replace(old, files={}, issues={})
         memo = self._cache
-        made = plan(settings, Selection(every=True), workers=os.cpu_count() or 1, cache=memo)
+        made = plan(
+            settings, Selection(every=True, drafts=self.drafts), workers=os.cpu_count() or 1, cache=memo
+        )
         weeks = {w.week for w in made.weeks}
         issues = {w: o for w, o in old.issues.items() if w in weeks}
-        files = {n: d for n, d in old.files.items() if n.split("/", 1)[0] in weeks or n == "index.html"}
+        files = {
+            n: d
+            for n, d in old.files.items()
+            if n.split("/", 1)[0] in weeks or n in ("index.html", "feed.xml")
+        }
         for outputs in made.rendered:
             week = outputs.issue.week
             files = {n: d for n, d in files.items() if not n.startswith(f"{week}/")}
@@ -122,6 +147,8 @@ class Preview:
             memo.keep(week, outputs.key, [p for p in outputs.findings if not p.is_error])
         if made.index is not None:
             files["index.html"] = made.index
+            if made.feed is not None:
+                files["feed.xml"] = made.feed
             memo.keep("index", made.index_key, [])
         memo.remember_posts(made.library)
         from .render import Renderer
@@ -141,7 +168,7 @@ class Preview:
 
 
 def watch(preview: Preview, stop: threading.Event) -> None:
-    """Rebuild once per burst of saves in posts/, templates/ or setup.cfg."""
+    """Rebuild once per burst of saves in posts/, issues/, templates/ or setup.cfg."""
     import watchfiles
 
     root = preview.root
@@ -153,7 +180,10 @@ def watch(preview: Preview, stop: threading.Event) -> None:
         templates = settings.templates_dir if settings else root / "templates"
         target = Path(path)
         return (
-            target == root / "setup.cfg" or target.is_relative_to(posts) or target.is_relative_to(templates)
+            target == root / "setup.cfg"
+            or target.is_relative_to(posts)
+            or target.is_relative_to(templates)
+            or target.is_relative_to(root / "issues")
         )
 
     for _ in watchfiles.watch(root, watch_filter=relevant, step=50, debounce=1600, stop_event=stop):
@@ -400,9 +430,9 @@ class Running:
         self.preview.close()
 
 
-def start(root: Path, host: str, port: int, report: Report) -> Running:
+def start(root: Path, host: str, port: int, report: Report, drafts: bool = False) -> Running:
     """Listen, build once, start watching; the caller runs server.serve_forever()."""
-    preview = Preview(root, report)
+    preview = Preview(root, report, drafts)
     try:
         server = make_server(preview, host, port)
     except NewsletterError:
@@ -414,9 +444,9 @@ def start(root: Path, host: str, port: int, report: Report) -> Running:
     return running
 
 
-def serve(root: Path, host: str, port: int, open_browser: bool, report: Report) -> None:
+def serve(root: Path, host: str, port: int, open_browser: bool, report: Report, drafts: bool = False) -> None:
     """Runs until interrupted (Ctrl-C raises KeyboardInterrupt to the caller)."""
-    running = start(root, host, port, report)
+    running = start(root, host, port, report, drafts)
     try:
         report(f"Serving {running.url} (Ctrl-C to stop)", False)
         if open_browser:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -15,7 +14,9 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from . import colors, emailbody, plaintext
+from .archive import web_url
 from .config import LAYOUTS, Settings
+from .config import PACKAGED_TEMPLATES as PACKAGED
 from .errors import InputError, NewsletterError, Problem
 from .urls import absolute, is_allowed, with_utm
 
@@ -65,9 +66,12 @@ class Renderer:
     def __init__(self, settings: Settings):
         self.settings = settings
         env = _Sandbox(
-            loader=jinja2.FileSystemLoader(str(settings.templates_dir)),
+            # The project's templates first; any it lacks come from the package (a fresh `init` has none).
+            loader=jinja2.ChoiceLoader(
+                [jinja2.FileSystemLoader(str(settings.templates_dir)), jinja2.FileSystemLoader(str(PACKAGED))]
+            ),
             undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
             keep_trailing_newline=True,
             auto_reload=False,  # one run, one read of each template
             trim_blocks=True,
@@ -99,17 +103,24 @@ class Renderer:
             raise self._problem(where, line, _describe(exc)) from None
 
     def _problem(self, name: str, line: int, message: str) -> InputError:
-        where = f"{self.settings.relative(self.settings.templates_dir)}/{name}"
-        return InputError([Problem(where, line, message, rule="template")])
+        return InputError([Problem(self.origin(name), line, message, rule="template")])
+
+    def origin(self, name: str) -> str:
+        """Where a template comes from, as messages name it: the project's file, else the package's."""
+        own = self.settings.templates_dir / name
+        if own.is_file() or not (PACKAGED / name).is_file():
+            return f"{self.settings.relative(self.settings.templates_dir)}/{name}"
+        return f"newsletter/templates/{name} (packaged default)"
 
     def _frame(self, exc: Exception) -> tuple[str | None, int]:
         """The innermost template frame of the traceback: Jinja rewrites it to the template's file and line."""
-        folder, found = str(self.settings.templates_dir), (None, 0)
+        folders, found = (str(self.settings.templates_dir) + "/", str(PACKAGED) + "/"), (None, 0)
         tb = exc.__traceback__
         while tb is not None:
             filename = tb.tb_frame.f_code.co_filename
-            if filename.startswith(folder):
-                found = (Path(filename).relative_to(folder).as_posix(), tb.tb_lineno)
+            folder = next((f for f in folders if filename.startswith(f)), None)
+            if folder is not None:
+                found = (filename[len(folder) :], tb.tb_lineno)
             tb = tb.tb_next
         return found
 
@@ -157,17 +168,36 @@ class Links:
         return rewrite(fragment, self)
 
 
+def _intro(issue: Issue, renderer: Renderer):
+    """The editor's note from the issue file, sanitised like an article body: its HTML and its tree."""
+    if not issue.intro:
+        return None
+    from .markup import Converter
+
+    rendered = Converter().render(issue.intro)
+    if rendered.errors:
+        line, message = rendered.errors[0]
+        assert issue.file is not None
+        raise InputError(
+            [Problem(issue.file.source, issue.file.intro_line + line - 1, message, rule="issue-file")]
+        )
+    return rendered
+
+
 def email_html(issue: Issue, renderer: Renderer, layout: str | None = None) -> str:
-    """The email before inlining; `layout` (full | digest) defaults to the site's setting."""
+    """The email before inlining; `layout` (full | digest) defaults to the issue file's, then the site's."""
     settings = renderer.settings
     links = Links.email(settings, issue.week)
+    intro = _intro(issue, renderer)
     page = renderer.render(
         "email.html",
         issue=issue,
         posts=[_post_context(p, links) for p in issue.posts],
         preheader=issue.preheader,
         preheader_filler=Markup(PREHEADER_FILLER),
-        layout=_layout(layout, settings),
+        layout=_layout(layout or issue.layout, settings),
+        web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
+        intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
         button_text=colors.label_on(settings.accent_color),
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
@@ -207,9 +237,10 @@ def email_text(issue: Issue, renderer: Renderer, layout: str | None = None) -> s
          "cta_url": links(p.cta.url) if p.cta else ""}
         for p in issue.posts
     ]  # fmt: skip
-    text = renderer.render("email.txt", issue=issue, posts=posts, layout=_layout(layout, settings))
+    intro = _intro(issue, renderer)
+    text = renderer.render(
+        "email.txt", issue=issue, posts=posts, layout=_layout(layout or issue.layout, settings),
+        web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
+        intro=plaintext.render(intro.tree, links).rstrip("\n") if intro else "",
+    )  # fmt: skip
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
-
-
-def index_html(renderer: Renderer, weeks: dict[str, tuple]) -> str:
-    return renderer.render("index.html", weeks=weeks)

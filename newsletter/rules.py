@@ -47,6 +47,11 @@ RULES = {r.id: r for r in [
     Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
     Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
     Rule("unfinished", ERROR, "no TK, TODO, FIXME or lorem ipsum left", "finish the sentence"),
+    Rule("placeholder", WARNING, "no post still holds the text `newsletter new` wrote", "write the article"),
+    Rule("summary-empty", WARNING, "a summary given in front matter is not empty",
+         "write one or two sentences, or remove the line to use the first paragraph"),
+    Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
+         "fix the key on that line"),
     Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
     Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
@@ -58,6 +63,12 @@ RULES = {r.id: r for r in [
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 
+# What `newsletter new` writes into a post and an issue file: still there means not written yet.
+PLACEHOLDERS = ("Write the article here.", "Write a short note to your readers here, or delete this line.")
+# The order `build` and `preview` show warnings in when there are too many to show all: what a reader
+# of the issue would notice first; the rest follow in RULES order.
+WORST_FIRST = ("size-warn", "placeholder", "subject-length", "summary-empty", "link-unknown-post", "style-size",
+               "caption-limit", "alt-missing", "preheader-length")  # fmt: skip
 # Upper case only: "tk" or "todo" inside ordinary prose is not a placeholder.
 _UNFINISHED = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|(?i:lorem ipsum)")
 _BAD_CSS = [
@@ -67,6 +78,12 @@ _BAD_CSS = [
     (re.compile(r"(?<![\w-])position\s*:"), "position: most clients ignore it"),
     (re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)"), "display:flex/grid: Outlook and Gmail apps ignore it"),
 ]  # fmt: skip
+
+
+def worst_first(problems) -> list[Problem]:
+    """Warnings ordered by what matters most to a reader, then by place."""
+    order = {rule: n for n, rule in enumerate((*WORST_FIRST, *RULES))}
+    return sorted(problems, key=lambda p: (order.get(rule_of(p), len(order)), p.where, p.line))
 
 
 def rule_of(problem: Problem) -> str:
@@ -119,6 +136,7 @@ def rule_markdown() -> str:
 def post_rules(post, settings: Settings, known_urls: frozenset[str], problems: Problems) -> None:
     """What a post's text must not hold when it goes out: placeholders; links that go nowhere."""
     _unfinished(post, problems)
+    _placeholder(post, problems)
     _links(post, settings, known_urls, problems)
     _image_widths(post, settings, problems)
 
@@ -147,6 +165,13 @@ def _line_of(post, needle: str) -> int:
         if needle in line:
             return post.body_line + number
     return post.body_line
+
+
+def _placeholder(post, problems: Problems) -> None:
+    for number, line in enumerate(post.body.split("\n")):
+        if line.strip() in PLACEHOLDERS:
+            problems.warn(post.source, post.body_line + number,
+                          f"placeholder text from `newsletter new`: '{line.strip()}'; write the article", "placeholder")  # fmt: skip
 
 
 def _unfinished(post, problems: Problems) -> None:
@@ -196,9 +221,14 @@ def _links(post, settings: Settings, known: set[str], problems: Problems) -> Non
 def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
     where = f"issue {issue.week}"
     if len(issue.subject) > SUBJECT_LIMIT:
-        problems.warn(
-            where, 0, f"subject is {len(issue.subject)} characters: '{issue.subject}'", "subject-length"
-        )
+        chosen = issue.file is not None and issue.file.subject
+        place, line = (issue.file.source, issue.file.subject_line) if chosen else (where, 0)
+        fix = "shorten it" if chosen else "set a shorter one in the issue file (newsletter new --issue)"
+        problems.warn(place, line, f"subject is {len(issue.subject)} characters, over {SUBJECT_LIMIT}: "
+                      f"'{issue.subject}'; {fix}", "subject-length")  # fmt: skip
+    if issue.file is not None and issue.intro.strip() in PLACEHOLDERS:
+        problems.warn(issue.file.source, issue.file.intro_line,
+                      "placeholder text from `newsletter new --issue`: write the intro or delete it", "placeholder")  # fmt: skip
     if len(issue.preheader) > PREHEADER_LIMIT:
         problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100",
                       "preheader-length")  # fmt: skip

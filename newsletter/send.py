@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from . import headers, mime
 from .config import Settings
@@ -59,11 +61,19 @@ def test_message(
 
 
 def send(
-    settings: Settings, to: tuple[str, ...] | str, week: str | None = None, dry_run: bool = False
+    settings: Settings,
+    to: tuple[str, ...] | str,
+    week: str | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
 ) -> Sent:
     boxes = recipients(to)
     addresses = tuple(box.address for box in boxes)
     message, warnings = test_message(settings, boxes, week)
+    # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
+    # the inbox instead of days down, under the newest post's date.
+    sent_at = now or dt.datetime.now(settings.zone)
+    message.replace_header("Date", format_datetime(sent_at.replace(microsecond=0)))
     data = mime.as_bytes(message)
     if dry_run:
         return Sent(data, addresses, "", False, warnings)

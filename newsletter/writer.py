@@ -24,7 +24,7 @@ LOCK_WAIT_SECONDS = 60.0
 WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
 # Names this tool writes inside an issue folder; anything else there is the user's and is kept.
 OURS = re.compile(
-    r"email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
+    r"index\.html|email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
 )
 _TEMP = re.compile(r"\..+\.tmp-\d+(-\d+)?")
 

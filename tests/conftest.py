@@ -14,6 +14,7 @@ from hypothesis import settings
 from newsletter.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "newsletter" / "templates"  # the packaged defaults (the studio overrides none)
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
@@ -115,7 +116,7 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
     (tmp_path / "posts").mkdir()
     proj = Project(tmp_path)
     proj.settings()
@@ -125,7 +126,7 @@ def project(tmp_path: Path) -> Project:
 @pytest.fixture
 def sample(tmp_path: Path) -> Project:
     """The repository's own posts and templates, with the test settings."""
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
     shutil.copytree(REPO / "posts", tmp_path / "posts")
     proj = Project(tmp_path)
     proj.settings()

@@ -133,6 +133,9 @@ def test_missing_settings_section_and_nonexistent_post(project, cli):
     result = cli("--project", project.root, "build")
     assert result.exit_code == 1
     assert result.stderr == "setup.cfg: no [newsletter] section; add one with at least name and site_url.\n"
+    project.settings()
     missing = cli("--project", project.root, "build", "--post", project.posts / "nope.md")
-    assert missing.exit_code == 2
-    assert "does not exist" in missing.stderr
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        f"--post {project.posts / 'nope.md'}: no such post (give a file in posts/ or a slug; see 'newsletter list')\n"
+    )

@@ -68,10 +68,11 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
         ".newsletter-cache.json",
         ".newsletter.lock",
         "2026-W42",
+        "feed.xml",
         "index.html",
     ]
     index = (project.build / "index.html").read_text(encoding="utf-8")
-    assert "2026-W41/email.html" in index and "2026-W42/email.html" in index and "draft" not in index
+    assert "2026-W41/index.html" in index and "2026-W42/index.html" in index and "draft" not in index
 
 
 def test_week_all_and_post_selection(project, cli):
@@ -81,7 +82,7 @@ def test_week_all_and_post_selection(project, cli):
         "Built 2026-W41 (1 post)"
     )
     assert cli("--project", project.root, "build", "--all").stdout.startswith(
-        "Built 2026-W41, 2026-W42 (2 posts)"
+        "Built 2 issues (2026-W41 … 2026-W42, 2 posts)"
     )
     one = cli("--project", project.root, "build", "--post", project.posts / "2026-10-07-old.md")
     assert one.stdout.startswith("Built 2026-W41 (1 post)")

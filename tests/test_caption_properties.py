@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SETTINGS
+from conftest import SETTINGS, TEMPLATES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +39,7 @@ def site(tmp_path_factory):
     (root / "posts").mkdir()
     import shutil
 
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(TEMPLATES, root / "templates")
     return load_settings(root)
 
 

@@ -31,12 +31,12 @@ def cards(tmp_path_factory):
     import shutil
 
     from click.testing import CliRunner
-    from conftest import REPO, SETTINGS
+    from conftest import REPO, SETTINGS, TEMPLATES
 
     from newsletter.cli import main
 
     root = tmp_path_factory.mktemp("cards")
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(TEMPLATES, root / "templates")
     shutil.copytree(REPO / "posts", root / "posts")
     (root / "setup.cfg").write_text(SETTINGS + "accent_color = #8a6f5a\n", encoding="utf-8")
     assert CliRunner().invoke(main, ["--project", str(root), "build"]).exit_code == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import REPO
+from conftest import REPO, TEMPLATES
 
 from newsletter.checks import RULES, rules_markdown
 
@@ -78,7 +78,7 @@ EXPECTED = {
     (
         "css-unsupported",
         "templates/email.css",
-        len((REPO / "templates/email.css").read_text().splitlines()) + 1,
+        len((TEMPLATES / "email.css").read_text().splitlines()) + 1,
     ),
 }
 

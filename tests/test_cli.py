@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import REPO
 
-COMMANDS = ["build", "social", "preview", "check", "send", "new", "list"]
+COMMANDS = ["build", "social", "preview", "check", "send", "new", "list", "init"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
@@ -27,8 +27,9 @@ def test_top_level_help_lists_every_command(cli):
 def test_list_shows_posts_with_week_and_status(sample, cli):
     result = cli("--project", sample.root, "list")
     assert result.stdout.splitlines() == [
-        "2026-10-14  2026-W42         facial-massage-and-tissue-regeneration  Facial Massage and Tissue Regeneration",
-        "2026-10-17  2026-W42         why-facial-muscles-need-movement  Why Facial Muscles Need Movement",
+        "date        week      status     slug                                    title",
+        "2026-10-14  2026-W42  published  facial-massage-and-tissue-regeneration  Facial Massage and Tissue Regeneration",
+        "2026-10-17  2026-W42  published  why-facial-muscles-need-movement        Why Facial Muscles Need Movement",
     ]
 
 
@@ -38,7 +39,10 @@ def test_new_creates_a_draft_and_refuses_to_overwrite(project, cli):
     text = (project.posts / "2026-11-02-cafe-spring-routine.md").read_text(encoding="utf-8")
     assert text.startswith('---\ntitle: "Café: Spring Routine!"\ndate: 2026-11-02\n')
     assert "draft: true" in text
-    assert "2026-11-02  2026-W45  draft  cafe-spring-routine" in cli("--project", project.root, "list").stdout
+    assert (
+        "2026-11-02  2026-W45  draft      cafe-spring-routine"
+        in cli("--project", project.root, "list").stdout
+    )
     again = cli("--project", project.root, "new", "Café: Spring Routine!", "--date", "2026-11-02")
     assert again.exit_code == 1
     assert (

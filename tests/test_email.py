@@ -26,7 +26,8 @@ def built(sample, cli):
 def test_build_prints_one_summary_line(sample, cli):
     result = cli("--project", sample.root, "build")
     assert re.fullmatch(
-        r"Built 2026-W42 \(2 posts\) in build/: \d+ written, 0 unchanged in \d+\.\d\d s\n", result.stdout
+        r"Built 2026-W42 \(2 posts\) in build/: \d+ written, 0 unchanged in \d+\.\d\d s, 1 warning\n",
+        result.stdout,
     )
 
 

@@ -12,7 +12,7 @@ import shutil
 import click
 import lxml.html
 import pytest
-from conftest import REPO, SETTINGS
+from conftest import SETTINGS, TEMPLATES
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -90,7 +90,7 @@ def posts(draw) -> bytes:
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
     (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(TEMPLATES, root / "templates")
     (root / "posts").mkdir()
     return root
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SETTINGS
+from conftest import REPO, SETTINGS, TEMPLATES
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:
@@ -54,7 +54,7 @@ def killable(tmp_path):
     root = tmp_path / "site"
     root.mkdir()
     (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(TEMPLATES, root / "templates")
     return root
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import REPO, SETTINGS
+from conftest import SETTINGS, TEMPLATES
 from eml_checks import check_eml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -94,7 +94,7 @@ UNSUBSCRIBE = st.one_of(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("header-fuzz")
-    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(TEMPLATES, root / "templates")
     (root / "posts").mkdir()
     return root
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, require
+from conftest import REPO, TEMPLATES, require
 
 from newsletter.cli import main
 
@@ -276,7 +276,7 @@ DIVIDERS_JS = """() => {
 
 def _project(folder: Path, posts: dict[str, str] | None, layout: str) -> Path:
     """A copy of the repository's project (its settings, templates and posts, or the given posts)."""
-    shutil.copytree(REPO / "templates", folder / "templates")
+    shutil.copytree(TEMPLATES, folder / "templates")
     (folder / "posts").mkdir()
     if posts is None:
         for post in (REPO / "posts").glob("*.md"):

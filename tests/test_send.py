@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from email import message_from_bytes, policy
 
@@ -53,10 +54,28 @@ def test_send_delivers_the_built_message(sample, cli, smtp_server):
     built = message_from_bytes((sample.build / WEEK / "email.eml").read_bytes(), policy=policy.default)
     assert received["Subject"] == "[TEST] " + built["Subject"]
     assert received["To"] == "tester@example.com"
-    for header in ("From", "Reply-To", "Date", "List-Unsubscribe", "List-Unsubscribe-Post"):
+    for header in ("From", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post"):
         assert received[header] == built[header]
     for kind in ("plain", "html"):
         assert received.get_body((kind,)).get_content() == built.get_body((kind,)).get_content()
+    # A test copy is dated when it is sent (it sorts at the top of the inbox); the .eml keeps its date.
+    assert built["Date"] == "Sat, 17 Oct 2026 00:00:00 -0700"
+    sent_at = received["Date"].datetime
+    assert abs((dt.datetime.now(dt.UTC) - sent_at).total_seconds()) < 120
+
+
+def test_several_recipients_are_all_delivered_and_named(sample, cli, smtp_server):
+    controller, inbox = smtp_server
+    _point_at(sample, controller.port)
+    result = cli(
+        "--project", sample.root, "send", "--to", "a@example.com", "--to", "b@example.com, c@example.com"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Sent a test to a@example.com, b@example.com, c@example.com via 127.0.0.1:{controller.port} (no TLS)\n"
+    )
+    ((_, rcpts, _),) = inbox.messages
+    assert rcpts == ["a@example.com", "b@example.com", "c@example.com"]
 
 
 def test_dry_run_prints_the_message_and_sends_nothing(sample, cli, smtp_server):

@@ -81,7 +81,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp())
     try:
         (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
-        shutil.copytree(REPO / "templates", root / "templates")
+        shutil.copytree(REPO / "newsletter" / "templates", root / "templates")
         (root / "posts").mkdir()
         settings = load_settings(root)
         measure("2,000 highlights", highlights_post(), settings)

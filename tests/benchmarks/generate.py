@@ -76,7 +76,7 @@ def generate(folder: Path, posts: int, seed: int = 7) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "posts").mkdir(parents=True)
-    shutil.copytree(REPO / "templates", folder / "templates")
+    shutil.copytree(REPO / "newsletter" / "templates", folder / "templates")
     settings = (REPO / "setup.cfg").read_text(encoding="utf-8").split("[newsletter]", 1)[1]
     (folder / "setup.cfg").write_text("[newsletter]" + settings, encoding="utf-8")
     start = dt.date(2022, 1, 3)

@@ -1,0 +1,96 @@
+"""The editor's issue file, issues/YYYY-Www.md (optional): subject, preheader, layout, order, exclude in
+front matter, and the intro note as its Markdown body. Validated like posts: every problem names the
+file and line; unknown keys warn with a did-you-mean; a slug that is not in the week is an error."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import frontmatter
+from .config import LAYOUTS, Settings
+from .errors import Problems
+
+FOLDER = "issues"
+INTRO_PLACEHOLDER = "Write a short note to your readers here, or delete this line."
+KNOWN_KEYS = ("subject", "preheader", "layout", "order", "exclude")
+
+
+@dataclass(frozen=True)
+class IssueFile:
+    source: str  # "issues/2026-W42.md", as messages name it
+    digest: str  # of the file's bytes: part of the issue's cache key
+    subject: str = ""
+    preheader: str = ""
+    layout: str = ""
+    order: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    intro: str = ""  # Markdown, rendered above the first article
+    intro_line: int = 0
+    order_line: int = 1
+    subject_line: int = 1
+    exclude_line: int = 1
+
+
+def folder(settings: Settings) -> Path:
+    return settings.root / FOLDER
+
+
+def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
+    text = frontmatter.decode(raw, where, problems)
+    doc = frontmatter.split(text, where, problems) if text is not None else None
+    if doc is None:
+        return None
+    from .content import FieldChecker
+
+    check = FieldChecker(doc, where, problems, rule="issue-file")
+    for key in doc.meta:
+        if str(key) not in KNOWN_KEYS:
+            hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(KNOWN_KEYS)}"
+            problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
+    layout = check.line_text("layout")
+    if layout and layout not in LAYOUTS:
+        check.error("layout", f"'layout' must be one of {' | '.join(LAYOUTS)}, got '{layout}'")
+    made = IssueFile(
+        source=where,
+        digest=hashlib.sha256(raw).hexdigest(),
+        subject=check.line_text("subject"),
+        preheader=check.line_text("preheader"),
+        layout=layout if layout in LAYOUTS else "",
+        order=check.strings("order"),
+        exclude=check.strings("exclude"),
+        intro=doc.body.strip("\n") + "\n" if doc.body.strip() else "",
+        intro_line=doc.body_line + len(doc.body) - len(doc.body.lstrip("\n")),
+        order_line=doc.lines.get("order", 1),
+        subject_line=doc.lines.get("subject", 1),
+        exclude_line=doc.lines.get("exclude", 1),
+    )
+    # Kept even with errors (the run aborts anyway), so its order and exclude are checked in the same run.
+    return made
+
+
+def scaffold(settings: Settings, week: str) -> Path:
+    """`newsletter new --issue WEEK`: an issue file to fill in, never overwriting one."""
+    from .errors import NewsletterError
+    from .writer import atomic_write
+
+    path = folder(settings) / f"{week}.md"
+    if path.exists():
+        raise NewsletterError(f"{settings.relative(path)}: already exists; edit it")
+    text = (
+        "---\n"
+        "# Every key is optional. An empty subject keeps the default (the articles' titles).\n"
+        'subject: ""\n'
+        '# preheader: "One line shown after the subject in the inbox"\n'
+        '# preheader: "One line shown after the subject in the inbox"\n'
+        "# layout: digest                        (full | digest; default: the site's layout)\n"
+        "# order: [slug-first, slug-second]       (the rest follow by date)\n"
+        "# exclude: [slug-to-hold-back]\n"
+        "---\n\n"
+        f"{INTRO_PLACEHOLDER}\n"
+    )
+    atomic_write(path, text.encode("utf-8"))
+    return path
