@@ -160,7 +160,8 @@ def _has_section(cfg: Path) -> bool:
 
 def load_settings(root: Path) -> Settings:
     cfg = root / "setup.cfg"
-    parser = configparser.ConfigParser(interpolation=None)
+    # `key = value   ; note` keeps only the value, as in the README's examples (a ';' needs a space before it).
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
     try:
         text = cfg.read_text(encoding="utf-8")
         parser.read_string(text, source=str(cfg))
@@ -252,6 +253,9 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             bad(key, problem)
     if "{slug}" not in v["post_url"]:
         bad("post_url", f"must contain {{slug}}, got '{v['post_url']}'")
+    for key in ("post_url", "archive_url"):
+        if re.search(r"\s", v[key].strip()):
+            bad(key, f"must be a URL without spaces, got '{v[key].strip()}'")
     schedule = _schedule(v["schedule"], bad)
     archive_url = _archive_url(v, bad)
     dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}

@@ -153,7 +153,7 @@ def _fields(base: Article, rule: Rule, url: str, renderer: Renderer) -> Fields:
         cta_url = with_utm(post.cta.url, settings.site_url, params) if rule.utm else post.cta.url
     return Fields(
         platform=rule.platform, bullet=rule.bullet, title=base.title, hook=base.hook, lead=base.lead,
-        items=base.items, quote=base.quote, author=post.author, tags=base.tags[: rule.max_hashtags],
+        items=base.items, quote=base.quote, author="" if post.author == settings.name else post.author, tags=base.tags[: rule.max_hashtags],
         link=link, url=inline_url, cta_text=T.plain(post.cta.text) if post.cta else "",
         cta_url=cta_url if cta_url != url else "",
     )  # fmt: skip
@@ -177,7 +177,11 @@ def _striking(post: Post) -> str:
 
 
 def _last_sentence(text: str) -> str:
+    """The sentence that leads into the list; with the one before it when it opens on a pronoun
+    ("It is particularly beneficial in:" says nothing without its subject)."""
     found = T.sentences(text)
+    if len(found) >= 2 and found[-1].split(" ", 1)[0] in ("It", "This", "These", "They", "That", "Those"):
+        return f"{found[-2]} {found[-1]}"
     return found[-1] if found else ""
 
 
@@ -225,7 +229,7 @@ DROP_ITEMS = Step(lambda f, a: max(0, len(f.items) - 1), lambda f, a, k: replace
 
 STEPS: dict[str, tuple[list[Step], str]] = {
     "teaser": ([DROP_ARTICLE_TAGS, DROP_ALL_TAGS], "hook"),
-    "benefits": ([DROP_ARTICLE_TAGS, SHORT_LEAD, LABELS, NO_LEAD, DROP_ALL_TAGS, DROP_ITEMS], "title"),
+    "benefits": ([DROP_ARTICLE_TAGS, SHORT_LEAD, NO_LEAD, LABELS, DROP_ALL_TAGS, DROP_ITEMS], "title"),
     "quote": ([DROP_ARTICLE_TAGS, NO_SOURCE, DROP_ALL_TAGS], "quote"),
 }
 

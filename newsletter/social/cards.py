@@ -57,9 +57,9 @@ class Card:
         if self.kind == "benefits":
             said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in self.items) + "."
         elif self.kind == "quote":
-            said = f"“{self.quote}” {self.byline}."
+            said = f"“{self.quote}” {self.byline}." if self.byline else f"“{self.quote}”"
         else:
-            said = f"{self.heading}. {self.byline}." if self.byline else f"{self.heading}."
+            said = f"{self.heading}, {self.byline}." if self.byline else f"{self.heading}."
         alt = f"Text card from {self.site}: {' '.join(said.split())}"
         return alt if len(alt) <= ALT_LIMIT else T.cut_to_fit(alt, lambda a: len(a) <= ALT_LIMIT) or ""
 
@@ -101,7 +101,7 @@ def cards_of(
     shown = tuple(c for i in items[:MAX_ITEMS] if (c := clean(i)))
     if shown:
         out.append(Card(slug, "benefits", clean(title), clean(lead), shown, site=site))
-    if quote:
-        who = f"— {clean(author) or site}"
+    if quote:  # the studio is named at the foot of every card: a quote is attributed only to a person
+        who = f"— {clean(author)}" if author and author != site else ""
         out.append(Card(slug, "quote", clean(title), quote=clean(quote), byline=who, site=site))
     return out

@@ -72,6 +72,11 @@ def export(
             return Export(data, (), tuple(problems.warnings))
         atomic_write(out, data.encode("utf-8"))
         return Export(None, (str(out),), tuple(problems.warnings))
+    if all(c.kind == "thread" for c in made):
+        raise NewsletterError(
+            f"--format {fmt}: schedulers take one post a row, so threads are not exported to them; "
+            "choose other --kind values, or --format text or json for threads"
+        )
     now = now or dt.datetime.now(settings.zone)
     published = {post.slug: post.published for post in posts}
     times = schedule.posting_times(made, published, settings, start or now.date(), now)

@@ -40,6 +40,8 @@ def posting_times(
     taken: dict[str, set[dt.datetime]] = {}
     times: dict[Caption, str] = {}
     for caption in captions:
+        if caption.kind == "thread":  # schedulers take one post a row: threads are not exported, take no slot
+            continue
         used = taken.setdefault(caption.platform, set())
         after = max(earliest, published[caption.post])
         moment = next(m for m in _slots(after, slots, zone) if m not in used)
