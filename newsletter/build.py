@@ -46,11 +46,16 @@ def build(
     workers = workers or os.cpu_count() or 1
     fp = cache.fingerprint(settings)
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
-    made = plan(settings, selection, strict, workers, manifest)
-    # Phase 2 only once phase 1 found nothing wrong; one build at a time writes into a folder.
+    # One build at a time writes into a folder. Workers write each issue's folder aside as they finish
+    # it; the folders are swapped in only once phase 1 found nothing wrong, else build/ stays as it was.
     with writer.locked(out):
-        written, unchanged, removed = _write(out, made, manifest, selection.every)
-        _save(out, manifest, made)
+        root = writer.staging_root(out)
+        try:
+            made = plan(settings, selection, strict, workers, manifest, stage=writer.Stager(out, root))
+            written, unchanged, removed = _write(out, root, made, manifest, selection.every)
+            _save(out, manifest, made)
+        finally:
+            writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
     return Result(
         out, tuple(w.week for w in made.weeks), sum(len(w.posts) for w in made.weeks), written, unchanged,
         removed, made.warnings, time.perf_counter() - started,
@@ -58,13 +63,14 @@ def build(
 
 
 def _write(
-    out: Path, made: Plan, manifest: Manifest, every: bool
+    out: Path, root: Path, made: Plan, manifest: Manifest, every: bool
 ) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
     written: list[str] = []
     removed: list[str] = []
-    unchanged = sum(len(manifest.files(name)) for name in made.reused)
+    unchanged = sum(manifest.count(name) for name in made.reused)
     for outputs in made.rendered:
-        result = writer.write_issue(out, outputs.issue.week, outputs.files)
+        assert outputs.staged is not None  # the plan was made with a stager
+        result = writer.commit(out, root, outputs.staged)
         written += result.written
         removed += result.removed
         unchanged += result.unchanged
@@ -85,11 +91,12 @@ def _write(
 def _save(out: Path, manifest: Manifest, made: Plan) -> None:
     manifest.remember_posts(made.library)
     for outputs in made.rendered:
-        week = outputs.issue.week
-        names = [f"{week}/{n}" for n in sorted(outputs.files)]
-        manifest.remember(week, outputs.key, names, [p for p in outputs.findings if not p.is_error])
+        count = len(outputs.staged.names) if outputs.staged else len(outputs.files)
+        manifest.remember(
+            outputs.issue.week, outputs.key, count, [p for p in outputs.findings if not p.is_error]
+        )
     if made.index is not None:
-        manifest.remember("index", made.index_key, ["index.html"], [])
+        manifest.remember("index", made.index_key, 1, [])
     data = manifest.dumps()
     target = out / cache.MANIFEST
     try:
