@@ -53,17 +53,18 @@ def _pss_kb(pid: int) -> int:
 
 def timed_peak(*args: str, cwd: Path) -> tuple[float, float]:
     """Wall time and the peak of the summed PSS of the process and its workers, polled every 20 ms."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, sum(_pss_kb(pid) for pid in _tree(process.pid)))
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"failed: {args}\n{process.stderr.read().decode()}")
+    # stderr to a file, not a pipe: a build's warnings would fill a pipe nobody reads while polling.
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, sum(_pss_kb(pid) for pid in _tree(process.pid)))
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"failed: {args}\n{errors.read().decode()}")
     return elapsed, peak / 1024
 
 
