@@ -48,14 +48,20 @@ def build(
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
     # One build at a time writes into a folder. Workers write each issue's folder aside as they finish
     # it; the folders are swapped in only once phase 1 found nothing wrong, else build/ stays as it was.
-    with writer.locked(out):
-        root = writer.staging_root(out)
-        try:
-            made = plan(settings, selection, strict, workers, manifest, stage=writer.Stager(out, root))
-            written, unchanged, removed = _write(out, root, made, manifest, selection.every)
-            _save(out, manifest, made)
-        finally:
-            writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
+    existed = out.exists()
+    try:
+        with writer.locked(out):
+            root = writer.staging_root(out)
+            try:
+                made = plan(settings, selection, strict, workers, manifest, stage=writer.Stager(out, root))
+                written, unchanged, removed = _write(out, root, made, manifest, selection.every)
+                _save(out, manifest, made)
+            finally:
+                writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
+    except BaseException:
+        if not existed:  # a failed first build leaves no build/ behind (only the lock file was made)
+            writer.unmake_folder(out)
+        raise
     return Result(
         out, tuple(w.week for w in made.weeks), sum(len(w.posts) for w in made.weeks), written, unchanged,
         removed, made.warnings, time.perf_counter() - started,

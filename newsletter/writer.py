@@ -237,6 +237,15 @@ def make_folder(folder: Path) -> None:
         ) from None
 
 
+def unmake_folder(folder: Path) -> None:
+    """Remove a folder this build made, when it holds nothing but the lock file."""
+    try:
+        (folder / LOCK).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:  # not empty: another build or the user put something there
+        pass
+
+
 def _listing(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
