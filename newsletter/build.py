@@ -47,11 +47,30 @@ def build(
     workers = workers or os.cpu_count() or 1
     fp = cache.fingerprint(settings)
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
-    made = plan(settings, selection, strict, workers, manifest, progress=progress)
-    # Phase 2 only once phase 1 found nothing wrong; one build at a time writes into a folder.
-    with writer.locked(out):
-        written, unchanged, removed = _write(out, made, manifest, selection.every)
-        _save(out, manifest, made)
+    # One build at a time writes into a folder. Workers write each issue's folder aside as they finish
+    # it; the folders are swapped in only once phase 1 found nothing wrong, else build/ stays as it was.
+    existed = out.exists()
+    try:
+        with writer.locked(out):
+            root = writer.staging_root(out)
+            try:
+                made = plan(
+                    settings,
+                    selection,
+                    strict,
+                    workers,
+                    manifest,
+                    progress=progress,
+                    stage=writer.Stager(out, root),
+                )
+                written, unchanged, removed = _write(out, root, made, manifest, selection.every)
+                _save(out, manifest, made)
+            finally:
+                writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
+    except BaseException:
+        if not existed:  # a failed first build leaves no build/ behind (only the lock file was made)
+            writer.unmake_folder(out)
+        raise
     return Result(
         out, tuple(w.week for w in made.weeks), sum(len(w.posts) for w in made.weeks), written, unchanged,
         removed, made.warnings, time.perf_counter() - started,
@@ -59,13 +78,14 @@ def build(
 
 
 def _write(
-    out: Path, made: Plan, manifest: Manifest, every: bool
+    out: Path, root: Path, made: Plan, manifest: Manifest, every: bool
 ) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
     written: list[str] = []
     removed: list[str] = []
-    unchanged = sum(len(manifest.files(name)) for name in made.reused)
+    unchanged = sum(manifest.count(name) for name in made.reused)
     for outputs in made.rendered:
-        result = writer.write_issue(out, outputs.issue.week, outputs.files)
+        assert outputs.staged is not None  # the plan was made with a stager
+        result = writer.commit(out, root, outputs.staged)
         written += result.written
         removed += result.removed
         unchanged += result.unchanged
@@ -89,12 +109,13 @@ def _write(
 def _save(out: Path, manifest: Manifest, made: Plan) -> None:
     manifest.remember_posts(made.library)
     for outputs in made.rendered:
-        week = outputs.issue.week
-        names = [f"{week}/{n}" for n in sorted(outputs.files)]
-        manifest.remember(week, outputs.key, names, [p for p in outputs.findings if not p.is_error])
+        count = len(outputs.staged.names) if outputs.staged else len(outputs.files)
+        manifest.remember(
+            outputs.issue.week, outputs.key, count, [p for p in outputs.findings if not p.is_error]
+        )
     if made.index is not None:
         names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])
-        manifest.remember("index", made.index_key, names, [])
+        manifest.remember("index", made.index_key, len(names), [])
     data = manifest.dumps()
     target = out / cache.MANIFEST
     try:

@@ -9,7 +9,7 @@ are not rendered again.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import rules
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .cache import Manifest
     from .render import Renderer
     from .social.captions import Caption
+    from .writer import Staged, Stager
 
 
 Progress = Callable[[int, int, str], None]  # (issues rendered, issues to render, the week just done)
@@ -41,6 +42,7 @@ class IssueOutputs:
     findings: tuple[Problem, ...]
     files: Mapping[str, bytes]
     key: str = ""  # the cache key of its inputs
+    staged: Staged | None = None  # built with a stager: the folder written aside (files etc. then empty)
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,14 @@ def plan(
     cache: Manifest | None = None,
     raise_errors: bool = True,
     progress: Progress | None = None,
+    stage: Stager | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
     `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
-    nothing here prints, the command line decides how to show it."""
+    nothing here prints, the command line decides how to show it. With `stage` (the build), each issue's
+    folder is written aside by the process that rendered it and only a small record comes back."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems, progress)
+    made = _plan(settings, selection, workers, cache, problems, progress, stage)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -99,7 +103,7 @@ class _Renderers:
         return self._renderer
 
 
-def _plan(settings, selection, workers, cache, problems: Problems, progress=None) -> Plan:
+def _plan(settings, selection, workers, cache, problems: Problems, progress=None, stage=None) -> Plan:
     known = cache.post if cache is not None else None
     library = load(settings, problems, selection.files, known, workers)
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
@@ -124,7 +128,7 @@ def _plan(settings, selection, workers, cache, problems: Problems, progress=None
     issues = [
         (Issue(w.week, library.full(w.posts, settings, problems, workers), w.file), key) for w, key in todo
     ]
-    rendered = _render_all(renderers, issues, library, workers, problems, progress)
+    rendered = _render_all(renderers, issues, library, workers, problems, progress, stage)
     index = feed = None
     index_key = ""
     if not selection.files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
@@ -140,13 +144,19 @@ def _plan(settings, selection, workers, cache, problems: Problems, progress=None
 
 
 def _render_all(
-    renderers: _Renderers, issues, library, workers, problems: Problems, progress: Progress | None = None
+    renderers: _Renderers,
+    issues,
+    library,
+    workers,
+    problems: Problems,
+    progress: Progress | None = None,
+    stage=None,
 ) -> tuple[IssueOutputs, ...]:
     if not issues:
         return ()
     settings = renderers.settings
     known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
-    jobs = [(issue, key, known_urls) for issue, key in issues]
+    jobs = [(issue, key, known_urls, stage) for issue, key in issues]
     count = iter(range(1, len(jobs) + 1))
     done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
     made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
@@ -156,10 +166,16 @@ def _render_all(
     return tuple(made)
 
 
-def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str]]) -> IssueOutputs:
-    issue, key, known_urls = job
+def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None]) -> IssueOutputs:
+    issue, key, known_urls, stage = job
     try:
-        return render_issue(issue, renderer, known_urls, key)
+        made = render_issue(issue, renderer, known_urls, key)
+        if stage is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
+            return made
+        staged = stage(issue.week, made.files)
+        # Only what the build's parent needs comes back: no posts, no bytes.
+        slim = Issue(issue.week, ())
+        return replace(made, issue=slim, html="", text="", eml=b"", captions=(), files={}, staged=staged)
     except InputError as exc:  # a template problem: every issue would say the same; reported once
         return IssueOutputs(issue, "", "", b"", (), 0, tuple(exc.problems), {}, key)
 

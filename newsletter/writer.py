@@ -91,8 +91,36 @@ def _clean_temp(out: Path) -> None:
             _remove(path)
 
 
-def write_issue(out: Path, week: str, files: Mapping[str, bytes]) -> Written:
-    """Replace out/WEEK with exactly `files` (plus any file of the user's already there)."""
+@dataclass(frozen=True)
+class Staged:
+    """One issue folder made ready aside by the worker that rendered it (`stage_issue`)."""
+
+    week: str
+    names: tuple[str, ...]  # the files of ours it holds, sorted
+    changed: bool  # False: out/WEEK already holds exactly these files; nothing was staged
+    removed: tuple[str, ...]  # files of ours in out/WEEK that the new folder no longer has
+
+
+@dataclass(frozen=True)
+class Stager:
+    """Called in the worker with each rendered issue: its folder is written under `root` (inside the
+    output folder, so the swap is a rename), and only a small record goes back to the parent, so the
+    build's memory does not grow with the archive. The parent swaps the folders in once every issue
+    succeeded (`commit`); when phase 1 found errors, `root` is removed and build/ is untouched."""
+
+    out: Path
+    root: Path
+
+    def __call__(self, week: str, files: Mapping[str, bytes]) -> Staged:
+        return stage_issue(self.out, self.root, week, files)
+
+
+def staging_root(out: Path) -> Path:
+    return out / f".stage.tmp-{os.getpid()}"
+
+
+def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) -> Staged:
+    """out/WEEK's next version, exactly `files` plus any file of the user's already there, in root/WEEK."""
     folder = out / week
     if folder.is_symlink():
         raise NewsletterError(
@@ -100,28 +128,55 @@ def write_issue(out: Path, week: str, files: Mapping[str, bytes]) -> Written:
             "through a link. Remove the link (the build makes a real folder)"
         )
     old = _listing(folder)
-    changed = any(old.get(n) != files[n] for n in files)
+    names = tuple(sorted(files))
     removed = tuple(sorted(n for n in old if n not in files and OURS.fullmatch(n)))
-    if not changed and not removed:
-        return Written((), len(files), ())
-    stage = out / f".{week}.tmp-{os.getpid()}"
-    _remove(stage)
+    if not removed and all(old.get(n) == files[n] for n in files):
+        return Staged(week, names, False, ())
+    stage = root / week
     try:
         for name, data in files.items():
             _write_file(stage / name, data)
         for name in old:  # the user's own files come along: never delete what the build did not write
             if name not in files and not OURS.fullmatch(name):
                 _write_file(stage / name, (folder / name).read_bytes())
-        _swap(stage, folder)
     except OSError as exc:
-        _remove(stage)
         raise NewsletterError(
             f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
             "(the issue folder is unchanged)"
         ) from None
-    _remove(stage)  # now holds the old folder
+    return Staged(week, names, True, removed)
+
+
+def commit(out: Path, root: Path, staged: Staged) -> Written:
+    """Swap a staged issue folder in; the old one is left in root/WEEK, removed with `root`."""
+    folder = out / staged.week
+    if not staged.changed:
+        return Written((), len(staged.names), ())
+    try:
+        _swap(root / staged.week, folder)
+    except OSError as exc:
+        raise NewsletterError(
+            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
+            "(the issue folder is unchanged)"
+        ) from None
     # The folder was replaced whole: every file in it is newly written, even those with the same bytes.
-    return Written(tuple(f"{week}/{n}" for n in sorted(files)), 0, tuple(f"{week}/{n}" for n in removed))
+    week = staged.week
+    return Written(
+        tuple(f"{week}/{n}" for n in staged.names), 0, tuple(f"{week}/{n}" for n in staged.removed)
+    )
+
+
+def discard(root: Path) -> None:
+    _remove(root)
+
+
+def write_issue(out: Path, week: str, files: Mapping[str, bytes]) -> Written:
+    """Replace out/WEEK with exactly `files` (plus any file of the user's already there)."""
+    root = staging_root(out)
+    try:
+        return commit(out, root, stage_issue(out, root, week, files))
+    finally:
+        _remove(root)
 
 
 def remove_issue(out: Path, week: str) -> tuple[str, ...]:
@@ -180,6 +235,15 @@ def make_folder(folder: Path) -> None:
         raise NewsletterError(
             f"{folder}: cannot write: {exc.strerror}; check the folder's permissions"
         ) from None
+
+
+def unmake_folder(folder: Path) -> None:
+    """Remove a folder this build made, when it holds nothing but the lock file."""
+    try:
+        (folder / LOCK).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:  # not empty: another build or the user put something there
+        pass
 
 
 def _listing(folder: Path) -> dict[str, bytes]:

@@ -6,7 +6,8 @@ font-source-serif-pro and font-source-sans-pro packages: nothing is downloaded a
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +85,7 @@ def _has_glyph(role: str, char: str) -> bool:
     return not (mask.size == missing.size and bytes(mask) == bytes(missing))
 
 
+@lru_cache(maxsize=8192)  # every layout step of a card asks again for the same paragraph
 def drawable(role: str, text: str) -> str:
     """`text` without the characters the font has no glyph for, so no empty box (tofu) is drawn."""
     kept = "".join(c for c in text if c.isspace() or _has_glyph(role, c))
@@ -127,25 +129,31 @@ def _ref_width(role: str, text: str) -> float:
     return font(role, REF_PX).getlength(text)
 
 
+@lru_cache(maxsize=4096)
+def _words(role: str, text: str) -> tuple[tuple[str, ...], tuple[float, ...], float]:
+    """A paragraph's words and their widths at REF_PX, measured once for every size tried."""
+    words = tuple(text.split())
+    return words, tuple(_ref_width(role, w) for w in words), _ref_width(role, " ")
+
+
 def _wrap(text: str, role: str, px: int, width: float) -> list[str] | None:
     """Greedy word wrap on estimated widths (a word's width at REF_PX, scaled); None when one word
     alone is wider than the box (the size must shrink)."""
     scale = px / REF_PX
-    space = _ref_width(role, " ") * scale
+    words, widths, space = _words(role, text)
+    space *= scale
     lines: list[str] = []
-    current: list[str] = []
-    used = 0.0
-    for word in text.split():
-        size = _ref_width(role, word) * scale
+    start, used = 0, 0.0
+    for n, ref in enumerate(widths):
+        size = ref * scale
         if size > width:
             return None
-        if current and used + space + size > width:
-            lines.append(" ".join(current))
-            current, used = [], 0.0
-        used += (space if current else 0) + size
-        current.append(word)
-    if current:
-        lines.append(" ".join(current))
+        if n > start and used + space + size > width:
+            lines.append(" ".join(words[start:n]))
+            start, used = n, 0.0
+        used += (space if n > start else 0) + size
+    if start < len(words):
+        lines.append(" ".join(words[start:]))
     return lines
 
 
@@ -233,12 +241,62 @@ def png(card: Card, size: str, accent: str) -> bytes:
     top = margin + (box_h - used) // 2  # the text block centred in its box
     for line in lines:
         draw.text((margin + line.x, top + line.y), line.text, font=font(line.role, line.px), fill=255)
-    image = mask.convert("P")
-    image.putpalette(_blends(rgb(accent), rgb(color)))
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1)  # no timestamps or text chunks: the same card, the same bytes
-    return out.getvalue()
+    return _encode(mask, _palette(accent, color))
+
+
+@lru_cache(maxsize=16)
+def _palette(accent: str, color: str) -> bytes:
+    return bytes(_blends(rgb(accent), rgb(color)))
 
 
 def _blends(background: tuple[int, int, int], text: tuple[int, int, int]) -> list[int]:
     return [round(b + (t - b) * i / 255) for i in range(256) for b, t in zip(background, text, strict=True)]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@lru_cache(maxsize=1024)  # a few hundred bytes each
+def _blank_rows(width: int, rows: int) -> bytes:
+    """Blank rows (filter byte 0, then zeros), deflated once: a raw deflate piece ending on a byte
+    boundary with a full flush, so it can stand anywhere in the stream."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15, 9)
+    return packer.compress(bytes((width + 1) * rows)) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+def _encode(mask: Image.Image, palette: bytes) -> bytes:
+    """The coverage mask as an 8-bit palette PNG (index = coverage, palette = the 256 blends).
+
+    Written here rather than by Pillow because most of a card is empty rows, and deflating them is most
+    of the encoding time: runs of empty rows are deflated once per process and spliced into the stream,
+    only the rows with ink are compressed per card. The result is a standard PNG with the same pixels,
+    and the same card always gives the same bytes (no timestamps, no text chunks)."""
+    width, height = mask.size
+    raw = mask.tobytes()
+    blank, stride = bytes(width), width
+    pieces: list[bytes] = []
+    check, y = 1, 0
+    while y < height:
+        start = y
+        empty = raw[y * stride : (y + 1) * stride] == blank
+        while y < height and (raw[y * stride : (y + 1) * stride] == blank) == empty:
+            y += 1
+        if empty:
+            rows = bytes((width + 1) * (y - start))
+            pieces.append(_blank_rows(width, y - start))
+        else:
+            rows = b"".join(b"\0" + raw[r * stride : (r + 1) * stride] for r in range(start, y))
+            packer = zlib.compressobj(1, zlib.DEFLATED, -15, 9)
+            pieces.append(packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH))
+        check = zlib.adler32(rows, check)
+    # zlib header (deflate, 32 KB window, fastest), the pieces, an empty final block, the Adler-32.
+    stream = b"\x78\x01" + b"".join(pieces) + b"\x03\x00" + struct.pack(">I", check)
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"PLTE", palette)
+        + _chunk(b"IDAT", stream)
+        + _chunk(b"IEND", b"")
+    )
