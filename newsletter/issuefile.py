@@ -85,7 +85,6 @@ def scaffold(settings: Settings, week: str) -> Path:
         "# Every key is optional. An empty subject keeps the default (the articles' titles).\n"
         'subject: ""\n'
         '# preheader: "One line shown after the subject in the inbox"\n'
-        '# preheader: "One line shown after the subject in the inbox"\n'
         "# layout: digest                        (full | digest; default: the site's layout)\n"
         "# order: [slug-first, slug-second]       (the rest follow by date)\n"
         "# exclude: [slug-to-hold-back]\n"

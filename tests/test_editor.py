@@ -97,7 +97,7 @@ def test_new_issue_scaffolds_the_latest_week_and_warns_until_written(sample, cli
     assert again.exit_code == 1 and again.stderr == "issues/2026-W42.md: already exists; edit it\n"
     found = cli("--project", sample.root, "check").stdout
     assert (
-        "issues/2026-W42.md:11: warning[placeholder]: placeholder text from `newsletter new --issue`" in found
+        "issues/2026-W42.md:10: warning[placeholder]: placeholder text from `newsletter new --issue`" in found
     )
 
 
