@@ -222,21 +222,23 @@ def _issue_folders(out: Path) -> dict[str, dict[str, bytes]]:
 
 
 def test_a_400_post_build_killed_leaves_no_process_and_no_torn_issue(tmp_path):
+    """Killed while its worker pool runs, a cold 400-post build leaves no process, and every issue folder it
+    left is whole (staged folders are swapped in only complete)."""
     root = tmp_path / "site"
     root.mkdir()
     (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
     shutil.copytree(REPO / "templates", root / "templates")
-    _many_posts(root, "old")
-    assert _run(root, "build", "--all", "--jobs", "2").wait(timeout=240) == 0
-    old = _issue_folders(root / "build")
-    assert len(old) == FOUR_HUNDRED // 8
     _many_posts(root, "new")
     for kill in (signal.SIGTERM, signal.SIGKILL):
+        shutil.rmtree(root / "build", ignore_errors=True)
         process = _run(root, "build", "--all", "--jobs", "2")
         deadline = time.monotonic() + 120
-        while len(_processes_of(root)) < 3 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)  # until the parent and both workers are running
-        time.sleep(random.Random(kill).uniform(0.2, 1.5))
+        # until the render pool runs: its workers have begun staging issue folders
+        while not list((root / "build").glob(".stage*/2*")) and process.poll() is None:
+            assert time.monotonic() < deadline, "the render pool never started"
+            time.sleep(0.02)
+        assert len(_processes_of(root)) >= 3, "the parent and two workers run"
+        time.sleep(random.Random(kill).uniform(0.1, 1.0))
         assert process.poll() is None, "the build ended before it could be killed"
         process.send_signal(kill)
         process.wait(timeout=30)
@@ -244,16 +246,25 @@ def test_a_400_post_build_killed_leaves_no_process_and_no_torn_issue(tmp_path):
         while _processes_of(root) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _processes_of(root) == [], f"a worker outlived the build ({kill.name})"
-        _assert_whole(old, _issue_folders(root / "build"))
+        if (root / "build").is_dir():
+            _assert_complete(_issue_folders(root / "build"))
+    final = _run(root, "build", "--all", "--jobs", "2")
+    assert final.wait(timeout=240) == 0  # and a build after the kills completes, clearing what they left
+    folders = _issue_folders(root / "build")
+    assert len(folders) == FOUR_HUNDRED // 8
+    _assert_complete(folders)
+    assert not [p for p in (root / "build").rglob("*") if ".tmp" in p.name or ".stage" in p.name]
 
 
-def _assert_whole(old: dict[str, dict[str, bytes]], after: dict[str, dict[str, bytes]]) -> None:
-    """Every issue folder is the old one or a complete new one: no file missing, cut short or mixed."""
-    assert set(after) == set(old)
-    for week, files in after.items():
-        if files == old[week]:
-            continue
-        assert b"Revision new" in files["email.txt"] and b"Revision old" not in files["email.txt"], week
-        assert set(files) == set(old[week]), week
+def _assert_complete(folders: dict[str, dict[str, bytes]]) -> None:
+    """Every issue folder holds the same files as the others (nine cards a post), each one whole."""
+    names = {frozenset(n for n in files if not n.startswith("cards/")) for files in folders.values()}
+    assert len(names) <= 1, "an issue folder is missing files"
+    for week, files in folders.items():
+        posts = {caption["post"] for caption in json.loads(files["captions.json"])}
+        assert sum(n.startswith("cards/") for n in files) == 9 * len(posts), week
+        assert b"Revision new" in files["email.txt"], week
         assert files["email.html"].rstrip().endswith(b"</html>"), week
         json.loads(files["captions.json"])
+        assert all(data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
+                   for name, data in files.items() if name.endswith(".png")), week  # fmt: skip
