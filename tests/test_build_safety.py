@@ -176,3 +176,17 @@ def test_the_preview_survives_any_exception_in_a_rebuild(sample, monkeypatch):
     assert broken.files[f"{WEEK}/email.html"]  # the last good build is still served
     monkeypatch.setattr(pipeline, "plan", real)
     assert preview.rebuild().error == ""
+
+
+def test_a_post_over_one_mebibyte_is_an_error(project, cli):
+    """Made here rather than kept as a 1 MB fixture file: prose far beyond any article."""
+    body = ("Massage and fascia, a long paragraph of words. " * 40 + "\n\n") * 560
+    project.post("2026-10-14-bad.md", "---\ntitle: Too long\ndate: 2026-10-14\n---\n\n" + body)
+    size = (project.posts / "2026-10-14-bad.md").stat().st_size
+    assert size > 1024 * 1024
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"posts/2026-10-14-bad.md:1: the file is {size:,} bytes; posts are limited to 1,048,576 bytes\n"
+        "Aborted: 1 error found.\n"
+    )
