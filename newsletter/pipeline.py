@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from . import rules
 from .config import Settings
-from .content import Library, Post, PostMeta, load
+from .content import Library, PostMeta, load
 from .errors import InputError, Problem, Problems
 from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
 from .pool import parallel_map
@@ -215,11 +215,3 @@ def _index(renderers: _Renderers, library: Library, files, drafts: bool, problem
     except InputError as exc:
         problems.extend(exc.problems)
         return None, None
-
-
-def full_posts(settings: Settings, selection: Selection = LATEST, workers: int = 1) -> tuple[Post, ...]:
-    """Every selected post, parsed (for `social` and `list`): the loader alone, no rendering."""
-    problems = Problems()
-    library = load(settings, problems, selection.files, None, workers)
-    problems.raise_if_errors()
-    return library.posts

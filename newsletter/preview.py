@@ -18,7 +18,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,7 +62,7 @@ class _MemoryCache(cache.Manifest):
         return _warnings(entry) if entry and entry["key"] == entry_key else None
 
     def keep(self, name: str, entry_key: str, warnings) -> None:
-        self.entries[name] = {"key": entry_key, "warnings": [list(w.__dict__.values()) for w in warnings]}
+        self.entries[name] = {"key": entry_key, "warnings": [list(astuple(w)) for w in warnings]}
 
 
 SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all

@@ -170,15 +170,6 @@ def discard(root: Path) -> None:
     _remove(root)
 
 
-def write_issue(out: Path, week: str, files: Mapping[str, bytes]) -> Written:
-    """Replace out/WEEK with exactly `files` (plus any file of the user's already there)."""
-    root = staging_root(out)
-    try:
-        return commit(out, root, stage_issue(out, root, week, files))
-    finally:
-        _remove(root)
-
-
 def remove_issue(out: Path, week: str) -> tuple[str, ...]:
     """A week that no longer has posts: its files go; a folder holding files of the user's stays."""
     folder = out / week
