@@ -12,6 +12,9 @@ from typing import ClassVar
 from .urls import MERGE_TAG
 
 log = logging.getLogger("newsletter.inline")
+# A library logs; the command line decides what to show. The package's one logger gets its NullHandler
+# here, where logging is imported anyway, so that `import newsletter` does not import logging (~5 ms).
+logging.getLogger("newsletter").addHandler(logging.NullHandler())
 # Stylesheet links and @import would make premailer (or cssutils) fetch over the network.
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
 _STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.I | re.S)

@@ -13,9 +13,8 @@ from . import audit
 from .audit import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .urls import ALLOWED_SCHEMES
 
-# attr_list: `![alt](src){width=300}` sizes an image (nh3 keeps only the allowed attributes; the audit
-# reports an event handler written in braces).
-EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list"]
+# Extensions (see _extensions): tables, fenced_code, sane_lists, and attr_list: `![alt](src){width=300}`
+# sizes an image (nh3 keeps only the allowed attributes; the audit reports an event handler in braces).
 MAX_NESTING = 12  # lists and quotes inside each other
 MAX_DEPTH = 40  # elements inside each other, inline ones included
 _THEMATIC_BREAK = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*")
@@ -79,9 +78,30 @@ class Converter:
 def _markdown():
     import markdown  # lazy: a rebuild that parses nothing never pays for it
 
-    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    md = markdown.Markdown(extensions=_extensions(), output_format="html")
     md.treeprocessors.register(_Capture(md), "capture", -10)
     return md
+
+
+def _extensions() -> list:
+    """The extensions as objects: named by string, Markdown looks each one up among every installed
+    package's entry points (importlib.metadata, ~30 ms a process). fenced_code imports codehilite, which
+    imports Pygments when it is installed (~15 ms) though nothing here highlights code: an import of
+    Pygments is refused while they load, so codehilite records it as absent."""
+    import sys
+
+    blocked = "pygments" not in sys.modules
+    if blocked:
+        sys.modules["pygments"] = None  # type: ignore[assignment]  # None in sys.modules: ImportError
+    try:
+        from markdown.extensions.attr_list import AttrListExtension
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        from markdown.extensions.sane_lists import SaneListExtension
+        from markdown.extensions.tables import TableExtension
+    finally:
+        if blocked:
+            del sys.modules["pygments"]
+    return [TableExtension(), FencedCodeExtension(), SaneListExtension(), AttrListExtension()]
 
 
 def render(body: str) -> Rendered:

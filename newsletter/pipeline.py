@@ -9,7 +9,9 @@ are not rendered again.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rules
@@ -17,7 +19,7 @@ from .config import Settings
 from .content import Library, PostMeta, load
 from .errors import InputError, Problem, Problems
 from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
-from .pool import parallel_map
+from .pool import Forked, can_fork, parallel_map
 
 if TYPE_CHECKING:
     from .cache import Manifest
@@ -75,13 +77,15 @@ def plan(
     raise_errors: bool = True,
     progress: Progress | None = None,
     stage: Stager | None = None,
+    bytecode: Path | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
     `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
     nothing here prints, the command line decides how to show it. With `stage` (the build), each issue's
-    folder is written aside by the process that rendered it and only a small record comes back."""
+    folder is written aside by the process that rendered it and only a small record comes back. With
+    `bytecode` (a build folder) compiled templates are kept there for the next run."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems, progress, stage)
+    made = _plan(settings, selection, workers, cache, problems, progress, stage, bytecode)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -91,19 +95,22 @@ class _Renderers:
     """The run's one renderer, made when something first needs rendering (a no-op rebuild never does,
     so it never imports Jinja or premailer)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, bytecode: Path | None = None):
         self.settings = settings
+        self.bytecode = bytecode
         self._renderer: Renderer | None = None
 
     def get(self) -> Renderer:
         if self._renderer is None:
             from .render import Renderer
 
-            self._renderer = Renderer(self.settings)
+            self._renderer = Renderer(self.settings, self.bytecode)
         return self._renderer
 
 
-def _plan(settings, selection, workers, cache, problems: Problems, progress=None, stage=None) -> Plan:
+def _plan(
+    settings, selection, workers, cache, problems: Problems, progress=None, stage=None, bytecode=None
+) -> Plan:
     known = cache.post if cache is not None else None
     library = load(settings, problems, selection.files, known, workers)
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
@@ -116,7 +123,7 @@ def _plan(settings, selection, workers, cache, problems: Problems, progress=None
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
         weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
-    renderers = _Renderers(settings)
+    renderers = _Renderers(settings, bytecode)
     todo, reused = [], []
     for week in weeks:
         key = cache.issue_key(week, library.sources) if cache is not None else ""
@@ -156,7 +163,9 @@ def _render_all(
         return ()
     settings = renderers.settings
     known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
-    jobs = [(issue, key, known_urls, stage) for issue, key in issues]
+    # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
+    split = len(issues) == 1 and workers > 1 and can_fork()
+    jobs = [(issue, key, known_urls, stage, split) for issue, key in issues]
     count = iter(range(1, len(jobs) + 1))
     done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
     made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
@@ -166,10 +175,12 @@ def _render_all(
     return tuple(made)
 
 
-def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None]) -> IssueOutputs:
-    issue, key, known_urls, stage = job
+def _render_job(
+    renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None, bool]
+) -> IssueOutputs:
+    issue, key, known_urls, stage, split = job
     try:
-        made = render_issue(issue, renderer, known_urls, key)
+        made = render_issue(issue, renderer, known_urls, key, split)
         if stage is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
             return made
         staged = stage(issue.week, made.files)
@@ -181,26 +192,41 @@ def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stage
 
 
 def render_issue(
-    issue: Issue, renderer: Renderer, known_urls: frozenset[str] = frozenset(), key: str = ""
+    issue: Issue,
+    renderer: Renderer,
+    known_urls: frozenset[str] = frozenset(),
+    key: str = "",
+    split: bool = False,
 ) -> IssueOutputs:
-    """One issue, rendered: the inlined email, its text part and message, captions, and its findings."""
+    """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
+    With `split` the captions and cards are made by a forked child while this process makes the email
+    (a build of one issue then uses two cores); the outputs are the same bytes either way."""
     from . import archive, inline, mime, render
-    from .social import outputs as social
 
     settings, problems = renderer.settings, Problems()
-    for post in issue.posts:
-        rules.post_rules(post, settings, known_urls, problems)
-    html = inline.inline_css(render.email_html(issue, renderer))
-    size = rules.email_size(issue, html, problems)
-    rules.issue_rules(issue, html, problems)
-    text = render.email_text(issue, renderer)
-    eml = mime.as_bytes(mime.message(issue, settings, html, text))
-    captions, social_files = social.outputs(list(issue.posts), renderer, problems, issue.week)
+    with Forked(_social, issue, renderer) if split else nullcontext() as social:
+        for post in issue.posts:
+            rules.post_rules(post, settings, known_urls, problems)
+        html = inline.inline_css(render.email_html(issue, renderer))
+        size = rules.email_size(issue, html, problems)
+        rules.issue_rules(issue, html, problems)
+        text = render.email_text(issue, renderer)
+        eml = mime.as_bytes(mime.message(issue, settings, html, text))
+        captions, social_files, social_problems = social.result() if social else _social(issue, renderer)
+    problems.extend(social_problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **social_files}  # fmt: skip
     if settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
         files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
     return IssueOutputs(issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key)
+
+
+def _social(issue: Issue, renderer: Renderer) -> tuple[tuple, dict[str, bytes], tuple[Problem, ...]]:
+    from .social import outputs as social
+
+    problems = Problems()
+    captions, files = social.outputs(list(issue.posts), renderer, problems, issue.week)
+    return tuple(captions), files, tuple(problems.items)
 
 
 def _index(renderers: _Renderers, library: Library, files, drafts: bool, problems: Problems):

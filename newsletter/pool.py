@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import pickle
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -45,6 +48,62 @@ def parallel_map(
             results.append(result)
             tell(result)
         return results
+
+
+class Forked:
+    """A call running in a forked child; `result()` waits for it. When the child fails in any way (an
+    exception, a crash, an unpicklable result) `result()` makes the call again in this process, so
+    errors are raised here exactly as without the child, and the result never depends on the fork.
+    Used as a context manager, a child whose result was not asked for is stopped on the way out."""
+
+    def __init__(self, function: Callable[..., Result], *args: Any):
+        self._call = (function, args)
+        self._pid, self._read = _fork(function, args)
+
+    def result(self) -> Result:
+        function, args = self._call
+        with os.fdopen(self._read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if os.waitstatus_to_exitcode(status) == 0 and data:
+            return pickle.loads(data)
+        return function(*args)
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pid:  # the caller failed before asking: end the child (blocked on a full pipe, maybe)
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read)
+
+
+def can_fork() -> bool:
+    """Forking is safe only while this process runs one thread (the preview's server threads could
+    hold locks a child would inherit locked) and on a system that has fork."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _fork(function: Callable[..., Any], args: tuple) -> tuple[int, int]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, read
+    code = 1
+    try:  # the child: compute, send, and leave without running the parent's cleanup (atexit, buffers)
+        os.close(read)
+        _die_with_parent()
+        data = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(data)
+        code = 0
+    except BaseException:  # any failure: the parent makes the call itself
+        pass
+    finally:
+        os._exit(code)
 
 
 def _start(state: Any) -> None:

@@ -105,12 +105,13 @@ class Project:
         (self.root / "setup.cfg").write_text((SETTINGS if text is None else text) + extra, encoding="utf-8")
 
     def outputs(self, folder: Path | None = None) -> dict[str, bytes]:
-        """Every output file; dot files (the cache manifest, the build lock) are bookkeeping, not output."""
+        """Every output file; dot files and folders (the cache manifest, the build lock, compiled
+        templates) are bookkeeping, not output."""
         folder = folder or self.build
         return {
             p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         }
 
 

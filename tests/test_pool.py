@@ -1,0 +1,56 @@
+"""The worker pool's forked call: a one-issue build draws its captions and cards in a child while the
+parent makes the email. Whatever happens to the child, the result is the one the parent would make."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from newsletter import pool
+from newsletter.config import load_settings
+from newsletter.issue import Selection
+from newsletter.pipeline import plan, render_issue
+from newsletter.render import Renderer
+
+
+def _fail() -> None:
+    raise ValueError("made in whichever process ran me")
+
+
+def _unpicklable():
+    return lambda: "made here"
+
+
+def test_a_forked_call_runs_in_a_child():
+    assert pool.Forked(os.getpid).result() != os.getpid()
+
+
+def test_a_child_that_fails_is_replaced_by_the_call_made_here():
+    with pytest.raises(ValueError, match="whichever process"):
+        pool.Forked(_fail).result()
+    assert pool.Forked(_unpicklable).result()() == "made here"  # a lambda cannot cross the pipe
+
+
+def test_a_child_whose_result_was_not_asked_for_is_stopped():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError), pool.Forked(time.sleep, 60) as call:
+        pid = call._pid
+        raise RuntimeError("the parent failed first")
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_an_issue_rendered_with_its_social_part_in_a_child_is_the_same(sample):
+    settings = load_settings(sample.root)
+    issue = plan(settings, Selection()).rendered[0].issue
+    renderer = Renderer(settings)
+    here = render_issue(issue, renderer, split=False)
+    split = render_issue(issue, renderer, split=True)
+    assert split.files.keys() == here.files.keys()
+    assert len([name for name in here.files if name.startswith("cards/")]) == 18
+    assert split.files == here.files
+    assert split.findings == here.findings
+    assert split.captions == here.captions
