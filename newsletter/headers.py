@@ -14,23 +14,32 @@ CVE-2024-6923 family). So every value is made here, never parsed by the policy:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from email.header import Header
-
-import regex
 
 MAX_LINE = 78
 # str.splitlines() boundaries: each of them ends a header line in some reader.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060"
-_INVISIBLE = regex.compile(
-    # A zero-width joiner between two pictographs builds one emoji (👩‍👩‍👧): that one stays.
-    rf"(?<![\p{{Extended_Pictographic}}\p{{Emoji_Modifier}}\ufe0f])\u200d"
-    rf"|\u200d(?!\p{{Extended_Pictographic}})|[{BIDI}\u200b\u200c\ufeff\u2060]"
-)
+_ZERO_WIDTH_OR_BIDI = re.compile(f"[{BIDI}{ZERO_WIDTH}]")
+
+
+@functools.cache
+def _invisible_pattern():
+    """Compiled on first use: `regex` (for the emoji classes) costs ~7 ms to import, and most runs
+    (a rebuild of unchanged posts) never look at a header."""
+    import regex
+
+    return regex.compile(
+        # A zero-width joiner between two pictographs builds one emoji (👩‍👩‍👧): that one stays.
+        rf"(?<![\p{{Extended_Pictographic}}\p{{Emoji_Modifier}}\ufe0f])\u200d"
+        rf"|\u200d(?!\p{{Extended_Pictographic}})|[{BIDI}\u200b\u200c\ufeff\u2060]"
+    )
+
+
 _ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
 _DOT_ATOM = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -50,11 +59,15 @@ def control(value: str) -> str:
 
 def invisible(value: str) -> list[str]:
     """Bidi controls and zero-width characters, as U+XXXX names, in order of appearance."""
-    return [f"U+{ord(m.group(0)):04X}" for m in _INVISIBLE.finditer(value)]
+    if not _ZERO_WIDTH_OR_BIDI.search(value):  # the usual case, without the regex module
+        return []
+    return [f"U+{ord(m.group(0)):04X}" for m in _invisible_pattern().finditer(value)]
 
 
 def strip_invisible(value: str) -> str:
-    return _INVISIBLE.sub("", value)
+    if not _ZERO_WIDTH_OR_BIDI.search(value):
+        return value
+    return _invisible_pattern().sub("", value)
 
 
 def clean(value: str) -> str:
@@ -88,6 +101,8 @@ def fold(name: str, tokens: list[str]) -> str:
 
 def _encoded_words(name: str, text: str) -> list[str]:
     """RFC 2047 encoded-words (UTF-8, B or Q, whichever is shorter), each short enough for a line."""
+    from email.header import Header  # lazy: only a message being made needs it
+
     encoded = Header(text, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=MAX_LINE)
     return encoded.split("\r\n ")
 
