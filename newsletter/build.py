@@ -112,7 +112,11 @@ def _save(out: Path, manifest: Manifest, made: Plan) -> None:
     for outputs in made.rendered:
         count = len(outputs.staged.names) if outputs.staged else len(outputs.files)
         manifest.remember(
-            outputs.issue.week, outputs.key, count, [p for p in outputs.findings if not p.is_error]
+            outputs.issue.week,
+            outputs.key,
+            count,
+            [p for p in outputs.findings if not p.is_error],
+            outputs.cards,
         )
     if made.index is not None:
         names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])

@@ -121,14 +121,24 @@ class Manifest:
             }
         self.posts = posts
 
-    def remember(self, name: str, entry_key: str, count: int, warnings) -> None:
-        """An output group as written: `count` files, stamped now."""
+    def remember(self, name: str, entry_key: str, count: int, warnings, cards=None) -> None:
+        """An output group as written: `count` files, stamped now, and the key of each article's cards."""
         self.entries[name] = {
             "key": entry_key,
             "count": count,
             "stamp": stamp(self.out / _path(name)),
             "warnings": [list(astuple(w)) for w in warnings],
+            **({"cards": dict(cards)} if cards else {}),
         }
+
+    def cards(self, name: str) -> tuple[Path, dict[str, str]] | None:
+        """(folder, slug -> key) of the cards an issue folder holds, when the folder is untouched since
+        this manifest recorded it: an issue rendered again reuses the cards of its unchanged articles."""
+        entry = self.entries.get(name)
+        cards = entry.get("cards") if entry else None
+        if not isinstance(cards, dict) or entry["stamp"] != stamp(self.out / _path(name)):
+            return None
+        return self.out / _path(name), {str(k): str(v) for k, v in cards.items()}
 
     def count(self, name: str) -> int:
         entry = self.entries.get(name)

@@ -9,7 +9,7 @@ from .config import Settings
 from .errors import Problem, Problems
 from .issue import LATEST, Selection
 from .pipeline import plan
-from .rules import RULES, post_rules, rule_markdown, rule_of
+from .rules import RULES, known_paths, post_rules, rule_markdown, rule_of
 
 __all__ = ["RULES", "Report", "format_json", "format_text", "rules_markdown", "run"]
 rules_markdown = rule_markdown
@@ -38,7 +38,7 @@ def run(settings: Settings, selection: Selection = LATEST, strict: bool = False)
     made = plan(settings, selection, raise_errors=False)
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.rendered for p in outputs.issue.posts}
-    known = frozenset(settings.url_for(m.slug) for m in made.library.metas)
+    known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
     for post in made.library.posts:
         if post.source not in chosen:
             post_rules(post, settings, known, problems)

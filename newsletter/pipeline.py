@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .cache import Manifest
     from .render import Renderer
     from .social.captions import Caption
+    from .social.outputs import Cards
     from .writer import Staged, Stager
 
 
@@ -45,6 +46,7 @@ class IssueOutputs:
     files: Mapping[str, bytes]
     key: str = ""  # the cache key of its inputs
     staged: Staged | None = None  # built with a stager: the folder written aside (files etc. then empty)
+    cards: Mapping[str, str] = field(default_factory=dict)  # slug -> key of its cards (outputs.cards_key)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,12 @@ def _plan(
         else:
             todo.append((week, key))
     issues = [
-        (Issue(w.week, library.full(w.posts, settings, problems, workers), w.file), key) for w, key in todo
+        (
+            Issue(w.week, library.full(w.posts, settings, problems, workers), w.file),
+            key,
+            _earlier(cache, w.week),
+        )
+        for w, key in todo
     ]
     rendered = _render_all(renderers, issues, library, workers, problems, progress, stage)
     index = feed = None
@@ -150,6 +157,16 @@ def _plan(
     )
 
 
+def _earlier(cache, week: str):
+    """The cards the last build drew for this issue, when its folder is untouched (see Cards)."""
+    found = cache.cards(week) if cache is not None else None
+    if found is None:
+        return None
+    from .social.outputs import Cards
+
+    return Cards(*found)
+
+
 def _render_all(
     renderers: _Renderers,
     issues,
@@ -162,10 +179,10 @@ def _render_all(
     if not issues:
         return ()
     settings = renderers.settings
-    known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
+    known_paths = rules.known_paths(settings.url_for(m.slug) for m in library.metas)
     # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
     split = len(issues) == 1 and workers > 1 and can_fork()
-    jobs = [(issue, key, known_urls, stage, split) for issue, key in issues]
+    jobs = [(issue, key, known_paths, stage, split, earlier) for issue, key, earlier in issues]
     count = iter(range(1, len(jobs) + 1))
     done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
     made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
@@ -175,12 +192,10 @@ def _render_all(
     return tuple(made)
 
 
-def _render_job(
-    renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None, bool]
-) -> IssueOutputs:
-    issue, key, known_urls, stage, split = job
+def _render_job(renderer: Renderer, job: tuple) -> IssueOutputs:
+    issue, key, known_paths, stage, split, earlier = job
     try:
-        made = render_issue(issue, renderer, known_urls, key, split)
+        made = render_issue(issue, renderer, known_paths, key, split, earlier)
         if stage is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
             return made
         staged = stage(issue.week, made.files)
@@ -194,9 +209,10 @@ def _render_job(
 def render_issue(
     issue: Issue,
     renderer: Renderer,
-    known_urls: frozenset[str] = frozenset(),
+    known_paths: frozenset[str] = frozenset(),
     key: str = "",
     split: bool = False,
+    earlier: Cards | None = None,
 ) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `split` the captions and cards are made by a forked child while this process makes the email
@@ -204,29 +220,33 @@ def render_issue(
     from . import archive, inline, mime, render
 
     settings, problems = renderer.settings, Problems()
-    with Forked(_social, issue, renderer) if split else nullcontext() as social:
+    with Forked(_social, issue, renderer, earlier) if split else nullcontext() as social:
         for post in issue.posts:
-            rules.post_rules(post, settings, known_urls, problems)
+            rules.post_rules(post, settings, known_paths, problems)
         html = inline.inline_css(render.email_html(issue, renderer))
         size = rules.email_size(issue, html, problems)
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
         eml = mime.as_bytes(mime.message(issue, settings, html, text))
-        captions, social_files, social_problems = social.result() if social else _social(issue, renderer)
+        made = social.result() if social else _social(issue, renderer, earlier)
+    captions, social_files, social_problems, cards = made
     problems.extend(social_problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **social_files}  # fmt: skip
     if settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
         files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
-    return IssueOutputs(issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key)
+    return IssueOutputs(
+        issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key, cards=cards
+    )
 
 
-def _social(issue: Issue, renderer: Renderer) -> tuple[tuple, dict[str, bytes], tuple[Problem, ...]]:
+def _social(issue: Issue, renderer: Renderer, earlier: Cards | None = None):
+    """(captions, files, problems, card keys) of the issue's social part."""
     from .social import outputs as social
 
     problems = Problems()
-    captions, files = social.outputs(list(issue.posts), renderer, problems, issue.week)
-    return tuple(captions), files, tuple(problems.items)
+    captions, files, cards = social.outputs(list(issue.posts), renderer, problems, issue.week, earlier)
+    return tuple(captions), files, tuple(problems.items), cards
 
 
 def _index(renderers: _Renderers, library: Library, files, drafts: bool, problems: Problems):

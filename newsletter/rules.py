@@ -133,11 +133,17 @@ def rule_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-def post_rules(post, settings: Settings, known_urls: frozenset[str], problems: Problems) -> None:
-    """What a post's text must not hold when it goes out: placeholders; links that go nowhere."""
+def known_paths(urls) -> frozenset[str]:
+    """The URL paths of the site's posts, made once per run (per post, it was O(posts²) in a build)."""
+    return frozenset(urlsplit(u).path.rstrip("/") for u in urls)
+
+
+def post_rules(post, settings: Settings, known: frozenset[str], problems: Problems) -> None:
+    """What a post's text must not hold when it goes out: placeholders; links that go nowhere.
+    `known` is the `known_paths` of every post's URL."""
     _unfinished(post, problems)
     _placeholder(post, problems)
-    _links(post, settings, known_urls, problems)
+    _links(post, settings, known, problems)
     _image_widths(post, settings, problems)
 
 
@@ -185,11 +191,10 @@ def _unfinished(post, problems: Problems) -> None:
             )
 
 
-def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
+def _links(post, settings: Settings, known_paths: frozenset[str], problems: Problems) -> None:
     from .urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
-    known_paths = {urlsplit(u).path.rstrip("/") for u in known}
     for element in post.tree.iter():
         url = (
             element.get("href")

@@ -23,7 +23,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != ".newsletter-cache.json"
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
 
 
@@ -45,6 +45,40 @@ def test_editing_one_post_rewrites_only_its_issue_and_the_index(synthetic, cli):
     assert len(weeks) == 1, weeks
     assert "index.html" in changed
     assert f"{len(changed) - 1} written" in result.stdout  # every changed file but the cache manifest
+
+
+def test_an_edit_redraws_only_the_edited_articles_cards(synthetic, cli, monkeypatch):
+    """The issue of an edited post is rendered again, but the cards of its other articles are the
+    last build's bytes; deleting a card (the folder's stamp changes) makes every card be drawn again."""
+    from newsletter.social import outputs
+
+    drawn: list[str] = []
+    real = outputs._draw
+    monkeypatch.setattr(outputs, "_draw", lambda names, accent: drawn.extend(names) or real(names, accent))
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    cold = _files(synthetic / "build")
+    drawn.clear()
+    post = sorted((synthetic / "posts").glob("*.md"))[7]
+    _edit(synthetic)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    slug = post.stem.split("-", 3)[3]
+    assert drawn and {name.split("/")[1].startswith(slug) for name in drawn} == {True}, drawn
+    edited = _files(synthetic / "build")
+    week = next(name.split("/")[0] for name in drawn_files(cold, edited))
+    issue_cards = [n for n in edited if n.startswith(f"{week}/cards/")]
+    assert len(issue_cards) > len(drawn)  # the issue has other articles, whose cards were reused
+    assert {n: edited[n] for n in issue_cards if slug not in n} == {
+        n: cold[n] for n in issue_cards if slug not in n
+    }
+    drawn.clear()
+    (synthetic / "build" / issue_cards[0]).unlink()
+    _edit(synthetic)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert sorted(f"{week}/{name}" for name in drawn) == sorted(issue_cards)
+
+
+def drawn_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    return [name for name in after if "/cards/" in name and before.get(name) != after[name]]
 
 
 def test_a_touched_output_is_rebuilt(synthetic, cli):

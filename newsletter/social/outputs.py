@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
 from ..content import Post
 from ..errors import Problems
 from ..render import Renderer
@@ -9,14 +14,20 @@ from . import cards as C
 from . import exports
 from .captions import article, of_articles
 
+# The code that decides what a card shows and draws it: a change to it changes every card.
+_DRAWING = tuple(Path(__file__).with_name(name) for name in ("cards.py", "draw.py"))
+
 
 def outputs(
-    posts: list[Post], renderer: Renderer, problems: Problems, week: str
-) -> tuple[list, dict[str, bytes]]:
-    """The issue's captions, and paths inside the issue folder → bytes. Cards are drawn only here
-    (Pillow is imported here)."""
-    from . import draw
-
+    posts: list[Post],
+    renderer: Renderer,
+    problems: Problems,
+    week: str,
+    earlier: Cards | None = None,
+) -> tuple[list, dict[str, bytes], dict[str, str]]:
+    """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
+    cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
+    cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
@@ -24,10 +35,51 @@ def outputs(
         "captions.json": exports.as_json(made).encode("utf-8"),
         "captions.md": exports.as_markdown(made, week).encode("utf-8"),
     }
+    keys = {}
     for base in bases:
-        for card in base.cards:
-            for size in C.SIZES:
-                files[f"cards/{C.file_name(card.slug, card.kind, size)}"] = draw.png(
-                    card, size, settings.accent_color
-                )
-    return made, files
+        names = {
+            f"cards/{C.file_name(card.slug, card.kind, size)}": (card, size)
+            for card in base.cards
+            for size in C.SIZES
+        }
+        keys[base.post.slug] = key = cards_key(base.cards, settings.accent_color)
+        found = earlier.find(base.post.slug, key, names) if earlier is not None else None
+        files.update(found if found is not None else _draw(names, settings.accent_color))
+    return made, files, keys
+
+
+def _draw(names: Mapping[str, tuple], accent: str) -> dict[str, bytes]:
+    from . import draw
+
+    return {name: draw.png(card, size, accent) for name, (card, size) in names.items()}
+
+
+def cards_key(cards, accent: str) -> str:
+    """What an article's cards depend on: what each says, the sizes, the accent colour, and the code
+    that draws them (the fonts are pinned by the package's dependencies)."""
+    digest = hashlib.sha256(_drawing_digest().encode())
+    digest.update(repr((tuple(cards), accent, C.SIZES)).encode())
+    return digest.hexdigest()[:32]
+
+
+@functools.cache
+def _drawing_digest() -> str:  # the package's own source files, read once per process
+    return hashlib.sha256(b"".join(source.read_bytes() for source in _DRAWING)).hexdigest()
+
+
+class Cards:
+    """The cards an issue folder of the last build holds, by article: `find` gives their bytes back
+    when an article's key is the one they were drawn with (the folder is untouched: its stamp was
+    checked), so a rebuild after one edit draws only that article's cards."""
+
+    def __init__(self, folder: Path, keys: Mapping[str, str]):
+        self.folder = folder
+        self.keys = dict(keys)
+
+    def find(self, slug: str, key: str, names) -> dict[str, bytes] | None:
+        if self.keys.get(slug) != key:
+            return None
+        try:
+            return {name: (self.folder / name).read_bytes() for name in names}
+        except OSError:  # a card went missing: draw them all again
+            return None
