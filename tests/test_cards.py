@@ -8,10 +8,11 @@ import io
 import os
 import re
 import subprocess
+import zlib
 
 import pytest
 from conftest import require
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from newsletter.social import draw
 from newsletter.social.cards import SIZES, Card, cards_of
@@ -152,3 +153,65 @@ def test_ocr_reads_the_benefits_back_from_the_card(cards, tmp_path):
         assert _found(item, text), (item, text)
     assert _found("Why Facial Muscles Need Movement", text)
     assert "VIA SKINCARE" in text.upper()
+
+
+def _plain(card: Card, size: str) -> bytes:
+    """The card's coverage mask drawn the plain way (ImageDraw.text, every line rendered afresh)."""
+    width, height = SIZES[size]
+    mask = Image.new("L", (width, height), 0)
+    pen = ImageDraw.Draw(mask)
+    margin = round(min(width, height) * 0.09)
+    footer_px = max(draw.MIN_PX, round(min(width, height) * 0.035))
+    footer_y = height - margin - footer_px
+    rule_y = footer_y - round(footer_px * 1.4)
+    rule = [(margin, rule_y), (margin + round(width * 0.12), rule_y)]
+    pen.line(rule, fill=255, width=max(2, footer_px // 8))
+    site = draw.drawable("strong", card.site.upper())
+    pen.text((margin, footer_y), site, font=draw.font("strong", footer_px), fill=255)
+    box_w, box_h = width - 2 * margin, rule_y - margin - round(footer_px * 1.6)
+    paras = draw.paragraphs(card.fitted(size), size)
+    lines, used = draw._fit(paras, box_w, box_h, round(width * draw.LARGEST[card.kind]))
+    top = margin + (box_h - used) // 2
+    for line in lines:
+        xy = (margin + line.x, top + line.y)
+        pen.text(xy, line.text, font=draw.font(line.role, line.px), fill=255)
+    return mask.tobytes()
+
+
+SAMPLES = [
+    Card("x", "title", "Why Facial Muscles Need Movement", byline="by Katerina Summers", site="Via Skincare"),
+    Card(
+        "x",
+        "benefits",
+        "Facial Massage",
+        "What regular practice brings:",
+        tuple(BENEFITS),
+        site="Via Skincare",
+    ),
+    Card(
+        "x", "quote", "T", quote="It’s about keeping tissues alive, fjord.", byline="— K. Summers", site="Via"
+    ),
+    Card("x", "title", " ".join(["Regeneration"] * 30), site="Via Skincare"),
+]
+
+
+@pytest.mark.parametrize("card", SAMPLES, ids=lambda c: c.kind)
+def test_cached_lines_and_own_encoder_give_the_plain_drawings_pixels(card):
+    """Lines drawn from the kept bitmaps, only the drawn rows deflated: the PNG decodes (zlib checks
+    the Adler-32 of the spliced stream) to exactly the mask ImageDraw.text draws."""
+    for size in SIZES:
+        data = draw.png.__wrapped__(card, size, "#8a6f5a")
+        image = Image.open(io.BytesIO(data))
+        assert image.mode == "P" and image.size == SIZES[size]
+        idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+        width, height = SIZES[size]
+        assert len(zlib.decompress(idat)) == (width + 1) * height
+        assert image.tobytes() == _plain(card, size), (card.kind, size)
+
+
+def test_a_card_is_the_same_bytes_with_the_line_cache_cold_or_warm():
+    card = SAMPLES[1]
+    draw._short.cache_clear()
+    cold = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
+    warm = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
+    assert cold == warm
