@@ -65,7 +65,7 @@ def build(
                     bytecode=out,
                 )
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
-                _save(out, manifest, made)
+                _save(out, manifest, made, removed)
             finally:
                 writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
     except BaseException:
@@ -107,7 +107,9 @@ def _write(
     return tuple(written), unchanged, tuple(removed)
 
 
-def _save(out: Path, manifest: Manifest, made: Plan) -> None:
+def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = ()) -> None:
+    if not (made.rendered or made.index is not None or removed) and manifest.holds(made.library):
+        return  # nothing new: the manifest on disk already says all of it (an archive's no-op build)
     manifest.remember_posts(made.library)
     for outputs in made.rendered:
         count = len(outputs.staged.names) if outputs.staged else len(outputs.files)

@@ -109,6 +109,10 @@ class Manifest:
             return None
         return _problems(entry["warnings"])
 
+    def holds(self, library: Library) -> bool:
+        """Every post of the library came from this manifest, unchanged, and it has no others."""
+        return not library.parsed and library.sources.keys() == self.posts.keys()
+
     def remember_posts(self, library: Library) -> None:
         """Every post of this run, and only those: deleted posts leave the manifest."""
         posts = {}

@@ -52,11 +52,11 @@ SHOWN_WARNINGS = 5  # a build of 400 posts may have hundreds: the worst few, the
 def _report_warnings(warnings, limit: int | None = None) -> None:
     from .rules import worst_first
 
-    ordered = worst_first(warnings) if limit is not None else list(warnings)
-    for warning in ordered[:limit]:
+    ordered = worst_first(warnings, limit) if limit is not None else list(warnings)
+    for warning in ordered:
         click.echo(str(warning), err=True)
-    if limit is not None and len(ordered) > limit:
-        more = len(ordered) - limit
+    if limit is not None and len(warnings) > limit:
+        more = len(warnings) - limit
         click.echo(f"… and {more} more warning{'s' if more != 1 else ''}: run `newsletter check`", err=True)
 
 

@@ -133,6 +133,9 @@ class Settings:
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it in messages: relative to the project root."""
+        text, root = str(path), str(self.root)
+        if text.startswith(root + "/"):  # the usual case, without pathlib's parsing (a stat-free no-op
+            return text[len(root) + 1 :]  # build asks this for every post)
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,17 @@ _BAD_CSS = [
 ]  # fmt: skip
 
 
-def worst_first(problems) -> list[Problem]:
-    """Warnings ordered by what matters most to a reader, then by place."""
+def worst_first(problems, limit: int | None = None) -> list[Problem]:
+    """Warnings ordered by what matters most to a reader, then by place; with `limit`, only the first
+    `limit` of them (a partial sort: thousands of warnings of an archive, three shown)."""
     order = {rule: n for n, rule in enumerate((*WORST_FIRST, *RULES))}
-    return sorted(problems, key=lambda p: (order.get(rule_of(p), len(order)), p.where, p.line))
+
+    def rank(p: Problem) -> tuple:
+        return (order.get(rule_of(p), len(order)), p.where, p.line)
+
+    if limit is not None:
+        return heapq.nsmallest(limit, problems, key=rank)
+    return sorted(problems, key=rank)
 
 
 def rule_of(problem: Problem) -> str:

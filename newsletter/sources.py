@@ -33,9 +33,13 @@ def list_sources(settings: Settings, problems: Problems) -> list[Path]:
         return []
     files = []
     root = settings.root.resolve()
-    for path in sorted(folder.glob("*.md")):
+    # scandir, not glob + is_symlink: the directory entry tells a link apart without a stat per file.
+    with os.scandir(folder) as scan:
+        found = sorted((entry.name, entry.is_symlink()) for entry in scan if entry.name.endswith(".md"))
+    for name, link in found:
+        path = folder / name
         try:
-            outside = path.is_symlink() and not path.resolve(strict=True).is_relative_to(root)
+            outside = link and not path.resolve(strict=True).is_relative_to(root)
         except (OSError, RuntimeError):  # a dangling link or a loop
             problems.warn(settings.relative(path), 0, "broken symbolic link: not followed", "symlink")
             continue
