@@ -16,7 +16,7 @@ from .config import Settings
 from .content import Library, PostMeta
 from .errors import Problem, Severity
 from .issue import Week
-from .sources import Source
+from .sources import Source, read_sources
 
 MANIFEST = ".newsletter-cache.json"
 
@@ -89,6 +89,16 @@ class Manifest:
         if not entry or entry["digest"] != source.digest:
             return None
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
+
+    def read_sources(self, paths: list[Path], settings: Settings, problems) -> list[Source]:
+        """The posts' bytes and digests: every file read (the preview's in-memory manifest skips the ones
+        whose stat is unchanged)."""
+        return read_sources(paths, settings, problems)
+
+    def reuse(self, library: Library) -> Library:
+        """The library with the unchanged posts this cache holds parsed (the preview's keeps them in
+        memory, so the other posts of an edited issue are not parsed again); a manifest holds none."""
+        return library
 
     def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
         # The issue file's bytes too: its subject, order and intro shape the issue.

@@ -18,6 +18,7 @@ from .content import Library, PostMeta, load
 from .errors import InputError, Problem, Problems
 from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
 from .pool import parallel_map
+from .sources import read_sources
 
 if TYPE_CHECKING:
     from .cache import Manifest
@@ -40,7 +41,7 @@ class IssueOutputs:
     captions: tuple[Caption, ...]
     size: int  # bytes of the HTML as sent (UTF-8, CRLF)
     findings: tuple[Problem, ...]
-    files: Mapping[str, bytes]
+    files: Mapping[str, bytes]  # the preview's cards are social.outputs.LazyCard, drawn on request
     key: str = ""  # the cache key of its inputs
     staged: Staged | None = None  # built with a stager: the folder written aside (files etc. then empty)
 
@@ -75,13 +76,18 @@ def plan(
     raise_errors: bool = True,
     progress: Progress | None = None,
     stage: Stager | None = None,
+    lazy_cards: bool = False,
+    renderer: Renderer | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
     `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
     nothing here prints, the command line decides how to show it. With `stage` (the build), each issue's
-    folder is written aside by the process that rendered it and only a small record comes back."""
+    folder is written aside by the process that rendered it and only a small record comes back. The
+    preview passes `lazy_cards` (cards drawn when requested) and its `renderer` (kept while its
+    templates are unchanged)."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems, progress, stage)
+    renderers = _Renderers(settings, renderer, lazy_cards)
+    made = _plan(settings, selection, workers, cache, problems, progress, stage, renderers)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -91,9 +97,10 @@ class _Renderers:
     """The run's one renderer, made when something first needs rendering (a no-op rebuild never does,
     so it never imports Jinja or premailer)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, renderer: Renderer | None = None, lazy_cards: bool = False):
         self.settings = settings
-        self._renderer: Renderer | None = None
+        self._renderer = renderer
+        self.lazy_cards = lazy_cards
 
     def get(self) -> Renderer:
         if self._renderer is None:
@@ -103,9 +110,13 @@ class _Renderers:
         return self._renderer
 
 
-def _plan(settings, selection, workers, cache, problems: Problems, progress=None, stage=None) -> Plan:
+def _plan(
+    settings, selection, workers, cache, problems: Problems, progress=None, stage=None, renderers=None
+) -> Plan:
     known = cache.post if cache is not None else None
-    library = load(settings, problems, selection.files, known, workers)
+    read = cache.read_sources if cache is not None else read_sources
+    library = load(settings, problems, selection.files, known, workers, read)
+    library = cache.reuse(library) if cache is not None else library
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
     files = issue_files(settings, problems)
     try:
@@ -116,7 +127,7 @@ def _plan(settings, selection, workers, cache, problems: Problems, progress=None
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
         weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
-    renderers = _Renderers(settings)
+    renderers = renderers or _Renderers(settings)
     todo, reused = [], []
     for week in weeks:
         key = cache.issue_key(week, library.sources) if cache is not None else ""
@@ -156,7 +167,7 @@ def _render_all(
         return ()
     settings = renderers.settings
     known_urls = frozenset(settings.url_for(m.slug) for m in library.metas)
-    jobs = [(issue, key, known_urls, stage) for issue, key in issues]
+    jobs = [(issue, key, known_urls, stage, renderers.lazy_cards) for issue, key in issues]
     count = iter(range(1, len(jobs) + 1))
     done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
     made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
@@ -166,10 +177,12 @@ def _render_all(
     return tuple(made)
 
 
-def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None]) -> IssueOutputs:
-    issue, key, known_urls, stage = job
+def _render_job(
+    renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stager | None, bool]
+) -> IssueOutputs:
+    issue, key, known_urls, stage, lazy_cards = job
     try:
-        made = render_issue(issue, renderer, known_urls, key)
+        made = render_issue(issue, renderer, known_urls, key, lazy_cards)
         if stage is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
             return made
         staged = stage(issue.week, made.files)
@@ -181,9 +194,14 @@ def _render_job(renderer: Renderer, job: tuple[Issue, str, frozenset[str], Stage
 
 
 def render_issue(
-    issue: Issue, renderer: Renderer, known_urls: frozenset[str] = frozenset(), key: str = ""
+    issue: Issue,
+    renderer: Renderer,
+    known_urls: frozenset[str] = frozenset(),
+    key: str = "",
+    lazy_cards: bool = False,
 ) -> IssueOutputs:
-    """One issue, rendered: the inlined email, its text part and message, captions, and its findings."""
+    """One issue, rendered: the inlined email, its text part and message, captions, and its findings;
+    with `lazy_cards` its cards are social.outputs.LazyCard, drawn when first asked for."""
     from . import archive, inline, mime, render
     from .social import outputs as social
 
@@ -195,7 +213,7 @@ def render_issue(
     rules.issue_rules(issue, html, problems)
     text = render.email_text(issue, renderer)
     eml = mime.as_bytes(mime.message(issue, settings, html, text))
-    captions, social_files = social.outputs(list(issue.posts), renderer, problems, issue.week)
+    captions, social_files = social.outputs(list(issue.posts), renderer, problems, issue.week, lazy_cards)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **social_files}  # fmt: skip
     if settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,11 +186,10 @@ def _unfinished(post, problems: Problems) -> None:
             )
 
 
-def _links(post, settings: Settings, known: set[str], problems: Problems) -> None:
+def _links(post, settings: Settings, known: frozenset[str], problems: Problems) -> None:
     from .urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
-    known_paths = {urlsplit(u).path.rstrip("/") for u in known}
     for element in post.tree.iter():
         url = (
             element.get("href")
@@ -212,10 +212,16 @@ def _links(post, settings: Settings, known: set[str], problems: Problems) -> Non
         own = not parts.netloc or parts.netloc.lower() == settings.domain.lower()
         path = parts.path.rstrip("/")
         in_blog = prefix != "/" and path.startswith(prefix.rstrip("/") + "/")
-        if own and element.tag == "a" and in_blog and path not in known_paths:
+        if own and element.tag == "a" and in_blog and path not in _paths(known):
             problems.warn(
                 post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
             )
+
+
+@functools.lru_cache(maxsize=4)
+def _paths(known: frozenset[str]) -> frozenset[str]:
+    """The known posts' URL paths: made once per run's set of posts, not once per post."""
+    return frozenset(urlsplit(u).path.rstrip("/") for u in known)
 
 
 def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
