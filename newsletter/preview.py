@@ -9,6 +9,7 @@ keeps the last good build and shows the error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import os
@@ -527,7 +528,21 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
     running = Running(server, preview, threading.Event())
     preview.rebuild()
     threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
+    if "newsletter.inline" not in sys.modules:  # the first build rendered in worker processes only
+        from .pipeline import render_issue
+
+        threading.Thread(target=_warm, args=(preview.snapshot, render_issue), daemon=True).start()
     return running
+
+
+def _warm(snap: Snapshot, render_issue) -> None:
+    """Render the newest issue once in this process and throw it away, so the first save's rebuild finds
+    premailer, its parsed stylesheet and the compiled templates ready (about 400 ms of CPU otherwise)."""
+    if snap.error or not snap.issues or snap.renderer is None:
+        return
+    issue = next(reversed(snap.issues.values())).issue
+    with contextlib.suppress(NewsletterError):  # a template problem: the next rebuild reports it
+        render_issue(issue, snap.renderer, lazy_cards=True)
 
 
 def serve(root: Path, host: str, port: int, open_browser: bool, report: Report, drafts: bool = False) -> None:
