@@ -16,7 +16,7 @@ from .config import Settings
 from .content import Library, PostMeta
 from .errors import Problem, Severity
 from .issue import Week
-from .sources import Source, read_sources
+from .sources import Source
 
 MANIFEST = ".newsletter-cache.json"
 
@@ -48,6 +48,8 @@ class Manifest:
     Per post its digest and metadata; per issue folder (and the index) the key of its inputs, how many
     files it holds and a stamp of the folder; small enough to read in milliseconds at thousands of posts.
     A manifest that is unreadable or of another shape is ignored: the build simply starts cold."""
+
+    reader = None  # a build reads every post file; the preview's in-memory manifest has a sources.Rereader
 
     def __init__(self, out: Path, fp: str, data: dict | None = None):
         self.out = out
@@ -89,11 +91,6 @@ class Manifest:
         if not entry or entry["digest"] != source.digest:
             return None
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
-
-    def read_sources(self, paths: list[Path], settings: Settings, problems) -> list[Source]:
-        """The posts' bytes and digests: every file read (the preview's in-memory manifest skips the ones
-        whose stat is unchanged)."""
-        return read_sources(paths, settings, problems)
 
     def reuse(self, library: Library) -> Library:
         """The library with the unchanged posts this cache holds parsed (the preview's keeps them in

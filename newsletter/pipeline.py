@@ -18,7 +18,6 @@ from .content import Library, PostMeta, load
 from .errors import InputError, Problem, Problems
 from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
 from .pool import parallel_map
-from .sources import read_sources
 
 if TYPE_CHECKING:
     from .cache import Manifest
@@ -114,7 +113,7 @@ def _plan(
     settings, selection, workers, cache, problems: Problems, progress=None, stage=None, renderers=None
 ) -> Plan:
     known = cache.post if cache is not None else None
-    read = cache.read_sources if cache is not None else read_sources
+    read = cache.reader if cache is not None else None
     library = load(settings, problems, selection.files, known, workers, read)
     library = cache.reuse(library) if cache is not None else library
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.

@@ -2,9 +2,10 @@
 to reload.
 
 The preview keeps its plan between rebuilds (an in-memory manifest): a saved post re-renders its issue and
-the archive page, a template or setting change re-renders everything. Each rebuild is swapped in as one
-immutable Snapshot, so a request sees the complete old build or the complete new one. A failed rebuild
-keeps the last good build and shows the error.
+the archive page, a template or setting change re-renders everything. Unchanged post files are stat'ed,
+not read; image cards are drawn when the browser first asks for one, not by the rebuild. Each rebuild is
+swapped in as one immutable Snapshot, so a request sees the complete old build or the complete new one.
+A failed rebuild keeps the last good build and shows the error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import re
 import socket
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass, field, replace
@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import cache
 from .config import Settings, load_settings
 from .content import Library, Post, PostMeta
-from .errors import NewsletterError, Problem, Problems
+from .errors import NewsletterError, Problem
 from .issue import Selection
 from .rules import CLIP_BYTES
-from .sources import Source, read_sources
+from .sources import Rereader, Source
 from .urls import LOOPBACK
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class _MemoryCache(cache.Manifest):
     def __init__(self, out: Path, fp: str):
         super().__init__(out, fp)
         self._metas: dict[str, tuple[str, PostMeta, tuple[Problem, ...]]] = {}
-        self._read: dict[Path, tuple[tuple[int, ...], Source]] = {}
+        self.reader = Rereader()  # post files whose stat is unchanged are not read again
         self._parsed: dict[str, tuple[str, Post]] = {}
 
     def fresh(self, name: str, entry_key: str):
@@ -129,31 +129,6 @@ class _MemoryCache(cache.Manifest):
             if s in library.sources and library.sources[s].digest == digest
         }
         return replace(library, parsed={**kept, **library.parsed})
-
-    def read_sources(self, paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
-        """Every post, read only when its size, mtime, ctime or inode changed since it was last read. The
-        stat is taken before the read, so a save during it is seen next time; a file modified within
-        RACY_SECONDS of being read is read again (a second save in the same clock tick keeps the stat)."""
-        old, stamps = self._read, {path: _stat(path) for path in paths}
-        known = {p: old[p][1] for p in paths if p in old and stamps[p] is not None and old[p][0] == stamps[p]}
-        read = {s.path: s for s in read_sources([p for p in paths if p not in known], settings, problems)}
-        settled = time.time_ns() - int(RACY_SECONDS * 1e9)
-        sources = [s for p in paths if (s := known.get(p) or read.get(p)) is not None]
-        self._read = {
-            s.path: (stamps[s.path], s) for s in sources if (stamps[s.path] or (0, settled))[1] < settled
-        }
-        return sources
-
-
-RACY_SECONDS = 2.0  # coarse file systems keep mtimes to the second or two
-
-
-def _stat(path: Path) -> tuple[int, ...] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all

@@ -410,13 +410,14 @@ def _two_weeks(sample) -> None:
 def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypatch):
     import newsletter.pipeline as pipeline
     import newsletter.preview as preview
+    import newsletter.sources as sources
 
     _two_weeks(sample)
     running = preview.Preview(sample.root, lambda text, error: None)
     running.rebuild()
     assert set(running.snapshot.issues) == {OTHER_WEEK, WEEK}
     rendered, read = [], []
-    render_issue, read_sources = pipeline.render_issue, preview.read_sources
+    render_issue, read_sources = pipeline.render_issue, sources.read_sources
 
     def counting_render(issue, *args, **kwargs):
         rendered.append(issue.week)
@@ -427,7 +428,7 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
         return read_sources(paths, *args)
 
     monkeypatch.setattr(pipeline, "render_issue", counting_render)
-    monkeypatch.setattr(preview, "read_sources", counting_read)
+    monkeypatch.setattr(sources, "read_sources", counting_read)
     older = running.snapshot.files[f"{OTHER_WEEK}/email.html"]
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
     snap = running.rebuild()
