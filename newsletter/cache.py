@@ -49,6 +49,8 @@ class Manifest:
     files it holds and a stamp of the folder; small enough to read in milliseconds at thousands of posts.
     A manifest that is unreadable or of another shape is ignored: the build simply starts cold."""
 
+    reader = None  # a build reads every post file; the preview's in-memory manifest has a sources.Rereader
+
     def __init__(self, out: Path, fp: str, data: dict | None = None):
         self.out = out
         self.fp = fp
@@ -89,6 +91,11 @@ class Manifest:
         if not entry or entry["digest"] != source.digest:
             return None
         return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
+
+    def reuse(self, library: Library) -> Library:
+        """The library with the unchanged posts this cache holds parsed (the preview's keeps them in
+        memory, so the other posts of an edited issue are not parsed again); a manifest holds none."""
+        return library
 
     def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
         # The issue file's bytes too: its subject, order and intro shape the issue.

@@ -125,10 +125,12 @@ def load(
     files: tuple[Path, ...] = (),
     known: Known | None = None,
     workers: int = 1,
+    read: Callable[[list[Path], Settings, Problems], list[Source]] | None = None,
 ) -> Library:
     """The one loader: every post in posts_dir (or the named files), validated, slugs checked, sorted.
-    With `known`, unchanged files are not parsed: their metadata and warnings come from the last build."""
-    sources = read_sources(list(files) or list_sources(settings, problems), settings, problems)
+    With `known`, unchanged files are not parsed: their metadata and warnings come from the last build.
+    `read` turns paths into sources (the preview's skips files whose stat is unchanged)."""
+    sources = (read or read_sources)(list(files) or list_sources(settings, problems), settings, problems)
     metas: dict[str, PostMeta] = {}
     warnings: dict[str, tuple[Problem, ...]] = {}
     stale = []

@@ -43,7 +43,7 @@ class IssueOutputs:
     captions: tuple[Caption, ...]
     size: int  # bytes of the HTML as sent (UTF-8, CRLF)
     findings: tuple[Problem, ...]
-    files: Mapping[str, bytes]
+    files: Mapping[str, bytes]  # the preview's cards are social.outputs.LazyCard, drawn on request
     key: str = ""  # the cache key of its inputs
     staged: Staged | None = None  # built with a stager: the folder written aside (files etc. then empty)
     cards: Mapping[str, str] = field(default_factory=dict)  # slug -> key of its cards (outputs.cards_key)
@@ -80,14 +80,18 @@ def plan(
     progress: Progress | None = None,
     stage: Stager | None = None,
     bytecode: Path | None = None,
+    lazy_cards: bool = False,
+    renderer: Renderer | None = None,
 ) -> Plan:
     """Read, validate and render what the selection needs; raise once with every problem (or, for
     `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
     nothing here prints, the command line decides how to show it. With `stage` (the build), each issue's
     folder is written aside by the process that rendered it and only a small record comes back. With
-    `bytecode` (a build folder) compiled templates are kept there for the next run."""
+    `bytecode` (a build folder) compiled templates are kept there for the next run. The preview passes
+    `lazy_cards` (cards drawn when requested) and its `renderer` (kept while its templates are unchanged)."""
     problems = Problems(strict=strict)
-    made = _plan(settings, selection, workers, cache, problems, progress, stage, bytecode)
+    renderers = _Renderers(settings, bytecode, renderer, lazy_cards)
+    made = _plan(settings, selection, workers, cache, problems, progress, stage, renderers)
     if raise_errors:
         problems.raise_if_errors()
     return made
@@ -97,10 +101,17 @@ class _Renderers:
     """The run's one renderer, made when something first needs rendering (a no-op rebuild never does,
     so it never imports Jinja or premailer)."""
 
-    def __init__(self, settings: Settings, bytecode: Path | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        bytecode: Path | None = None,
+        renderer: Renderer | None = None,
+        lazy_cards: bool = False,
+    ):
         self.settings = settings
         self.bytecode = bytecode
-        self._renderer: Renderer | None = None
+        self._renderer = renderer
+        self.lazy_cards = lazy_cards
 
     def get(self) -> Renderer:
         if self._renderer is None:
@@ -111,10 +122,12 @@ class _Renderers:
 
 
 def _plan(
-    settings, selection, workers, cache, problems: Problems, progress=None, stage=None, bytecode=None
+    settings, selection, workers, cache, problems: Problems, progress=None, stage=None, renderers=None
 ) -> Plan:
     known = cache.post if cache is not None else None
-    library = load(settings, problems, selection.files, known, workers)
+    read = cache.reader if cache is not None else None
+    library = load(settings, problems, selection.files, known, workers, read)
+    library = cache.reuse(library) if cache is not None else library
     # Posts with errors are left out and the rest go on, so one run reports every problem there is.
     files = issue_files(settings, problems)
     try:
@@ -125,7 +138,7 @@ def _plan(
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
         weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
-    renderers = _Renderers(settings, bytecode)
+    renderers = renderers or _Renderers(settings)
     todo, reused = [], []
     for week in weeks:
         key = cache.issue_key(week, library.sources) if cache is not None else ""
@@ -182,7 +195,10 @@ def _render_all(
     known_paths = rules.known_paths(settings.url_for(m.slug) for m in library.metas)
     # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
     split = len(issues) == 1 and workers > 1 and can_fork()
-    jobs = [(issue, key, known_paths, stage, split, earlier) for issue, key, earlier in issues]
+    jobs = [
+        (issue, key, known_paths, stage, split, earlier, renderers.lazy_cards)
+        for issue, key, earlier in issues
+    ]
     count = iter(range(1, len(jobs) + 1))
     done = (lambda o: progress(next(count), len(jobs), o.issue.week)) if progress else None
     made = parallel_map(_render_job, jobs, workers, state=renderers.get(), done=done)
@@ -193,9 +209,9 @@ def _render_all(
 
 
 def _render_job(renderer: Renderer, job: tuple) -> IssueOutputs:
-    issue, key, known_paths, stage, split, earlier = job
+    issue, key, known_paths, stage, split, earlier, lazy_cards = job
     try:
-        made = render_issue(issue, renderer, known_paths, key, split, earlier)
+        made = render_issue(issue, renderer, known_paths, key, split, earlier, lazy_cards)
         if stage is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
             return made
         staged = stage(issue.week, made.files)
@@ -213,14 +229,16 @@ def render_issue(
     key: str = "",
     split: bool = False,
     earlier: Cards | None = None,
+    lazy_cards: bool = False,
 ) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `split` the captions and cards are made by a forked child while this process makes the email
-    (a build of one issue then uses two cores); the outputs are the same bytes either way."""
+    (a build of one issue then uses two cores); the outputs are the same bytes either way. With
+    `lazy_cards` its cards are social.outputs.LazyCard, drawn when first asked for."""
     from . import archive, inline, mime, render
 
     settings, problems = renderer.settings, Problems()
-    with Forked(_social, issue, renderer, earlier) if split else nullcontext() as social:
+    with Forked(_social, issue, renderer, earlier, lazy_cards) if split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, known_paths, problems)
         html = inline.inline_css(render.email_html(issue, renderer))
@@ -228,7 +246,7 @@ def render_issue(
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
         eml = mime.as_bytes(mime.message(issue, settings, html, text))
-        made = social.result() if social else _social(issue, renderer, earlier)
+        made = social.result() if social else _social(issue, renderer, earlier, lazy_cards)
     captions, social_files, social_problems, cards = made
     problems.extend(social_problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
@@ -240,12 +258,13 @@ def render_issue(
     )
 
 
-def _social(issue: Issue, renderer: Renderer, earlier: Cards | None = None):
+def _social(issue: Issue, renderer: Renderer, earlier: Cards | None = None, lazy_cards: bool = False):
     """(captions, files, problems, card keys) of the issue's social part."""
     from .social import outputs as social
 
     problems = Problems()
-    captions, files, cards = social.outputs(list(issue.posts), renderer, problems, issue.week, earlier)
+    posts = list(issue.posts)
+    captions, files, cards = social.outputs(posts, renderer, problems, issue.week, earlier, lazy_cards)
     return tuple(captions), files, tuple(problems.items), cards
 
 

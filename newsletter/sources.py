@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,38 @@ def read_sources(paths: list[Path], settings: Settings, problems: Problems) -> l
         if raw is not None:
             sources.append(Source(path, where, raw, hashlib.sha256(raw).hexdigest()))
     return sources
+
+
+class Rereader:
+    """read_sources for a long-running process (the preview): a file whose size, mtime, ctime and inode
+    are as when it was last read is not read or hashed again. The stat is taken before the read, so a
+    save during it is seen next time; a file modified less than RACY_SECONDS before it was read is read
+    again every time (a second save in the same clock tick, same size, would keep the stat)."""
+
+    def __init__(self) -> None:
+        self._read: dict[Path, tuple[tuple[int, ...], Source]] = {}
+
+    def __call__(self, paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
+        old, stamps = self._read, {path: _stat(path) for path in paths}
+        known = {p: old[p][1] for p in paths if p in old and stamps[p] is not None and old[p][0] == stamps[p]}
+        read = {s.path: s for s in read_sources([p for p in paths if p not in known], settings, problems)}
+        settled = time.time_ns() - int(RACY_SECONDS * 1e9)
+        sources = [s for p in paths if (s := known.get(p) or read.get(p)) is not None]
+        self._read = {
+            s.path: (stamps[s.path], s) for s in sources if (stamps[s.path] or (0, settled))[1] < settled
+        }
+        return sources
+
+
+RACY_SECONDS = 2.0  # coarse file systems keep mtimes to the second or two
+
+
+def _stat(path: Path) -> tuple[int, ...] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def _read(path: Path, where: str, problems: Problems) -> bytes | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import signal
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -387,3 +389,108 @@ def test_idle_connections_time_out_and_extra_ones_get_503(sample, monkeypatch):
     finally:
         running.server.shutdown()
         running.close()
+
+
+# What a save re-does (issue: save → new page under 400 ms at 1,000 posts) ---------------------------
+OTHER_WEEK = "2026-W41"
+
+
+def _two_weeks(sample) -> None:
+    """The sample week plus an older one, every file dated a minute back (settled, as on a real disk)."""
+    first = sample.root / "posts/2026-10-14-facial-massage-and-tissue-regeneration.md"
+    older = sample.root / "posts/2026-10-07-an-older-article.md"
+    older.write_text(
+        first.read_text(encoding="utf-8").replace("date: 2026-10-14", "date: 2026-10-07"), "utf-8"
+    )
+    past = time.time() - 60
+    for path in (sample.root / "posts").iterdir():
+        os.utime(path, (past, past))
+
+
+def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypatch):
+    import newsletter.pipeline as pipeline
+    import newsletter.preview as preview
+    import newsletter.sources as sources
+
+    _two_weeks(sample)
+    running = preview.Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    assert set(running.snapshot.issues) == {OTHER_WEEK, WEEK}
+    rendered, read = [], []
+    render_issue, read_sources = pipeline.render_issue, sources.read_sources
+
+    def counting_render(issue, *args, **kwargs):
+        rendered.append(issue.week)
+        return render_issue(issue, *args, **kwargs)
+
+    def counting_read(paths, *args):
+        read.extend(p.name for p in paths)
+        return read_sources(paths, *args)
+
+    monkeypatch.setattr(pipeline, "render_issue", counting_render)
+    monkeypatch.setattr(sources, "read_sources", counting_read)
+    older = running.snapshot.files[f"{OTHER_WEEK}/email.html"]
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    snap = running.rebuild()
+    assert snap.error == ""
+    assert rendered == [WEEK]  # not the other week
+    assert read == [Path(POST).name]  # the others' stat is unchanged: not read, not hashed
+    assert "Why Faces Need Movement" in snap.files[f"{WEEK}/email.txt"].decode("utf-8")
+    assert b"Why Faces Need Movement" in snap.files["index.html"]  # the archive page follows
+    assert snap.files[f"{OTHER_WEEK}/email.html"] is older
+    rendered.clear()
+    assert running.rebuild().error == "" and rendered == []  # nothing changed: nothing rendered
+
+
+def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
+    from newsletter.preview import Preview
+
+    _two_weeks(sample)
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    path = sample.root / POST
+    before = path.stat()
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Facial Muscles Need Movemint")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime: ctime differs
+    assert path.stat().st_size == before.st_size
+    assert "Movemint" in running.rebuild().files[f"{WEEK}/email.txt"].decode("utf-8")
+
+
+def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, cli):
+    from newsletter.social.outputs import LazyCard
+
+    name = f"{WEEK}/cards/why-facial-muscles-need-movement-benefits-1080x1350.png"
+    card = live.preview.snapshot.files[name]
+    assert isinstance(card, LazyCard) and card._png is None  # not drawn before the page reloads
+    out = sample.root / "built"
+    assert cli("--project", sample.root, "build", "--out", out).exit_code == 0
+    built = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / WEEK / "cards").iterdir()}
+    assert len(built) == 18
+    for path, data in built.items():
+        with urllib.request.urlopen(live.url + "build/" + path, timeout=10) as response:
+            assert response.headers["Content-Type"] == "image/png"
+            assert response.read() == data, path
+    assert card._png == built[name]  # drawn once, kept by the snapshot
+
+
+def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
+    import newsletter.pipeline as pipeline
+
+    render_issue, saved = pipeline.render_issue, threading.Event()
+
+    def save_while_rendering(issue, *args, **kwargs):
+        if not saved.is_set():  # the author saves again while the first save's rebuild renders
+            saved.set()
+            _edit(sample, "title: Why Faces Need Movement", "title: Why Faces Need Stillness")
+        return render_issue(issue, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_issue", save_while_rendering)
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+        if "Why Faces Need Stillness" in text:
+            break
+        time.sleep(0.05)
+    assert saved.is_set() and "Why Faces Need Stillness" in text
+    assert live.preview.snapshot.error == ""

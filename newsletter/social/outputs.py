@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,7 +16,32 @@ from . import exports
 from .captions import article, of_articles
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
-_DRAWING = tuple(Path(__file__).with_name(name) for name in ("cards.py", "draw.py"))
+_DRAWING_CODE = tuple(Path(__file__).with_name(name) for name in ("cards.py", "draw.py"))
+_DRAWING = threading.Lock()  # one lazy card drawn at a time, and each only once
+
+
+class LazyCard:
+    """A card the preview draws when it is first requested, then keeps: the same bytes as `draw.png`
+    gives a build (picklable, so the preview's worker processes can hand it back undrawn)."""
+
+    __slots__ = ("_png", "accent", "card", "size")
+
+    def __init__(self, card: C.Card, size: str, accent: str):
+        self.card, self.size, self.accent, self._png = card, size, accent, None
+
+    def __getstate__(self):
+        return (self.card, self.size, self.accent, self._png)
+
+    def __setstate__(self, state) -> None:
+        self.card, self.size, self.accent, self._png = state
+
+    def __call__(self) -> bytes:
+        with _DRAWING:
+            if self._png is None:
+                from . import draw
+
+                self._png = draw.png(self.card, self.size, self.accent)
+            return self._png
 
 
 def outputs(
@@ -24,10 +50,12 @@ def outputs(
     problems: Problems,
     week: str,
     earlier: Cards | None = None,
+    lazy_cards: bool = False,
 ) -> tuple[list, dict[str, bytes], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
-    cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes."""
+    cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
+    `lazy_cards` (the preview) each card is a LazyCard, drawn on request."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
@@ -38,20 +66,17 @@ def outputs(
     keys = {}
     for base in bases:
         names = {
-            f"cards/{C.file_name(card.slug, card.kind, size)}": (card, size)
+            f"cards/{C.file_name(card.slug, card.kind, size)}": LazyCard(card, size, settings.accent_color)
             for card in base.cards
             for size in C.SIZES
         }
         keys[base.post.slug] = key = cards_key(base.cards, settings.accent_color)
         found = earlier.find(base.post.slug, key, names) if earlier is not None else None
-        files.update(found if found is not None else _draw(names, settings.accent_color))
+        if found is not None:
+            files.update(found)
+        else:  # one way to draw, lazy or not
+            files.update({name: card if lazy_cards else card() for name, card in names.items()})
     return made, files, keys
-
-
-def _draw(names: Mapping[str, tuple], accent: str) -> dict[str, bytes]:
-    from . import draw
-
-    return {name: draw.png(card, size, accent) for name, (card, size) in names.items()}
 
 
 def cards_key(cards, accent: str) -> str:
@@ -64,7 +89,7 @@ def cards_key(cards, accent: str) -> str:
 
 @functools.cache
 def _drawing_digest() -> str:  # the package's own source files, read once per process
-    return hashlib.sha256(b"".join(source.read_bytes() for source in _DRAWING)).hexdigest()
+    return hashlib.sha256(b"".join(source.read_bytes() for source in _DRAWING_CODE)).hexdigest()
 
 
 class Cards:
