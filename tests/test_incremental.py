@@ -50,11 +50,16 @@ def test_editing_one_post_rewrites_only_its_issue_and_the_index(synthetic, cli):
 def test_an_edit_redraws_only_the_edited_articles_cards(synthetic, cli, monkeypatch):
     """The issue of an edited post is rendered again, but the cards of its other articles are the
     last build's bytes; deleting a card (the folder's stamp changes) makes every card be drawn again."""
-    from newsletter.social import outputs
+    from newsletter.social import cards, draw
 
     drawn: list[str] = []
-    real = outputs._draw
-    monkeypatch.setattr(outputs, "_draw", lambda names, accent: drawn.extend(names) or real(names, accent))
+    real = draw.png
+
+    def png(card, size, accent):
+        drawn.append(f"cards/{cards.file_name(card.slug, card.kind, size)}")
+        return real(card, size, accent)
+
+    monkeypatch.setattr(draw, "png", png)
     assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
     cold = _files(synthetic / "build")
     drawn.clear()
