@@ -16,7 +16,7 @@ from .config import Settings
 from .content import Library, PostMeta
 from .errors import Problem, Severity
 from .issue import Week
-from .sources import Source
+from .sources import Source, StatReader
 
 MANIFEST = ".newsletter-cache.json"
 
@@ -49,7 +49,9 @@ class Manifest:
     files it holds and a stamp of the folder; small enough to read in milliseconds at thousands of posts.
     A manifest that is unreadable or of another shape is ignored: the build simply starts cold."""
 
-    reader = None  # a build reads every post file; the preview's in-memory manifest has a sources.Rereader
+    # How posts are read: every file (no manifest); a loaded manifest's StatReader skips the files whose
+    # stat it recorded; the preview's in-memory manifest has a sources.Rereader.
+    reader = None
 
     def __init__(self, out: Path, fp: str, data: dict | None = None):
         self.out = out
@@ -71,6 +73,7 @@ class Manifest:
         """Read every field once, so a hand-edited manifest fails here (and is ignored), not mid-build;
         what is read is kept for `post`."""
         self._known: dict[str, tuple[str, PostMeta, tuple[Problem, ...]]] = {}
+        stats: dict[str, tuple[tuple[int, ...], str]] = {}
         for source, entry in self.posts.items():
             assert isinstance(source, str) and isinstance(entry["digest"], str)
             self._known[source] = (
@@ -78,6 +81,10 @@ class Manifest:
                 PostMeta.from_json(entry["meta"]),
                 _problems(entry["warnings"]),
             )
+            if (info := entry.get("stat")) is not None:
+                assert isinstance(info, list) and all(isinstance(n, int) for n in info)
+                stats[source] = (tuple(info), entry["digest"])
+        self.reader = StatReader(stats)  # unchanged post files are not read again
         for entry in self.entries.values():
             assert isinstance(entry["key"], str) and isinstance(entry["stamp"], str)
             assert isinstance(entry["count"], int)
@@ -117,18 +124,26 @@ class Manifest:
         return _problems(entry["warnings"])
 
     def holds(self, library: Library) -> bool:
-        """Every post of the library came from this manifest, unchanged, and it has no others."""
-        return not library.parsed and library.sources.keys() == self.posts.keys()
+        """Every post of the library came from this manifest, unchanged and with the stat it recorded,
+        and it has no others."""
+        if library.parsed or library.sources.keys() != self.posts.keys():
+            return False
+        return all(
+            s.stat is not None and list(s.stat) == self.posts[name].get("stat")
+            for name, s in library.sources.items()
+        )
 
     def remember_posts(self, library: Library) -> None:
         """Every post of this run, and only those: deleted posts leave the manifest."""
         posts = {}
         for meta in library.metas:
             warnings = library.warnings.get(meta.source, ())
+            source = library.sources[meta.source]
             posts[meta.source] = {
-                "digest": library.sources[meta.source].digest,
+                "digest": source.digest,
                 "meta": meta.to_json(),
                 "warnings": [list(astuple(w)) for w in warnings],
+                **({"stat": list(source.stat)} if source.stat else {}),
             }
         self.posts = posts
 

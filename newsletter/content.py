@@ -16,7 +16,7 @@ from . import frontmatter, headers, markup
 from .config import PLATFORMS, Settings
 from .errors import Problem, Problems
 from .pool import parallel_map
-from .sources import Source, list_sources, read_sources
+from .sources import Source, contents, list_sources, read_sources
 from .urls import is_absolute_http, scheme_of
 
 KNOWN_KEYS = (
@@ -172,7 +172,8 @@ def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
 
 
 def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
-    text = frontmatter.decode(source.raw, source.source, problems)
+    raw = contents(source, problems)
+    text = frontmatter.decode(raw, source.source, problems) if raw is not None else None
     doc = frontmatter.split(text, source.source, problems) if text is not None else None
     if doc is None:
         return None

@@ -153,3 +153,50 @@ def test_a_build_with_errors_writes_nothing_and_leaves_no_staging(synthetic, cli
     assert result.exit_code == 1
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in out.iterdir() if p.name.startswith(".") and "tmp" in p.name] == []
+
+
+def _age(root: Path) -> None:
+    """Posts last modified an hour ago: settled, so the manifest records their stat."""
+    for post in (root / "posts").glob("*.md"):
+        os.utime(post, ns=(post.stat().st_atime_ns, post.stat().st_mtime_ns - 3600 * 10**9))
+
+
+def _reads(monkeypatch) -> list[str]:
+    from newsletter import sources
+
+    read: list[str] = []
+    real = sources._read_with_stat
+    monkeypatch.setattr(sources, "_read_with_stat", lambda path, where, problems: read.append(where) or real(path, where, problems))  # fmt: skip
+    return read
+
+
+def test_a_rebuild_reads_only_the_post_files_whose_stat_changed(synthetic, cli, monkeypatch):
+    _age(synthetic)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    read = _reads(monkeypatch)
+    assert " 0 written" in cli("--project", synthetic, "build", "--all", "--jobs", "1").stdout
+    assert read == []  # one stat per post, no open, read or hash
+    post = sorted((synthetic / "posts").glob("*.md"))[7]
+    before = post.stat()
+    text = post.read_text(encoding="utf-8")
+    title = text.split('title: "', 1)[1].split('"', 1)[0]
+    post.write_text(text.replace(title, "X" + title[1:], 1), encoding="utf-8")  # same size
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))  # and same mtime: the ctime tells
+    assert post.stat().st_size == before.st_size
+    result = cli("--project", synthetic, "build", "--all", "--jobs", "1")
+    assert result.exit_code == 0 and " 0 written" not in result.stdout
+    # The edited post, then the other posts of its issue (parsed to render the issue again): no others.
+    assert read[0] == f"posts/{post.name}" and len(set(read)) == len(read) <= 5
+    texts = [p.read_text(encoding="utf-8") for p in (synthetic / "build").glob("*/email.txt")]
+    assert any("X" + title[1:] in t for t in texts)
+
+
+def test_a_post_saved_just_now_is_read_again_next_time(synthetic, cli, monkeypatch):
+    """Its stat is not recorded: two saves within a clock tick could leave size and mtime unchanged."""
+    _age(synthetic)
+    post = sorted((synthetic / "posts").glob("*.md"))[3]
+    post.write_text(post.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    read = _reads(monkeypatch)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert read == [f"posts/{post.name}"]
