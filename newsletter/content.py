@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import frontmatter, headers, markup
+from . import headers, markup
 from .config import PLATFORMS, Settings
 from .errors import Problem, Problems
 from .pool import parallel_map
@@ -172,6 +172,8 @@ def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
 
 
 def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
+    from . import frontmatter  # lazy: PyYAML (~10 ms) only when a post is parsed, not on a no-op build
+
     raw = contents(source, problems)
     text = frontmatter.decode(raw, source.source, problems) if raw is not None else None
     doc = frontmatter.split(text, source.source, problems) if text is not None else None

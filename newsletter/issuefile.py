@@ -9,7 +9,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import frontmatter
 from .config import LAYOUTS, Settings
 from .errors import Problems
 
@@ -39,6 +38,8 @@ def folder(settings: Settings) -> Path:
 
 
 def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
+    from . import frontmatter  # lazy: PyYAML only when there is an issue file
+
     text = frontmatter.decode(raw, where, problems)
     doc = frontmatter.split(text, where, problems) if text is not None else None
     if doc is None:
