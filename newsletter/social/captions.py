@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from .. import markup
 from ..config import Settings
@@ -14,7 +15,7 @@ from ..render import Renderer
 from ..urls import with_utm
 from . import cards as C
 from . import text as T
-from .article import Section, sections
+from .article import Scorer, Section, sections
 from .cards import label_of
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
 from .records import Caption, Fields
@@ -43,6 +44,11 @@ class Article:
     brand: int  # how many of `tags` are brand tags
     sections: tuple[Section, ...]
     cards: tuple[C.Card, ...]
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The threads of every platform rank the same sentences: scored once per article."""
+        return Scorer(list(self.sections))
 
 
 def article(post: Post, settings: Settings, week: str = "") -> Article:
@@ -88,19 +94,33 @@ def of_articles(
     out = []
     for base in bases:
         for rule in chosen:
+            shared = None  # the link and the fields, the same for every kind of this post and platform
             for kind in kinds or KINDS:
                 if (kind == "thread" and not rule.threads) or (kind == "benefits" and not base.items):
                     continue  # no thread on platforms without threads; no list, no benefits caption
-                if (caption := build(base, rule, kind, renderer, problems)) is not None:
+                if shared is None:
+                    shared = _shared(base, rule, renderer)
+                if (caption := build(base, rule, kind, renderer, problems, shared)) is not None:
                     out.append(caption)
     return out
 
 
-def build(base: Article, rule: Rule, kind: str, renderer: Renderer, problems: Problems) -> Caption | None:
+def _shared(base: Article, rule: Rule, renderer: Renderer) -> tuple[str, Fields]:
+    url = _link_url(base.post, rule, renderer.settings)
+    return url, _fields(base, rule, url, renderer)
+
+
+def build(
+    base: Article,
+    rule: Rule,
+    kind: str,
+    renderer: Renderer,
+    problems: Problems,
+    shared: tuple[str, Fields] | None = None,
+) -> Caption | None:
     settings = renderer.settings
     post = base.post
-    url = _link_url(post, rule, settings)
-    fields = _fields(base, rule, url, renderer)
+    url, fields = shared or _shared(base, rule, renderer)
     parts: tuple[str, ...] = ()
     if kind == "thread":
         parts = _thread(base, rule, fields, renderer)
@@ -190,7 +210,7 @@ def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tu
         return render(renderer, "thread", {"text": text, "index": index, "total": total})
 
     closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
-    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label)
+    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
 
 
 def _tag_steps(fields: Fields) -> list[tuple[str, ...]]:
@@ -238,8 +258,13 @@ def fit(rule: Rule, kind: str, fields: Fields, base: Article, renderer: Renderer
     """The richest version of the caption that fits; then hashtags dropped on the way are put back
     while they still fit (a shorter lead may have made room)."""
 
+    made: dict[Fields, str] = {}  # the search and the hashtag refill try some versions twice
+
     def text_of(f: Fields) -> str:
-        return render(renderer, kind, f.context())
+        found = made.get(f)
+        if found is None:
+            found = made[f] = render(renderer, kind, f.context())
+        return found
 
     steps, field = STEPS[kind]
     fitted = _reduce(rule, steps, fields, base, text_of)

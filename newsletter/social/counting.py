@@ -21,6 +21,9 @@ URL = re.compile(
     r"(?<![\w@./-])(?:https?://[^\s<>\"]+|(?:[a-z0-9][a-z0-9-]*\.)+(?:" + _TLDS + r")\b(?:/[^\s<>\"]*)?)",
     re.IGNORECASE,
 )
+# What every match of URL contains: '://' or a dot before a known TLD. Looking for it first is much
+# cheaper than running URL at every word of a text that has no link.
+_DOMAIN_END = re.compile(r"\.(?:" + _TLDS + r")\b", re.IGNORECASE)
 HTTP_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\"…"
 GRAPHEME = regex.compile(r"\X")
@@ -36,6 +39,10 @@ _X_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x203
 def urls(text: str, pattern: re.Pattern = URL) -> list[tuple[int, int]]:
     """Spans of links, with trailing punctuation left outside as the platforms do."""
     if "." not in text:  # every link has a dot; most caption lines have none
+        return []
+    if "://" not in text and (
+        pattern is HTTP_URL or (pattern is URL and _DOMAIN_END.search(text) is None)
+    ):  # HTTP_URL needs '://'; URL needs it or a dot before a TLD
         return []
     spans = []
     for match in pattern.finditer(text):
