@@ -218,7 +218,9 @@ class Scorer:
 
     def __init__(self, all_sections: list[Section]):
         texts = [s for sec in all_sections for b in sec.blocks for s in (*b.sentences, *b.items, b.lead)]
-        self.weight = Counter(w for t in texts for w in self.topic_words(t))
+        self.weight: Counter[str] = Counter()
+        for t in texts:
+            self.weight.update(self.topic_words(t))
         # One scorer serves the threads of every platform: each sentence is scored and each section
         # ranked once per article, not once per platform.
         self._scores: dict[tuple[str, str], float] = {}
