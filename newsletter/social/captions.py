@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from weakref import WeakKeyDictionary
+
+from jinja2 import nodes
 
 from .. import markup
 from ..config import Settings
@@ -206,11 +209,76 @@ def _last_sentence(text: str) -> str:
 
 
 def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
+    pieces = _around(renderer, "thread", "text")
+
     def label(text: str, index: int, total: int) -> str:
+        if pieces is not None and (around := pieces(index=index, total=total)) is not None:
+            return T.normalize(around[0] + text + around[1])
         return render(renderer, "thread", {"text": text, "index": index, "total": total})
 
     closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
     return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
+
+
+# A template that only prints a variable, once and as it is, renders as the same text before and after
+# it whatever its value: rendered once per value of the other variables (a thread's "i/N" label), its
+# output is spliced around each post instead of rendering the template for every post and every try.
+_SPLICES: WeakKeyDictionary[Renderer, dict] = WeakKeyDictionary()
+_MARK = "\x00"
+# Nodes that cannot see or change what a printed variable shows (no include, filter block, call, macro
+# or autoescape block: anything else and the template is rendered for every value).
+_PLAIN = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.Compare,
+    nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Test, nodes.CondExpr, nodes.Add, nodes.Sub,
+    nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Concat, nodes.Neg, nodes.Pos,
+)  # fmt: skip
+
+
+def _around(renderer: Renderer, name: str, var: str) -> Callable[..., tuple[str, str] | None] | None:
+    """For a template `social/NAME.txt` that only places `var`: a function of the other variables giving
+    the text before and after it (None when it does more, or a value renders the mark other than once)."""
+    found = _SPLICES.setdefault(renderer, {})
+    if name not in found:
+        found[name] = _places_only(renderer, f"social/{name}.txt", var)
+    if not found[name]:
+        return None
+    cache: dict[tuple, tuple[str, str] | None] = found.setdefault((name, var), {})
+
+    def pieces(**context) -> tuple[str, str] | None:
+        key = tuple(sorted(context.items()))
+        if key not in cache:
+            raw = renderer.render(f"social/{name}.txt", **{var: _MARK}, **context)
+            cache[key] = tuple(raw.split(_MARK)) if raw.count(_MARK) == 1 else None  # type: ignore[assignment]
+        return cache[key]
+
+    return pieces
+
+
+def _places_only(renderer: Renderer, path: str, var: str) -> bool:
+    env = renderer.env
+    try:
+        source = env.loader.get_source(env, path)[0]  # type: ignore[union-attr]
+    except Exception:  # the render reports it, with the template's name and line
+        return False
+    return only_places(env, source, path, var)
+
+
+def only_places(env, source: str, path: str, var: str) -> bool:
+    """Whether the template `source` does nothing with `var` but print it once, as it is."""
+    if env.finalize is not None or (env.autoescape(path) if callable(env.autoescape) else env.autoescape):
+        return False
+    try:
+        tree = env.parse(source)
+    except Exception:  # the render reports it, with the template's name and line
+        return False
+    every = list(tree.find_all(nodes.Node))
+    if not all(isinstance(n, _PLAIN) for n in every):
+        return False
+    uses = [n for n in every if isinstance(n, nodes.Name) and n.name == var]
+    printed = [
+        n for o in tree.find_all(nodes.Output) for n in o.nodes if isinstance(n, nodes.Name) and n.name == var
+    ]
+    return len(uses) == 1 and printed == uses and uses[0].ctx == "load"
 
 
 def _tag_steps(fields: Fields) -> list[tuple[str, ...]]:
