@@ -143,8 +143,14 @@ def _per_line(count_line: Callable[[str], int]) -> Callable[[str], int]:
             return line_count(text)  # `urls` looks for links only in a text with a dot: the whole's
         return len(lines) - 1 + sum(map(line_count, lines))
 
+    def clear() -> None:
+        outer_clear()
+        line_count.cache_clear()
+
+    outer_clear = count.cache_clear
     count.__doc__ = count_line.__doc__
     count.__wrapped__ = count_line  # type: ignore[attr-defined]
+    count.cache_clear = clear  # type: ignore[method-assign]
     return count
 
 

@@ -29,11 +29,15 @@ _BLANKS = re.compile(r"\n{3,}")
 def plain(text: str) -> str:
     """Markdown stripped, entities unescaped exactly once, whitespace folded. Front matter is text:
     a title like '<b>&' is shown as typed, never parsed as HTML."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
-    text = re.sub(r"`([^`]+)`", r"\1", text)
+    # Each pattern runs only on a text holding what it needs (most titles and sentences hold none).
+    if "](" in text:
+        text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+        text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)", r"\1", text)
+    if "*" in text or "_" in text:
+        text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+        text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
+    if "`" in text:
+        text = re.sub(r"`([^`]+)`", r"\1", text)
     return " ".join(html.unescape(text).split())
 
 
