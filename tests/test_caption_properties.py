@@ -188,3 +188,40 @@ def test_generated_articles_never_repeat_a_sentence_nor_overflow_nor_misreport_t
             assert not re.search(r"\n\n\d+/\d+$", caption.text)
     for problem in problems.items:
         assert "cannot fit" in problem.message
+
+
+# Thread labels are spliced around each post when the template only places the post's text: the
+# threads must be the ones rendering the template for every post gives.
+@pytest.mark.parametrize(
+    ("source", "spliced"),
+    [
+        ((TEMPLATES / "social" / "thread.txt").read_text(encoding="utf-8"), True),
+        ("{{ index }}/{{ total }} {{ text }}", True),
+        ("{{ text|upper }}", False),
+        ("{{ text }}{{ text }}", False),
+        ("{% if text|length > 9 %}long {% endif %}{{ text }}", False),
+        ("{% filter upper %}{{ text }}{% endfilter %}", False),
+        ("{% include 'social/link.txt' %}{{ text }}", False),
+        ("{% for i in range(total) %}{{ text }}{% endfor %}", False),
+        ("{% set text = text ~ '!' %}{{ text }}", False),
+        ("{{ text ~ '' }}", False),
+    ],
+)
+def test_label_splice_only_for_templates_that_just_place_the_text(site, source, spliced):
+    from newsletter.social.captions import only_places
+
+    assert only_places(Renderer(site).env, source, "social/thread.txt", "text") is spliced
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(article=articles())
+def test_spliced_labels_give_the_threads_rendering_gives(site, article):
+    from unittest import mock
+
+    from newsletter.social import captions as social
+
+    post = _post(site, *article)
+    fast = captions([post], Renderer(site), Problems(), kinds=("thread",))
+    with mock.patch.object(social, "_places_only", lambda *args: False):
+        slow = captions([post], Renderer(site), Problems(), kinds=("thread",))
+    assert fast == slow

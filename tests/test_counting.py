@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter.social.counting import (
+    HTTP_URL,
+    URL,
     count_graphemes,
     count_mastodon,
     count_threads,
     count_utf16,
     count_x,
     rules,
+    urls,
 )
 
 # (text, twitter-text v3 weighted length): URL = 23 (bare domains too), emoji sequence = 2,
@@ -109,3 +114,43 @@ def test_web_composers_count_utf16_units():
 
 def test_mastodon_limit_comes_from_settings():
     assert rules(1000)["mastodon"].limit == 1000
+
+
+# Fast paths against their reference: a count made line by line equals the count of the whole text,
+# and links looked for only in the words that can hold one are the links a scan of the whole text finds.
+_PIECES = [
+    "\n", "\n\n", "\r\n", " ", "\t", "\u00a0", "\u2028", ".", "..", "://", "https://", "http://a", "@", "/",
+    "-", "#", "com", "co", "io", ".com", ".uk/", "example.com", "x.co", "Read more: https://a.com/p?x=1",
+    "e\u0301", "\u0301", "\u200d", "\ufe0f", "👩‍👩‍👧‍👦", "🏳️‍⚧️", "👍🏽", "🇺🇸", "🇺", "1️⃣", "\u20e3", "✨", "🚀",
+    "日本", "한", "\u1100\u1161", "नमस्ते", "مرحبا", "•", "…", "—", "A\u030a", "ﬁ", "Dr.", "skin.", "7/9",
+]  # fmt: skip
+_texts = st.lists(
+    st.one_of(st.sampled_from(_PIECES), st.text(alphabet="abcXYZ019.-/ ", max_size=8)), max_size=40
+).map("".join)
+
+
+@given(_texts)
+@settings(max_examples=400, deadline=None)
+def test_counted_by_line_as_whole(text):
+    for count in (count_x, count_graphemes, count_mastodon, count_threads):
+        assert count(text) == count.__wrapped__(text), (count.__name__, text)
+
+
+def _scanned(text: str, pattern) -> list[tuple[int, int]]:
+    """The reference: the pattern over the whole text, trailing punctuation left outside."""
+    if "." not in text:
+        return []
+    spans = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in ".,;:!?)]}'\"…":
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+@given(_texts)
+@settings(max_examples=400, deadline=None)
+def test_links_found_in_words_as_in_whole_text(text):
+    assert urls(text) == _scanned(text, URL)
+    assert urls(text, HTTP_URL) == _scanned(text, HTTP_URL)

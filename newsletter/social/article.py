@@ -218,7 +218,31 @@ class Scorer:
 
     def __init__(self, all_sections: list[Section]):
         texts = [s for sec in all_sections for b in sec.blocks for s in (*b.sentences, *b.items, b.lead)]
-        self.weight = Counter(w for t in texts for w in self.topic_words(t))
+        self.weight: Counter[str] = Counter()
+        for t in texts:
+            self.weight.update(self.topic_words(t))
+        # One scorer serves the threads of every platform: each sentence is scored and each section
+        # ranked once per article, not once per platform.
+        self._scores: dict[tuple[str, str], float] = {}
+        self._ranked: dict[Section, tuple[list[tuple[float, int, str]], dict[str, int]]] = {}
+
+    def ranked(self, section: Section) -> tuple[list[tuple[float, int, str]], dict[str, int]]:
+        """The section's sentences as (score, -position, sentence), best first, and each sentence's
+        position (its last, for a sentence said twice)."""
+        found = self._ranked.get(section)
+        if found is None:
+            said = section.sentences()
+            ranked = sorted(
+                ((self.score(s, section.heading), -n, s) for n, s in enumerate(said)), reverse=True
+            )
+            found = self._ranked[section] = (ranked, {s: n for n, s in enumerate(said)})
+        return found
+
+    def score(self, sentence: str, heading: str = "") -> float:
+        found = self._scores.get((sentence, heading))
+        if found is None:
+            found = self._scores[sentence, heading] = self(sentence, heading)
+        return found
 
     @staticmethod
     @lru_cache(maxsize=1 << 16)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
+from weakref import WeakKeyDictionary
+
+from jinja2 import nodes
 
 from .. import markup
 from ..config import Settings
@@ -14,7 +18,7 @@ from ..render import Renderer
 from ..urls import with_utm
 from . import cards as C
 from . import text as T
-from .article import Section, sections
+from .article import Scorer, Section, sections
 from .cards import label_of
 from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
 from .records import Caption, Fields
@@ -43,6 +47,11 @@ class Article:
     brand: int  # how many of `tags` are brand tags
     sections: tuple[Section, ...]
     cards: tuple[C.Card, ...]
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The threads of every platform rank the same sentences: scored once per article."""
+        return Scorer(list(self.sections))
 
 
 def article(post: Post, settings: Settings, week: str = "") -> Article:
@@ -88,19 +97,33 @@ def of_articles(
     out = []
     for base in bases:
         for rule in chosen:
+            shared = None  # the link and the fields, the same for every kind of this post and platform
             for kind in kinds or KINDS:
                 if (kind == "thread" and not rule.threads) or (kind == "benefits" and not base.items):
                     continue  # no thread on platforms without threads; no list, no benefits caption
-                if (caption := build(base, rule, kind, renderer, problems)) is not None:
+                if shared is None:
+                    shared = _shared(base, rule, renderer)
+                if (caption := build(base, rule, kind, renderer, problems, shared)) is not None:
                     out.append(caption)
     return out
 
 
-def build(base: Article, rule: Rule, kind: str, renderer: Renderer, problems: Problems) -> Caption | None:
+def _shared(base: Article, rule: Rule, renderer: Renderer) -> tuple[str, Fields]:
+    url = _link_url(base.post, rule, renderer.settings)
+    return url, _fields(base, rule, url, renderer)
+
+
+def build(
+    base: Article,
+    rule: Rule,
+    kind: str,
+    renderer: Renderer,
+    problems: Problems,
+    shared: tuple[str, Fields] | None = None,
+) -> Caption | None:
     settings = renderer.settings
     post = base.post
-    url = _link_url(post, rule, settings)
-    fields = _fields(base, rule, url, renderer)
+    url, fields = shared or _shared(base, rule, renderer)
     parts: tuple[str, ...] = ()
     if kind == "thread":
         parts = _thread(base, rule, fields, renderer)
@@ -186,11 +209,76 @@ def _last_sentence(text: str) -> str:
 
 
 def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
+    pieces = _around(renderer, "thread", "text")
+
     def label(text: str, index: int, total: int) -> str:
+        if pieces is not None and (around := pieces(index=index, total=total)) is not None:
+            return T.normalize(around[0] + text + around[1])
         return render(renderer, "thread", {"text": text, "index": index, "total": total})
 
     closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
-    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label)
+    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
+
+
+# A template that only prints a variable, once and as it is, renders as the same text before and after
+# it whatever its value: rendered once per value of the other variables (a thread's "i/N" label), its
+# output is spliced around each post instead of rendering the template for every post and every try.
+_SPLICES: WeakKeyDictionary[Renderer, dict] = WeakKeyDictionary()
+_MARK = "\x00"
+# Nodes that cannot see or change what a printed variable shows (no include, filter block, call, macro
+# or autoescape block: anything else and the template is rendered for every value).
+_PLAIN = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Const, nodes.Compare,
+    nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Test, nodes.CondExpr, nodes.Add, nodes.Sub,
+    nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Concat, nodes.Neg, nodes.Pos,
+)  # fmt: skip
+
+
+def _around(renderer: Renderer, name: str, var: str) -> Callable[..., tuple[str, str] | None] | None:
+    """For a template `social/NAME.txt` that only places `var`: a function of the other variables giving
+    the text before and after it (None when it does more, or a value renders the mark other than once)."""
+    found = _SPLICES.setdefault(renderer, {})
+    if name not in found:
+        found[name] = _places_only(renderer, f"social/{name}.txt", var)
+    if not found[name]:
+        return None
+    cache: dict[tuple, tuple[str, str] | None] = found.setdefault((name, var), {})
+
+    def pieces(**context) -> tuple[str, str] | None:
+        key = tuple(sorted(context.items()))
+        if key not in cache:
+            raw = renderer.render(f"social/{name}.txt", **{var: _MARK}, **context)
+            cache[key] = tuple(raw.split(_MARK)) if raw.count(_MARK) == 1 else None  # type: ignore[assignment]
+        return cache[key]
+
+    return pieces
+
+
+def _places_only(renderer: Renderer, path: str, var: str) -> bool:
+    env = renderer.env
+    try:
+        source = env.loader.get_source(env, path)[0]  # type: ignore[union-attr]
+    except Exception:  # the render reports it, with the template's name and line
+        return False
+    return only_places(env, source, path, var)
+
+
+def only_places(env, source: str, path: str, var: str) -> bool:
+    """Whether the template `source` does nothing with `var` but print it once, as it is."""
+    if env.finalize is not None or (env.autoescape(path) if callable(env.autoescape) else env.autoescape):
+        return False
+    try:
+        tree = env.parse(source)
+    except Exception:  # the render reports it, with the template's name and line
+        return False
+    every = list(tree.find_all(nodes.Node))
+    if not all(isinstance(n, _PLAIN) for n in every):
+        return False
+    uses = [n for n in every if isinstance(n, nodes.Name) and n.name == var]
+    printed = [
+        n for o in tree.find_all(nodes.Output) for n in o.nodes if isinstance(n, nodes.Name) and n.name == var
+    ]
+    return len(uses) == 1 and printed == uses and uses[0].ctx == "load"
 
 
 def _tag_steps(fields: Fields) -> list[tuple[str, ...]]:
@@ -238,8 +326,13 @@ def fit(rule: Rule, kind: str, fields: Fields, base: Article, renderer: Renderer
     """The richest version of the caption that fits; then hashtags dropped on the way are put back
     while they still fit (a shorter lead may have made room)."""
 
+    made: dict[Fields, str] = {}  # the search and the hashtag refill try some versions twice
+
     def text_of(f: Fields) -> str:
-        return render(renderer, kind, f.context())
+        found = made.get(f)
+        if found is None:
+            found = made[f] = render(renderer, kind, f.context())
+        return found
 
     steps, field = STEPS[kind]
     fitted = _reduce(rule, steps, fields, base, text_of)

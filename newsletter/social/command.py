@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
-from ..content import Post, load
+from ..content import load
 from ..errors import NewsletterError, Problem, Problems
 from ..pool import parallel_map
 from ..writer import atomic_write
@@ -32,11 +32,17 @@ def _keys(wanted: tuple[str, ...], settings: Settings) -> dict[str, str]:
     return keys
 
 
-def _job(renderer, job: tuple[list[Post], tuple[str, ...], tuple[str, ...]]) -> tuple[list, list[Problem]]:
-    """Captions for a chunk of posts, in whichever process runs it (the renderer comes with the pool)."""
-    posts, platforms, kinds = job
+def _job(
+    state: tuple, job: tuple[int, int, tuple[str, ...], tuple[str, ...], bool]
+) -> tuple[list, list[Problem]]:
+    """Captions for a chunk of posts, in whichever process runs it. The renderer and the posts come
+    with the pool (inherited when the workers fork, never pickled): a job names its posts by position.
+    For JSON the worker hands back the chunk's JSON text instead of the captions."""
+    renderer, posts = state
+    start, end, platforms, kinds, encode = job
     problems = Problems()
-    return captions(posts, renderer, problems, platforms, kinds), problems.items
+    made = captions(list(posts[start:end]), renderer, problems, platforms, kinds)
+    return (exports.json_items(made) if encode else made), problems.items
 
 
 def export(
@@ -60,14 +66,14 @@ def export(
         raise NewsletterError(
             f"{missing[0]}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
         )
-    chunks = [(posts[i : i + 25], platforms, kinds) for i in range(0, len(posts), 25)]
-    made = []
-    for found, found_problems in parallel_map(_job, chunks, workers, state=Renderer(settings)):
+    chunks = [(i, i + 25, platforms, kinds, fmt == "json") for i in range(0, len(posts), 25)]
+    made: list = []  # the captions; for JSON, each caption already as its JSON text
+    for found, found_problems in parallel_map(_job, chunks, workers, state=(Renderer(settings), posts)):
         made.extend(found)
         problems.extend(found_problems)
     problems.raise_if_errors()
     if fmt in ("text", "json"):
-        data = exports.as_json(made) if fmt == "json" else exports.as_text(made)
+        data = exports.json_list(made) if fmt == "json" else exports.as_text(made)
         if out is None:
             return Export(data, (), tuple(problems.warnings))
         atomic_write(out, data.encode("utf-8"))

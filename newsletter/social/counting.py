@@ -21,6 +21,8 @@ URL = re.compile(
     r"(?<![\w@./-])(?:https?://[^\s<>\"]+|(?:[a-z0-9][a-z0-9-]*\.)+(?:" + _TLDS + r")\b(?:/[^\s<>\"]*)?)",
     re.IGNORECASE,
 )
+# What every match of URL holds: '://' or a dot before a known TLD (found fast: the dot comes first).
+_DOMAIN_END = re.compile(r"\.(?:" + _TLDS + r")\b", re.IGNORECASE)
 HTTP_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\"…"
 GRAPHEME = regex.compile(r"\X")
@@ -38,12 +40,39 @@ def urls(text: str, pattern: re.Pattern = URL) -> list[tuple[int, int]]:
     if "." not in text:  # every link has a dot; most caption lines have none
         return []
     spans = []
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        while end > start and text[end - 1] in _TRAILING:
-            end -= 1
-        spans.append((start, end))
+    for a, b in _windows(text, pattern):
+        for match in pattern.finditer(text, a, b):
+            start, end = match.span()
+            while end > start and text[end - 1] in _TRAILING:
+                end -= 1
+            spans.append((start, end))
     return spans
+
+
+def _windows(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """Where a link can be: the words (between spaces or line breaks) that hold a '://' or, for URL, a
+    dot before a TLD. Every match lies inside one word (none holds white space) and has one of these,
+    and a match cannot tell a word's edge from the text's, so searching only these words finds the
+    same links as searching the whole text, and skips the pattern's slow try at every position."""
+    if pattern is not URL and pattern is not HTTP_URL:
+        return [(0, len(text))]
+    hits = []
+    at = text.find("://")
+    while at >= 0:
+        hits.append(at)
+        at = text.find("://", at + 3)
+    if pattern is URL:
+        hits.extend(m.start() for m in _DOMAIN_END.finditer(text))
+        hits.sort()
+    windows: list[tuple[int, int]] = []
+    for at in hits:
+        if windows and at < windows[-1][1]:
+            continue  # in the word already found
+        start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+        space, newline = text.find(" ", at), text.find("\n", at)
+        end = min(space if space >= 0 else len(text), newline if newline >= 0 else len(text))
+        windows.append((start, end))
+    return windows
 
 
 def graphemes(text: str) -> list[str]:
@@ -97,28 +126,55 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 # A caption is measured by its rule's fit test, then again for its length, and several platforms share
-# a counter: each text is counted once.
-@lru_cache(maxsize=8192)
+# a counter: each text is counted once. Below that, each line is counted once: a line break (LF) always
+# ends a grapheme (only CR LF is one), weighs 1 everywhere, is a starter NFC never composes across, and
+# no link holds one, so a text's count is its lines' counts plus one per line break. Fitting a thread
+# tries many posts made of the same lines (heading, list items, "i/N", the closing link): each such
+# line is counted once, not once per try.
+def _per_line(count_line: Callable[[str], int]) -> Callable[[str], int]:
+    line_count = lru_cache(maxsize=1 << 15)(count_line)
+
+    @lru_cache(maxsize=8192)
+    def count(text: str) -> int:
+        if "\n" not in text or "\r" in text:
+            return line_count(text)
+        lines = text.split("\n")
+        if "://" in text and any("://" in line and "." not in line for line in lines):
+            return line_count(text)  # `urls` looks for links only in a text with a dot: the whole's
+        return len(lines) - 1 + sum(map(line_count, lines))
+
+    def clear() -> None:
+        outer_clear()
+        line_count.cache_clear()
+
+    outer_clear = count.cache_clear
+    count.__doc__ = count_line.__doc__
+    count.__wrapped__ = count_line  # type: ignore[attr-defined]
+    count.cache_clear = clear  # type: ignore[method-assign]
+    return count
+
+
+@_per_line
 def count_x(text: str) -> int:
     text = unicodedata.normalize("NFC", text)
     spans = urls(text)
     return URL_WEIGHT * len(spans) + sum(_x_weight(piece) for piece in _outside(text, spans))
 
 
-@lru_cache(maxsize=8192)
+@_per_line
 def count_graphemes(text: str) -> int:
     if _simple(text):  # one grapheme per character; skips the grapheme search
         return len(text)
     return len(graphemes(text))
 
 
-@lru_cache(maxsize=8192)
+@_per_line
 def count_mastodon(text: str) -> int:
     spans = urls(text, HTTP_URL)
     return URL_WEIGHT * len(spans) + sum(count_graphemes(p) for p in _outside(text, spans))
 
 
-@lru_cache(maxsize=8192)
+@_per_line
 def count_threads(text: str) -> int:
     """Characters, except that an emoji costs its UTF-8 length (🚀 = 4, ✨ = 3)."""
     if not _PICTOGRAPHIC.search(text) and "\u20e3" not in text:  # no emoji: plain characters

@@ -20,7 +20,21 @@ LABELS = {
 
 
 def as_json(captions: list[Caption]) -> str:
-    return json.dumps([c.as_dict() for c in captions], ensure_ascii=False, indent=2) + "\n"
+    return json_list(json_items(captions))
+
+
+def json_items(captions: list[Caption]) -> list[str]:
+    """Each caption as `as_json` lists it (indented one level): made where the captions are, so a
+    pool's workers can share the encoding. JSON strings hold no raw line break, so indenting every
+    line of a caption's own dump gives what dumping the whole list gives."""
+    return [
+        "  " + json.dumps(c.as_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ") for c in captions
+    ]
+
+
+def json_list(items: list[str]) -> str:
+    """`json_items` of every caption, in order, as the one JSON document."""
+    return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 
 def as_text(captions: list[Caption]) -> str:

@@ -26,9 +26,11 @@ def thread_parts(
     sections: list[Section],
     closing: list[str],
     label: Callable[[str, int, int], str],
+    scorer: Scorer | None = None,
 ) -> tuple[str, ...]:
     """`closing` holds the last post's text from richest to leanest (with and without hashtags);
-    `label(text, index, total)` renders one post through the thread template."""
+    `label(text, index, total)` renders one post through the thread template. `scorer` (of these
+    sections) can be shared by the threads of one article."""
     widest = _labeller(label, MAX_POSTS)
 
     def fits(body: str) -> bool:
@@ -36,7 +38,7 @@ def thread_parts(
 
     seen = T.Seen([title])
     posts = _hook(title, seen.fresh(hook), fits)
-    scorer = Scorer(sections)
+    scorer = scorer or Scorer(sections)
     for section in sections:
         if len(posts) >= MAX_POSTS - 1:
             break
@@ -79,11 +81,14 @@ def _section(section: Section, score: Scorer, seen: T.Seen, fits: Fits, bullet: 
     if heading:
         seen.add(heading)
     lists = [b for b in section.blocks if b.items]
-    ranked = sorted(
-        ((score(s, section.heading), -n, s) for n, s in enumerate(section.sentences()) if s not in seen),
-        reverse=True,
-    )[:CANDIDATES]
-    order = {s: n for n, s in enumerate(section.sentences())}
+    every, order = score.ranked(section)
+    # The best CANDIDATES not said yet (filtering the ranked list is the same as ranking the filtered one).
+    ranked: list[tuple[float, int, str]] = []
+    for entry in every:
+        if entry[2] not in seen:
+            ranked.append(entry)
+            if len(ranked) == CANDIDATES:
+                break
     chosen: list[str] = []
     shown_lists: list[str] = []
     for block in lists:
