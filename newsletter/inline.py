@@ -154,11 +154,16 @@ def _restore_merge_tags(html: str, tags: list[str], stem: str) -> str:
     return re.sub(rf"{stem}(\d+)x", lambda m: tags[int(m.group(1))], html)
 
 
+class _Forward(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        log.log(record.levelno, "cssutils: %s", record.getMessage())
+
+
+_FORWARD = _Forward()
+
+
 def _handler() -> logging.Handler:
-    """cssutils' messages go to our logger instead of stderr."""
-
-    class _Forward(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            log.log(record.levelno, "cssutils: %s", record.getMessage())
-
-    return _Forward()
+    """cssutils' messages go to our logger instead of stderr. One handler per process: premailer adds
+    the one it is given to cssutils' logger for every email, and logging keeps a handler only once (a
+    new one per email made every message print once per issue rendered, and grew a worker's memory)."""
+    return _FORWARD

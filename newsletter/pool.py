@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -37,10 +38,21 @@ def parallel_map(
             tell(results[-1])
         return results
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     size = min(workers, len(jobs))
+    # What the workers inherit (the parsed posts, the modules) stays shared only while nobody writes
+    # to its pages: frozen, the garbage collector never walks (and so never dirties) them in a worker.
+    gc.freeze()
+    try:
+        return _pooled(function, jobs, size, context, state, tell)
+    finally:
+        gc.unfreeze()
+
+
+def _pooled(function, jobs, size: int, context, state, tell) -> list:
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(size, mp_context=context, initializer=_start, initargs=(state,)) as pool:
         calls = [(function, job) for job in jobs]
         results = []

@@ -245,7 +245,7 @@ class Scorer:
         return found
 
     @staticmethod
-    @lru_cache(maxsize=1 << 16)
+    @lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
     def topic_words(sentence: str) -> tuple[str, ...]:
         return tuple(w for w in T.words_of(sentence) if len(w) > 3 and w not in STOPWORDS)
 

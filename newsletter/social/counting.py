@@ -132,9 +132,9 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> list[str]:
 # tries many posts made of the same lines (heading, list items, "i/N", the closing link): each such
 # line is counted once, not once per try.
 def _per_line(count_line: Callable[[str], int]) -> Callable[[str], int]:
-    line_count = lru_cache(maxsize=1 << 15)(count_line)
+    line_count = lru_cache(maxsize=4096)(count_line)  # an issue's lines; memory stays flat
 
-    @lru_cache(maxsize=8192)
+    @lru_cache(maxsize=1024)  # the captions of an issue, tried and shown; memory stays flat
     def count(text: str) -> int:
         if "\n" not in text or "\r" in text:
             return line_count(text)
@@ -185,7 +185,7 @@ def count_threads(text: str) -> int:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def count_utf16(text: str) -> int:
     """Web composers count JavaScript string length: UTF-16 code units, never fewer than characters."""
     return len(text.encode("utf-16-le")) // 2

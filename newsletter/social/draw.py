@@ -85,7 +85,7 @@ def _has_glyph(role: str, char: str) -> bool:
     return not (mask.size == missing.size and bytes(mask) == bytes(missing))
 
 
-@lru_cache(maxsize=8192)  # every layout step of a card asks again for the same paragraph
+@lru_cache(maxsize=1024)  # every layout step of a card asks again for the same paragraph
 def drawable(role: str, text: str) -> str:
     """`text` without the characters the font has no glyph for, so no empty box (tofu) is drawn."""
     kept = "".join(c for c in text if c.isspace() or _has_glyph(role, c))
@@ -124,12 +124,12 @@ class Line:
 REF_PX = 100  # words are measured once at this size; other sizes scale (then the result is checked)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _ref_width(role: str, text: str) -> float:
     return font(role, REF_PX).getlength(text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _words(role: str, text: str) -> tuple[tuple[str, ...], tuple[float, ...], float]:
     """A paragraph's words and their widths at REF_PX, measured once for every size tried."""
     words = tuple(text.split())
@@ -283,7 +283,7 @@ class _Canvas:
         return [(top, bottom) for top, bottom in out]
 
 
-@lru_cache(maxsize=256)  # the preview and repeated builds redraw the same cards: ~50 KB each, ~13 MB
+@lru_cache(maxsize=32)  # a card asked for again (an issue rendered twice in a process): ~50 KB each
 def png(card: Card, size: str, accent: str) -> bytes:
     """The card as PNG bytes. Drawn as a coverage mask (0 = background, 255 = ink) and stored with
     a palette of the 256 blends between the two colours: the same pixels as an RGB drawing, in a

@@ -63,13 +63,13 @@ def sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
 def words_of(text: str) -> tuple[str, ...]:
     """Lowercased words; cached: threads ask about the same sentences for every platform."""
     return tuple(w.lower() for w in _WORD.findall(text))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def key(sentence: str) -> str:
     """What two sentences share when they say the same thing: their words, lowercased, without a
     leading 'and'/'but' (the summary often drops the 'But' its article sentence starts with)."""
