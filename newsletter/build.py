@@ -62,7 +62,7 @@ def build(
                     manifest,
                     progress=progress,
                     stage=writer.Stager(out, root),
-                    bytecode=out,
+                    bytecode=use_cache,
                 )
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
                 _save(out, manifest, made, removed)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rules
@@ -79,7 +78,7 @@ def plan(
     raise_errors: bool = True,
     progress: Progress | None = None,
     stage: Stager | None = None,
-    bytecode: Path | None = None,
+    bytecode: bool = False,
     lazy_cards: bool = False,
     renderer: Renderer | None = None,
 ) -> Plan:
@@ -87,7 +86,7 @@ def plan(
     `check`, return them all as findings). `progress(done, total, week)` hears of each rendered issue:
     nothing here prints, the command line decides how to show it. With `stage` (the build), each issue's
     folder is written aside by the process that rendered it and only a small record comes back. With
-    `bytecode` (a build folder) compiled templates are kept there for the next run. The preview passes
+    `bytecode` compiled templates are kept for the next run (render.bytecode_cache). The preview passes
     `lazy_cards` (cards drawn when requested) and its `renderer` (kept while its templates are unchanged)."""
     problems = Problems(strict=strict)
     renderers = _Renderers(settings, bytecode, renderer, lazy_cards)
@@ -104,7 +103,7 @@ class _Renderers:
     def __init__(
         self,
         settings: Settings,
-        bytecode: Path | None = None,
+        bytecode: bool = False,
         renderer: Renderer | None = None,
         lazy_cards: bool = False,
     ):

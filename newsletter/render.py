@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ from .config import LAYOUTS, Settings
 from .config import PACKAGED_TEMPLATES as PACKAGED
 from .errors import InputError, NewsletterError, Problem
 from .urls import absolute, is_allowed, with_utm
-from .writer import JINJA_CACHE
 
 if TYPE_CHECKING:
     from .content import Post
@@ -67,7 +65,7 @@ class Renderer:
     """Templates for one run: made per build, check, preview rebuild or export and passed down; templates
     are read when first used, so an edit is seen by the next run (no cache outlives a run)."""
 
-    def __init__(self, settings: Settings, bytecode: Path | None = None):
+    def __init__(self, settings: Settings, bytecode: bool = False):
         self.settings = settings
         env = _Sandbox(
             # The project's templates first; any it lacks come from the package (a fresh `init` has none).
@@ -81,8 +79,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        if bytecode is not None:
-            env.bytecode_cache = bytecode_cache(bytecode)
+        if bytecode:
+            env.bytecode_cache = bytecode_cache()
         env.filters["wrap"] = plaintext.wrap
         env.globals["range"] = lambda *args: env.iterate(*args) if len(args) == 1 else _ranged(env, *args)
         self.env = env
@@ -131,23 +129,20 @@ class Renderer:
         return found
 
 
-def bytecode_cache(out: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in `out/.jinja-cache/` between builds: compiling the templates costs a
-    process ~35 ms, loading them ~2 ms. Jinja checks each entry against its template's source and its
-    own and Python's versions; the folder is also named after this module's source, because the code
-    Jinja generates depends on the environment made here (the sandbox's intercepted operators, trim
-    settings), which Jinja's check does not cover. Older folders are removed."""
+def bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs: compiling the templates costs a process ~35 ms, loading
+    them ~2 ms. They live in Jinja's per-user cache folder (`_jinja2-cache-UID` in the system's temp
+    folder, which Jinja makes mode 0700 and refuses when someone else owns it), never in build/:
+    compiled templates are loaded as code, and a build folder restored from a CI cache or a shared
+    drive must not be able to run code. Jinja checks each entry against its template's source and its
+    own and Python's versions; the file names also carry a digest of this module's source, because the
+    code Jinja generates depends on the environment made here (the sandbox's intercepted operators,
+    trim settings), which Jinja's check does not cover."""
     tag = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
-    root = out / JINJA_CACHE
     try:
-        if root.is_dir():
-            for old in root.iterdir():
-                if old.name != tag:
-                    shutil.rmtree(old, ignore_errors=True)
-        (root / tag).mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only build folder: compile as if there were no cache
+        return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter_{tag}_%s.cache")
+    except (RuntimeError, OSError):  # no safe folder: compile as if there were no cache
         return None
-    return jinja2.FileSystemBytecodeCache(str(root / tag))
 
 
 def _ranged(env: _Sandbox, *args: int):

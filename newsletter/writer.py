@@ -20,7 +20,6 @@ from .config import Settings
 from .errors import NewsletterError
 
 LOCK = ".newsletter.lock"
-JINJA_CACHE = ".jinja-cache"  # compiled templates (render.bytecode_cache): bookkeeping, not output
 LOCK_WAIT_SECONDS = 60.0
 WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
 # Names this tool writes inside an issue folder; anything else there is the user's and is kept.
@@ -230,9 +229,8 @@ def make_folder(folder: Path) -> None:
 
 
 def unmake_folder(folder: Path) -> None:
-    """Remove a folder this build made, when it holds nothing but the lock file (and compiled templates)."""
+    """Remove a folder this build made, when it holds nothing but the lock file."""
     try:
-        shutil.rmtree(folder / JINJA_CACHE, ignore_errors=True)
         (folder / LOCK).unlink(missing_ok=True)
         folder.rmdir()
     except OSError:  # not empty: another build or the user put something there

@@ -65,7 +65,6 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
     result = cli("--project", project.root, "build")
     assert result.stdout.startswith("Built 2026-W42 (1 post) ")
     assert sorted(p.name for p in project.build.iterdir()) == [
-        ".jinja-cache",
         ".newsletter-cache.json",
         ".newsletter.lock",
         "2026-W42",

@@ -154,3 +154,23 @@ def test_every_command_loads_posts_through_the_one_loader():
         or "list_sources(" in p.read_text(encoding="utf-8")
     }
     assert callers == {"newsletter/content.py", "newsletter/sources.py"}
+
+
+def test_compiled_templates_are_kept_outside_the_build_folder(sample, cli):
+    """Compiled templates are loaded as code: they are kept in Jinja's per-user 0700 folder, never in
+    build/, which may come back from a CI cache or a shared drive (a planted file there ran code)."""
+    import os
+    import stat
+
+    from newsletter.render import bytecode_cache
+
+    assert cli("--project", sample.root, "build").exit_code == 0
+    cache = bytecode_cache()
+    assert cache is not None
+    folder = Path(cache.directory)
+    assert not folder.is_relative_to(sample.root)
+    info = folder.stat()
+    assert info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) == 0o700
+    assert any(p.name.startswith("__newsletter_") for p in folder.iterdir())  # the build filled it
+    built = {p.relative_to(sample.build).parts[0] for p in sample.build.rglob("*")}
+    assert built == {".newsletter-cache.json", ".newsletter.lock", WEEK, "index.html", "feed.xml"}
