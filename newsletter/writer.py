@@ -99,6 +99,7 @@ class Staged:
     names: tuple[str, ...]  # the files of ours it holds, sorted
     changed: bool  # False: out/WEEK already holds exactly these files; nothing was staged
     removed: tuple[str, ...]  # files of ours in out/WEEK that the new folder no longer has
+    kept: tuple[str, ...] = ()  # files of ours whose bytes were already there: linked, not rewritten
 
 
 @dataclass(frozen=True)
@@ -133,18 +134,33 @@ def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) ->
     if not removed and all(old.get(n) == files[n] for n in files):
         return Staged(week, names, False, ())
     stage = root / week
+    kept = []
     try:
         for name, data in files.items():
-            _write_file(stage / name, data)
+            if old.get(name) == data and _link(folder / name, stage / name):
+                kept.append(name)
+            else:
+                _write_file(stage / name, data)
         for name in old:  # the user's own files come along: never delete what the build did not write
-            if name not in files and not OURS.fullmatch(name):
-                _write_file(stage / name, (folder / name).read_bytes())
+            if name not in files and not OURS.fullmatch(name) and not _link(folder / name, stage / name):
+                _write_file(stage / name, old[name])
     except OSError as exc:
         raise NewsletterError(
             f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
             "(the issue folder is unchanged)"
         ) from None
-    return Staged(week, names, True, removed)
+    return Staged(week, names, True, removed, tuple(sorted(kept)))
+
+
+def _link(existing: Path, target: Path) -> bool:
+    """A file whose bytes are unchanged goes into the new folder as a hard link to the old one: same
+    inode, same mtime, so rsync-style deploys and `make` see it unchanged. False where links fail."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(existing, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def commit(out: Path, root: Path, staged: Staged) -> Written:
@@ -159,10 +175,12 @@ def commit(out: Path, root: Path, staged: Staged) -> Written:
             f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
             "(the issue folder is unchanged)"
         ) from None
-    # The folder was replaced whole: every file in it is newly written, even those with the same bytes.
-    week = staged.week
+    # The folder was replaced whole; files whose bytes were unchanged are the same files (hard links).
+    week, kept = staged.week, set(staged.kept)
     return Written(
-        tuple(f"{week}/{n}" for n in staged.names), 0, tuple(f"{week}/{n}" for n in staged.removed)
+        tuple(f"{week}/{n}" for n in staged.names if n not in kept),
+        len(kept),
+        tuple(f"{week}/{n}" for n in staged.removed),
     )
 
 
