@@ -46,9 +46,6 @@ def _selection(week, every, files, drafts: bool = False, settings=None):
     return Selection(week, every, paths, drafts)
 
 
-SHOWN_WARNINGS = 5  # a build of 400 posts may have hundreds: the worst few, then a pointer to `check`
-
-
 def _report_warnings(warnings, limit: int | None = None) -> None:
     from .rules import worst_first
 
@@ -140,6 +137,8 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
         use_cache=not no_cache,
         progress=_progress(),
     )
+    from .errors import SHOWN_WARNINGS  # the same few as when the build stops on an error
+
     _report_warnings(result.warnings, SHOWN_WARNINGS)
     where = obj.settings.relative(result.out)
     issues = result.issues[0] if len(result.issues) == 1 else f"{len(result.issues)} issues"

@@ -57,10 +57,19 @@ class InputError(NewsletterError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.where, p.line, p.message))
-        lines = [str(p) for p in self.problems]
+        # Every error, but only the first few warnings: an archive's hundreds of warnings would bury
+        # the one error that stopped the build (`check` lists them all).
+        shown = {id(p) for p in [p for p in self.problems if not p.is_error][:SHOWN_WARNINGS]}
+        lines = [str(p) for p in self.problems if p.is_error or id(p) in shown]
+        hidden = sum(not p.is_error for p in self.problems) - len(shown)
+        if hidden:
+            lines.append(f"… and {hidden} more warning{'s' if hidden != 1 else ''}: run `newsletter check`")
         errors = sum(p.is_error for p in self.problems)
         lines.append(f"Aborted: {errors} error{'s' if errors != 1 else ''} found.")
         super().__init__("\n".join(lines))
+
+
+SHOWN_WARNINGS = 5  # with errors, as without (the build's success line shows as many)
 
 
 @dataclass

@@ -102,3 +102,20 @@ def test_readme_documents_every_command():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     for command in COMMANDS:
         assert f"newsletter {command}" in text
+
+
+def test_an_error_is_not_buried_under_an_archives_warnings(project, cli):
+    """Every error is shown, with the first five warnings and a pointer to `check` for the rest."""
+    for day in range(10, 18):
+        project.post(
+            f"2026-10-{day}-p{day}.md",
+            f'---\ntitle: "Post {day}"\ndate: 2026-10-{day}\ntagz: [a]\n---\n\nBody.\n',
+        )
+    project.post("2026-10-20-bad.md", '---\ntitle: "Bad"\ndate: 2026-13-01\n---\n\nBody.\n')
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert sum(": warning: " in line for line in lines) == 5
+    assert "… and 3 more warnings: run `newsletter check`" in lines
+    assert any(line.startswith("posts/2026-10-20-bad.md:3: ") for line in lines)
+    assert lines[-1] == "Aborted: 1 error found."
