@@ -119,6 +119,7 @@ def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = 
             count,
             [p for p in outputs.findings if not p.is_error],
             outputs.cards,
+            outputs.links,
         )
     if made.index is not None:
         names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])

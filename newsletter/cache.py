@@ -87,6 +87,7 @@ class Manifest:
         self.reader = StatReader(stats)  # unchanged post files are not read again
         for entry in self.entries.values():
             assert isinstance(entry["key"], str) and isinstance(entry["stamp"], str)
+            assert isinstance(entry.get("links", {}), dict)
             assert isinstance(entry["count"], int)
             _problems(entry["warnings"])
 
@@ -115,11 +116,16 @@ class Manifest:
             *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas),
         )  # fmt: skip
 
-    def fresh(self, name: str, entry_key: str) -> tuple[Problem, ...] | None:
+    def fresh(self, name: str, entry_key: str, known=None) -> tuple[Problem, ...] | None:
         """The warnings recorded for an output group when its key matches and its files are untouched
-        (the stamp of its folder: a few stat calls per issue, not one per file)."""
+        (the stamp of its folder: a few stat calls per issue, not one per file), and each link it holds
+        into the blog still ends, or still does not end, at a post of `known` (a post deleted or added
+        elsewhere changes its "link-unknown-post" warnings)."""
         entry = self.entries.get(name)
         if not entry or entry["key"] != entry_key or entry["stamp"] != stamp(self.out / _path(name)):
+            return None
+        links = entry.get("links") or {}
+        if known is not None and any((path in known) != ok for path, ok in links.items()):
             return None
         return _problems(entry["warnings"])
 
@@ -147,7 +153,7 @@ class Manifest:
             }
         self.posts = posts
 
-    def remember(self, name: str, entry_key: str, count: int, warnings, cards=None) -> None:
+    def remember(self, name: str, entry_key: str, count: int, warnings, cards=None, links=None) -> None:
         """An output group as written: `count` files, stamped now, and the key of each article's cards."""
         self.entries[name] = {
             "key": entry_key,
@@ -155,6 +161,7 @@ class Manifest:
             "stamp": stamp(self.out / _path(name)),
             "warnings": [list(astuple(w)) for w in warnings],
             **({"cards": dict(cards)} if cards else {}),
+            **({"links": dict(sorted(links.items()))} if links else {}),
         }
 
     def cards(self, name: str) -> tuple[Path, dict[str, str]] | None:

@@ -46,6 +46,7 @@ class IssueOutputs:
     key: str = ""  # the cache key of its inputs
     staged: Staged | None = None  # built with a stager: the folder written aside (files etc. then empty)
     cards: Mapping[str, str] = field(default_factory=dict)  # slug -> key of its cards (outputs.cards_key)
+    links: Mapping[str, bool] = field(default_factory=dict)  # path into the blog -> it is a known post
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,10 @@ def _plan(
         weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
     renderers = renderers or _Renderers(settings)
     todo, reused = [], []
+    known = _Known(settings, library)
     for week in weeks:
         key = cache.issue_key(week, library.sources) if cache is not None else ""
-        if cache is not None and (warnings := cache.fresh(week.week, key)) is not None:
+        if cache is not None and (warnings := cache.fresh(week.week, key, known)) is not None:
             reused.append(week.week)
             problems.extend(warnings)
         else:
@@ -167,6 +169,19 @@ def _plan(
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
+
+
+class _Known:
+    """The known posts' paths, made only when a cached issue links into the blog: its link warnings
+    are still true only while each link it holds still does (or still does not) end at a post."""
+
+    def __init__(self, settings: Settings, library: Library):
+        self.settings, self.library, self._paths = settings, library, None
+
+    def __contains__(self, path: str) -> bool:
+        if self._paths is None:
+            self._paths = rules.known_paths(self.settings.url_for(m.slug) for m in self.library.metas)
+        return path in self._paths
 
 
 def _earlier(cache, week: str):
@@ -236,10 +251,10 @@ def render_issue(
     `lazy_cards` its cards are social.outputs.LazyCard, drawn when first asked for."""
     from . import archive, inline, mime, render
 
-    settings, problems = renderer.settings, Problems()
+    settings, problems, links = renderer.settings, Problems(), {}
     with Forked(_social, issue, renderer, earlier, lazy_cards) if split else nullcontext() as social:
         for post in issue.posts:
-            rules.post_rules(post, settings, known_paths, problems)
+            rules.post_rules(post, settings, known_paths, problems, links)
         html = inline.inline_css(render.email_html(issue, renderer))
         size = rules.email_size(issue, html, problems)
         rules.issue_rules(issue, html, problems)
@@ -253,7 +268,17 @@ def render_issue(
     if settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
         files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
     return IssueOutputs(
-        issue, html, text, eml, tuple(captions), size, tuple(problems.items), files, key, cards=cards
+        issue,
+        html,
+        text,
+        eml,
+        tuple(captions),
+        size,
+        tuple(problems.items),
+        files,
+        key,
+        cards=cards,
+        links=links,
     )
 
 

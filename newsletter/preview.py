@@ -97,7 +97,7 @@ class _MemoryCache(cache.Manifest):
         self.reader = Rereader()  # post files whose stat is unchanged are not read again
         self._parsed: dict[str, tuple[str, Post]] = {}
 
-    def fresh(self, name: str, entry_key: str):
+    def fresh(self, name: str, entry_key: str, known=None):
         entry = self.entries.get(name)
         return _warnings(entry) if entry and entry["key"] == entry_key else None
 

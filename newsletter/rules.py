@@ -146,12 +146,15 @@ def known_paths(urls) -> frozenset[str]:
     return frozenset(urlsplit(u).path.rstrip("/") for u in urls)
 
 
-def post_rules(post, settings: Settings, known: frozenset[str], problems: Problems) -> None:
+def post_rules(
+    post, settings: Settings, known: frozenset[str], problems: Problems, links: dict | None = None
+) -> None:
     """What a post's text must not hold when it goes out: placeholders; links that go nowhere.
-    `known` is the `known_paths` of every post's URL."""
+    `known` is the `known_paths` of every post's URL; `links` hears of each link into the blog and
+    whether it ends at a known post (the manifest keeps them: see cache.Manifest.fresh)."""
     _unfinished(post, problems)
     _placeholder(post, problems)
-    _links(post, settings, known, problems)
+    _links(post, settings, known, problems, {} if links is None else links)
     _image_widths(post, settings, problems)
 
 
@@ -199,7 +202,7 @@ def _unfinished(post, problems: Problems) -> None:
             )
 
 
-def _links(post, settings: Settings, known_paths: frozenset[str], problems: Problems) -> None:
+def _links(post, settings: Settings, known_paths: frozenset[str], problems: Problems, seen: dict) -> None:
     from .urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
@@ -225,6 +228,8 @@ def _links(post, settings: Settings, known_paths: frozenset[str], problems: Prob
         own = not parts.netloc or parts.netloc.lower() == settings.domain.lower()
         path = parts.path.rstrip("/")
         in_blog = prefix != "/" and path.startswith(prefix.rstrip("/") + "/")
+        if own and element.tag == "a" and in_blog:
+            seen[path] = path in known_paths
         if own and element.tag == "a" and in_blog and path not in known_paths:
             problems.warn(
                 post.source, line, f"link '{url}' does not end at a known post", "link-unknown-post"
