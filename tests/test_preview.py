@@ -291,6 +291,7 @@ def test_a_burst_of_saves_is_one_rebuild(live, sample):
     # An editor's save burst: several writes within a few milliseconds. (No sleeps between them: on a
     # loaded machine a 10 ms sleep could last past the watcher's 50 ms of quiet and split the burst.)
     versions = [text.replace("breathes.", f"breathes {n}.") for n in range(5)]
+    time.sleep(0.5)  # the watcher thread sets up its inotify watches after start() returns
     for version in versions:
         post.write_text(version, encoding="utf-8")
     generation = live.preview.wait(before, timeout=10)
