@@ -17,7 +17,7 @@ from generate import generate
 
 @pytest.fixture
 def synthetic(tmp_path) -> Path:
-    return generate(tmp_path / "site", posts=24)
+    return generate(tmp_path / "site", posts=12)  # three weeks: a pool, and issues of several posts
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -107,7 +107,7 @@ def test_changing_a_template_rebuilds_everything(synthetic, cli):
     css.write_text(css.read_text(encoding="utf-8").replace("#f4efea", "#f4efeb"), encoding="utf-8")
     result = cli("--project", synthetic, "build", "--all")
     html = list((synthetic / "build").glob("*/email.html"))
-    assert all("#f4efeb" in p.read_text(encoding="utf-8") for p in html) and len(html) > 3
+    assert all("#f4efeb" in p.read_text(encoding="utf-8") for p in html) and len(html) >= 3
     assert "written" in result.stdout
 
 
@@ -141,7 +141,7 @@ def test_cold_incremental_one_worker_and_many_give_the_same_bytes(synthetic, cli
     for name, jobs in (("inc1", "1"), ("incN", "2")):
         assert " 0 unchanged" not in cli(*project, "--jobs", jobs, "--out", builds[name]).stdout
     reference = _files(builds["cold1"])
-    assert len(reference) > 200
+    assert len(reference) > 100
     for name in ("coldN", "inc1", "incN"):
         assert _files(builds[name]) == reference, name
 
