@@ -111,10 +111,11 @@ class Manifest:
         return key(self.fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
 
     def index_key(self, library: Library, *extra: str) -> str:
-        return key(
-            self.fp, "index", *extra,
-            *sorted(f"{m.source}:{library.sources[m.source].digest}" for m in library.metas),
-        )  # fmt: skip
+        """The archive page and feed show each issue's subject, date and articles' titles and links:
+        they depend on the posts' metadata, not their bodies (an edit of an article's text does not
+        render them again)."""
+        metas = sorted(json.dumps(m.to_json(), sort_keys=True) for m in library.metas)
+        return key(self.fp, "index", *extra, *metas)
 
     def fresh(self, name: str, entry_key: str, known=None) -> tuple[Problem, ...] | None:
         """The warnings recorded for an output group when its key matches and its files are untouched

@@ -220,3 +220,16 @@ def test_deleting_a_linked_post_warns_about_the_links_to_it_as_a_cold_build_does
     assert count.search(warm.stdout).group(1) == count.search(cold.stdout).group(1)
     again = cli("--project", synthetic, "build", "--all")  # and the next no-op build still says so
     assert count.search(again.stdout).group(1) == count.search(cold.stdout).group(1)
+
+
+def test_an_edit_of_an_articles_text_leaves_the_archive_page_and_feed_alone(synthetic, cli):
+    """They show subjects, dates, titles and links only: a body edit renders its issue, not them."""
+    assert cli("--project", synthetic, "build", "--all").exit_code == 0
+    out = synthetic / "build"
+    before = {name: (out / name).stat().st_mtime_ns for name in ("index.html", "feed.xml")}
+    post = sorted((synthetic / "posts").glob("*.md"))[7]
+    post.write_text(post.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    result = cli("--project", synthetic, "build", "--all")
+    assert result.exit_code == 0 and " 0 written" not in result.stdout
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before
+    assert any("One more sentence." in p.read_text(encoding="utf-8") for p in out.glob("*/email.txt"))
