@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import pickle
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -58,10 +60,22 @@ class Post:
     body: str
     body_line: int
     html: str
-    tree: ET.Element
+    tree_data: bytes  # the Markdown tree, pickled: `tree` below (a build's parent holds thousands)
     url: str
     image_width: int = 0  # the hero's size in pixels from front matter; 0 when unknown
     image_height: int = 0
+
+    @functools.cached_property
+    def tree(self) -> ET.Element:
+        """The parsed Markdown, made from `tree_data` on first use. A tree takes about 60 KB of memory,
+        its pickle about 5 KB: a build's parent keeps every post of the archive until the last issue
+        is rendered, and only the process that renders a post's issue needs its tree."""
+        return pickle.loads(self.tree_data)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("tree", None)  # sent to a worker as its pickle only
+        return state
 
     def override(self, platform: str) -> str:
         return dict(self.social).get(platform, "")
@@ -252,7 +266,7 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         body=doc.body,
         body_line=doc.body_line,
         html=rendered.html,
-        tree=rendered.tree,
+        tree_data=pickle.dumps(rendered.tree, protocol=pickle.HIGHEST_PROTOCOL),
         url=settings.url_for(slug),
         image_width=image_width,
         image_height=image_height,
