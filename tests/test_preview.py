@@ -247,13 +247,18 @@ def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
 
 def test_ctrl_c_exits_0_with_a_message(sample):
     process = _preview_process(sample.root, "--port", str(_free_port()))
-    line = ""
-    deadline = time.monotonic() + 30
-    while "Serving" not in line and time.monotonic() < deadline:
-        line = process.stdout.readline()
-    assert "Serving http://127.0.0.1:" in line
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    try:
+        line = ""
+        deadline = time.monotonic() + 30
+        while "Serving" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        assert "Serving http://127.0.0.1:" in line
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:  # a failure must not leave a server running after the suite
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     assert out.strip().endswith("Stopped the preview.")
     assert "Traceback" not in err
@@ -265,7 +270,12 @@ def test_other_host_prints_a_warning(sample):
         assert process.stderr.readline().startswith("warning: listening on 0.0.0.0")
     finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
+        try:
+            process.communicate(timeout=20)
+        finally:  # a failure must not leave a server running after the suite
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
 
 
 def _screenshot(page, name: str, request) -> None:

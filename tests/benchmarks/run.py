@@ -204,9 +204,11 @@ def preview_figures(size: int, saves: int) -> list[dict]:
 
 def suite_figures() -> list[dict]:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=REPO, check=False,
-                   capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO), "CI": "true"})  # fmt: skip
-    return [series("test suite (`pytest`, -n auto)", [time.perf_counter() - started], "< 90 s")]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=REPO, check=False,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO), "CI": "true"})  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    summary = lines[-1].strip("= ").split(" in ")[0] if lines else "no output"  # "489 passed": failures show
+    return [series(f"test suite (`pytest`, -n auto; {summary})", [time.perf_counter() - started], "< 90 s")]
 
 
 def measure(runs: int, sizes: tuple[int, int], big_runs: int, suite: bool) -> list[dict]:
