@@ -59,7 +59,10 @@ def locked(out: Path) -> Iterator[None]:
     """One build at a time per output folder: a second one waits, then gives up with a clear message."""
     make_folder(out)
     try:
-        handle = open(out / LOCK, "a+b")  # noqa: SIM115 - held for the whole block
+        # O_NOFOLLOW: a symbolic link planted as the lock file would make the build create or lock a
+        # file outside the output folder.
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        handle = os.fdopen(fd, "a+b")  # held for the whole block
     except OSError as exc:
         raise NewsletterError(
             f"{out}: cannot write: {exc.strerror}; check the folder's permissions"

@@ -190,3 +190,15 @@ def test_a_post_over_one_mebibyte_is_an_error(project, cli):
         f"posts/2026-10-14-bad.md:1: the file is {size:,} bytes; posts are limited to 1,048,576 bytes\n"
         "Aborted: 1 error found.\n"
     )
+
+
+def test_a_lock_file_that_is_a_symbolic_link_is_refused(sample, cli, tmp_path):
+    """The lock is opened without following links: nothing is created outside the output folder."""
+    outside = tmp_path / "outside" / "lock"
+    outside.parent.mkdir()
+    sample.build.mkdir()
+    (sample.build / ".newsletter.lock").symlink_to(outside)
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert not outside.exists()
