@@ -56,9 +56,13 @@ class Manifest:
     def __init__(self, out: Path, fp: str, data: dict | None = None):
         self.out = out
         self.fp = fp
-        data = data if isinstance(data, dict) and data.get("fingerprint") == fp else {}
+        raw = data if isinstance(data, dict) else {}
+        data = raw if raw.get("fingerprint") == fp else {}
         self.posts: dict[str, dict] = data.get("posts", {})
         self.entries: dict[str, dict] = data.get("entries", {})
+        # The cards each issue folder holds outlive a change of settings or templates: a card's key
+        # names everything it depends on (what it says, its size, the accent colour, the drawing code).
+        self._drawn = _drawn(raw.get("entries"))
 
     @classmethod
     def load(cls, out: Path, fp: str) -> Manifest:
@@ -167,12 +171,12 @@ class Manifest:
 
     def cards(self, name: str) -> tuple[Path, dict[str, str]] | None:
         """(folder, slug -> key) of the cards an issue folder holds, when the folder is untouched since
-        this manifest recorded it: an issue rendered again reuses the cards of its unchanged articles."""
-        entry = self.entries.get(name)
-        cards = entry.get("cards") if entry else None
-        if not isinstance(cards, dict) or entry["stamp"] != stamp(self.out / _path(name)):
+        the last build recorded it: an issue rendered again reuses the cards of its unchanged articles,
+        even after a template or setting changed (the keys say whether a card is still the same)."""
+        found = self._drawn.get(name)
+        if found is None or found[0] != stamp(self.out / _path(name)):
             return None
-        return self.out / _path(name), {str(k): str(v) for k, v in cards.items()}
+        return self.out / _path(name), found[1]
 
     def count(self, name: str) -> int:
         entry = self.entries.get(name)
@@ -181,6 +185,16 @@ class Manifest:
     def dumps(self) -> bytes:
         data = {"fingerprint": self.fp, "posts": self.posts, "entries": self.entries}
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _drawn(entries) -> dict[str, tuple[str, dict[str, str]]]:
+    """Per issue folder of a manifest file: (stamp, slug -> card key); whatever is malformed is left out."""
+    found = {}
+    for name, entry in (entries if isinstance(entries, dict) else {}).items():
+        cards = entry.get("cards") if isinstance(entry, dict) else None
+        if isinstance(cards, dict) and isinstance(entry.get("stamp"), str):
+            found[str(name)] = (entry["stamp"], {str(k): str(v) for k, v in cards.items()})
+    return found
 
 
 def _path(name: str) -> str:

@@ -233,3 +233,20 @@ def test_an_edit_of_an_articles_text_leaves_the_archive_page_and_feed_alone(synt
     assert result.exit_code == 0 and " 0 written" not in result.stdout
     assert {name: (out / name).stat().st_mtime_ns for name in before} == before
     assert any("One more sentence." in p.read_text(encoding="utf-8") for p in out.glob("*/email.txt"))
+
+
+def test_a_template_change_renders_every_issue_but_draws_no_card(synthetic, cli, monkeypatch):
+    """Cards do not depend on the email's stylesheet: their bytes are taken from the untouched folders."""
+    from newsletter.social import draw
+
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    drawn: list = []
+    real = draw.png
+    monkeypatch.setattr(draw, "png", lambda *a: drawn.append(a) or real(*a))
+    css = synthetic / "templates" / "email.css"
+    css.write_text(css.read_text(encoding="utf-8").replace("#f4efea", "#f4efeb"), encoding="utf-8")
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert drawn == []
+    cold = synthetic / "cold"
+    assert cli("--project", synthetic, "build", "--all", "--no-cache", "--out", cold).exit_code == 0
+    assert _files(synthetic / "build") == _files(cold)
