@@ -65,6 +65,8 @@ def build(
                     bytecode=use_cache,
                 )
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
+                if not selection.drafts:
+                    removed += _unpublish_drafts(out, made, manifest)
                 _save(out, manifest, made, removed)
             finally:
                 writer.discard(root)  # the old folders swapped out, or everything staged by a failed build
@@ -107,10 +109,24 @@ def _write(
     return tuple(written), unchanged, tuple(removed)
 
 
+def _unpublish_drafts(out: Path, made: Plan, manifest: Manifest) -> tuple[str, ...]:
+    """A build without --drafts leaves no issue folder that a --drafts build made with drafts in it:
+    build/ is what gets published. Such a folder is rendered again when its week is built, else
+    removed (`build --week` or `--all` brings a week that has published posts back)."""
+    rendered = {o.issue.week for o in made.rendered}
+    removed: tuple[str, ...] = ()
+    for week in writer.week_folders(out):
+        if manifest.entries.get(week, {}).get("drafts") and week not in rendered:
+            removed += writer.remove_issue(out, week)
+            manifest.entries.pop(week, None)
+    return removed
+
+
 def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = ()) -> None:
     if not (made.rendered or made.index is not None or removed) and manifest.holds(made.library):
         return  # nothing new: the manifest on disk already says all of it (an archive's no-op build)
     manifest.remember_posts(made.library)
+    drafted = {w.week: w.posts for w in made.weeks}
     for outputs in made.rendered:
         count = len(outputs.staged.names) if outputs.staged else len(outputs.files)
         manifest.remember(
@@ -121,6 +137,8 @@ def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = 
             outputs.cards,
             outputs.links,
         )
+        if any(p.draft for p in drafted.get(outputs.issue.week, ())):
+            manifest.entries[outputs.issue.week]["drafts"] = True
     if made.index is not None:
         names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])
         manifest.remember("index", made.index_key, len(names), [])

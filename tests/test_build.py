@@ -142,3 +142,17 @@ def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypa
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{sample.build / WEEK}: cannot write: Permission denied")
     assert sample.outputs() == before
+
+
+def test_a_build_without_drafts_unpublishes_what_a_drafts_build_wrote(project, cli):
+    """build/ is what gets published: a --drafts build's draft-only week does not survive a plain build
+    (review finding: it stayed and the README's rsync published the draft)."""
+    _post(project, "2026-10-14-live.md", "2026-10-14")
+    _post(project, "2026-10-28-secret.md", "2026-10-28", "draft: true\n")
+    assert cli("--project", project.root, "build", "--drafts").exit_code == 0
+    assert (project.build / "2026-W44" / "email.html").is_file()
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 0 and " removed" in result.stdout
+    assert not (project.build / "2026-W44").exists()
+    assert (project.build / "2026-W42" / "email.html").is_file()
+    assert "secret" not in (project.build / "index.html").read_text(encoding="utf-8").lower()
