@@ -206,6 +206,9 @@ def suite_figures() -> list[dict]:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=REPO, check=False,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO), "CI": "true"})  # fmt: skip
+    Path(tempfile.gettempdir(), "newsletter-bench-suite.log").write_text(
+        done.stdout + done.stderr, encoding="utf-8"
+    )
     lines = done.stdout.strip().splitlines()
     summary = lines[-1].strip("= ").split(" in ")[0] if lines else "no output"  # "489 passed": failures show
     return [series(f"test suite (`pytest`, -n auto; {summary})", [time.perf_counter() - started], "< 90 s")]
