@@ -8,6 +8,7 @@ are not rendered again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -156,7 +157,7 @@ def _plan(
         )
         for w, key in todo
     ]
-    rendered = _render_all(renderers, issues, library, workers, problems, progress, stage)
+    rendered = _render_all(renderers, issues, known, workers, problems, progress, stage)
     index = feed = None
     index_key = ""
     if not selection.files:  # an issue of hand-picked posts leaves the archive page of the whole site alone
@@ -172,16 +173,19 @@ def _plan(
 
 
 class _Known:
-    """The known posts' paths, made only when a cached issue links into the blog: its link warnings
-    are still true only while each link it holds still does (or still does not) end at a post."""
+    """The known posts' paths, made once per run and only when needed: by the link rule of the issues
+    rendered, and by a cached issue that links into the blog (its link warnings are still true only
+    while each link it holds still does, or still does not, end at a post)."""
 
     def __init__(self, settings: Settings, library: Library):
-        self.settings, self.library, self._paths = settings, library, None
+        self.settings, self.library = settings, library
+
+    @functools.cached_property
+    def paths(self) -> frozenset[str]:
+        return rules.known_paths(self.settings.url_for(m.slug) for m in self.library.metas)
 
     def __contains__(self, path: str) -> bool:
-        if self._paths is None:
-            self._paths = rules.known_paths(self.settings.url_for(m.slug) for m in self.library.metas)
-        return path in self._paths
+        return path in self.paths
 
 
 def _earlier(cache, week: str):
@@ -197,7 +201,7 @@ def _earlier(cache, week: str):
 def _render_all(
     renderers: _Renderers,
     issues,
-    library,
+    known: _Known,
     workers,
     problems: Problems,
     progress: Progress | None = None,
@@ -206,7 +210,7 @@ def _render_all(
     if not issues:
         return ()
     settings = renderers.settings
-    known_paths = rules.known_paths(settings.url_for(m.slug) for m in library.metas)
+    known_paths = known.paths
     # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
     split = len(issues) == 1 and workers > 1 and can_fork()
     jobs = [
