@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from newsletter import __version__
 
 
 class Context:
@@ -19,7 +19,7 @@ class Context:
     @property
     def settings(self):
         if self._settings is None:
-            from .config import find_root, load_settings
+            from newsletter.content.settings import find_root, load_settings
 
             root = self.project.resolve() if self.project else find_root(Path.cwd().resolve())
             self._settings = load_settings(root)
@@ -29,7 +29,7 @@ class Context:
 def _week(ctx, param, value):
     if value is None:
         return None
-    from .issue import parse_week
+    from newsletter.content.issue import parse_week
 
     try:
         return parse_week(value)
@@ -38,7 +38,7 @@ def _week(ctx, param, value):
 
 
 def _selection(week, every, files, drafts: bool = False, settings=None):
-    from .issue import Selection, resolve_posts
+    from newsletter.content.issue import Selection, resolve_posts
 
     if sum(map(bool, (week, every, files))) > 1:
         raise click.UsageError("choose one of --week, --all and --post")
@@ -47,7 +47,7 @@ def _selection(week, every, files, drafts: bool = False, settings=None):
 
 
 def _report_warnings(warnings, limit: int | None = None) -> None:
-    from .rules import worst_first
+    from newsletter.check.rules import worst_first
 
     ordered = worst_first(warnings, limit) if limit is not None else list(warnings)
     for warning in ordered:
@@ -125,7 +125,7 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
       newsletter build --all --drafts
       newsletter build --post why-facial-muscles-need-movement
     """
-    from .build import build as run
+    from newsletter.run.build import build as run
 
     selection = _selection(week, every, files, drafts, obj.settings if files else None)
     result = run(
@@ -137,7 +137,7 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
         use_cache=not no_cache,
         progress=_progress(),
     )
-    from .errors import SHOWN_WARNINGS  # the same few as when the build stops on an error
+    from newsletter.errors import SHOWN_WARNINGS  # the same few as when the build stops on an error
 
     _report_warnings(result.warnings, SHOWN_WARNINGS)
     where = obj.settings.relative(result.out)
@@ -195,8 +195,8 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
       newsletter social why-facial-muscles-need-movement --format json
       newsletter social --format buffer --out exports/ --start 2026-10-19
     """
-    from .config import PLATFORMS
-    from .social.command import export
+    from newsletter.content.settings import PLATFORMS
+    from newsletter.social.command import export
 
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
@@ -243,7 +243,7 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
       newsletter send --to me@example.com --to editor@example.com --week 2026-W42
       newsletter send --to me@example.com --dry-run
     """
-    from .send import send as run
+    from newsletter.email.send import send as run
 
     result = run(obj.settings, to, week, dry_run)
     _report_warnings(result.warnings)
@@ -272,8 +272,8 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
       newsletter check --all --format json
       newsletter check --week 2026-W42 --strict
     """
-    from .checks import format_json, format_text, report, run
-    from .errors import InputError, NewsletterError, Problem
+    from newsletter.check.report import format_json, format_text, report, run
+    from newsletter.errors import InputError, NewsletterError, Problem
 
     selection = _selection(week, every, ())
     try:
@@ -305,8 +305,8 @@ def preview(obj: Context, host: str, port: int, open_browser: bool, drafts: bool
       newsletter preview
       newsletter preview --drafts --port 8001 --no-open
     """
-    from .preview import serve
-    from .urls import LOOPBACK
+    from newsletter.preview.server import serve
+    from newsletter.urls import LOOPBACK
 
     if host not in LOOPBACK:
         click.echo(
@@ -334,9 +334,9 @@ def list_posts(obj: Context) -> None:
     Example:
       newsletter list
     """
-    from .content import load
-    from .errors import Problems
-    from .issue import week_of
+    from newsletter.content.issue import week_of
+    from newsletter.content.posts import load
+    from newsletter.errors import Problems
 
     problems = Problems()
     posts = load(obj.settings, problems).metas
@@ -376,14 +376,14 @@ def new(obj: Context, title: str | None, date: str | None, issue_week: str | Non
     if issue_week is not None:
         if title or date:
             raise click.UsageError("--issue takes a week, not TITLE or --date")
-        from .newpost import create_issue
+        from newsletter.project.new import create_issue
 
         path = create_issue(obj.settings, None if issue_week == "latest" else _week(None, None, issue_week))
         click.echo(f"Created {obj.settings.relative(path)}")
         return
     if not title:
         raise click.UsageError("Missing argument 'TITLE' (or use --issue for an issue file).")
-    from .newpost import create
+    from newsletter.project.new import create
 
     path = create(obj.settings, title, date)
     click.echo(f"Created {obj.settings.relative(path)}")
@@ -401,7 +401,7 @@ def init(folder: Path) -> None:
     Example:
       newsletter init my-newsletter && cd my-newsletter && newsletter new "Hello"
     """
-    from .starter import init as run
+    from newsletter.project.init import init as run
 
     written = run(folder)
     click.echo(f"Created {', '.join(str(p.relative_to(folder)) for p in written)} in {folder}/")

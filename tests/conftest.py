@@ -180,7 +180,7 @@ EML_CHECKED: list[int] = []
 def _every_eml_is_checked(monkeypatch):
     from eml_checks import check_eml
 
-    import newsletter.mime as mime
+    import newsletter.email.mime as mime
 
     made = mime.as_bytes
 

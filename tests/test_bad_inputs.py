@@ -123,7 +123,7 @@ def test_jinja_syntax_error_names_template_and_line(project, cli):
 
 def test_undefined_variable_names_template_and_line(project, cli):
     assert _broken_template(project, cli, "fine\n{{ issue.subjekt }}\n") == (
-        "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'\n"
+        "templates/email.txt:2: 'newsletter.content.issue.Issue object' has no attribute 'subjekt'\n"
         "Aborted: 1 error found.\n"
     )
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from newsletter.writer import atomic_write
+from newsletter.run.writer import atomic_write
 
 WEEK = "2026-W42"
 GOLDEN_FILES = ["email.html", "email.txt", "email.eml", "captions.json"]
@@ -137,7 +137,7 @@ def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypa
     def refuse(target, data):
         raise PermissionError(13, "Permission denied", str(target))
 
-    monkeypatch.setattr("newsletter.writer._write_file", refuse)
+    monkeypatch.setattr("newsletter.run.writer._write_file", refuse)
     result = cli("--project", sample.root, "build")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{sample.build / WEEK}: cannot write: Permission denied")

@@ -92,7 +92,7 @@ def test_a_manifest_of_the_wrong_shape_means_a_cold_build(sample, cli, text):
 
 
 def test_a_full_disk_while_saving_the_manifest_is_a_clear_error(sample, cli, monkeypatch):
-    from newsletter import writer
+    from newsletter.run import writer
 
     real = writer.atomic_write
 
@@ -164,8 +164,8 @@ def test_a_week_without_posts_any_more_loses_its_folder_with_all(sample, cli):
 
 
 def test_the_preview_survives_any_exception_in_a_rebuild(sample, monkeypatch):
-    from newsletter import pipeline
-    from newsletter.preview import Preview
+    from newsletter.preview.server import Preview
+    from newsletter.run import plan as pipeline
 
     preview = Preview(sample.root, lambda text, error: None)
     assert preview.rebuild().error == ""

@@ -12,10 +12,11 @@ from conftest import SETTINGS, TEMPLATES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter import content, frontmatter, markup
-from newsletter.config import load_settings
+from newsletter.content import frontmatter, markup
+from newsletter.content import posts as content
+from newsletter.content.settings import load_settings
+from newsletter.email.render import Renderer
 from newsletter.errors import Problems
-from newsletter.render import Renderer
 from newsletter.social import text as T
 from newsletter.social.captions import captions
 from newsletter.social.counting import count_graphemes, graphemes, rules

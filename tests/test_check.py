@@ -7,7 +7,7 @@ import re
 
 from conftest import REPO, TEMPLATES
 
-from newsletter.checks import RULES, rules_markdown
+from newsletter.check.report import RULES, rules_markdown
 
 
 def _long(n: int, paragraphs: int, day: str) -> str:

@@ -280,9 +280,9 @@ def test_build_all_removes_a_week_without_posts(sample, cli):
 
 
 def test_progress_is_quiet_off_a_terminal_and_heard_by_the_library(sample, cli):
-    from newsletter.build import build
-    from newsletter.config import load_settings
-    from newsletter.issue import Selection
+    from newsletter.content.issue import Selection
+    from newsletter.content.settings import load_settings
+    from newsletter.run.build import build
 
     assert _build(sample, cli, "--all").stderr.count("Rendering") == 0  # CliRunner is not a TTY
     heard = []

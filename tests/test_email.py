@@ -9,8 +9,8 @@ from email import message_from_bytes, policy
 import lxml.html
 import pytest
 
-from newsletter import plaintext
-from newsletter.markup import render
+from newsletter.content.markup import render
+from newsletter.email import text as plaintext
 
 WEEK = "2026-W42"
 

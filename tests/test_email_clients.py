@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from conftest import REPO, require
 
-from newsletter import mime
+from newsletter.email import mime
 from newsletter.errors import NewsletterError
 
 WEEK = "2026-W42"
@@ -223,8 +223,8 @@ def test_non_ascii_subject_is_rfc2047_encoded(project, cli):
 
 
 def test_line_breaks_in_header_values_are_rejected(sample, cli):
-    from newsletter.config import load_settings
-    from newsletter.pipeline import plan
+    from newsletter.content.settings import load_settings
+    from newsletter.run.plan import plan
 
     settings = load_settings(sample.root)
     issue = plan(settings).rendered[0].issue
@@ -283,8 +283,8 @@ def assert_client_safe(html: str) -> None:
 
 
 def test_synthetic_issue_of_twelve_long_articles_is_client_safe_too(project):
-    from newsletter.config import load_settings
-    from newsletter.pipeline import plan
+    from newsletter.content.settings import load_settings
+    from newsletter.run.plan import plan
 
     for n in range(12):
         project.post(

@@ -112,10 +112,10 @@ def test_digest_layout_matches_golden_files(sample, cli, golden):
 
 
 def test_render_takes_the_layout_as_a_parameter(sample):
-    from newsletter import render
-    from newsletter.config import load_settings
+    from newsletter.content.settings import load_settings
+    from newsletter.email import render
     from newsletter.errors import NewsletterError
-    from newsletter.pipeline import plan
+    from newsletter.run.plan import plan
 
     settings = load_settings(sample.root)
     issue = plan(settings).rendered[0].issue

@@ -16,8 +16,8 @@ from conftest import SETTINGS, TEMPLATES
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from newsletter.build import build
-from newsletter.config import load_settings
+from newsletter.content.settings import load_settings
+from newsletter.run.build import build
 
 EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "150"))
 

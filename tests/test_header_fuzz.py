@@ -23,13 +23,14 @@ from eml_checks import check_eml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from newsletter import headers, markup, mime
-from newsletter.config import load_settings
-from newsletter.content import parse
+from newsletter.content import markup
+from newsletter.content.issue import Issue
+from newsletter.content.posts import parse
+from newsletter.content.reader import Source
+from newsletter.content.settings import load_settings
+from newsletter.email import headers, mime
+from newsletter.email.send import recipients
 from newsletter.errors import Problems
-from newsletter.issue import Issue
-from newsletter.send import recipients
-from newsletter.sources import Source
 
 EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "100"))
 BREAKS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]

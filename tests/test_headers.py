@@ -12,7 +12,7 @@ from conftest import SETTINGS
 from eml_checks import check_eml
 from test_send import Inbox, _free_port, _point_at
 
-from newsletter import headers
+from newsletter.email import headers
 
 WEEK = "2026-W42"
 INJECTIONS = [

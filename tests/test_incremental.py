@@ -167,7 +167,7 @@ def _age(root: Path) -> None:
 
 
 def _reads(monkeypatch) -> list[str]:
-    from newsletter import sources
+    from newsletter.content import reader as sources
 
     read: list[str] = []
     real = sources._read_with_stat

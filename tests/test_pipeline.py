@@ -62,7 +62,7 @@ def test_check_and_build_give_the_same_error_line_and_exit_code(sample, cli, cas
     assert build_lines and build_lines == check_lines
     expected = {
         "schedule": "setup.cfg:15: [newsletter] schedule: expected slots like 'mon 09:00, thu 18:30', got 'mon 9am'",
-        "template": "templates/email.txt:2: 'newsletter.issue.Issue object' has no attribute 'subjekt'",
+        "template": "templates/email.txt:2: 'newsletter.content.issue.Issue object' has no attribute 'subjekt'",
         "post": "posts/2026-10-15-bad.md:3: 'date' is not a real date: '2026-13-05'; check the month and day",
     }[case]
     assert build_lines == [expected]
@@ -130,11 +130,11 @@ def test_no_import_cycles_in_the_package():
 def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import(tmp_path):
     """The test above could pass on a finder that sees nothing: show it catches a lazy import."""
     graph = _graph()
-    graph["newsletter.config"] = graph["newsletter.config"] | {"newsletter.build"}
+    graph["newsletter.content.settings"] = graph["newsletter.content.settings"] | {"newsletter.run.build"}
     assert _cycle(graph) is not None
     lazy = tmp_path / "lazy.py"
-    lazy.write_text("def f():\n    from newsletter import build\n", encoding="utf-8")
-    assert "newsletter.build" in _imports_outside(lazy)
+    lazy.write_text("def f():\n    from newsletter.run import build\n", encoding="utf-8")
+    assert "newsletter.run.build" in _imports_outside(lazy)
 
 
 def _imports_outside(path: Path) -> set[str]:
@@ -153,7 +153,7 @@ def test_every_command_loads_posts_through_the_one_loader():
         if "read_sources(" in p.read_text(encoding="utf-8")
         or "list_sources(" in p.read_text(encoding="utf-8")
     }
-    assert callers == {"newsletter/content.py", "newsletter/sources.py"}
+    assert callers == {"newsletter/content/posts.py", "newsletter/content/reader.py"}
 
 
 def test_compiled_templates_are_kept_outside_the_build_folder(sample, cli):
@@ -162,7 +162,7 @@ def test_compiled_templates_are_kept_outside_the_build_folder(sample, cli):
     import os
     import stat
 
-    from newsletter.render import bytecode_cache
+    from newsletter.email.render import bytecode_cache
 
     assert cli("--project", sample.root, "build").exit_code == 0
     cache = bytecode_cache()

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from newsletter import pool
-from newsletter.config import load_settings
-from newsletter.issue import Selection
-from newsletter.pipeline import plan, render_issue
-from newsletter.render import Renderer
+from newsletter.content.issue import Selection
+from newsletter.content.settings import load_settings
+from newsletter.email.render import Renderer
+from newsletter.run import pool
+from newsletter.run.plan import plan, render_issue
 
 
 def _fail() -> None:

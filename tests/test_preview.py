@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO
 from playwright.sync_api import expect
 
-from newsletter.preview import start
+from newsletter.preview.server import start
 
 WEEK = "2026-W42"
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
@@ -377,7 +377,7 @@ def test_browser_disconnects_print_no_traceback(live, capfd):
 
 
 def test_idle_connections_time_out_and_extra_ones_get_503(sample, monkeypatch):
-    import newsletter.preview as preview
+    import newsletter.preview.server as preview
 
     monkeypatch.setattr(preview, "MAX_CONNECTIONS", 2)
     monkeypatch.setattr(preview.PreviewHandler, "timeout", 0.5)
@@ -421,9 +421,9 @@ def _two_weeks(sample) -> None:
 
 
 def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypatch):
-    import newsletter.pipeline as pipeline
-    import newsletter.preview as preview
-    import newsletter.sources as sources
+    import newsletter.content.reader as sources
+    import newsletter.preview.server as preview
+    import newsletter.run.plan as pipeline
 
     _two_weeks(sample)
     running = preview.Preview(sample.root, lambda text, error: None)
@@ -456,7 +456,7 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
 
 
 def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
-    from newsletter.preview import Preview
+    from newsletter.preview.server import Preview
 
     _two_weeks(sample)
     running = Preview(sample.root, lambda text, error: None)
@@ -487,7 +487,7 @@ def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, c
 
 
 def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
-    import newsletter.pipeline as pipeline
+    import newsletter.run.plan as pipeline
 
     render_issue, saved = pipeline.render_issue, threading.Event()
 

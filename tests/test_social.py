@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from newsletter.markup import benefits, render
+from newsletter.content.markup import benefits, render
 from newsletter.social.counting import rules
 
 BENEFITS = [

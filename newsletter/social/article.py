@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import markup
-from . import text as T
+from newsletter.content import markup
+from newsletter.social import text as T
 
 # Words that carry no topic: they never make a sentence look informative.
 STOPWORDS = frozenset(

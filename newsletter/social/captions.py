@@ -9,20 +9,20 @@ from weakref import WeakKeyDictionary
 
 from jinja2 import nodes
 
-from .. import markup
-from ..config import Settings
-from ..content import Post
-from ..errors import Problems
-from ..issue import week_of
-from ..render import Renderer
-from ..urls import with_utm
-from . import cards as C
-from . import text as T
-from .article import Scorer, Section, sections
-from .cards import label_of
-from .counting import PINTEREST_TITLE_LIMIT, Rule, rules
-from .records import Caption, Fields
-from .threads import thread_parts
+from newsletter.content import markup
+from newsletter.content.issue import week_of
+from newsletter.content.posts import Post
+from newsletter.content.settings import Settings
+from newsletter.email.render import Renderer
+from newsletter.errors import Problems
+from newsletter.social import cards as C
+from newsletter.social import text as T
+from newsletter.social.article import Scorer, Section, sections
+from newsletter.social.cards import label_of
+from newsletter.social.counting import PINTEREST_TITLE_LIMIT, Rule, rules
+from newsletter.social.records import Caption, Fields
+from newsletter.social.threads import thread_parts
+from newsletter.urls import with_utm
 
 KINDS = ("teaser", "benefits", "quote", "thread")
 

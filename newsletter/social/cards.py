@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 
 import regex
 
-from ..config import Settings
-from . import text as T
+from newsletter.content.settings import Settings
+from newsletter.social import text as T
 
 SIZES = {"portrait": (1080, 1350), "pin": (1000, 1500), "link": (1200, 630)}
 # Which size each platform attaches: Instagram's 4:5 feed, Pinterest's 2:3 pin, a link card elsewhere.

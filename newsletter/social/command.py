@@ -7,13 +7,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Settings
-from ..content import load
-from ..errors import NewsletterError, Problem, Problems
-from ..pool import parallel_map
-from ..writer import atomic_write
-from . import exports, schedule
-from .captions import captions
+from newsletter.content.posts import load
+from newsletter.content.settings import Settings
+from newsletter.errors import NewsletterError, Problem, Problems
+from newsletter.run.pool import parallel_map
+from newsletter.run.writer import atomic_write
+from newsletter.social import exports, schedule
+from newsletter.social.captions import captions
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def export(
 ) -> Export:  # fmt: skip
     """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default today) and
     are never in the past."""
-    from ..render import Renderer
+    from newsletter.email.render import Renderer
 
     problems = Problems()
     workers = os.cpu_count() or 1

@@ -16,7 +16,7 @@ import font_source_sans_pro
 import font_source_serif_pro
 from PIL import Image, ImageDraw, ImageFont
 
-from .cards import SIZES, Card
+from newsletter.social.cards import SIZES, Card
 
 LIGHT, DARK, BLACK = "#ffffff", "#1f1b16", "#000000"
 MIN_CONTRAST = 4.5  # WCAG AA for normal text

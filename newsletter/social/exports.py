@@ -6,8 +6,8 @@ import csv
 import io
 import json
 
-from . import text as T
-from .records import Caption
+from newsletter.social import text as T
+from newsletter.social.records import Caption
 
 BUFFER_HEADER = ["Text", "Image URL", "Tags", "Posting Time"]  # Buffer's header, case-sensitive
 PIN_LIMIT = 500

@@ -8,12 +8,12 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..content import Post
-from ..errors import Problems
-from ..render import Renderer
-from . import cards as C
-from . import exports
-from .captions import article, of_articles
+from newsletter.content.posts import Post
+from newsletter.email.render import Renderer
+from newsletter.errors import Problems
+from newsletter.social import cards as C
+from newsletter.social import exports
+from newsletter.social.captions import article, of_articles
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
 _DRAWING_CODE = tuple(Path(__file__).with_name(name) for name in ("cards.py", "draw.py"))
@@ -38,7 +38,7 @@ class LazyCard:
     def __call__(self) -> bytes:
         with _DRAWING:
             if self._png is None:
-                from . import draw
+                from newsletter.social import draw
 
                 self._png = draw.png(self.card, self.size, self.accent)
             return self._png

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ..config import Settings, Slot
-from .records import Caption
+from newsletter.content.settings import Settings, Slot
+from newsletter.social.records import Caption
 
 FORMAT = "%Y-%m-%d %H:%M"
 

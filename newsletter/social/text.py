@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import regex
 
-from .counting import HTTP_URL, urls
+from newsletter.social.counting import HTTP_URL, urls
 
 ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "e.g", "i.e", "approx", "no", "fig",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import text as T
-from .article import Block, Scorer, Section
-from .cards import label_of
-from .counting import Rule
+from newsletter.social import text as T
+from newsletter.social.article import Block, Scorer, Section
+from newsletter.social.cards import label_of
+from newsletter.social.counting import Rule
 
 MAX_POSTS = 20  # a thread longer than this is not read to the end; later sections are left out
 HOOK_POSTS = 3  # a summary longer than three posts is cut there

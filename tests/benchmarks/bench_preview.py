@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from newsletter.preview import start  # noqa: E402
+from newsletter.preview.server import start  # noqa: E402
 
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]

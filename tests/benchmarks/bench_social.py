@@ -17,9 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from newsletter import content  # noqa: E402
-from newsletter.cache import Source  # noqa: E402
-from newsletter.config import load_settings  # noqa: E402
+from newsletter.content.settings import load_settings  # noqa: E402
 from newsletter.errors import Problems  # noqa: E402
+from newsletter.run.store import Source  # noqa: E402
 from newsletter.social.captions import captions  # noqa: E402
 
 SETTINGS = (

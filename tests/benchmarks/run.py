@@ -110,7 +110,7 @@ def mjml_figures(tmp: Path, project: Path, runs: int) -> list[dict]:
     if not mjml:
         return [{"what": "mjml CLI (not installed: npm ci in tests/benchmarks/mjml)", "skipped": True}]
     code = (
-        "import sys; from newsletter.markup import render\n"
+        "import sys; from newsletter.content.markup import render\n"
         "for f in sys.argv[1:]: print(render(open(f).read().split('---', 2)[2]).html)"
     )
     articles = sorted((project / "posts").glob("*.md"))

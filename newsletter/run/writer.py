@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .errors import NewsletterError
+from newsletter.content.settings import Settings
+from newsletter.errors import NewsletterError
 
 LOCK = ".newsletter.lock"
 LOCK_WAIT_SECONDS = 60.0

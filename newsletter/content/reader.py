@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .errors import Problems
+from newsletter.content.settings import Settings
+from newsletter.errors import Problems
 
 # A post is prose: far below this. The cap keeps a stray video or /dev/zero from being read whole.
 MAX_POST_BYTES = 2 * 1024 * 1024

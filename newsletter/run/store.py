@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from dataclasses import astuple
 from pathlib import Path
 
-from . import __version__
-from .config import PACKAGED_TEMPLATES as PACKAGED
-from .config import Settings
-from .content import Library, PostMeta
-from .errors import Problem, Severity
-from .issue import Week
-from .sources import Source, StatReader
+from newsletter import __version__
+from newsletter.content.issue import Week
+from newsletter.content.posts import Library, PostMeta
+from newsletter.content.reader import Source, StatReader
+from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
+from newsletter.content.settings import Settings
+from newsletter.errors import Problem, Severity
 
 MANIFEST = ".newsletter-cache.json"
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import Settings
-from .errors import ERROR, WARNING, Problem, Problems, Severity
-from .issue import SUBJECT_LIMIT, Issue
+from newsletter.content.issue import SUBJECT_LIMIT, Issue
+from newsletter.content.settings import Settings
+from newsletter.errors import ERROR, WARNING, Problem, Problems, Severity
 
 WARN_BYTES = 90 * 1024
 CLIP_BYTES = 102 * 1024
@@ -203,7 +203,7 @@ def _unfinished(post, problems: Problems) -> None:
 
 
 def _links(post, settings: Settings, known_paths: frozenset[str], problems: Problems, seen: dict) -> None:
-    from .urls import is_merge_tag, split
+    from newsletter.urls import is_merge_tag, split
 
     prefix = urlsplit(settings.url_for("SLUG")).path.split("SLUG")[0]
     for element in post.tree.iter():

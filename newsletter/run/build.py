@@ -12,12 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, writer
-from .cache import Manifest
-from .config import Settings
-from .errors import NewsletterError, Problem
-from .issue import LATEST, Selection
-from .pipeline import Plan, Progress, plan
+from newsletter.content.issue import LATEST, Selection
+from newsletter.content.settings import Settings
+from newsletter.errors import NewsletterError, Problem
+from newsletter.run import store as cache
+from newsletter.run import writer
+from newsletter.run.plan import Plan, Progress, plan
+from newsletter.run.store import Manifest
 
 
 @dataclass(frozen=True)

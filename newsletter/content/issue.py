@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import issuefile
-from .errors import InputError, NewsletterError, Problem, Problems
-from .issuefile import IssueFile
+from newsletter.content import issuefile
+from newsletter.content.issuefile import IssueFile
+from newsletter.errors import InputError, NewsletterError, Problem, Problems
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .content import Post, PostMeta
+    from newsletter.content.posts import Post, PostMeta
+    from newsletter.content.settings import Settings
 
 WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")  # 2026-w42 is read as 2026-W42
 DRAFT_PREFIX = "[DRAFT] "  # a drafts build marks every issue that holds a draft
@@ -214,7 +214,7 @@ def resolve_posts(settings: Settings, wanted: tuple[str, ...]) -> tuple[Path, ..
             found.append(path.resolve())
             continue
         if metas is None:  # a slug: the loader knows custom slugs too (read once, only when needed)
-            from .content import load
+            from newsletter.content.posts import load
 
             metas = load(settings, Problems()).metas
         match = [m for m in metas if m.slug == name]

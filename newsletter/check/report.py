@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from .config import Settings
-from .errors import Problem, Problems
-from .issue import LATEST, Selection
-from .pipeline import plan
-from .rules import RULES, known_paths, post_rules, rule_markdown, rule_of
+from newsletter.check.rules import RULES, known_paths, post_rules, rule_markdown, rule_of
+from newsletter.content.issue import LATEST, Selection
+from newsletter.content.settings import Settings
+from newsletter.errors import Problem, Problems
+from newsletter.run.plan import plan
 
 __all__ = ["RULES", "Report", "format_json", "format_text", "rules_markdown", "run"]
 rules_markdown = rule_markdown

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .urls import ALLOWED_SCHEMES, is_allowed, scheme_of
+from newsletter.urls import ALLOWED_SCHEMES, is_allowed, scheme_of
 
 # The email allow-list: what nh3 keeps (markup) and what these findings report are the same sets.
 ALLOWED_TAGS = {

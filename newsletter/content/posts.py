@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import headers, markup
-from .config import PLATFORMS, Settings
-from .errors import Problem, Problems
-from .pool import parallel_map
-from .sources import Source, contents, list_sources, read_sources
-from .urls import is_absolute_http, scheme_of
+from newsletter.content import markup
+from newsletter.content.reader import Source, contents, list_sources, read_sources
+from newsletter.content.settings import PLATFORMS, Settings
+from newsletter.email import headers
+from newsletter.errors import Problem, Problems
+from newsletter.run.pool import parallel_map
+from newsletter.urls import is_absolute_http, scheme_of
 
 KNOWN_KEYS = (
     "title", "date", "author", "summary", "tags", "image", "image_alt", "cta", "highlights",
@@ -186,7 +187,9 @@ def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
 
 
 def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
-    from . import frontmatter  # lazy: PyYAML (~10 ms) only when a post is parsed, not on a no-op build
+    from newsletter.content import (
+        frontmatter,  # lazy: PyYAML (~10 ms) only when a post is parsed, not on a no-op build
+    )
 
     raw = contents(source, problems)
     text = frontmatter.decode(raw, source.source, problems) if raw is not None else None

@@ -10,14 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import Settings
-from .issue import Week, by_week, subject_of
-from .urls import is_merge_tag
+from newsletter.content.issue import Week, by_week, subject_of
+from newsletter.content.settings import Settings
+from newsletter.urls import is_merge_tag
 
 if TYPE_CHECKING:
-    from .content import PostMeta
-    from .issue import Issue
-    from .issuefile import IssueFile
+    from newsletter.content.issue import Issue
+    from newsletter.content.issuefile import IssueFile
+    from newsletter.content.posts import PostMeta
 
 _EMAIL_ONLY = re.compile(r"<!--email-only-->.*?<!--/email-only-->", re.S)
 _HREF = re.compile(r'href="([^"]*)"')
@@ -70,7 +70,7 @@ def web_url(settings: Settings, week: str) -> str:
 
 def card_url(settings: Settings, week: str, slug: str) -> str:
     """The lead article's title card at 1200x630, as the build draws it into the issue's cards/."""
-    from .social import cards
+    from newsletter.social import cards
 
     return cards.url_for(settings, f"{week}/cards/{cards.file_name(slug, 'title', 'link')}")
 
@@ -80,8 +80,8 @@ def entries(
 ) -> list[Entry]:
     """Every issue of the site, newest first, arranged by its issue file (a broken one is ignored here:
     the issue's own plan reports it)."""
-    from .errors import Problems
-    from .issue import arrange
+    from newsletter.content.issue import arrange
+    from newsletter.errors import Problems
 
     made = []
     for week, posts in by_week(metas, drafts).items():

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problems
+from newsletter.errors import Problems
 
 MAX_POST_BYTES = 1024 * 1024  # a weekly article is a few KB; more is a mistake (or /dev/zero)
 MAX_YAML_DEPTH = 20  # front matter nests two levels; deeper is an attack on the recursive constructor

@@ -14,19 +14,19 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from . import rules
-from .config import Settings
-from .content import Library, PostMeta, load
-from .errors import InputError, Problem, Problems
-from .issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
-from .pool import Forked, can_fork, parallel_map
+from newsletter.check import rules
+from newsletter.content.issue import LATEST, Issue, Selection, Week, arrange, issue_files, select
+from newsletter.content.posts import Library, PostMeta, load
+from newsletter.content.settings import Settings
+from newsletter.errors import InputError, Problem, Problems
+from newsletter.run.pool import Forked, can_fork, parallel_map
 
 if TYPE_CHECKING:
-    from .cache import Manifest
-    from .render import Renderer
-    from .social.captions import Caption
-    from .social.outputs import Cards
-    from .writer import Staged, Stager
+    from newsletter.email.render import Renderer
+    from newsletter.run.store import Manifest
+    from newsletter.run.writer import Staged, Stager
+    from newsletter.social.captions import Caption
+    from newsletter.social.outputs import Cards
 
 
 Progress = Callable[[int, int, str], None]  # (issues rendered, issues to render, the week just done)
@@ -116,7 +116,7 @@ class _Renderers:
 
     def get(self) -> Renderer:
         if self._renderer is None:
-            from .render import Renderer
+            from newsletter.email.render import Renderer
 
             self._renderer = Renderer(self.settings, self.bytecode)
         return self._renderer
@@ -193,7 +193,7 @@ def _earlier(cache, week: str):
     found = cache.cards(week) if cache is not None else None
     if found is None:
         return None
-    from .social.outputs import Cards
+    from newsletter.social.outputs import Cards
 
     return Cards(*found)
 
@@ -253,7 +253,8 @@ def render_issue(
     With `split` the captions and cards are made by a forked child while this process makes the email
     (a build of one issue then uses two cores); the outputs are the same bytes either way. With
     `lazy_cards` its cards are social.outputs.LazyCard, drawn when first asked for."""
-    from . import archive, inline, mime, render
+    from newsletter.email import inline, mime, render
+    from newsletter.site import archive
 
     settings, problems, links = renderer.settings, Problems(), {}
     with Forked(_social, issue, renderer, earlier, lazy_cards) if split else nullcontext() as social:
@@ -288,7 +289,7 @@ def render_issue(
 
 def _social(issue: Issue, renderer: Renderer, earlier: Cards | None = None, lazy_cards: bool = False):
     """(captions, files, problems, card keys) of the issue's social part."""
-    from .social import outputs as social
+    from newsletter.social import outputs as social
 
     problems = Problems()
     posts = list(issue.posts)
@@ -298,7 +299,7 @@ def _social(issue: Issue, renderer: Renderer, earlier: Cards | None = None, lazy
 
 def _index(renderers: _Renderers, library: Library, files, drafts: bool, problems: Problems):
     """The archive page and the Atom feed: every issue of the site, by subject and date."""
-    from . import archive
+    from newsletter.site import archive
 
     items = archive.entries(library.metas, files, renderers.settings, drafts)
     try:

@@ -8,10 +8,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import headers
-from .config import Settings
-from .errors import NewsletterError
-from .writer import atomic_write
+from newsletter.content.settings import Settings
+from newsletter.email import headers
+from newsletter.errors import NewsletterError
+from newsletter.run.writer import atomic_write
 
 MAX_SLUG = 60  # file names stay far below the 255-byte limit; URLs stay readable
 
@@ -50,10 +50,10 @@ def create(settings: Settings, title: str, date: str | None = None) -> Path:
 def create_issue(settings: Settings, week: str | None = None) -> Path:
     """`newsletter new --issue [WEEK]`: the issue file of WEEK, else of the latest week with posts
     (drafts count: the editor plans ahead), else of the current ISO week."""
-    from .content import load
-    from .errors import Problems
-    from .issue import by_week
-    from .issuefile import scaffold
+    from newsletter.content.issue import by_week
+    from newsletter.content.issuefile import scaffold
+    from newsletter.content.posts import load
+    from newsletter.errors import Problems
 
     if week is None:
         weeks = by_week(load(settings, Problems()).metas, drafts=True)

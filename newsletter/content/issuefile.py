@@ -9,8 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import LAYOUTS, Settings
-from .errors import Problems
+from newsletter.content.settings import LAYOUTS, Settings
+from newsletter.errors import Problems
 
 FOLDER = "issues"
 INTRO_PLACEHOLDER = "Write a short note to your readers here, or delete this line."
@@ -38,13 +38,13 @@ def folder(settings: Settings) -> Path:
 
 
 def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
-    from . import frontmatter  # lazy: PyYAML only when there is an issue file
+    from newsletter.content import frontmatter  # lazy: PyYAML only when there is an issue file
 
     text = frontmatter.decode(raw, where, problems)
     doc = frontmatter.split(text, where, problems) if text is not None else None
     if doc is None:
         return None
-    from .content import FieldChecker
+    from newsletter.content.posts import FieldChecker
 
     check = FieldChecker(doc, where, problems, rule="issue-file")
     for key in doc.meta:
@@ -75,8 +75,8 @@ def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
 
 def scaffold(settings: Settings, week: str) -> Path:
     """`newsletter new --issue WEEK`: an issue file to fill in, never overwriting one."""
-    from .errors import NewsletterError
-    from .writer import atomic_write
+    from newsletter.errors import NewsletterError
+    from newsletter.run.writer import atomic_write
 
     path = folder(settings) / f"{week}.md"
     if path.exists():

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import nh3
 
-from . import audit
-from .audit import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from .urls import ALLOWED_SCHEMES
+from newsletter.content import sanitiser as audit
+from newsletter.content.sanitiser import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from newsletter.urls import ALLOWED_SCHEMES
 
 # Extensions (see _extensions): tables, fenced_code, sane_lists, and attr_list: `![alt](src){width=300}`
 # sizes an image (nh3 keeps only the allowed attributes; the audit reports an event handler in braces).

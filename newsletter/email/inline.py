@@ -9,7 +9,7 @@ import sys
 import types
 from typing import ClassVar
 
-from .urls import MERGE_TAG
+from newsletter.urls import MERGE_TAG
 
 log = logging.getLogger("newsletter.inline")
 # A library logs; the command line decides what to show. The package's one logger gets its NullHandler

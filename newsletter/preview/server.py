@@ -29,17 +29,17 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import cache
-from .config import Settings, load_settings
-from .content import Library, Post, PostMeta
-from .errors import NewsletterError, Problem
-from .issue import Selection
-from .rules import CLIP_BYTES
-from .sources import Rereader, Source
-from .urls import LOOPBACK
+from newsletter.check.rules import CLIP_BYTES
+from newsletter.content.issue import Selection
+from newsletter.content.posts import Library, Post, PostMeta
+from newsletter.content.reader import Rereader, Source
+from newsletter.content.settings import Settings, load_settings
+from newsletter.errors import NewsletterError, Problem
+from newsletter.run import store as cache
+from newsletter.urls import LOOPBACK
 
 if TYPE_CHECKING:
-    from .social.outputs import LazyCard
+    from newsletter.social.outputs import LazyCard
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
 RELOAD_SCRIPT = """<script>
@@ -136,7 +136,7 @@ SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all
 
 def _summary(snap: Snapshot) -> str:
     """One line per rebuild, then the worst few warnings (hundreds would bury the terminal)."""
-    from .rules import worst_first
+    from newsletter.check.rules import worst_first
 
     count = len(snap.warnings)
     lines = [
@@ -186,8 +186,8 @@ class Preview:
             return new
 
     def _next(self, old: Snapshot) -> Snapshot:
-        from .pipeline import plan
-        from .render import Renderer
+        from newsletter.email.render import Renderer
+        from newsletter.run.plan import plan
 
         settings = load_settings(self.root)
         fp = cache.fingerprint(settings)
@@ -504,7 +504,7 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
     preview.rebuild()
     threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
     if "newsletter.inline" not in sys.modules:  # the first build rendered in worker processes only
-        from .pipeline import render_issue
+        from newsletter.run.plan import render_issue
 
         threading.Thread(target=_warm, args=(preview.snapshot, render_issue), daemon=True).start()
     return running

@@ -14,11 +14,11 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from . import headers
-from .config import Settings
-from .errors import NewsletterError
-from .issue import Issue
-from .urls import is_merge_tag
+from newsletter.content.issue import Issue
+from newsletter.content.settings import Settings
+from newsletter.email import headers
+from newsletter.errors import NewsletterError
+from newsletter.urls import is_merge_tag
 
 # Largest SOURCE_DATE_EPOCH a datetime can hold: 9999-12-31T23:59:59Z.
 MAX_EPOCH = 253402300799

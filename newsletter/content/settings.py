@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import headers
-from .errors import NewsletterError, Problems
-from .urls import is_absolute_http, is_merge_tag
+from newsletter.email import headers
+from newsletter.errors import NewsletterError, Problems
+from newsletter.urls import is_absolute_http, is_merge_tag
 
 SECTION = "newsletter"
 PLATFORMS = (
@@ -56,7 +56,7 @@ DEFAULTS: dict[str, str] = {
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
 # The default templates, shipped inside the package; a project's own file of the same name wins.
-PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" button per article
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
@@ -297,7 +297,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
 def _unreadable_accent(accent: str) -> str:
     """The button label is white or near-black, whichever reads on the accent; a few middle tones
     leave both under WCAG AA (4.5:1)."""
-    from . import colors
+    from newsletter import colors
 
     if colors.readable(accent):
         return ""

@@ -15,16 +15,18 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from . import colors, emailbody, plaintext
-from .archive import web_url
-from .config import LAYOUTS, Settings
-from .config import PACKAGED_TEMPLATES as PACKAGED
-from .errors import InputError, NewsletterError, Problem
-from .urls import absolute, is_allowed, with_utm
+from newsletter import colors
+from newsletter.content.settings import LAYOUTS, Settings
+from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
+from newsletter.email import body as emailbody
+from newsletter.email import text as plaintext
+from newsletter.errors import InputError, NewsletterError, Problem
+from newsletter.site.archive import web_url
+from newsletter.urls import absolute, is_allowed, with_utm
 
 if TYPE_CHECKING:
-    from .content import Post
-    from .issue import Issue
+    from newsletter.content.issue import Issue
+    from newsletter.content.posts import Post
 
 # Invisible filler after the preheader stops inbox previews from pulling in body text.
 PREHEADER_FILLER = "&#8199;&#65279;&#847; " * 90
@@ -183,7 +185,7 @@ class Links:
     def in_html(self, fragment: str) -> str:
         # Only real tags' href/src (prose that looks like one stays); a URL outside the allow-list loses
         # its attribute rather than keep an empty or unsafe one.
-        from .htmlurls import rewrite
+        from newsletter.email.links import rewrite
 
         return rewrite(fragment, self)
 
@@ -192,7 +194,7 @@ def _intro(issue: Issue, renderer: Renderer):
     """The editor's note from the issue file, sanitised like an article body: its HTML and its tree."""
     if not issue.intro:
         return None
-    from .markup import Converter
+    from newsletter.content.markup import Converter
 
     rendered = Converter().render(issue.intro)
     if rendered.errors:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from . import headers, mime
-from .config import Settings
-from .errors import NewsletterError, Problem
-from .issue import Selection
-from .pipeline import plan
-from .urls import LOOPBACK
+from newsletter.content.issue import Selection
+from newsletter.content.settings import Settings
+from newsletter.email import headers, mime
+from newsletter.errors import NewsletterError, Problem
+from newsletter.run.plan import plan
+from newsletter.urls import LOOPBACK
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 

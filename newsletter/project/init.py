@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .errors import NewsletterError
-from .writer import atomic_write
+from newsletter.errors import NewsletterError
+from newsletter.run.writer import atomic_write
 
 SETUP_CFG = """\
 # The newsletter's settings: fill in every line, then write a post with: newsletter new "Title"

@@ -1,0 +1,1 @@
+"""`newsletter check`: the rules every plan applies, and the report."""

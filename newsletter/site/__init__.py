@@ -1,0 +1,1 @@
+"""What is published beside the email: web copies, the archive page and the feed."""
