@@ -15,6 +15,16 @@ class Context:
     def __init__(self, project: Path | None):
         self.project = project
         self._settings = None
+        self._now = None
+
+    @property
+    def now(self):
+        """The command's one `now` (see newsletter.clock), in the site's time zone; read once."""
+        if self._now is None:
+            from newsletter.clock import now
+
+            self._now = now(self.settings.zone)
+        return self._now
 
     @property
     def settings(self):
@@ -201,7 +211,9 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
-    result = export(obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date())
+    result = export(
+        obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
+    )
     _report_warnings(result.warnings)
     if result.stdout is not None:
         click.echo(result.stdout, nl=False)
@@ -245,7 +257,7 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
     """
     from newsletter.email.send import send as run
 
-    result = run(obj.settings, to, week, dry_run)
+    result = run(obj.settings, to, obj.now, week, dry_run)
     _report_warnings(result.warnings)
     if dry_run:
         click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
@@ -378,14 +390,15 @@ def new(obj: Context, title: str | None, date: str | None, issue_week: str | Non
             raise click.UsageError("--issue takes a week, not TITLE or --date")
         from newsletter.project.new import create_issue
 
-        path = create_issue(obj.settings, None if issue_week == "latest" else _week(None, None, issue_week))
+        week = None if issue_week == "latest" else _week(None, None, issue_week)
+        path = create_issue(obj.settings, obj.now.date(), week)
         click.echo(f"Created {obj.settings.relative(path)}")
         return
     if not title:
         raise click.UsageError("Missing argument 'TITLE' (or use --issue for an issue file).")
     from newsletter.project.new import create
 
-    path = create(obj.settings, title, date)
+    path = create(obj.settings, title, obj.now.date(), date)
     click.echo(f"Created {obj.settings.relative(path)}")
     click.echo("It is a draft: set 'draft: false' when it is ready.", err=True)
 
@@ -401,8 +414,9 @@ def init(folder: Path) -> None:
     Example:
       newsletter init my-newsletter && cd my-newsletter && newsletter new "Hello"
     """
+    from newsletter.clock import now
     from newsletter.project.init import init as run
 
-    written = run(folder)
+    written = run(folder, now().date())
     click.echo(f"Created {', '.join(str(p.relative_to(folder)) for p in written)} in {folder}/")
     click.echo('Next: fill in setup.cfg, then: newsletter new "Title"')

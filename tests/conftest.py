@@ -41,6 +41,17 @@ def require(tool: str, hint: str) -> str:
     pytest.skip(f"{tool} is not installed here: {hint}")
 
 
+# The one clock hook (newsletter/clock.py): every test runs at this moment unless it sets its own, so no
+# test depends on the day it runs (CI runs the suite again under faketime, a year ahead).
+TEST_NOW = "2026-11-22T12:00:00"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("NEWSLETTER_NOW", TEST_NOW)
+    return TEST_NOW
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -63,16 +63,16 @@ def test_message(
 def send(
     settings: Settings,
     to: tuple[str, ...] | str,
+    now: dt.datetime,
     week: str | None = None,
     dry_run: bool = False,
-    now: dt.datetime | None = None,
 ) -> Sent:
     boxes = recipients(to)
     addresses = tuple(box.address for box in boxes)
     message, warnings = test_message(settings, boxes, week)
     # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
     # the inbox instead of days down, under the newest post's date.
-    sent_at = now or dt.datetime.now(settings.zone)
+    sent_at = now
     message.replace_header("Date", format_datetime(sent_at.replace(microsecond=0)))
     data = mime.as_bytes(message)
     if dry_run:

@@ -54,13 +54,13 @@ Every template comes from the newsletter package until a file of the same name i
 """
 
 
-def init(folder: Path, today: dt.date | None = None) -> list[Path]:
+def init(folder: Path, today: dt.date) -> list[Path]:
     """Write the starter files into `folder` (created if needed); never overwrite a project."""
     cfg = folder / "setup.cfg"
     if cfg.exists():
         raise NewsletterError(f"{cfg}: already exists; run init in a new folder, or add a [newsletter] "
                               "section to this setup.cfg by hand")  # fmt: skip
-    day = today or dt.date.today()
+    day = today
     files = {
         cfg: SETUP_CFG,
         folder / "posts" / f"{day.isoformat()}-welcome.md": WELCOME.format(date=day.isoformat()),

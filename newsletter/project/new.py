@@ -26,11 +26,12 @@ def slugify(title: str) -> str:
     return slug
 
 
-def create(settings: Settings, title: str, date: str | None = None) -> Path:
+def create(settings: Settings, title: str, today: dt.date, date: str | None = None) -> Path:
+    """`newsletter new TITLE`: a draft dated `date`, else `today` (the command's clock)."""
     if not title.strip() or headers.control(title):
         raise NewsletterError("TITLE: expected a single line of text without control characters")
     try:
-        day = dt.date.fromisoformat(date) if date else dt.datetime.now(settings.zone).date()
+        day = dt.date.fromisoformat(date) if date else today
     except ValueError:
         raise NewsletterError(f"--date: expected YYYY-MM-DD, got '{date}'") from None
     slug = slugify(title)
@@ -47,9 +48,9 @@ def create(settings: Settings, title: str, date: str | None = None) -> Path:
     return path
 
 
-def create_issue(settings: Settings, week: str | None = None) -> Path:
+def create_issue(settings: Settings, today: dt.date, week: str | None = None) -> Path:
     """`newsletter new --issue [WEEK]`: the issue file of WEEK, else of the latest week with posts
-    (drafts count: the editor plans ahead), else of the current ISO week."""
+    (drafts count: the editor plans ahead), else of the ISO week of `today`."""
     from newsletter.content.issue import by_week
     from newsletter.content.issuefile import scaffold
     from newsletter.content.posts import load
@@ -60,6 +61,6 @@ def create_issue(settings: Settings, week: str | None = None) -> Path:
         if weeks:
             week = max(weeks)
         else:
-            year, number, _ = dt.datetime.now(settings.zone).date().isocalendar()
+            year, number, _ = today.isocalendar()
             week = f"{year}-W{number:02d}"
     return scaffold(settings, week)

@@ -47,7 +47,7 @@ def _job(
 
 def export(
     settings: Settings, wanted: tuple[str, ...], platforms: tuple[str, ...], kinds: tuple[str, ...],
-    fmt: str, out: Path | None, start: dt.date | None = None, now: dt.datetime | None = None,
+    fmt: str, out: Path | None, start: dt.date | None, now: dt.datetime,
 ) -> Export:  # fmt: skip
     """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default today) and
     are never in the past."""
@@ -83,7 +83,6 @@ def export(
             f"--format {fmt}: schedulers take one post a row, so threads are not exported to them; "
             "choose other --kind values, or --format text or json for threads"
         )
-    now = now or dt.datetime.now(settings.zone)
     published = {post.slug: post.published for post in posts}
     times = schedule.posting_times(made, published, settings, start or now.date(), now)
     files = {} if fmt == "hootsuite" else exports.buffer_files(made, times)
