@@ -47,13 +47,12 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _selection(week, every, files, drafts: bool = False, settings=None):
-    from newsletter.content.issue import Selection, resolve_posts
+def _selection(week, every, files, drafts: bool = False):
+    from newsletter.content.issue import Selection
 
     if sum(map(bool, (week, every, files))) > 1:
         raise click.UsageError("choose one of --week, --all and --post")
-    paths = resolve_posts(settings, tuple(files)) if files else ()
-    return Selection(week, every, paths, drafts)
+    return Selection(week, every, tuple(files), drafts)
 
 
 def _report_warnings(warnings, limit: int | None = None) -> None:
@@ -137,9 +136,10 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     """
     from newsletter.run.build import build as run
 
-    selection = _selection(week, every, files, drafts, obj.settings if files else None)
+    selection = _selection(week, every, files, drafts)
     result = run(
         obj.settings,
+        obj.now,
         selection,
         out=out,
         strict=strict,
@@ -295,7 +295,7 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
     except NewsletterError as exc:  # setup.cfg unreadable or without [newsletter]
         found = report([Problem("setup.cfg", 0, exc.message, rule="settings")], strict)
     else:
-        found = run(settings, selection, strict)
+        found = run(settings, obj.now, selection, strict)
     click.echo((format_json if fmt == "json" else format_text)(found), nl=False)
     if found.failed:
         raise SystemExit(1)

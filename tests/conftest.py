@@ -52,6 +52,20 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> str:
     return TEST_NOW
 
 
+def plan_of(root: Path, work: str = "BUILD"):
+    """The plan of a project's latest issue, as a command's run makes it (work: BUILD, CHECK, ...)."""
+    import datetime as dt
+
+    from newsletter.content.issue import Selection
+    from newsletter.content.settings import load_settings
+    from newsletter.run import context
+    from newsletter.run.plan import plan
+
+    settings = load_settings(root)
+    now = dt.datetime.fromisoformat(TEST_NOW).replace(tzinfo=settings.zone)
+    return plan(context.Run(settings, now, getattr(context, work)), Selection())
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

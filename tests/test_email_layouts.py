@@ -8,6 +8,7 @@ import re
 
 import lxml.html
 import pytest
+from conftest import plan_of
 
 from newsletter import colors
 
@@ -115,10 +116,9 @@ def test_render_takes_the_layout_as_a_parameter(sample):
     from newsletter.content.settings import load_settings
     from newsletter.email import render
     from newsletter.errors import NewsletterError
-    from newsletter.run.plan import plan
 
     settings = load_settings(sample.root)
-    issue = plan(settings).rendered[0].issue
+    issue = plan_of(sample.root).issues[0].issue
     renderer = render.Renderer(settings)
     assert settings.layout == "full"
     assert 'class="content"' in render.email_html(issue, renderer)

@@ -519,6 +519,7 @@ def _edges_differ(image, left: int, top: int, height: int) -> list[int]:
     return rows
 
 
+@pytest.mark.realclock  # Firefox's start-up times out under a faked clock
 def test_firefox_renders_nothing_wider_than_a_phone(documents, pages, tmp_path):
     """Firefox (--headless --screenshot) draws every document in a 375 px frame; a frame whose right
     edge shows content its left edge does not, or whose document reports a scroll width over 375, is

@@ -3,6 +3,7 @@ parent makes the email. Whatever happens to the child, the result is the one the
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 
@@ -10,9 +11,9 @@ import pytest
 
 from newsletter.content.issue import Selection
 from newsletter.content.settings import load_settings
-from newsletter.email.render import Renderer
 from newsletter.run import pool
-from newsletter.run.plan import plan, render_issue
+from newsletter.run.context import Run
+from newsletter.run.plan import RenderJob, plan, render_issue
 
 
 def _fail() -> None:
@@ -45,10 +46,10 @@ def test_a_child_whose_result_was_not_asked_for_is_stopped():
 
 def test_an_issue_rendered_with_its_social_part_in_a_child_is_the_same(sample):
     settings = load_settings(sample.root)
-    issue = plan(settings, Selection()).rendered[0].issue
-    renderer = Renderer(settings)
-    here = render_issue(issue, renderer, split=False)
-    split = render_issue(issue, renderer, split=True)
+    run = Run(settings, dt.datetime(2026, 11, 22, tzinfo=settings.zone))
+    issue = plan(run, Selection()).issues[0].issue
+    here = render_issue(run, RenderJob(issue, "", frozenset(), False, None))
+    split = render_issue(run, RenderJob(issue, "", frozenset(), True, None))
     assert split.files.keys() == here.files.keys()
     assert len([name for name in here.files if name.startswith("cards/")]) == 18
     assert split.files == here.files

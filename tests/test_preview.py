@@ -432,9 +432,9 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
     rendered, read = [], []
     render_issue, read_sources = pipeline.render_issue, sources.read_sources
 
-    def counting_render(issue, *args, **kwargs):
-        rendered.append(issue.week)
-        return render_issue(issue, *args, **kwargs)
+    def counting_render(run, job):
+        rendered.append(job.issue.week)
+        return render_issue(run, job)
 
     def counting_read(paths, *args):
         read.extend(p.name for p in paths)
@@ -491,11 +491,11 @@ def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
 
     render_issue, saved = pipeline.render_issue, threading.Event()
 
-    def save_while_rendering(issue, *args, **kwargs):
+    def save_while_rendering(run, job):
         if not saved.is_set():  # the author saves again while the first save's rebuild renders
             saved.set()
             _edit(sample, "title: Why Faces Need Movement", "title: Why Faces Need Stillness")
-        return render_issue(issue, *args, **kwargs)
+        return render_issue(run, job)
 
     monkeypatch.setattr(pipeline, "render_issue", save_while_rendering)
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, replace
 
@@ -9,6 +10,7 @@ from newsletter.check.rules import RULES, known_paths, post_rules, rule_markdown
 from newsletter.content.issue import LATEST, Selection
 from newsletter.content.settings import Settings
 from newsletter.errors import Problem, Problems
+from newsletter.run.context import CHECK, Run
 from newsletter.run.plan import plan
 
 __all__ = ["RULES", "Report", "format_json", "format_text", "rules_markdown", "run"]
@@ -33,11 +35,12 @@ class Report:
         return bool(self.errors or (self.strict and self.findings))
 
 
-def run(settings: Settings, selection: Selection = LATEST, strict: bool = False) -> Report:
-    """The build's plan (same loader, same rules, same messages) plus the posts outside the selection."""
-    made = plan(settings, selection, raise_errors=False)
+def run(settings: Settings, now: dt.datetime, selection: Selection = LATEST, strict: bool = False) -> Report:
+    """The build's plan (same loader, same rules, same messages; no card drawn, nothing written) plus
+    the posts outside the selection."""
+    made = plan(Run(settings, now, CHECK, strict=strict), selection)
     problems = Problems(list(made.findings))
-    chosen = {p.source for outputs in made.rendered for p in outputs.issue.posts}
+    chosen = {p.source for outputs in made.issues for p in outputs.issue.posts}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
     for post in made.library.posts:
         if post.source not in chosen:

@@ -28,7 +28,7 @@ class Selection:
 
     week: str | None = None
     every: bool = False
-    files: tuple[Path, ...] = ()
+    files: tuple[str, ...] = ()  # named posts, files or slugs, as typed; resolved from the run's one load
     drafts: bool = False  # --drafts: drafts count as published (marked "[DRAFT]")
 
 
@@ -204,23 +204,21 @@ def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
     return replace(week, posts=tuple(ordered), file=file)
 
 
-def resolve_posts(settings: Settings, wanted: tuple[str, ...]) -> tuple[Path, ...]:
-    """--post arguments are files or slugs (as `social` takes them): each as its file."""
-    found: list[Path] = []
-    metas = None
+def resolve_posts(
+    settings: Settings, wanted: tuple[str, ...], metas: tuple[PostMeta, ...], label: str = ""
+) -> frozenset[str]:
+    """--post and social's POST arguments are files or slugs: each as the source of its post, picked
+    from the run's one load. A file the loader could not read is left out: it reported why already."""
+    found: set[str] = set()
     for name in wanted:
         path = Path(name)
-        if path.exists():  # a file, or something that is not one: the loader says which
-            found.append(path.resolve())
+        if path.exists():
+            found.add(settings.relative(path.resolve()))
             continue
-        if metas is None:  # a slug: the loader knows custom slugs too (read once, only when needed)
-            from newsletter.content.posts import load
-
-            metas = load(settings, Problems()).metas
         match = [m for m in metas if m.slug == name]
         if not match:
             raise NewsletterError(
-                f"--post {name}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
+                f"{label}{name}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
             )
-        found.append((settings.root / match[0].source).resolve())
-    return tuple(found)
+        found.add(match[0].source)
+    return frozenset(found)

@@ -14,6 +14,7 @@ from newsletter.content.issue import Selection
 from newsletter.content.settings import Settings
 from newsletter.email import headers, mime
 from newsletter.errors import NewsletterError, Problem
+from newsletter.run.context import SEND, Run
 from newsletter.run.plan import plan
 from newsletter.urls import LOOPBACK
 
@@ -52,11 +53,12 @@ def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
 
 
 def test_message(
-    settings: Settings, to: tuple[headers.Mailbox, ...], week: str | None
+    settings: Settings, now: dt.datetime, to: tuple[headers.Mailbox, ...], week: str | None
 ) -> tuple[EmailMessage, tuple[Problem, ...]]:
-    """The issue's message as built, addressed to the testers, subject prefixed [TEST]."""
-    made = plan(settings, Selection(week=week))
-    outputs = made.rendered[0]
+    """The issue's message as built (only the email: no captions, cards or web copy), addressed to the
+    testers, subject prefixed [TEST]."""
+    made = plan(Run(settings, now, SEND), Selection(week=week))
+    outputs = made.issues[0]
     return mime.message(outputs.issue, settings, outputs.html, outputs.text, "[TEST] ", to), made.warnings
 
 
@@ -69,7 +71,7 @@ def send(
 ) -> Sent:
     boxes = recipients(to)
     addresses = tuple(box.address for box in boxes)
-    message, warnings = test_message(settings, boxes, week)
+    message, warnings = test_message(settings, now, boxes, week)
     # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
     # the inbox instead of days down, under the newest post's date.
     sent_at = now

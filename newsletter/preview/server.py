@@ -21,7 +21,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,11 +31,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.check.rules import CLIP_BYTES
 from newsletter.content.issue import Selection
-from newsletter.content.posts import Library, Post, PostMeta
-from newsletter.content.reader import Rereader, Source
 from newsletter.content.settings import Settings, load_settings
 from newsletter.errors import NewsletterError, Problem
-from newsletter.run import store as cache
+from newsletter.run import store
+from newsletter.run.context import PREVIEW, Run
 from newsletter.urls import LOOPBACK
 
 if TYPE_CHECKING:
@@ -86,51 +85,6 @@ class BuildFiles(Mapping):
         return len(self._top) + sum(len(o.files) for o in self._issues.values())
 
 
-class _MemoryCache(cache.Manifest):
-    """The manifest without files: what the preview rendered is in memory, so a matching key suffices.
-    Posts are remembered as objects (no JSON round trip per post per save), and a post file whose stat
-    is unchanged is not read or hashed again."""
-
-    def __init__(self, out: Path, fp: str):
-        super().__init__(out, fp)
-        self._metas: dict[str, tuple[str, PostMeta, tuple[Problem, ...]]] = {}
-        self.reader = Rereader()  # post files whose stat is unchanged are not read again
-        self._parsed: dict[str, tuple[str, Post]] = {}
-
-    def fresh(self, name: str, entry_key: str, known=None):
-        entry = self.entries.get(name)
-        return _warnings(entry) if entry and entry["key"] == entry_key else None
-
-    def keep(self, name: str, entry_key: str, warnings) -> None:
-        self.entries[name] = {"key": entry_key, "warnings": [list(astuple(w)) for w in warnings]}
-
-    def post(self, source: Source) -> tuple[PostMeta, tuple[Problem, ...]] | None:
-        known = self._metas.get(source.source)
-        return (known[1], known[2]) if known is not None and known[0] == source.digest else None
-
-    def remember_posts(self, library: Library, rendered=()) -> None:
-        """Every post's metadata, and the parsed posts of the issues just rendered (with those kept
-        before whose file is unchanged)."""
-        digests = {m.source: library.sources[m.source].digest for m in library.metas}
-        self._metas = {
-            m.source: (digests[m.source], m, library.warnings.get(m.source, ())) for m in library.metas
-        }
-        parsed = {s: (d, p) for s, (d, p) in self._parsed.items() if digests.get(s) == d}
-        for outputs in rendered:
-            parsed.update(
-                (p.source, (digests[p.source], p)) for p in outputs.issue.posts if p.source in digests
-            )
-        self._parsed = parsed
-
-    def reuse(self, library: Library) -> Library:
-        kept = {
-            s: post
-            for s, (digest, post) in self._parsed.items()
-            if s in library.sources and library.sources[s].digest == digest
-        }
-        return replace(library, parsed={**kept, **library.parsed})
-
-
 SHOWN_WARNINGS = 3  # per rebuild; the home page lists them all
 
 
@@ -150,10 +104,6 @@ def _summary(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
-def _warnings(entry: dict) -> tuple[Problem, ...]:
-    return cache._problems(entry["warnings"])
-
-
 class Preview:
     """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
 
@@ -164,8 +114,7 @@ class Preview:
         self.snapshot = Snapshot()
         self.changed = threading.Condition()
         self._rebuilding = threading.Lock()
-        self._cache: _MemoryCache | None = None
-        self._renderer = None
+        self._run: Run | None = None  # kept across saves while templates and settings are unchanged
 
     def rebuild(self) -> Snapshot:
         with self._rebuilding:
@@ -186,37 +135,50 @@ class Preview:
             return new
 
     def _next(self, old: Snapshot) -> Snapshot:
-        from newsletter.email.render import Renderer
+        from newsletter.clock import now
         from newsletter.run.plan import plan
 
         settings = load_settings(self.root)
-        fp = cache.fingerprint(settings)
-        if self._cache is None or self._cache.fp != fp:  # a template or setting changed: render everything
-            self._cache = _MemoryCache(settings.build_dir, fp)
-            self._renderer = Renderer(settings)  # templates are read once per fingerprint
+        fp = store.fingerprint(settings)
+        run = self._run
+        if run is None or run.store.fp != fp:  # a template or setting changed: a new run renders everything
+            run = Run(settings, now(settings.zone), PREVIEW, store.Memory(fp), os.cpu_count() or 1)
             old = replace(old, files=BuildFiles({}, {}), issues={})
-        memo = self._cache
-        made = plan(
-            settings, Selection(every=True, drafts=self.drafts), workers=os.cpu_count() or 1, cache=memo,
-            lazy_cards=True, renderer=self._renderer,
-        )  # fmt: skip
+        self._run = run
+        made = plan(run, Selection(every=True, drafts=self.drafts))
+        memory = run.store
+        assert isinstance(memory, store.Memory)
+        for outputs in made.issues:
+            memory.keep(outputs.issue.week, outputs.key, outputs.findings)
+        if made.index is not None:
+            memory.keep("index", made.index_key, ())
+        memory.remember_posts(made.library, (p for o in made.issues for p in o.issue.posts))
         weeks = {w.week for w in made.weeks}
         issues = {w: o for w, o in old.issues.items() if w in weeks}
-        for outputs in made.rendered:
-            issues[outputs.issue.week] = outputs
-            memo.keep(outputs.issue.week, outputs.key, [p for p in outputs.findings if not p.is_error])
+        issues.update((outputs.issue.week, outputs) for outputs in made.issues)
         top = {n: old.files[n] for n in ("index.html", "feed.xml") if n in old.files}
         if made.index is not None:
             top["index.html"] = made.index
             if made.feed is not None:
                 top["feed.xml"] = made.feed
-            memo.keep("index", made.index_key, [])
-        memo.remember_posts(made.library, made.rendered)
         issues = MappingProxyType(dict(sorted(issues.items())))
         return Snapshot(
-            old.generation + 1, settings, BuildFiles(top, issues), issues, made.posts, self._renderer, "",
+            old.generation + 1, settings, BuildFiles(top, issues), issues, made.posts, run.renderer(), "",
             made.warnings,
         )  # fmt: skip
+
+    def warm(self) -> None:
+        """Render the newest issue once in this process and throw it away, so the first save's rebuild
+        finds premailer, its parsed stylesheet and the compiled templates ready (about 400 ms of CPU
+        otherwise)."""
+        from newsletter.run.plan import RenderJob, render_issue
+
+        snap, run = self.snapshot, self._run
+        if snap.error or not snap.issues or run is None:
+            return
+        issue = next(reversed(snap.issues.values())).issue
+        with contextlib.suppress(NewsletterError):  # a template problem: the next rebuild reports it
+            render_issue(run, RenderJob(issue, "", frozenset(), False, None))
 
     def wait(self, generation: int, timeout: float) -> int:
         with self.changed:
@@ -503,21 +465,9 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
     running = Running(server, preview, threading.Event())
     preview.rebuild()
     threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
-    if "newsletter.inline" not in sys.modules:  # the first build rendered in worker processes only
-        from newsletter.run.plan import render_issue
-
-        threading.Thread(target=_warm, args=(preview.snapshot, render_issue), daemon=True).start()
+    if "newsletter.email.inline" not in sys.modules:  # the first build rendered in worker processes only
+        threading.Thread(target=preview.warm, daemon=True).start()
     return running
-
-
-def _warm(snap: Snapshot, render_issue) -> None:
-    """Render the newest issue once in this process and throw it away, so the first save's rebuild finds
-    premailer, its parsed stylesheet and the compiled templates ready (about 400 ms of CPU otherwise)."""
-    if snap.error or not snap.issues or snap.renderer is None:
-        return
-    issue = next(reversed(snap.issues.values())).issue
-    with contextlib.suppress(NewsletterError):  # a template problem: the next rebuild reports it
-        render_issue(issue, snap.renderer, lazy_cards=True)
 
 
 def serve(root: Path, host: str, port: int, open_browser: bool, report: Report, drafts: bool = False) -> None:

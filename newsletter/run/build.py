@@ -7,6 +7,7 @@ are imported only when something must be rendered.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ from pathlib import Path
 from newsletter.content.issue import LATEST, Selection
 from newsletter.content.settings import Settings
 from newsletter.errors import NewsletterError, Problem
-from newsletter.run import store as cache
-from newsletter.run import writer
-from newsletter.run.plan import Plan, Progress, plan
-from newsletter.run.store import Manifest
+from newsletter.run import store, writer
+from newsletter.run.context import BUILD, Progress, Run
+from newsletter.run.plan import Plan, StagedIssue, plan
+from newsletter.run.store import Manifest, OutputEntry
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Result:
 
 def build(
     settings: Settings,
+    now: dt.datetime,
     selection: Selection = LATEST,
     out: Path | None = None,
     strict: bool = False,
@@ -46,7 +48,8 @@ def build(
     out = (out or settings.build_dir).resolve()
     writer.check_out(out, settings)
     workers = workers or os.cpu_count() or 1
-    fp = cache.fingerprint(settings)
+    fp = store.fingerprint(settings)
+    # --no-cache: a cold run (an empty manifest vouches for nothing), still saved for the next build
     manifest = Manifest.load(out, fp) if use_cache else Manifest(out, fp)
     # One build at a time writes into a folder. Workers write each issue's folder aside as they finish
     # it; the folders are swapped in only once phase 1 found nothing wrong, else build/ stays as it was.
@@ -55,16 +58,18 @@ def build(
         with writer.locked(out):
             root = writer.staging_root(out)
             try:
-                made = plan(
+                run = Run(
                     settings,
-                    selection,
-                    strict,
-                    workers,
+                    now,
+                    BUILD,
                     manifest,
-                    progress=progress,
-                    stage=writer.Stager(out, root),
+                    workers,
+                    strict,
+                    progress,
+                    writer.Stager(out, root),
                     bytecode=use_cache,
                 )
+                made = plan(run, selection)
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
                 if not selection.drafts:
                     removed += _unpublish_drafts(out, made, manifest)
@@ -87,8 +92,7 @@ def _write(
     written: list[str] = []
     removed: list[str] = []
     unchanged = sum(manifest.count(name) for name in made.reused)
-    for outputs in made.rendered:
-        assert outputs.staged is not None  # the plan was made with a stager
+    for outputs in _staged(made):
         result = writer.commit(out, root, outputs.staged)
         written += result.written
         removed += result.removed
@@ -106,20 +110,27 @@ def _write(
         for week in writer.week_folders(out):
             if week not in weeks:
                 removed += writer.remove_issue(out, week)
-                manifest.entries.pop(week, None)
+                manifest.forget(week)
     return tuple(written), unchanged, tuple(removed)
+
+
+def _staged(made: Plan) -> tuple[StagedIssue, ...]:
+    staged = tuple(r for r in made.rendered if isinstance(r, StagedIssue))
+    assert len(staged) == len(made.rendered)  # the plan was made with a stager and found no error
+    return staged
 
 
 def _unpublish_drafts(out: Path, made: Plan, manifest: Manifest) -> tuple[str, ...]:
     """A build without --drafts leaves no issue folder that a --drafts build made with drafts in it:
     build/ is what gets published. Such a folder is rendered again when its week is built, else
     removed (`build --week` or `--all` brings a week that has published posts back)."""
-    rendered = {o.issue.week for o in made.rendered}
+    rendered = {o.week for o in _staged(made)}
     removed: tuple[str, ...] = ()
     for week in writer.week_folders(out):
-        if manifest.entries.get(week, {}).get("drafts") and week not in rendered:
+        entry = manifest.entries.get(week)
+        if entry is not None and entry.drafts and week not in rendered:
             removed += writer.remove_issue(out, week)
-            manifest.entries.pop(week, None)
+            manifest.forget(week)
     return removed
 
 
@@ -127,24 +138,16 @@ def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = 
     if not (made.rendered or made.index is not None or removed) and manifest.holds(made.library):
         return  # nothing new: the manifest on disk already says all of it (an archive's no-op build)
     manifest.remember_posts(made.library)
-    drafted = {w.week: w.posts for w in made.weeks}
-    for outputs in made.rendered:
-        count = len(outputs.staged.names) if outputs.staged else len(outputs.files)
-        manifest.remember(
-            outputs.issue.week,
-            outputs.key,
-            count,
-            [p for p in outputs.findings if not p.is_error],
-            outputs.cards,
-            outputs.links,
-        )
-        if any(p.draft for p in drafted.get(outputs.issue.week, ())):
-            manifest.entries[outputs.issue.week]["drafts"] = True
+    for outputs in _staged(made):
+        warnings = tuple(p for p in outputs.findings if not p.is_error)
+        count = len(outputs.staged.names)
+        entry = OutputEntry(outputs.key, count, "", warnings, outputs.cards, outputs.links, outputs.drafts)
+        manifest.remember(outputs.week, entry)
     if made.index is not None:
-        names = ["index.html"] + (["feed.xml"] if made.feed is not None else [])
-        manifest.remember("index", made.index_key, len(names), [])
+        count = 1 + (made.feed is not None)
+        manifest.remember("index", OutputEntry(made.index_key, count, ""))
     data = manifest.dumps()
-    target = out / cache.MANIFEST
+    target = out / store.MANIFEST
     try:
         if not (target.is_file() and target.read_bytes() == data):
             writer.atomic_write(target, data)

@@ -1,24 +1,34 @@
-"""What lets a rebuild skip work: a fingerprint of everything but the posts, and the manifest of the last
-build (each post's digest and metadata; which issue folders came from which inputs, and their files)."""
+"""What lets a run skip work: a fingerprint of everything but the posts, and a store of what the last run
+made. One small protocol, three stores: the manifest in build/ (`build`), memory (`preview`, whose one
+run lives across saves), and none (`--no-cache`, `check`, `send`, `social`).
+
+The manifest, build/.newsletter-cache.json, is typed records in memory (`PostEntry`, `OutputEntry`),
+JSON only at the edges (`from_json`/`to_json`); it is trusted only when the fingerprint matches and each
+issue folder's stamp says it is untouched, and a manifest that is unreadable or of another shape is
+ignored: the build simply starts cold."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import astuple
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from newsletter import __version__
-from newsletter.content.issue import Week
-from newsletter.content.posts import Library, PostMeta
-from newsletter.content.reader import Source, StatReader
+from newsletter.content.posts import Library, Post, PostMeta
+from newsletter.content.reader import Rereader, Source, StatReader, read_sources
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.content.settings import Settings
-from newsletter.errors import Problem, Severity
+from newsletter.errors import Problem, Problems, Severity
+
+if TYPE_CHECKING:
+    from newsletter.content.issue import Week
 
 MANIFEST = ".newsletter-cache.json"
+Warnings = tuple[Problem, ...]
 
 
 def fingerprint(settings: Settings) -> str:
@@ -39,162 +49,296 @@ def key(fp: str, *parts: str) -> str:
     return hashlib.sha256("\0".join((fp, *parts)).encode()).hexdigest()
 
 
-def _problems(items: list) -> tuple[Problem, ...]:
-    return tuple(Problem(w, line, m, Severity(s), r) for w, line, m, s, r in items)
+def issue_key(fp: str, week: Week, sources: Mapping[str, Source]) -> str:
+    # The issue file's bytes too: its subject, order and intro shape the issue.
+    issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
+    return key(fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
 
 
-class Manifest:
-    """build/.newsletter-cache.json: trusted only when the fingerprint matches and files are untouched.
-    Per post its digest and metadata; per issue folder (and the index) the key of its inputs, how many
-    files it holds and a stamp of the folder; small enough to read in milliseconds at thousands of posts.
-    A manifest that is unreadable or of another shape is ignored: the build simply starts cold."""
+def index_key(fp: str, library: Library, *extra: str) -> str:
+    """The archive page and feed show each issue's subject, date and articles' titles and links: they
+    depend on the posts' metadata, not their bodies (an edit of an article's text does not render
+    them again)."""
+    metas = sorted(json.dumps(m.to_json(), sort_keys=True) for m in library.metas)
+    return key(fp, "index", *extra, *metas)
 
-    # How posts are read: every file (no manifest); a loaded manifest's StatReader skips the files whose
-    # stat it recorded; the preview's in-memory manifest has a sources.Rereader.
-    reader = None
 
-    def __init__(self, out: Path, fp: str, data: dict | None = None):
-        self.out = out
+def _problems(items: Iterable[Any]) -> Warnings:
+    return tuple(Problem(str(w), int(line), str(m), Severity(s), str(r)) for w, line, m, s, r in items)
+
+
+def _problems_json(warnings: Iterable[Problem]) -> list[list]:
+    return [list(astuple(w)) for w in warnings]
+
+
+@dataclass(frozen=True)
+class PostEntry:
+    """One post as the last build saw it: its bytes' digest, metadata, warnings, and the stat of its file
+    (None when it was modified too recently to vouch for it: see reader.RACY_SECONDS)."""
+
+    digest: str
+    meta: PostMeta
+    warnings: Warnings = ()
+    stat: tuple[int, ...] | None = None
+
+    def to_json(self) -> dict:
+        data = {"digest": self.digest, "meta": self.meta.to_json(), "warnings": _problems_json(self.warnings)}
+        return data | ({"stat": list(self.stat)} if self.stat else {})
+
+    @classmethod
+    def from_json(cls, data: dict) -> PostEntry:
+        stat = data.get("stat")
+        if stat is not None and not (isinstance(stat, list) and all(isinstance(n, int) for n in stat)):
+            raise ValueError("stat")
+        if not isinstance(data["digest"], str):
+            raise ValueError("digest")
+        return cls(
+            data["digest"],
+            PostMeta.from_json(data["meta"]),
+            _problems(data["warnings"]),
+            tuple(stat) if stat else None,
+        )
+
+
+@dataclass(frozen=True)
+class OutputEntry:
+    """One output group as written (an issue folder, or "index" for the archive page and feed): the key
+    of its inputs, how many files, a stamp of the folder, its warnings, per article the key of its cards,
+    its links into the blog (path -> it ended at a post), and whether it held drafts."""
+
+    key: str
+    count: int
+    stamp: str
+    warnings: Warnings = ()
+    cards: Mapping[str, str] = field(default_factory=dict)
+    links: Mapping[str, bool] = field(default_factory=dict)
+    drafts: bool = False
+
+    def to_json(self) -> dict:
+        data: dict[str, Any] = {
+            "key": self.key, "count": self.count, "stamp": self.stamp,
+            "warnings": _problems_json(self.warnings),
+        }  # fmt: skip
+        if self.cards:
+            data["cards"] = dict(self.cards)
+        if self.links:
+            data["links"] = dict(sorted(self.links.items()))
+        if self.drafts:
+            data["drafts"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> OutputEntry:
+        fields = data["key"], data["stamp"], data["count"], data.get("links", {}), data.get("cards", {})
+        if not (isinstance(fields[0], str) and isinstance(fields[1], str) and isinstance(fields[2], int)):
+            raise ValueError("entry")
+        if not (isinstance(fields[3], dict) and isinstance(fields[4], dict)):
+            raise ValueError("entry")
+        return cls(
+            data["key"], data["count"], data["stamp"], _problems(data["warnings"]),
+            {str(k): str(v) for k, v in fields[4].items()}, {str(k): bool(v) for k, v in fields[3].items()},
+            bool(data.get("drafts")),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The cards an issue folder of the last build holds, by article (slug -> key), when the folder is
+    untouched: social.outputs reuses the bytes of an article whose key is unchanged."""
+
+    folder: Path
+    keys: Mapping[str, str]
+
+    def find(self, slug: str, card_key: str, names: Iterable[str]) -> dict[str, bytes] | None:
+        """The bytes of an article's cards when they were drawn with `card_key`, else None."""
+        if self.keys.get(slug) != card_key:
+            return None
+        try:
+            return {name: (self.folder / name).read_bytes() for name in names}
+        except OSError:  # a card went missing: draw them all again
+            return None
+
+
+Reader = Callable[[list[Path], Settings, Problems], list[Source]]
+
+
+class Store(Protocol):
+    """What a run asks of the last run's work. Each method answers None (or the input unchanged) when the
+    store knows nothing, so a run without a store is simply a cold one. `read` turns the post files into
+    sources: a store may vouch for unchanged files without reading them (content.reader)."""
+
+    fp: str
+    read: Reader
+
+    def post(self, source: Source) -> tuple[PostMeta, Warnings] | None:
+        """An unchanged post's metadata and warnings, so it need not be parsed."""
+        ...
+
+    def parsed(self, library: Library) -> Library:
+        """The library with the parsed posts the store keeps (the preview's memory)."""
+        ...
+
+    def fresh(self, name: str, entry_key: str, known: Any = None) -> Warnings | None:
+        """The warnings of an output group whose inputs and files are unchanged, else None."""
+        ...
+
+    def earlier(self, week: str) -> Earlier | None:
+        """The cards an untouched issue folder holds."""
+        ...
+
+
+class NoStore:
+    """A cold run: nothing is known, everything is read, parsed and rendered."""
+
+    def __init__(self, fp: str = ""):
         self.fp = fp
-        raw = data if isinstance(data, dict) else {}
-        data = raw if raw.get("fingerprint") == fp else {}
-        self.posts: dict[str, dict] = data.get("posts", {})
-        self.entries: dict[str, dict] = data.get("entries", {})
-        # The cards each issue folder holds outlive a change of settings or templates: a card's key
-        # names everything it depends on (what it says, its size, the accent colour, the drawing code).
-        self._drawn = _drawn(raw.get("entries"))
+        self.read: Reader = read_sources
+
+    def post(self, source: Source) -> tuple[PostMeta, Warnings] | None:
+        return None
+
+    def parsed(self, library: Library) -> Library:
+        return library
+
+    def fresh(self, name: str, entry_key: str, known: Any = None) -> Warnings | None:
+        return None
+
+    def earlier(self, week: str) -> Earlier | None:
+        return None
+
+
+class Manifest(NoStore):
+    """build/.newsletter-cache.json: per post its digest and metadata, per issue folder (and the index)
+    an OutputEntry; small enough to read in milliseconds at thousands of posts."""
+
+    def __init__(
+        self,
+        out: Path,
+        fp: str,
+        posts: Mapping[str, PostEntry] | None = None,
+        entries: Mapping[str, OutputEntry] | None = None,
+        drawn: Mapping[str, OutputEntry] | None = None,
+    ):
+        super().__init__(fp)
+        self.out = out
+        self.posts: dict[str, PostEntry] = dict(posts or {})
+        self.entries: dict[str, OutputEntry] = dict(entries or {})
+        # The cards each issue folder holds outlive a change of settings or templates: a card's key names
+        # everything it depends on (what it says, its size, the accent colour, the drawing code).
+        self.drawn: dict[str, OutputEntry] = dict(drawn or {})
+        self.read = StatReader({s: (e.stat, e.digest) for s, e in self.posts.items() if e.stat})
 
     @classmethod
     def load(cls, out: Path, fp: str) -> Manifest:
         try:
-            manifest = cls(out, fp, json.loads((out / MANIFEST).read_text(encoding="utf-8")))
-            manifest._validate()
-            return manifest
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            entries = {str(n): OutputEntry.from_json(e) for n, e in data.get("entries", {}).items()}
+            if data.get("fingerprint") != fp:  # other templates or settings: only the cards still hold
+                return cls(out, fp, drawn=entries)
+            posts = {str(s): PostEntry.from_json(e) for s, e in data["posts"].items()}
+            return cls(out, fp, posts, entries, entries)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out, fp)
 
-    def _validate(self) -> None:
-        """Read every field once, so a hand-edited manifest fails here (and is ignored), not mid-build;
-        what is read is kept for `post`."""
-        self._known: dict[str, tuple[str, PostMeta, tuple[Problem, ...]]] = {}
-        stats: dict[str, tuple[tuple[int, ...], str]] = {}
-        for source, entry in self.posts.items():
-            assert isinstance(source, str) and isinstance(entry["digest"], str)
-            self._known[source] = (
-                entry["digest"],
-                PostMeta.from_json(entry["meta"]),
-                _problems(entry["warnings"]),
-            )
-            if (info := entry.get("stat")) is not None:
-                assert isinstance(info, list) and all(isinstance(n, int) for n in info)
-                stats[source] = (tuple(info), entry["digest"])
-        self.reader = StatReader(stats)  # unchanged post files are not read again
-        for entry in self.entries.values():
-            assert isinstance(entry["key"], str) and isinstance(entry["stamp"], str)
-            assert isinstance(entry.get("links", {}), dict)
-            assert isinstance(entry["count"], int)
-            _problems(entry["warnings"])
-
-    def post(self, source: Source) -> tuple[PostMeta, tuple[Problem, ...]] | None:
-        known = getattr(self, "_known", {}).get(source.source)
-        if known is not None:
-            return (known[1], known[2]) if known[0] == source.digest else None
+    def post(self, source: Source) -> tuple[PostMeta, Warnings] | None:
         entry = self.posts.get(source.source)
-        if not entry or entry["digest"] != source.digest:
-            return None
-        return PostMeta.from_json(entry["meta"]), _problems(entry["warnings"])
+        return (entry.meta, entry.warnings) if entry is not None and entry.digest == source.digest else None
 
-    def reuse(self, library: Library) -> Library:
-        """The library with the unchanged posts this cache holds parsed (the preview's keeps them in
-        memory, so the other posts of an edited issue are not parsed again); a manifest holds none."""
-        return library
-
-    def issue_key(self, week: Week, sources: Mapping[str, Source]) -> str:
-        # The issue file's bytes too: its subject, order and intro shape the issue.
-        issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
-        return key(self.fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
-
-    def index_key(self, library: Library, *extra: str) -> str:
-        """The archive page and feed show each issue's subject, date and articles' titles and links:
-        they depend on the posts' metadata, not their bodies (an edit of an article's text does not
-        render them again)."""
-        metas = sorted(json.dumps(m.to_json(), sort_keys=True) for m in library.metas)
-        return key(self.fp, "index", *extra, *metas)
-
-    def fresh(self, name: str, entry_key: str, known=None) -> tuple[Problem, ...] | None:
-        """The warnings recorded for an output group when its key matches and its files are untouched
-        (the stamp of its folder: a few stat calls per issue, not one per file), and each link it holds
-        into the blog still ends, or still does not end, at a post of `known` (a post deleted or added
-        elsewhere changes its "link-unknown-post" warnings)."""
+    def fresh(self, name: str, entry_key: str, known: Any = None) -> Warnings | None:
+        """The stamp of its folder is a few stat calls per issue, not one per file; each link the group
+        holds into the blog must still end, or still not end, at a post of `known` (a post deleted or
+        added elsewhere changes its "link-unknown-post" warnings)."""
         entry = self.entries.get(name)
-        if not entry or entry["key"] != entry_key or entry["stamp"] != stamp(self.out / _path(name)):
+        if entry is None or entry.key != entry_key or entry.stamp != stamp(self.out / _path(name)):
             return None
-        links = entry.get("links") or {}
-        if known is not None and any((path in known) != ok for path, ok in links.items()):
+        if known is not None and any((path in known) != ok for path, ok in entry.links.items()):
             return None
-        return _problems(entry["warnings"])
+        return entry.warnings
+
+    def earlier(self, week: str) -> Earlier | None:
+        entry = self.drawn.get(week)
+        if entry is None or not entry.cards or entry.stamp != stamp(self.out / _path(week)):
+            return None
+        return Earlier(self.out / _path(week), entry.cards)
 
     def holds(self, library: Library) -> bool:
         """Every post of the library came from this manifest, unchanged and with the stat it recorded,
         and it has no others."""
         if library.parsed or library.sources.keys() != self.posts.keys():
             return False
-        return all(
-            s.stat is not None and list(s.stat) == self.posts[name].get("stat")
-            for name, s in library.sources.items()
-        )
+        return all(s.stat is not None and s.stat == self.posts[n].stat for n, s in library.sources.items())
 
     def remember_posts(self, library: Library) -> None:
         """Every post of this run, and only those: deleted posts leave the manifest."""
-        posts = {}
-        for meta in library.metas:
-            warnings = library.warnings.get(meta.source, ())
-            source = library.sources[meta.source]
-            posts[meta.source] = {
-                "digest": source.digest,
-                "meta": meta.to_json(),
-                "warnings": [list(astuple(w)) for w in warnings],
-                **({"stat": list(source.stat)} if source.stat else {}),
-            }
-        self.posts = posts
+        self.posts = {
+            m.source: PostEntry(
+                library.sources[m.source].digest, m, library.warnings.get(m.source, ()),
+                library.sources[m.source].stat,
+            )
+            for m in library.metas
+        }  # fmt: skip
 
-    def remember(self, name: str, entry_key: str, count: int, warnings, cards=None, links=None) -> None:
-        """An output group as written: `count` files, stamped now, and the key of each article's cards."""
-        self.entries[name] = {
-            "key": entry_key,
-            "count": count,
-            "stamp": stamp(self.out / _path(name)),
-            "warnings": [list(astuple(w)) for w in warnings],
-            **({"cards": dict(cards)} if cards else {}),
-            **({"links": dict(sorted(links.items()))} if links else {}),
-        }
+    def remember(self, name: str, entry: OutputEntry) -> None:
+        """An output group as written, stamped now."""
+        self.entries[name] = replace(entry, stamp=stamp(self.out / _path(name)))
 
-    def cards(self, name: str) -> tuple[Path, dict[str, str]] | None:
-        """(folder, slug -> key) of the cards an issue folder holds, when the folder is untouched since
-        the last build recorded it: an issue rendered again reuses the cards of its unchanged articles,
-        even after a template or setting changed (the keys say whether a card is still the same)."""
-        found = self._drawn.get(name)
-        if found is None or found[0] != stamp(self.out / _path(name)):
-            return None
-        return self.out / _path(name), found[1]
+    def forget(self, name: str) -> None:
+        self.entries.pop(name, None)
 
     def count(self, name: str) -> int:
         entry = self.entries.get(name)
-        return entry["count"] if entry else 0
+        return entry.count if entry else 0
 
     def dumps(self) -> bytes:
-        data = {"fingerprint": self.fp, "posts": self.posts, "entries": self.entries}
+        data = {
+            "fingerprint": self.fp,
+            "posts": {s: e.to_json() for s, e in self.posts.items()},
+            "entries": {n: e.to_json() for n, e in self.entries.items()},
+        }
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _drawn(entries) -> dict[str, tuple[str, dict[str, str]]]:
-    """Per issue folder of a manifest file: (stamp, slug -> card key); whatever is malformed is left out."""
-    found = {}
-    for name, entry in (entries if isinstance(entries, dict) else {}).items():
-        cards = entry.get("cards") if isinstance(entry, dict) else None
-        if isinstance(cards, dict) and isinstance(entry.get("stamp"), str):
-            found[str(name)] = (entry["stamp"], {str(k): str(v) for k, v in cards.items()})
-    return found
+class Memory(NoStore):
+    """The preview's store: what it rendered is in memory, so a matching key suffices. Posts are kept as
+    objects (no JSON round trip per post per save), parsed posts of rendered issues are kept for the next
+    save, and a post file whose stat is unchanged is not read or hashed again."""
+
+    def __init__(self, fp: str):
+        super().__init__(fp)
+        self.entries: dict[str, tuple[str, Warnings]] = {}  # output group -> (key, warnings)
+        self._metas: dict[str, tuple[str, PostMeta, Warnings]] = {}
+        self._parsed: dict[str, tuple[str, Post]] = {}
+        self.read = Rereader()
+
+    def post(self, source: Source) -> tuple[PostMeta, Warnings] | None:
+        known = self._metas.get(source.source)
+        return (known[1], known[2]) if known is not None and known[0] == source.digest else None
+
+    def parsed(self, library: Library) -> Library:
+        kept = {
+            s: post
+            for s, (digest, post) in self._parsed.items()
+            if s in library.sources and library.sources[s].digest == digest
+        }
+        return replace(library, parsed={**kept, **library.parsed})
+
+    def fresh(self, name: str, entry_key: str, known: Any = None) -> Warnings | None:
+        entry = self.entries.get(name)
+        return entry[1] if entry is not None and entry[0] == entry_key else None
+
+    def keep(self, name: str, entry_key: str, warnings: Iterable[Problem]) -> None:
+        self.entries[name] = (entry_key, tuple(w for w in warnings if not w.is_error))
+
+    def remember_posts(self, library: Library, rendered: Iterable[Post]) -> None:
+        """Every post's metadata, and the parsed posts of the issues just rendered (with those kept
+        before whose file is unchanged)."""
+        digests = {m.source: library.sources[m.source].digest for m in library.metas}
+        self._metas = {
+            m.source: (digests[m.source], m, library.warnings.get(m.source, ())) for m in library.metas
+        }
+        parsed = {s: (d, p) for s, (d, p) in self._parsed.items() if digests.get(s) == d}
+        parsed.update((p.source, (digests[p.source], p)) for p in rendered if p.source in digests)
+        self._parsed = parsed
 
 
 def _path(name: str) -> str:

@@ -7,9 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.content.posts import load
+from newsletter.content.issue import Selection, resolve_posts
+from newsletter.content.posts import Library, Post
 from newsletter.content.settings import Settings
 from newsletter.errors import NewsletterError, Problem, Problems
+from newsletter.run.context import SOCIAL, Run
+from newsletter.run.plan import gather
 from newsletter.run.pool import parallel_map
 from newsletter.run.writer import atomic_write
 from newsletter.social import exports, schedule
@@ -23,13 +26,19 @@ class Export:
     warnings: tuple[Problem, ...]
 
 
-def _keys(wanted: tuple[str, ...], settings: Settings) -> dict[str, str]:
-    """POST arguments are files or slugs: each as the key a post answers to, mapped to what was typed."""
-    keys = {}
-    for name in wanted:
-        path = Path(name)
-        keys[settings.relative(path.resolve()) if path.exists() else name] = name
-    return keys
+def _chosen(library: Library, wanted: tuple[str, ...], settings: Settings) -> list[Post]:
+    """The posts named (files or slugs), else every published post. A draft named is an error: its
+    captions would go out before the article does."""
+    if not wanted:
+        return [p for p in library.posts if not p.draft]
+    named = resolve_posts(settings, wanted, library.metas)
+    posts = [p for p in library.posts if p.source in named]
+    drafts = [p for p in posts if p.draft]
+    if drafts:
+        raise NewsletterError(
+            f"{drafts[0].source}: is a draft; set 'draft: false' when it is published, then export its captions"
+        )
+    return posts
 
 
 def _job(
@@ -49,26 +58,17 @@ def export(
     settings: Settings, wanted: tuple[str, ...], platforms: tuple[str, ...], kinds: tuple[str, ...],
     fmt: str, out: Path | None, start: dt.date | None, now: dt.datetime,
 ) -> Export:  # fmt: skip
-    """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default today) and
-    are never in the past."""
-    from newsletter.email.render import Renderer
-
+    """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default the day of
+    `now`) and are never before `now`. The posts come from the plan's one load (`gather`); captions
+    need no issue, so no issue is rendered."""
     problems = Problems()
-    workers = os.cpu_count() or 1
-    keys = _keys(wanted, settings)
-    library = load(settings, problems, workers=workers)
+    run = Run(settings, now, SOCIAL, workers=os.cpu_count() or 1)
+    library = gather(run, Selection(files=wanted), problems)
     problems.raise_if_errors()
-    named = [p for p in library.posts if p.source in keys or p.slug in keys]
-    posts = named if keys else [p for p in library.posts if not p.draft]
-    answered = {k for p in posts for k in (p.source, p.slug)}
-    missing = [name for key, name in keys.items() if key not in answered]
-    if missing:
-        raise NewsletterError(
-            f"{missing[0]}: no such post (give a file in posts/ or a slug; see 'newsletter list')"
-        )
+    posts = _chosen(library, wanted, settings)
     chunks = [(i, i + 25, platforms, kinds, fmt == "json") for i in range(0, len(posts), 25)]
     made: list = []  # the captions; for JSON, each caption already as its JSON text
-    for found, found_problems in parallel_map(_job, chunks, workers, state=(Renderer(settings), posts)):
+    for found, found_problems in parallel_map(_job, chunks, run.workers, state=(run.renderer(), posts)):
         made.extend(found)
         problems.extend(found_problems)
     problems.raise_if_errors()

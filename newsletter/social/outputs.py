@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
 from newsletter.content.posts import Post
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.store import Earlier
 from newsletter.social import cards as C
 from newsletter.social import exports
 from newsletter.social.captions import article, of_articles
@@ -49,9 +49,9 @@ def outputs(
     renderer: Renderer,
     problems: Problems,
     week: str,
-    earlier: Cards | None = None,
-    lazy_cards: bool = False,
-) -> tuple[list, dict[str, bytes], dict[str, str]]:
+    earlier: Earlier | None = None,
+    cards: str = "draw",
+) -> tuple[list, dict[str, object], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
@@ -63,8 +63,8 @@ def outputs(
         "captions.json": exports.as_json(made).encode("utf-8"),
         "captions.md": exports.as_markdown(made, week).encode("utf-8"),
     }
-    keys = {}
-    for base in bases:
+    keys: dict[str, str] = {}
+    for base in bases if cards != "none" else ():
         names = {
             f"cards/{C.file_name(card.slug, card.kind, size)}": LazyCard(card, size, settings.accent_color)
             for card in base.cards
@@ -75,7 +75,7 @@ def outputs(
         if found is not None:
             files.update(found)
         else:  # one way to draw, lazy or not
-            files.update({name: card if lazy_cards else card() for name, card in names.items()})
+            files.update({name: card if cards == "lazy" else card() for name, card in names.items()})
     return made, files, keys
 
 
@@ -90,21 +90,3 @@ def cards_key(cards, accent: str) -> str:
 @functools.cache
 def _drawing_digest() -> str:  # the package's own source files, read once per process
     return hashlib.sha256(b"".join(source.read_bytes() for source in _DRAWING_CODE)).hexdigest()
-
-
-class Cards:
-    """The cards an issue folder of the last build holds, by article: `find` gives their bytes back
-    when an article's key is the one they were drawn with (the folder is untouched: its stamp was
-    checked), so a rebuild after one edit draws only that article's cards."""
-
-    def __init__(self, folder: Path, keys: Mapping[str, str]):
-        self.folder = folder
-        self.keys = dict(keys)
-
-    def find(self, slug: str, key: str, names) -> dict[str, bytes] | None:
-        if self.keys.get(slug) != key:
-            return None
-        try:
-            return {name: (self.folder / name).read_bytes() for name in names}
-        except OSError:  # a card went missing: draw them all again
-            return None

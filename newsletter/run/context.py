@@ -1,0 +1,83 @@
+"""One run of a command: its settings, its clock, its store, the work its outputs need, and its memo.
+
+Every command makes one `Run` and hands it to the plan; the stages take it instead of mode flags. The
+preview keeps one run alive across saves (while the templates and settings are unchanged), so its memo
+and its store's memory survive from one save to the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from newsletter.content.settings import Settings
+from newsletter.run.store import NoStore, Store
+
+if TYPE_CHECKING:
+    from newsletter.email.render import Renderer
+    from newsletter.run.writer import Stager
+
+Progress = Callable[[int, int, str], None]  # (issues rendered, issues to render, the week just done)
+CardWork = Literal["draw", "lazy", "none"]
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a command's outputs need; the plan does nothing else. `cards`: drawn ("draw"), drawn when
+    first served ("lazy", the preview), or not at all ("none": their names still go into the captions).
+    `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
+    stopping at the first error (`check`)."""
+
+    captions: bool = True
+    cards: CardWork = "draw"
+    site: bool = True
+    collect: bool = False
+
+
+BUILD = Work()
+PREVIEW = Work(cards="lazy")
+CHECK = Work(cards="none", collect=True)
+SEND = Work(captions=False, cards="none", site=False)
+SOCIAL = Work(cards="none", site=False)
+
+
+class Memo:
+    """The run's memo tables: work one run does once and asks for again (the renderer, the known posts'
+    paths, counted texts). They live on the run, never at module level, so no user input outlives the
+    run that read it; each table is bounded, as the preview's run lives for hours."""
+
+    LIMIT = 8192  # entries per table; past it the table starts again (cheaper than LRU bookkeeping)
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict] = {}
+        self.renderer: Renderer | None = None
+
+    def table(self, name: str) -> dict:
+        table = self._tables.setdefault(name, {})
+        if len(table) > self.LIMIT:
+            table.clear()
+        return table
+
+
+@dataclass(frozen=True)
+class Run:
+    settings: Settings
+    now: dt.datetime
+    work: Work = BUILD
+    store: Store = field(default_factory=NoStore)
+    workers: int = 1
+    strict: bool = False
+    progress: Progress | None = None
+    stager: Stager | None = None  # the build: each issue folder is written aside by whoever rendered it
+    bytecode: bool = False  # compiled templates kept between runs (email.render.bytecode_cache)
+    memo: Memo = field(default_factory=Memo, compare=False)
+
+    def renderer(self) -> Renderer:
+        """The run's one renderer, made when something first needs rendering (a no-op rebuild never
+        does, so it never imports Jinja or premailer)."""
+        if self.memo.renderer is None:
+            from newsletter.email.render import Renderer
+
+            self.memo.renderer = Renderer(self.settings, self.bytecode)
+        return self.memo.renderer
