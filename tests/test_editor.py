@@ -3,6 +3,7 @@ unfinished work in `check`, the web archive and feed, and the command line's pol
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -286,7 +287,8 @@ def test_progress_is_quiet_off_a_terminal_and_heard_by_the_library(sample, cli):
 
     assert _build(sample, cli, "--all").stderr.count("Rendering") == 0  # CliRunner is not a TTY
     heard = []
-    build(load_settings(sample.root), Selection(every=True), use_cache=False, workers=1,
+    settings = load_settings(sample.root)
+    build(settings, dt.datetime(2026, 11, 22, tzinfo=settings.zone), Selection(every=True), use_cache=False, workers=1,
           progress=lambda done, total, week: heard.append((done, total, week)))  # fmt: skip
     assert heard == [(1, 1, WEEK)]
 
