@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from newsletter.content.settings import load_settings
 from newsletter.run.build import build
 
+pytestmark = pytest.mark.slow  # fuzzing: the everyday loop (-m 'not slow') leaves it to CI
+
 EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "150"))
 
 KEYS = ["title", "date", "author", "summary", "tags", "image", "image_alt", "cta", "highlights", "quote",

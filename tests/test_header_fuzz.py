@@ -32,6 +32,8 @@ from newsletter.email import headers, mime
 from newsletter.email.send import recipients
 from newsletter.errors import Problems
 
+pytestmark = pytest.mark.slow  # fuzzing: the everyday loop (-m 'not slow') leaves it to CI
+
 EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "100"))
 BREAKS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]
 INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069", "\u200e", "\u200f",
