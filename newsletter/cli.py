@@ -62,12 +62,9 @@ def _report_warnings(warnings, limit: int | None = None) -> None:
     for warning in ordered:
         click.echo(str(warning), err=True)
     if limit is not None and len(warnings) > limit:
-        more = len(warnings) - limit
-        click.echo(f"… and {more} more warning{'s' if more != 1 else ''}: run `newsletter check`", err=True)
+        from newsletter.errors import more_warnings
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+        click.echo(more_warnings(len(warnings) - limit), err=True)
 
 
 def _progress():
@@ -147,16 +144,16 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
         use_cache=not no_cache,
         progress=_progress(),
     )
-    from newsletter.errors import SHOWN_WARNINGS  # the same few as when the build stops on an error
+    from newsletter.errors import SHOWN_WARNINGS, plural  # the same few as when the build stops on an error
 
     _report_warnings(result.warnings, SHOWN_WARNINGS)
     where = obj.settings.relative(result.out)
     issues = result.issues[0] if len(result.issues) == 1 else f"{len(result.issues)} issues"
     span = f"{result.issues[0]} … {result.issues[-1]}, " if len(result.issues) > 1 else ""
     removed = f", {len(result.removed)} removed" if result.removed else ""
-    warned = f", {_plural(len(result.warnings), 'warning')}" if result.warnings else ""
+    warned = f", {plural(len(result.warnings), 'warning')}" if result.warnings else ""
     click.echo(
-        f"Built {issues} ({span}{_plural(result.posts, 'post')}) in {where}/: "
+        f"Built {issues} ({span}{plural(result.posts, 'post')}) in {where}/: "
         f"{len(result.written)} written, {result.unchanged} unchanged{removed} in {result.seconds:.2f} s{warned}"
     )
 

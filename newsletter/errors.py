@@ -63,13 +63,21 @@ class InputError(NewsletterError):
         lines = [str(p) for p in self.problems if p.is_error or id(p) in shown]
         hidden = sum(not p.is_error for p in self.problems) - len(shown)
         if hidden:
-            lines.append(f"… and {hidden} more warning{'s' if hidden != 1 else ''}: run `newsletter check`")
-        errors = sum(p.is_error for p in self.problems)
-        lines.append(f"Aborted: {errors} error{'s' if errors != 1 else ''} found.")
+            lines.append(more_warnings(hidden))
+        lines.append(f"Aborted: {plural(sum(p.is_error for p in self.problems), 'error')} found.")
         super().__init__("\n".join(lines))
 
 
-SHOWN_WARNINGS = 5  # with errors, as without (the build's success line shows as many)
+SHOWN_WARNINGS = 5  # with errors, as without; the build's success line and each preview rebuild alike
+
+
+def plural(count: int, word: str) -> str:
+    """"1 warning", "2 warnings": every count the tool prints."""
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def more_warnings(hidden: int) -> str:
+    return f"… and {plural(hidden, 'more warning')}: run `newsletter check`"
 
 
 @dataclass

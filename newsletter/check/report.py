@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from newsletter.check.rules import RULES, known_paths, post_rules, rule_markdown, rule_of
 from newsletter.content.issue import LATEST, Selection
 from newsletter.content.settings import Settings
-from newsletter.errors import Problem, Problems
+from newsletter.errors import Problem, Problems, plural
 from newsletter.run.context import CHECK, Run
 from newsletter.run.plan import plan
 
@@ -61,8 +61,7 @@ def format_text(report: Report) -> str:
     for f in report.findings:
         place = f"{f.where}:{f.line}" if f.line else f.where
         lines.append(f"{place}: {f.severity}[{f.rule}]: {f.message}\n    fix: {RULES[f.rule].fix}")
-    lines.append(f"{report.errors} error{'s' * (report.errors != 1)}, "
-                 f"{report.warnings} warning{'s' * (report.warnings != 1)}")  # fmt: skip
+    lines.append(f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}")
     return "\n".join(lines) + "\n"
 
 
