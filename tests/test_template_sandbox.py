@@ -237,10 +237,7 @@ def _get(url: str) -> str:
 def test_the_budget_holds_in_the_previews_server_threads(site, monkeypatch):
     """Pages render in the server's threads, at the same time: each render has its own clock, and a
     template that runs for ever shows its error instead of holding the thread."""
-    seen: list[dict] = []
-    rendering = Sandbox.render
-    monkeypatch.setattr(Sandbox, "render", lambda env, name, context, s: seen.append(context) or rendering(
-        env, name, context, s))  # fmt: skip
+    seen = _record_contexts(monkeypatch)
     (site / "templates" / "preview" / "home.html").write_text(
         "{% extends 'preview/base.html' %}{% block main %}\n"
         "{% for a in [1] * 999999 %}{% for b in [1] * 999999 %}{% endfor %}{% endfor %}{% endblock %}\n",
@@ -270,7 +267,21 @@ def test_the_budget_holds_in_the_previews_server_threads(site, monkeypatch):
     for home in (pages[0], pages[1]):
         assert f"templates/preview/home.html:2: {TOO_SLOW}" in home
     assert "Plain-text part" in pages[2] and "captions" in pages[3]
-    assert seen and all(_only_data(context) for context in seen)
+    assert {"preview/home.html", "preview/issue.html", "preview/social.html"} <= {n for n, _ in seen}
+    assert all(_only_data(context) for _, context in seen)
+
+
+def _record_contexts(monkeypatch) -> list[tuple[str, dict]]:
+    """Every (template, context) the sandbox renders from now on."""
+    seen: list[tuple[str, dict]] = []
+    rendering = Sandbox.render
+
+    def recording(env: Sandbox, name: str, context: dict, seconds: float) -> str:
+        seen.append((name, context))
+        return rendering(env, name, context, seconds)
+
+    monkeypatch.setattr(Sandbox, "render", recording)
+    return seen
 
 
 def _only_data(value) -> bool:
@@ -285,10 +296,7 @@ def _only_data(value) -> bool:
 
 
 def test_every_template_of_a_build_gets_only_data(site, cli, monkeypatch):
-    seen: list[tuple[str, dict]] = []
-    rendering = Sandbox.render
-    monkeypatch.setattr(Sandbox, "render", lambda env, name, context, s: seen.append((name, context)) or rendering(
-        env, name, context, s))  # fmt: skip
+    seen = _record_contexts(monkeypatch)
     assert cli("--project", site, "build", "--jobs", "1").exit_code == 0
     assert {"email.html", "email.txt", "index.html", "feed.xml", "social/teaser.txt"} <= {n for n, _ in seen}
     assert all(_only_data(context) for _, context in seen)
@@ -316,4 +324,4 @@ def test_an_object_that_is_not_data_is_our_bug_not_the_templates(site):
 
 
 def test_the_real_budget_is_ten_seconds():
-    assert Sandbox and limits.RENDER_SECONDS == 10.0  # the fixture lowers it for these tests only
+    assert limits.RENDER_SECONDS == 10.0  # the `site` fixture lowers it for its tests only

@@ -211,8 +211,13 @@ def _whole(value: Any) -> bool:
 
 # --- filters and globals ----------------------------------------------------------------------------
 
-# Filters whose numbers are widths or counts, and filters that turn their whole value into text.
-_COUNTED = frozenset({"batch", "center", "indent", "slice", "truncate", "wordwrap", "wrap"})
+# Filters' widths and counts (position after the value, name), and filters that turn their whole value
+# into text.
+_COUNTED = {
+    "batch": ((0, "linecount"),), "center": ((0, "width"),), "indent": ((0, "width"),),
+    "slice": ((0, "slices"),), "truncate": ((0, "length"), (3, "leeway")), "wordwrap": ((0, "width"),),
+    "wrap": ((0, "width"),),
+}  # fmt: skip
 _STRINGIFYING = frozenset({
     "capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower", "pprint", "replace",
     "safe", "string", "striptags", "title", "tojson", "trim", "truncate", "upper", "urlencode", "urlize",
@@ -226,9 +231,8 @@ def _argument(args: tuple, kwargs: dict, position: int, name: str, default: Any)
 
 def _filter_checks(name: str, value: Any, args: tuple, kwargs: dict) -> None:
     """What one filter call would make, checked before it runs (the result is checked after)."""
-    if name in _COUNTED:
-        for number in (*args, *kwargs.values()):
-            _count(number)
+    for position, parameter in _COUNTED.get(name, ()):
+        _count(_argument(args, kwargs, position, parameter, 0))
     if name in _STRINGIFYING:
         sized(value)
     text = value if isinstance(value, str) else ""
