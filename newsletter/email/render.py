@@ -1,15 +1,16 @@
 """The run's renderer (a sandboxed Jinja environment) and everything rendered from templates: email HTML,
-text part, index. Templates are the project's own code-like input: they run sandboxed, with a time
-budget, and every mistake in them is a problem naming the template file and line."""
+text part, index. Templates are the project's own code-like input: they get plain data
+(newsletter.email.context), run in the sandbox of newsletter.email.sandbox (an allow-list) within the
+budgets of newsletter.email.limits (time, output, sizes), and every mistake in them is a problem
+naming the template file and line."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
 import jinja2.sandbox
@@ -19,9 +20,13 @@ from newsletter import colors
 from newsletter.content.settings import LAYOUTS, Settings
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.email import body as emailbody
+from newsletter.email import limits, sandbox
 from newsletter.email import text as plaintext
+from newsletter.email.context import context as plain_context
+from newsletter.email.context import plain
+from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
-from newsletter.site.archive import web_url
+from newsletter.site.archive import rfc3339, web_url
 from newsletter.urls import absolute, is_allowed, with_utm
 
 if TYPE_CHECKING:
@@ -30,37 +35,6 @@ if TYPE_CHECKING:
 
 # Invisible filler after the preheader stops inbox previews from pulling in body text.
 PREHEADER_FILLER = "&#8199;&#65279;&#847; " * 90
-RENDER_SECONDS = 10.0  # one template render; a real email takes milliseconds
-MAX_TEMPLATE_STRING = 1_000_000  # characters a '*' or '**' in a template may produce
-
-
-class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
-    """Jinja's sandbox (no attribute access to internals such as __globals__), plus limits on the two
-    ways a short template can run for ever: huge ranges and huge repeated strings or powers."""
-
-    intercepted_binops = frozenset(("*", "**"))
-    deadline = 0.0
-
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
-            raise jinja2.sandbox.SecurityError(f"exponent {right} is too large for a template")
-        if operator == "*" and isinstance(left, int) and isinstance(right, str | list):
-            left, right = right, left
-        if (
-            operator == "*"
-            and isinstance(left, str | list)
-            and isinstance(right, int)
-            and len(left) * right > MAX_TEMPLATE_STRING
-        ):
-            raise jinja2.sandbox.SecurityError("a repeated string or list over 1,000,000 items")
-        return super().call_binop(context, operator, left, right)
-
-    def iterate(self, count: int):
-        """range() for templates: lazy, and it stops the render when the time budget is spent."""
-        for number, value in enumerate(jinja2.sandbox.safe_range(count)):
-            if number % 1024 == 0 and time.monotonic() > self.deadline:
-                raise jinja2.sandbox.SecurityError(f"rendering took longer than {RENDER_SECONDS:.0f} s")
-            yield value
 
 
 class Renderer:
@@ -83,20 +57,27 @@ class Renderer:
         )
         if bytecode:
             env.bytecode_cache = bytecode_cache()
-        env.filters["wrap"] = plaintext.wrap
-        env.globals["range"] = lambda *args: env.iterate(*args) if len(args) == 1 else _ranged(env, *args)
+        env.add_filter("wrap", plaintext.wrap)
+        env.globals["rfc3339"] = rfc3339
         self.env = env
+        self.data = plain(settings)  # what templates see as `settings`: data, not the object
 
     def render(self, name: str, **context) -> str:
-        """One template rendered; template mistakes raise a problem naming the template and line."""
-        self.env.deadline = time.monotonic() + RENDER_SECONDS
+        """One template rendered from plain data (see newsletter.email.context); template mistakes,
+        the sandbox's refusals and its limits raise a problem naming the template and line."""
+        data = plain_context(context)
         try:
-            return self.env.get_template(name).render(settings=self.settings, **context)
+            return self.env.render(name, {"settings": self.data, **data}, limits.RENDER_SECONDS)
         except jinja2.TemplateSyntaxError as exc:
             raise self._problem(
                 exc.name or name, exc.lineno, f"template syntax error: {exc.message}"
             ) from None
         except jinja2.TemplateNotFound as exc:
+            where, line = self._frame(exc)  # an include or import of a template that is not there
+            if where is not None and exc.name != name:
+                raise self._problem(
+                    where, line, f"no template '{exc.name}' in {self._folder()}/ or the package's"
+                ) from None
             raise self._problem(
                 exc.name or name, 0, "template not found; restore it from the project"
             ) from None
@@ -115,8 +96,11 @@ class Renderer:
         """Where a template comes from, as messages name it: the project's file, else the package's."""
         own = self.settings.templates_dir / name
         if own.is_file() or not (PACKAGED / name).is_file():
-            return f"{self.settings.relative(self.settings.templates_dir)}/{name}"
+            return f"{self._folder()}/{name}"
         return f"newsletter/templates/{name} (packaged default)"
+
+    def _folder(self) -> str:
+        return self.settings.relative(self.settings.templates_dir)
 
     def _frame(self, exc: Exception) -> tuple[str | None, int]:
         """The innermost template frame of the traceback: Jinja rewrites it to the template's file and line."""
@@ -137,20 +121,16 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     folder, which Jinja makes mode 0700 and refuses when someone else owns it), never in build/:
     compiled templates are loaded as code, and a build folder restored from a CI cache or a shared
     drive must not be able to run code. Jinja checks each entry against its template's source and its
-    own and Python's versions; the file names also carry a digest of this module's source, because the
-    code Jinja generates depends on the environment made here (the sandbox's intercepted operators,
-    trim settings), which Jinja's check does not cover."""
-    tag = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+    own and Python's versions; the file names also carry a digest of this module's and the sandbox's
+    source, because the code Jinja generates depends on the environment made there (the sandbox's code
+    generator and intercepted operators, trim settings), which Jinja's check does not cover."""
+    tag = hashlib.sha256(
+        Path(__file__).read_bytes() + Path(sandbox.__file__).read_bytes() + jinja2.__version__.encode()
+    ).hexdigest()[:16]
     try:
         return jinja2.FileSystemBytecodeCache(pattern=f"__newsletter_{tag}_%s.cache")
     except (RuntimeError, OSError):  # no safe folder: compile as if there were no cache
         return None
-
-
-def _ranged(env: _Sandbox, *args: int):
-    """range(start, stop[, step]) through the same time budget."""
-    span = range(*args)
-    return (span[i] for i in env.iterate(len(span)))
 
 
 def _describe(exc: Exception) -> str:

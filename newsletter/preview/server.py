@@ -405,8 +405,12 @@ def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
     if (week and week not in issues) or (slug and slug not in posts):
         raise _NotFound(week or slug)
     outputs = issues.get(week)
-    return {
-        "snap": snap,
+    return {  # what the preview's templates see: plain data (the renderer makes each value so)
+        "snap": {
+            "error": snap.error,
+            "generation": snap.generation,
+            "warnings": [str(w) for w in snap.warnings],
+        },
         "issues": [o.issue for o in reversed(issues.values())],
         "issue": outputs.issue if outputs else None,
         "post": posts.get(slug),

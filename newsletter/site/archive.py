@@ -105,10 +105,11 @@ def feed_xml(renderer, items: list[Entry]) -> str:
     settings = renderer.settings
     updated = max((e.date for e in items), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     return renderer.render(
-        "feed.xml", issues=items, updated=_rfc3339(updated), feed_url=f"{settings.archive_url.rstrip('/')}/feed.xml",
-        home=f"{settings.archive_url.rstrip('/')}/", domain=settings.domain, rfc3339=_rfc3339,
+        "feed.xml", issues=items, updated=rfc3339(updated), feed_url=f"{settings.archive_url.rstrip('/')}/feed.xml",
+        home=f"{settings.archive_url.rstrip('/')}/", domain=settings.domain,
     )  # fmt: skip
 
 
-def _rfc3339(moment: dt.datetime) -> str:
+def rfc3339(moment: dt.datetime) -> str:
+    """Atom's date format; templates have it as the global `rfc3339(date)`."""
     return moment.isoformat(timespec="seconds")
