@@ -56,7 +56,8 @@ class InputError(NewsletterError):
     """One or more problems in posts, templates or settings."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.where, p.line, p.message))
+        # The same problem found twice (one template error in every issue of `build --all`) is said once.
+        self.problems = sorted(set(problems), key=lambda p: (p.where, p.line, p.message, p.severity))
         # Every error, but only the first few warnings: an archive's hundreds of warnings would bury
         # the one error that stopped the build (`check` lists them all).
         shown = {id(p) for p in [p for p in self.problems if not p.is_error][:SHOWN_WARNINGS]}
