@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from newsletter import __version__
 from newsletter.errors import NewsletterError
@@ -66,12 +66,13 @@ def any_host(url: str) -> str:
     return ""
 
 
-def get(url: str, allowed: HostRule = any_host, max_bytes: int = MAX_BYTES, accept: str = "") -> Response:
+def get(url: str, allowed: HostRule = any_host, max_bytes: int = 0, accept: str = "") -> Response:
     """GET `url`; FetchError (with the reason) on a bad scheme, a refused host, an HTTP error, a
     timeout, too many redirects or a body over `max_bytes`."""
     for check in (check_url, allowed):
         if problem := check(url):
             raise FetchError(problem)
+    max_bytes = max_bytes or MAX_BYTES
     opener = _opener(allowed)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": accept or "*/*"})
     deadline = time.monotonic() + TIMEOUT
@@ -82,10 +83,12 @@ def get(url: str, allowed: HostRule = any_host, max_bytes: int = MAX_BYTES, acce
     except urllib.error.HTTPError as exc:
         raise FetchError(f"the server answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise FetchError(f"no complete answer within {TIMEOUT:g} s") from None
         reason = exc.reason if isinstance(exc.reason, str) else _os_reason(exc.reason)
         raise FetchError(f"cannot be fetched: {reason}") from None
     except TimeoutError:
-        raise FetchError(f"no complete answer within {TIMEOUT:.0f} s") from None
+        raise FetchError(f"no complete answer within {TIMEOUT:g} s") from None
     except OSError as exc:
         raise FetchError(f"cannot be fetched: {_os_reason(exc)}") from None
 
@@ -115,13 +118,12 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, allowed: HostRule):
         self.allowed = allowed
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def http_error_302(self, req, fp, code, msg, headers):
+        # Checked here, before urllib's own scheme test (which would let ftp: through)
+        newurl = urljoin(req.full_url, headers.get("location") or headers.get("uri") or "")
         for check in (check_url, self.allowed):
             if problem := check(newurl):
                 raise FetchError(f"redirected to {newurl}, which is not followed: {problem}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-    def http_error_302(self, req, fp, code, msg, headers):
         try:
             return super().http_error_302(req, fp, code, msg, headers)
         except urllib.error.HTTPError as exc:
@@ -142,7 +144,7 @@ def _read(answer, max_bytes: int, deadline: float) -> bytes:
         if size > max_bytes:
             raise FetchError(f"is over {max_bytes:,} bytes, the limit")
         if time.monotonic() > deadline:
-            raise FetchError(f"no complete answer within {TIMEOUT:.0f} s")
+            raise FetchError(f"no complete answer within {TIMEOUT:g} s")
         chunks.append(chunk)
     return b"".join(chunks)
 

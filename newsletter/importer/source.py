@@ -76,10 +76,11 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise SourceError(f"cannot be read: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SourceError("is not a regular file (a folder, pipe or device)")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError("is not a regular file (a folder, pipe or device)")
         if info.st_size > limit:
             raise SourceError(f"is {info.st_size:,} bytes; the limit is {limit:,}")
         return handle.read(limit + 1)[:limit]

@@ -19,7 +19,7 @@ _BULLET = re.compile(r"[•·▪◦‣●○■□➤►✓✔–*+-]\s+(?P<text
 _NUMBERED = re.compile(r"(?P<number>\d{1,2})[.)]\s+(?P<text>\S.*)")
 _READING_TIME = re.compile(r"(?:[-•·]\s*)?\d+\s*min(?:ute)?s?\.?\s+read", re.I)
 _AUTHOR = re.compile(
-    r"(?:[-•·]\s*|by\s+|written by\s+|author:\s*)(?P<name>[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|van|von|der|la|le)){0,3})"
+    r"(?:[-•·]\s*|(?i:by|written by|author:)\s+)(?P<name>[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|van|von|der|la|le)){0,3})"
 )
 _CLOSED = re.compile(r"[.!?:;…]['\"”’)\]]*$")  # a line ending like this ends its sentence
 _DEBRIS = re.compile(
@@ -161,7 +161,7 @@ def _gather(blocks: list[str], items: list[str], ordered: bool, wanted: bool) ->
 def _flush(blocks: list[str], items: list[str], ordered: bool) -> None:
     if not items:
         return
-    if blocks and not blocks[-1].startswith("#") and not _CLOSED.search(blocks[-1]):
+    if blocks and not re.match(r"#|- |\d+\. ", blocks[-1]) and not _CLOSED.search(blocks[-1]):
         blocks[-1] += ":"  # "It is particularly beneficial in" leads into the list
     labelled = [_label(item) for item in items]
     if all(labelled):
