@@ -189,7 +189,7 @@ def test_copied_text_without_a_title_takes_the_first_heading_and_says_so(project
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         "Would create posts/2026-11-22-the-role-of-microcirculation-in-tissue-regeneration.md (draft) from "
-        "copied.txt (copied text); guessed: 8 headings from Title-Case lines, title from the first heading "
+        f"{source} (copied text); guessed: 8 headings from Title-Case lines, title from the first heading "
         "(the source has none; set it with --title), date 2026-11-22, today (the source has none; set it "
         "with --date)"
     )
@@ -198,7 +198,7 @@ def test_copied_text_without_a_title_takes_the_first_heading_and_says_so(project
     result = run(cli, project, bare)
     assert result.exit_code == 1
     assert result.stderr == (
-        "bare.txt: no title found (no title line, metadata or heading): give one with --title\n"
+        f"{bare}: no title found (no title line, metadata or heading): give one with --title\n"
         "Nothing imported; 1 could not be imported.\n"
     )
 
@@ -314,6 +314,27 @@ def test_a_plain_page_is_sanitised_and_its_links_made_absolute(project, cli, sit
     for unsafe in ("javascript", "alert", "onerror", "<script", "trackRead"):
         assert unsafe not in body
     assert not [word for word in BOILERPLATE if word in body]
+
+
+def test_text_that_looks_like_markup_stays_text(project, cli, tmp_path):
+    page = tmp_path / "markup.html"
+    words = "An article about writing email by hand, long enough to count as one for the extractor. " * 3
+    page.write_text(
+        "<html><head><title>Tags in Email</title></head><body><article><h1>Tags in Email</h1>"
+        f"<p>{words}</p><p>Write &lt;b&gt;bold&lt;/b&gt; as [this](that) or 5*3_x, never &lt;script&gt;.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    assert run(cli, project, page).exit_code == 0
+    _, body = post(project, "2026-11-22-tags-in-email.md")
+    assert "Write &lt;b>bold&lt;/b> as \\[this\\](that) or 5\\*3\\_x, never &lt;script>." in body
+    only_title = tmp_path / "title.txt"
+    only_title.write_text("Just a Title\n- 2 min read\n12 views\n", encoding="utf-8")
+    result = run(cli, project, only_title)
+    assert (
+        result.stderr.splitlines()[0]
+        == f"{only_title}: holds no article text (only a title, byline or page debris)"
+    )
 
 
 # --- feeds -------------------------------------------------------------------------------------------------

@@ -177,6 +177,13 @@ def _markdown(html: str) -> str:
     import markdownify
 
     class Writer(markdownify.MarkdownConverter):
+        def escape(self, text, parent_tags):
+            # Text that reads "<b>" or "[x](y)" stays text: Markdown would take it for raw HTML or a link
+            # (and `\<` is no escape in Markdown)
+            if "_noformat" in parent_tags:  # code: shown as typed
+                return super().escape(text, parent_tags)
+            return re.sub(r"([\[\]])", r"\\\1", super().escape(text, parent_tags).replace("<", "&lt;"))
+
         def convert_img(self, el, text, parent_tags):
             image = super().convert_img(el, text, parent_tags)
             width, height = el.get("width", ""), el.get("height", "")

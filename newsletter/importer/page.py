@@ -47,7 +47,10 @@ def read_page(html: str, url: str, source: str, now: dt.datetime, kind: str = "p
     """`url`: where the page came from ("" for a saved file without a canonical address)."""
     import lxml.html
 
-    tree = lxml.html.fromstring(html)
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):  # only a comment, or nothing lxml can read as HTML
+        raise NoArticle("no article found: the page has no HTML content") from None
     base = _base(tree, url)
     meta = metadata(tree, base)
     converted = convert.extract(html, base, convert.image_sizes(html))
@@ -152,7 +155,7 @@ def _json_ld(tree) -> dict:
         for candidate in objects:
             types = candidate.get("@type", [])
             types = [types] if isinstance(types, str) else types
-            if any(str(t).lower() in ARTICLE_TYPES and (t.lower() != "webpage") == (wanted == "article")
+            if any(str(t).lower() in ARTICLE_TYPES and (str(t).lower() != "webpage") == (wanted == "article")
                    for t in types):  # fmt: skip
                 return {k: _resolve(v, by_id) for k, v in candidate.items()}
     return {}

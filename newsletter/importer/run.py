@@ -25,6 +25,7 @@ class _Found:
     article: Article
     page_url: str
     folder: Path | None
+    label: str  # how the report names it: the SOURCE as typed, or a feed entry's link
 
 
 def import_sources(settings: Settings, names: tuple[str, ...], options: Options, now: dt.datetime) -> Report:
@@ -54,10 +55,13 @@ def _articles(name: str, settings: Settings, now: dt.datetime) -> Iterator[_Foun
             yield from _entries(loaded, ident, settings, now)
         elif kind == "page":
             yield _Found(
-                page.read_page(source.page_text(loaded), loaded.url, ident, now), loaded.url, loaded.folder
+                page.read_page(source.page_text(loaded), loaded.url, ident, now),
+                loaded.url,
+                loaded.folder,
+                name,
             )
         else:
-            yield _Found(text.read_text(source.plain_text(loaded), ident, now), "", None)
+            yield _Found(text.read_text(source.plain_text(loaded), ident, now), "", None, name)
     except (fetch.FetchError, source.SourceError) as exc:
         yield Failed(name, exc.message, getattr(exc, "line", 0))
 
@@ -68,7 +72,7 @@ def _entries(
     entries = feed.read_feed(loaded.data, loaded.url, ident, settings.zone, dict(loaded.headers))
     for entry in entries:
         if entry.article is not None:
-            yield _Found(entry.article, entry.link, None)
+            yield _Found(entry.article, entry.link, None, entry.link or ident)
             continue
         where = entry.link or f"{ident} (entry '{entry.fields.title}')"
         if not loaded.url:
@@ -85,7 +89,7 @@ def _entries(
                 where, f"the feed has no content for this entry and its page could not be used: {exc.message}"
             )
             continue
-        yield _Found(_overlay(entry.fields, article), fetched.url, None)
+        yield _Found(_overlay(entry.fields, article), fetched.url, None, entry.link)
 
 
 def _overlay(fields: Article, article: Article) -> Article:
@@ -143,7 +147,7 @@ def _make(
         article = _settle(found.article, options, now)
         goal = write.target(settings, article, existing, taken, options.update, options.draft)
     except (source.SourceError, write.Refused) as exc:
-        return Failed(found.article.source, str(exc))
+        return Failed(found.label, str(exc))
     body, saved, notes = article.body, [], list(article.notes)
     if options.download_images and article.images:
         if options.dry_run:
@@ -155,18 +159,18 @@ def _make(
     problems = _validate(settings, goal.path, post)
     errors = [p for p in problems if p.is_error]
     if errors:
-        return Failed(article.source, "the post would not load: " + "; ".join(p.message for p in errors))
+        return Failed(found.label, "the post would not load: " + "; ".join(p.message for p in errors))
     notes += [f"line {p.line}: {p.message}" for p in problems]
     files = [(goal.path.parent / s.name, s.data) for s in saved]
     if not options.dry_run:
         try:
             write.save(goal.path, post, files)
         except OSError as exc:
-            return Failed(article.source, f"{settings.relative(goal.path)}: cannot write: {exc.strerror}")
+            return Failed(found.label, f"{settings.relative(goal.path)}: cannot write: {exc.strerror}")
     taken.add(goal.path)
     existing[article.source] = write.Existing(goal.path, goal.draft)
     action = ("would " + goal.action.removesuffix("d")) if options.dry_run else goal.action
-    return Imported(article.source, article.kind, goal.path, action, goal.draft, post, article.guessed,
+    return Imported(found.label, article.kind, goal.path, action, goal.draft, post, article.guessed,
                     tuple(notes), tuple(p for p, _ in files))  # fmt: skip
 
 

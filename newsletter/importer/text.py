@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from newsletter.importer import dates
 from newsletter.importer.records import Article
+from newsletter.importer.source import SourceError
 from newsletter.social.counting import URL
 
 _BULLET = re.compile(r"[•·▪◦‣●○■□➤►✓✔–*+-]\s+(?P<text>\S.*)")
@@ -53,6 +54,8 @@ def read_text(text: str, source: str, now: dt.datetime) -> Article:
     removed = [f"'{line.text}'" for line in lines if _DEBRIS.fullmatch(line.text)] + cut
     title, author, found, rest, header = _header([line for line in kept if line.text], now)
     blocks, headings = _blocks(rest)
+    if not blocks:
+        raise SourceError("holds no article text (only a title, byline or page debris)")
     guessed, notes = [], []
     if found and found.guessed:
         guessed.append(f"date {found.date} from '{header['date']}' ({_why(found.guessed)})")
@@ -228,7 +231,8 @@ def _inline(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<])", r"\\\1", text)
+    """Markdown's own characters as text; `<` as an entity (Markdown has no escape for it)."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text).replace("<", "&lt;")
 
 
 def _escape_start(text: str) -> str:
