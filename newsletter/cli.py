@@ -400,6 +400,71 @@ def new(obj: Context, title: str | None, date: str | None, issue_week: str | Non
     click.echo("It is a draft: set 'draft: false' when it is ready.", err=True)
 
 
+@main.command(name="import", short_help="Turn blog pages, feeds or copied text into posts.")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option(
+    "--draft/--published", "draft", default=None,
+    help="Make the posts drafts (the default) or published; --update keeps a post's status unless given.",
+)  # fmt: skip
+@click.option("--update", is_flag=True, help="Rewrite a post imported before from the same source.")
+@click.option("--dry-run", is_flag=True, help="Show each post's Markdown; write nothing.")
+@click.option("--download-images", is_flag=True, help="Save the images beside the post and use the copies.")
+@click.option("--title", default="", help="The post's title (one SOURCE only; else taken from the source).")
+@click.option(
+    "--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+    help="The post's date (one SOURCE only; else taken from the source, else today).",
+)  # fmt: skip
+@click.pass_obj
+def import_command(obj: Context, sources, draft, update, dry_run, download_images, title, day) -> None:
+    """Import articles as posts: each SOURCE is the URL or saved file of an article page, an RSS or
+    Atom feed (one post per entry), or a text file copied from a blog page.
+
+    Posts are drafts named posts/YYYY-MM-DD-slug.md; an existing post is never overwritten. Each post
+    made gets a line saying what was guessed and what needs a look. Only the URLs given (and a feed's
+    entry pages on its own host) are fetched.
+
+    \b
+    Examples:
+      newsletter import https://www.example.com/post/winter-skin
+      newsletter import saved-page.html https://example.com/feed.xml
+      newsletter import copied.txt --title "Facial Massage" --date 2026-10-14
+      newsletter import https://example.com/feed.xml --dry-run
+    """
+    from newsletter.errors import NewsletterError
+    from newsletter.importer.records import Options
+    from newsletter.importer.run import import_sources
+
+    if (title or day) and len(sources) > 1:
+        raise click.UsageError("--title and --date name one post: give one SOURCE with them")
+    options = Options(draft, update, dry_run, download_images, title.strip(), day and day.date())
+    report = import_sources(obj.settings, tuple(sources), options, obj.now)
+    for item in report.items:
+        if not hasattr(item, "path"):
+            click.echo(str(item), err=True)
+            continue
+        click.echo(_import_line(obj.settings, item))
+        if dry_run:
+            click.echo(item.text)
+    made = len(report.imported)
+    failed = f"; {len(report.failed)} could not be imported" if report.failed else ""
+    if not made:
+        raise NewsletterError(f"Nothing imported{failed}.")
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {_plural(made, 'post')}{failed}.", err=True)
+
+
+def _import_line(settings, item) -> str:
+    status = "draft" if item.draft else "published"
+    line = f"{item.action.capitalize()} {settings.relative(item.path)} ({status}) from {item.source} ({item.kind})"
+    if item.images:
+        line += f"; {_plural(len(item.images), 'image')} saved in {settings.relative(item.images[0].parent)}/"
+    if item.guessed:
+        line += "; guessed: " + ", ".join(item.guessed)
+    if item.notes:
+        line += "; look at: " + ", ".join(item.notes)
+    return line
+
+
 @main.command(short_help="Start a new project: settings, a welcome draft, templates/.")
 @click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path) -> None:

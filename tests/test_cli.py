@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import REPO
 
-COMMANDS = ["build", "social", "preview", "check", "send", "new", "list", "init"]
+COMMANDS = ["build", "social", "preview", "check", "send", "new", "list", "init", "import"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])

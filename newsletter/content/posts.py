@@ -25,6 +25,7 @@ from newsletter.urls import is_absolute_http, scheme_of
 KNOWN_KEYS = (
     "title", "date", "author", "summary", "tags", "image", "image_alt", "cta", "highlights",
     "quote", "draft", "social", "slug", "image_width", "image_height",
+    "source",  # where `newsletter import` took the post from; --update finds it by this
 )  # fmt: skip
 MAX_IMAGE_SIDE = 2000  # pixels; a bigger number is a typo (or a picture far too heavy for email)
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
