@@ -430,7 +430,7 @@ def import_command(obj: Context, sources, draft, update, dry_run, download_image
       newsletter import copied.txt --title "Facial Massage" --date 2026-10-14
       newsletter import https://example.com/feed.xml --dry-run
     """
-    from newsletter.errors import NewsletterError
+    from newsletter.errors import NewsletterError, plural
     from newsletter.importer.records import Options
     from newsletter.importer.run import import_sources
 
@@ -450,14 +450,16 @@ def import_command(obj: Context, sources, draft, update, dry_run, download_image
     if not made:
         raise NewsletterError(f"Nothing imported{failed}.")
     verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {_plural(made, 'post')}{failed}.", err=True)
+    click.echo(f"{verb} {plural(made, 'post')}{failed}.", err=True)
 
 
 def _import_line(settings, item) -> str:
+    from newsletter.errors import plural
+
     status = "draft" if item.draft else "published"
     line = f"{item.action.capitalize()} {settings.relative(item.path)} ({status}) from {item.source} ({item.kind})"
     if item.images:
-        line += f"; {_plural(len(item.images), 'image')} saved in {settings.relative(item.images[0].parent)}/"
+        line += f"; {plural(len(item.images), 'image')} saved in {settings.relative(item.images[0].parent)}/"
     if item.guessed:
         line += "; guessed: " + ", ".join(item.guessed)
     if item.notes:

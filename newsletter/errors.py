@@ -73,7 +73,7 @@ SHOWN_WARNINGS = 5  # with errors, as without; the build's success line and each
 
 
 def plural(count: int, word: str) -> str:
-    """"1 warning", "2 warnings": every count the tool prints."""
+    """ "1 warning", "2 warnings": every count the tool prints."""
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
