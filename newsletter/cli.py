@@ -438,8 +438,10 @@ def import_command(obj: Context, sources, draft, update, dry_run, download_image
         raise click.UsageError("--title and --date name one post: give one SOURCE with them")
     options = Options(draft, update, dry_run, download_images, title.strip(), day and day.date())
     report = import_sources(obj.settings, tuple(sources), options, obj.now)
+    from newsletter.importer.records import Failed
+
     for item in report.items:
-        if not hasattr(item, "path"):
+        if isinstance(item, Failed):
             click.echo(str(item), err=True)
             continue
         click.echo(_import_line(obj.settings, item))

@@ -239,8 +239,9 @@ def _links(post, settings: Settings, known_paths: frozenset[str], problems: Prob
 def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
     where = f"issue {issue.week}"
     if len(issue.subject) > SUBJECT_LIMIT:
-        chosen = issue.file is not None and issue.file.subject
-        place, line = (issue.file.source, issue.file.subject_line) if chosen else (where, 0)
+        file = issue.file if issue.file is not None and issue.file.subject else None
+        chosen = file is not None
+        place, line = (file.source, file.subject_line) if file is not None else (where, 0)
         fix = "shorten it" if chosen else "set a shorter one in the issue file (newsletter new --issue)"
         problems.warn(place, line, f"subject is {len(issue.subject)} characters, over {SUBJECT_LIMIT}: "
                       f"'{issue.subject}'; {fix}", "subject-length")  # fmt: skip

@@ -38,7 +38,8 @@ def read_feed(data: bytes, url: str, source: str, zone: dt.tzinfo, headers: dict
     if not parsed.entries:
         broken = parsed.get("bozo_exception")
         if isinstance(broken, xml.sax.SAXParseException):
-            raise FeedError(f"the feed is not well-formed XML: {broken.getMessage()}", broken.getLineNumber())
+            line = broken.getLineNumber() or 0
+            raise FeedError(f"the feed is not well-formed XML: {broken.getMessage()}", line)
         raise FeedError("the feed has no entries: nothing to import")
     return [_entry(item, url or source, zone) for item in parsed.entries]
 

@@ -148,13 +148,14 @@ def _make(
         goal = write.target(settings, article, existing, taken, options.update, options.draft)
     except (source.SourceError, write.Refused) as exc:
         return Failed(found.label, str(exc))
-    body, saved, notes = article.body, [], list(article.notes)
+    body, notes = article.body, list(article.notes)
+    saved: list[images.Saved] = []
     if options.download_images and article.images:
         if options.dry_run:
             notes.append(f"{len(article.images)} images not downloaded (--dry-run)")
         else:
-            saved, problems = images.collect(article.images, found.page_url, found.folder, goal.path.stem)
-            body, notes = images.relink(body, saved), notes + problems
+            saved, missed = images.collect(article.images, found.page_url, found.folder, goal.path.stem)
+            body, notes = images.relink(body, saved), notes + missed
     post = write.post_text(article, goal.draft, body)
     problems = _validate(settings, goal.path, post)
     errors = [p for p in problems if p.is_error]

@@ -247,7 +247,8 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     from newsletter.site import archive
 
     issue, renderer = job.issue, run.renderer()
-    settings, problems, links = run.settings, Problems(), {}
+    settings, problems = run.settings, Problems()
+    links: dict[str, bool] = {}
     with Forked(_social, run, issue, job.earlier) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
@@ -281,7 +282,7 @@ def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPar
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 
 
-def _index(run: Run, library: Library, files: Mapping[str, IssueFile], drafts: bool, problems: Problems):
+def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool, problems: Problems):
     """The archive page and the Atom feed: every issue of the site, by subject and date."""
     from newsletter.site import archive
 

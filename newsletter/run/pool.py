@@ -9,7 +9,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -62,7 +62,7 @@ def _pooled(function, jobs, size: int, context, state, tell) -> list:
         return results
 
 
-class Forked:
+class Forked(Generic[Result]):
     """A call running in a forked child; `result()` waits for it. When the child fails in any way (an
     exception, a crash, an unpicklable result) `result()` makes the call again in this process, so
     errors are raised here exactly as without the child, and the result never depends on the fork.
@@ -82,7 +82,7 @@ class Forked:
             return pickle.loads(data)
         return function(*args)
 
-    def __enter__(self) -> Forked:
+    def __enter__(self) -> Forked[Result]:
         return self
 
     def __exit__(self, *exc: object) -> None:
