@@ -20,6 +20,7 @@ from newsletter.content.settings import LAYOUTS, Settings
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.email import body as emailbody
 from newsletter.email import text as plaintext
+from newsletter.email.loader import TemplateLoader
 from newsletter.errors import InputError, NewsletterError, Problem
 from newsletter.site.archive import web_url
 from newsletter.urls import absolute, is_allowed, with_utm
@@ -71,9 +72,7 @@ class Renderer:
         self.settings = settings
         env = _Sandbox(
             # The project's templates first; any it lacks come from the package (a fresh `init` has none).
-            loader=jinja2.ChoiceLoader(
-                [jinja2.FileSystemLoader(str(settings.templates_dir)), jinja2.FileSystemLoader(str(PACKAGED))]
-            ),
+            loader=TemplateLoader(settings),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
             keep_trailing_newline=True,
