@@ -47,6 +47,17 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+class _Out(click.Path):
+    """--out names a place: an empty value is a malformed argument (exit 2), not the current folder
+    (Path("") is "."). Where it may point is the command's to check (exit 1: writer.check_out and
+    check_export)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("must name a folder or file, got an empty value", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _selection(week, every, files, drafts: bool = False):
     from newsletter.content.issue import Selection
 
@@ -111,7 +122,7 @@ def main(ctx: click.Context, project: Path | None) -> None:
 @click.option("--drafts", is_flag=True, help="Include drafts; their issues' subjects start with [DRAFT].")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Out(file_okay=False, path_type=Path),
     help="Output folder (default: build/).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -184,7 +195,7 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=True, path_type=Path),
+    type=_Out(dir_okay=True, path_type=Path),
     help="Write to FILE (text, json) or into FOLDER (csv, buffer, hootsuite) instead of stdout.",
 )
 @click.option(

@@ -36,7 +36,7 @@ RULES = {r.id: r for r in [
     Rule("slug-duplicate", ERROR, "slugs are unique, ignoring case", "set a different slug on one post"),
     Rule("cta-empty", ERROR, "a call to action has text and an http(s) URL", "fill in cta.text and cta.url"),
     Rule("unknown-key", WARNING, "front matter keys are known", "fix the spelling or remove the key"),
-    Rule("symlink", WARNING, "posts are not links to outside the project", "copy the file into posts/"),
+    Rule("symlink", WARNING, "project files are not links to outside the project", "copy the file into the project"),
     Rule("sanitized", WARNING, "no script, handler, frame or unsafe URL in an article", "remove the HTML"),
     # Mail headers: the text is made safe (literal, invisible characters removed); the warning says so.
     Rule("header-unsafe", WARNING, "titles and summaries hold no '=?' encoded-word syntax, bidi controls or "
@@ -173,7 +173,10 @@ def _image_widths(post, settings: Settings, problems: Problems) -> None:
 
 
 def _front_matter_line(settings: Settings, post, key: str) -> int:
-    text = (settings.root / post.source).read_text(encoding="utf-8", errors="replace")
+    from newsletter.content import reader
+
+    raw = reader.read_file(settings.root / post.source, post.source, Problems()) or b""
+    text = raw.decode("utf-8", errors="replace")
     return next((n for n, line in enumerate(text.split("\n"), 1) if line.startswith(f"{key}:")), 1)
 
 
@@ -257,11 +260,21 @@ def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
 
 
 def template_css(settings: Settings, problems: Problems) -> None:
+    """CSS that major clients ignore, in the project's own email templates, read as the loader reads
+    them; the run's one look at templates_dir, so it also names the links there that are not followed."""
+    from newsletter.content import reader
+
+    reader.template_link_warnings(settings, problems)
     for name in ("email.html", "email.css"):
-        path: Path = settings.templates_dir / name
-        if not path.is_file():
+        found = Problems()
+        text = reader.template_text(settings, name, found)
+        # An unreadable email.html was reported by its render already; email.css is only included, so
+        # its render error names the include: say it for the file itself too.
+        problems.extend(p for p in found.items if p not in problems.items)
+        if text is None:
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+        path: Path = settings.templates_dir / name
+        for number, line in enumerate(text.split("\n"), 1):
             if line.lstrip().startswith(("/*", "{#")):
                 continue
             for pattern, why in _BAD_CSS:

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
+from newsletter.content.reader import MAX_POST_BYTES, decode_text
 from newsletter.errors import Problems
 
-MAX_POST_BYTES = 1024 * 1024  # a weekly article is a few KB; more is a mistake (or /dev/zero)
 MAX_YAML_DEPTH = 20  # front matter nests two levels; deeper is an attack on the recursive constructor
 MAX_NUMBER_DIGITS = 100  # Python refuses int() of more than 4,300 digits; no front matter needs 100
 
@@ -57,17 +57,8 @@ def decode(raw: bytes, where: str, problems: Problems) -> str | None:
             where, line, f"NUL byte at offset {nul}: remove it (the file may not be text)", "encoding"
         )
         return None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.error(
-            where,
-            line,
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
-            "encoding",
-        )
+    text = decode_text(raw, where, problems)
+    if text is None:
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -96,6 +87,9 @@ def _parse_yaml(
     source: str, where: str, problems: Problems, loader_class: type = _Loader
 ) -> tuple[dict, dict[str, int], dict[str, str]] | None:
     # File line = YAML line + 2: the opening '---' is line 1 and YAML marks count from 0.
+    if found := _depth_problem(source, loader_class):
+        problems.error(where, *found)
+        return None
     try:
         loader = loader_class(source)
         try:
@@ -134,6 +128,31 @@ def _parse_yaml(
     return meta, key_lines, raw
 
 
+def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:
+    """Nesting too deep, found from the parser's events before anything is composed: both composers
+    recurse once per level (the pure-Python one raises RecursionError near 1,000 levels, libyaml's
+    crashes the process near 100,000), while the parsers keep their own stack. A syntax error stops
+    the scan; the parse proper then reports it."""
+    loader = loader_class(source)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH + 1:  # + 1: the top-level mapping of keys
+                    return event.start_mark.line + 2, _TOO_DEEP
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
+_TOO_DEEP = f"front matter nests deeper than {MAX_YAML_DEPTH} levels; flatten the value"
+
+
 def _node_problem(root: yaml.Node) -> tuple[int, str] | None:
     """What the constructor must never see, found by a walk that never recurses or expands:
     anchors and aliases (no use in front matter, and they enable expansion bombs: an alias is the same
@@ -149,7 +168,7 @@ def _node_problem(root: yaml.Node) -> tuple[int, str] | None:
                 "YAML anchors and aliases (&name, *name) are not allowed in front matter; write the value out",
             )
         if depth > MAX_YAML_DEPTH:
-            return line, f"front matter nests deeper than {MAX_YAML_DEPTH} levels; flatten the value"
+            return line, _TOO_DEEP
         seen.add(id(node))
         number = isinstance(node, yaml.ScalarNode) and node.tag.endswith((":int", ":float"))
         if number and len(node.value) > MAX_NUMBER_DIGITS:

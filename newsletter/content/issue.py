@@ -160,10 +160,7 @@ def from_files(posts, drafts: bool = False) -> list[Week]:
 def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
     """Every issue file, by week; a misnamed or invalid one is reported and left out."""
     found: dict[str, IssueFile] = {}
-    base = issuefile.folder(settings)
-    if not base.is_dir():
-        return found
-    for path in sorted(base.glob("*.md")):
+    for path in issuefile.paths(settings, problems):
         where = settings.relative(path)
         try:
             week = parse_week(path.stem)
@@ -174,7 +171,7 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
             problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
                            "issue-file")  # fmt: skip
             continue
-        parsed = issuefile.parse(path.read_bytes(), where, problems)
+        parsed = issuefile.read(path, where, problems)
         if parsed is not None:
             found[week] = parsed
     return found

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsletter.content import reader
 from newsletter.content.settings import LAYOUTS, Settings
 from newsletter.errors import Problems
 
@@ -34,7 +35,33 @@ class IssueFile:
 
 
 def folder(settings: Settings) -> Path:
-    return settings.root / FOLDER
+    return settings.issues_dir
+
+
+def paths(settings: Settings, problems: Problems) -> list[Path]:
+    """The *.md files in issues/, read like posts: the folder as a link out of the project is an
+    error, a file that is one is skipped with a warning."""
+    base = folder(settings)
+    if not base.is_dir():
+        return []
+    if message := _link_out(settings):
+        problems.error(FOLDER, 0, message, "issue-file")
+        return []
+    return reader.list_folder(base, ".md", settings, problems)
+
+
+def _link_out(settings: Settings) -> str:
+    base = folder(settings)
+    if reader.leads_out(base, settings.root) != "outside":
+        return ""
+    return (f"symbolic link to outside the project ({base.resolve()}): not followed; make {FOLDER}/ a folder "
+            "of the project (copy the files in) or remove the link")  # fmt: skip
+
+
+def read(path: Path, where: str, problems: Problems) -> IssueFile | None:
+    """One issue file, through the reader (regular file, size cap), parsed; None with its problems."""
+    raw = reader.read_file(path, where, problems, reader.ISSUE_FILE)
+    return parse(raw, where, problems) if raw is not None else None
 
 
 def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
@@ -79,6 +106,8 @@ def scaffold(settings: Settings, week: str) -> Path:
     from newsletter.run.writer import atomic_write
 
     path = folder(settings) / f"{week}.md"
+    if message := _link_out(settings):
+        raise NewsletterError(f"{FOLDER}: {message}")
     if path.exists():
         raise NewsletterError(f"{settings.relative(path)}: already exists; edit it")
     text = (

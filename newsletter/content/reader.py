@@ -1,4 +1,8 @@
-"""Finding and reading the post files: the only place that touches posts/ on disk."""
+"""Reading project files: the only place that opens posts, issue files, templates and setup.cfg.
+
+Every project input is read the same way: a regular file only (a FIFO would block, a device never end,
+a folder named like a file is not one), at most its kind's size cap, and no symbolic link that leads out
+of the project. Messages name the file as the user sees it."""
 
 from __future__ import annotations
 
@@ -6,14 +10,168 @@ import hashlib
 import os
 import stat
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
-from newsletter.content.settings import Settings
 from newsletter.errors import Problems
 
-# A post is prose: far below this. The cap keeps a stray video or /dev/zero from being read whole.
-MAX_POST_BYTES = 2 * 1024 * 1024
+
+class Settings(Protocol):
+    """What reading needs of content.settings.Settings (not imported: settings.py reads setup.cfg
+    through this module)."""
+
+    root: Path
+    posts_dir: Path
+    templates_dir: Path
+
+    def relative(self, path: Path) -> str: ...
+
+
+# The default templates, shipped inside the package; a project's own file of the same name wins.
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# Caps: far above any real file of the kind, low enough that a stray video or /dev/zero is never read whole.
+MAX_POST_BYTES = 1024 * 1024  # posts and issue files: a weekly article is a few KB
+MAX_TEMPLATE_BYTES = 256 * 1024  # the packaged email.html is 4 KB, and an email over 102 KB is clipped
+MAX_SETTINGS_BYTES = 128 * 1024  # a setup.cfg with every tool's section is a few KB
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a file is to the project: its size cap and how messages talk about it."""
+
+    limited: str  # "posts are", as in "posts are limited to N bytes"
+    limit: int
+    fix: str  # what to put there instead of a pipe, device or folder
+
+
+POST = Kind("posts are", MAX_POST_BYTES, "use a .md file")
+ISSUE_FILE = Kind("issue files are", MAX_POST_BYTES, "use a .md file")
+TEMPLATE = Kind("templates are", MAX_TEMPLATE_BYTES, "use a text file")
+SETTINGS = Kind("setup.cfg is", MAX_SETTINGS_BYTES, "use a text file")
+
+
+def leads_out(path: Path, root: Path) -> str:
+    """'' when `path` (through every link on the way) stays inside `root`; else why it may not be
+    followed: 'outside' (it resolves out of the project) or 'broken' (a dangling link or a loop)."""
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken" if os.path.lexists(path) else ""
+    return "" if resolved.is_relative_to(root.resolve()) else "outside"
+
+
+LINK_MESSAGES = {
+    "outside": "symbolic link to outside the project: not followed",
+    "broken": "broken symbolic link: not followed",
+}
+
+
+def list_folder(folder: Path, suffix: str, settings: Settings, problems: Problems) -> list[Path]:
+    """Sorted entries of `folder` named *suffix; links that leave the project (or lead nowhere) are
+    skipped with a warning naming them. The folder itself was checked with the settings."""
+    root = settings.root.resolve()
+    # scandir, not glob + is_symlink: the directory entry tells a link apart without a stat per file.
+    with os.scandir(folder) as scan:
+        found = sorted((entry.name, entry.is_symlink()) for entry in scan if entry.name.endswith(suffix))
+    files = []
+    for name, link in found:
+        path = folder / name
+        if link and (why := leads_out(path, root)):
+            problems.warn(settings.relative(path), 0, LINK_MESSAGES[why], "symlink")
+            continue
+        files.append(path)
+    return files
+
+
+def read_file(path: Path, where: str, problems: Problems, kind: Kind = POST) -> bytes | None:
+    """The bytes of one project file, or None with the problem reported (see the module's rules;
+    links are the caller's to check, as only it knows whether the path came from the project)."""
+    return _open_read(path, where, problems, kind)[0]
+
+
+def decode_text(raw: bytes, where: str, problems: Problems) -> str | None:
+    """UTF-8 text without a leading BOM, or None with the offending byte's line and offset reported."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error(
+            where,
+            line,
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
+            "encoding",
+        )
+        return None
+
+
+def template_usable(path: Path, settings: Settings) -> bool:
+    """A project template the loader takes: there, and not a link (on any part of the way) that leads
+    out of the project or nowhere. A pipe or folder in its place is taken: reading it says what is wrong."""
+    return os.path.lexists(path) and not leads_out(path, settings.root)
+
+
+def template_text(settings: Settings, name: str, problems: Problems) -> str | None:
+    """The project's own template `name` as the loader reads it; None when there is none or it is a
+    link out of the project, or with the problem reported when it cannot be read."""
+    path = settings.templates_dir / name
+    if not template_usable(path, settings):
+        return None
+    return read_template(path, settings.relative(path), problems)
+
+
+def read_template(path: Path, where: str, problems: Problems) -> str | None:
+    """A template's text (regular file, TEMPLATE's cap, UTF-8); problems carry the "template" rule."""
+    found = Problems()
+    raw = read_file(path, where, found, TEMPLATE)
+    text = decode_text(raw, where, found) if raw is not None else None
+    problems.extend(replace(p, rule="template") for p in found.items)
+    return text
+
+
+def template_files(settings: Settings) -> list[tuple[str, bytes | None]]:
+    """Every file of templates_dir the loader could use, by name, with its bytes (None: unreadable;
+    its error comes when it is rendered): what a build's fingerprint covers."""
+    return [
+        (name, read_file(path, name, Problems(), TEMPLATE))
+        for name, path, usable in sorted(_template_entries(settings))
+        if usable
+    ]
+
+
+def template_link_warnings(settings: Settings, problems: Problems) -> None:
+    """A warning for each entry of templates_dir that is a symbolic link the loader does not follow."""
+    for name, path, usable in sorted(_template_entries(settings)):
+        if not usable:
+            why = leads_out(path, settings.root)
+            fallback = "; the packaged template is used" if (PACKAGED_TEMPLATES / name).is_file() else ""
+            problems.warn(settings.relative(path), 0, f"{LINK_MESSAGES[why]}{fallback}", "symlink")
+
+
+def _template_entries(settings: Settings) -> Iterator[tuple[str, Path, bool]]:
+    """(name, path, usable) of every entry under templates_dir, and of every link there that leads out
+    of the project or nowhere (not usable, not entered). Links inside the project are followed, each
+    folder once (a link to a folder above would loop)."""
+    seen: set[Path] = set()
+    stack = [(settings.templates_dir, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        if not folder.is_dir() or folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        with os.scandir(folder) as scan:
+            entries = sorted((entry.name, entry.is_symlink(), entry.is_dir()) for entry in scan)
+        for name, link, is_dir in entries:
+            path = folder / name
+            if link and leads_out(path, settings.root):
+                yield prefix + name, path, False
+            else:  # a folder too: one named like a template (email.txt/) is an error the render will say
+                yield prefix + name, path, True
+                if is_dir:
+                    stack.append((path, f"{prefix}{name}/"))
 
 
 @dataclass(frozen=True)
@@ -33,25 +191,7 @@ def list_sources(settings: Settings, problems: Problems) -> list[Path]:
             settings.relative(folder), 0, "posts folder not found; create it or set posts_dir", "posts-dir"
         )
         return []
-    files = []
-    root = settings.root.resolve()
-    # scandir, not glob + is_symlink: the directory entry tells a link apart without a stat per file.
-    with os.scandir(folder) as scan:
-        found = sorted((entry.name, entry.is_symlink()) for entry in scan if entry.name.endswith(".md"))
-    for name, link in found:
-        path = folder / name
-        try:
-            outside = link and not path.resolve(strict=True).is_relative_to(root)
-        except (OSError, RuntimeError):  # a dangling link or a loop
-            problems.warn(settings.relative(path), 0, "broken symbolic link: not followed", "symlink")
-            continue
-        if outside:
-            problems.warn(
-                settings.relative(path), 0, "symbolic link to outside the project: not followed", "symlink"
-            )
-            continue
-        files.append(path)
-    return files
+    return list_folder(folder, ".md", settings, problems)
 
 
 def read_sources(paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
@@ -139,28 +279,44 @@ def _read(path: Path, where: str, problems: Problems) -> bytes | None:
 def _read_with_stat(
     path: Path, where: str, problems: Problems
 ) -> tuple[bytes | None, tuple[int, ...] | None]:
-    """A regular file only: opening a FIFO or a device would block or never end. The stat is the
-    open file's, taken before the read."""
+    """A post's bytes and stat (the tests count post reads here)."""
+    return _open_read(path, where, problems, POST)
+
+
+def _open_read(
+    path: Path, where: str, problems: Problems, kind: Kind
+) -> tuple[bytes | None, tuple[int, ...] | None]:
+    """A regular file only: opening a FIFO or a device would block or never end, and a folder has no
+    bytes. O_NONBLOCK keeps the open of a FIFO from waiting for a writer; the type is checked on the
+    open file (no race with a rename), before anything is read. The stat is taken before the read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
         return None, None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
+            problems.error(where, 0, f"not a regular file (a pipe, device or folder): {kind.fix}", "encoding")
+            return None, None
+        if info.st_size > kind.limit:
             problems.error(
-                where, 0, "not a regular file (a pipe, device or folder): use a .md file", "encoding"
-            )
+                where, 1, f"the file is {info.st_size:,} bytes; {kind.limited} limited to {kind.limit:,} bytes",
+                "encoding",
+            )  # fmt: skip
             return None, None
-        if info.st_size > MAX_POST_BYTES:
-            problems.error(
-                where, 0, f"is {info.st_size} bytes; posts are limited to {MAX_POST_BYTES} bytes", "encoding"
-            )
-            return None, None
-        try:
-            return handle.read(MAX_POST_BYTES + 1), stamp
-        except OSError as exc:
-            problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
-            return None, None
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1  # the handle owns it now
+            data = handle.read(kind.limit + 1)
+    except OSError as exc:
+        problems.error(where, 0, f"cannot be read: {exc.strerror}", "encoding")
+        return None, None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > kind.limit:  # it grew after the stat
+        problems.error(where, 1, f"the file is over {kind.limit:,} bytes; {kind.limited} limited to "
+                       f"{kind.limit:,} bytes", "encoding")  # fmt: skip
+        return None, None
+    return data, stamp

@@ -6,15 +6,18 @@ import configparser
 import datetime as dt
 import difflib
 import ipaddress
+import os
 import re
+import stat
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newsletter.content import reader
 from newsletter.email import headers
-from newsletter.errors import NewsletterError, Problems
+from newsletter.errors import InputError, NewsletterError, Problem, Problems
 from newsletter.urls import is_absolute_http, is_merge_tag
 
 SECTION = "newsletter"
@@ -55,8 +58,9 @@ DEFAULTS: dict[str, str] = {
     "layout": "full",
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
-# The default templates, shipped inside the package; a project's own file of the same name wins.
-PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGED_TEMPLATES = (
+    reader.PACKAGED_TEMPLATES
+)  # where they are is the reader's to know; kept here for importers
 LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" button per article
 REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
@@ -108,6 +112,11 @@ class Settings:
     archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
 
     @property
+    def issues_dir(self) -> Path:
+        """issues/: the editor's issue files (a fixed name, not a setting)."""
+        return self.root / "issues"
+
+    @property
     def domain(self) -> str:
         """The site's host as typed (lower case; an IPv6 address in brackets), for people to read."""
         host = urlsplit(self.site_url).hostname or ""
@@ -146,7 +155,7 @@ def find_root(start: Path) -> Path:
     """The nearest folder up from `start` whose setup.cfg has a [newsletter] section."""
     for folder in (start, *start.parents):
         cfg = folder / "setup.cfg"
-        if cfg.is_file() and _has_section(cfg):
+        if os.path.lexists(cfg) and _has_section(cfg):
             return folder
     raise NewsletterError(
         f"{start}: no setup.cfg with a [newsletter] section here or in any parent folder; "
@@ -155,21 +164,27 @@ def find_root(start: Path) -> Path:
 
 
 def _has_section(cfg: Path) -> bool:
+    """Searched as bytes, so a setup.cfg that is not UTF-8 is still found (and its loading names the
+    byte). One that cannot be searched because it is not a regular file or is over the cap is taken:
+    loading it then says what is wrong, where "no setup.cfg here" would be false."""
     try:
-        return re.search(r"(?m)^\[newsletter\]\s*$", cfg.read_text(encoding="utf-8")) is not None
-    except (OSError, UnicodeDecodeError):
+        info = os.stat(cfg)
+    except OSError:  # a dangling link
         return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size > reader.MAX_SETTINGS_BYTES:
+        return True
+    raw = reader.read_file(cfg, "setup.cfg", Problems(), reader.SETTINGS)
+    return raw is not None and re.search(rb"(?m)^\[newsletter\]\s*$", raw) is not None
 
 
 def load_settings(root: Path) -> Settings:
-    cfg = root / "setup.cfg"
+    text = _read(root)
     # `key = value   ; note` keeps only the value, as in the README's examples (a ';' needs a space before it).
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
     try:
-        text = cfg.read_text(encoding="utf-8")
-        parser.read_string(text, source=str(cfg))
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        raise NewsletterError(f"setup.cfg: cannot be read: {exc}") from None
+        parser.read_string(text, source="setup.cfg")
+    except configparser.Error as exc:
+        raise InputError(_parse_problems(exc, text)) from None
     if not parser.has_section(SECTION):
         raise NewsletterError("setup.cfg: no [newsletter] section; add one with at least name and site_url.")
     lines = _key_lines(text)
@@ -183,15 +198,60 @@ def load_settings(root: Path) -> Settings:
     return settings
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """configparser keeps no line numbers; find each key's line inside [newsletter]."""
+def _read(root: Path) -> str:
+    """setup.cfg's text, read like every project file (see content.reader): a regular file of at most
+    MAX_SETTINGS_BYTES, UTF-8 (a BOM is dropped: Windows editors write one), not a link out of the
+    project."""
+    problems = Problems()
+    cfg = root / "setup.cfg"
+    if why := reader.leads_out(cfg, root):
+        problems.error("setup.cfg", 0, f"{reader.LINK_MESSAGES[why]}; the project's settings must be a "
+                       "file in the project folder: copy it in place of the link")  # fmt: skip
+        raise InputError(problems.items)
+    raw = reader.read_file(cfg, "setup.cfg", problems, reader.SETTINGS)
+    text = reader.decode_text(raw, "setup.cfg", problems) if raw is not None else None
+    if text is None:
+        raise InputError([replace(p, rule="settings") for p in problems.items])
+    return text
+
+
+def _parse_problems(exc: configparser.Error, text: str) -> list[Problem]:
+    """configparser's errors as `setup.cfg:LINE:` problems (its own wording names the absolute path
+    and no fix)."""
+
+    def problem(line: int, message: str) -> Problem:
+        return Problem("setup.cfg", line, message, rule="settings")
+
+    if isinstance(exc, configparser.DuplicateOptionError):
+        first = _key_lines(text, exc.section).get(exc.option, 0)
+        return [problem(exc.lineno, f"[{exc.section}] duplicate key '{exc.option}' (first on line {first}); "
+                        "keep one")]  # fmt: skip
+    if isinstance(exc, configparser.DuplicateSectionError):
+        first = _key_lines(text, exc.section).get("[section]", 0)
+        return [problem(exc.lineno, f"duplicate section [{exc.section}] (first on line {first}); "
+                        "merge the two")]  # fmt: skip
+    lines = text.split("\n")
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        got = lines[exc.lineno - 1].strip()
+        return [problem(exc.lineno, f"expected a [section] line before any setting, got '{got}'")]
+    if isinstance(exc, configparser.ParsingError):
+        return [
+            problem(number, f"expected 'key = value', got '{lines[number - 1].strip()}'")
+            for number, _ in exc.errors
+        ]
+    return [problem(0, str(exc))]
+
+
+def _key_lines(text: str, section: str = SECTION) -> dict[str, int]:
+    """configparser keeps no line numbers; find each key's line inside the section (split at LF only,
+    as configparser reads lines)."""
     lines: dict[str, int] = {}
     inside = False
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         if line.startswith("["):
-            inside = line.strip() == f"[{SECTION}]"
+            inside = line.strip() == f"[{section}]"
             if inside:
-                lines["[section]"] = number
+                lines.setdefault("[section]", number)
         elif inside and (match := re.match(r"([^\s=:#;][^=:]*?)\s*[=:]", line)):
             lines.setdefault(match.group(1).lower(), number)
     return lines
@@ -225,7 +285,8 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         if bad_char := headers.control(v[key].strip()):
             bad(key, f"must be a single line without control characters, got U+{ord(bad_char):04X}")
             broken.add(key)
-    if v["site_url"] and "site_url" not in broken and (problem := _site_url_problem(v["site_url"])):
+    site_url = v["site_url"] if "site_url" not in broken else ""
+    if site_url and (problem := _site_url_problem(site_url) or _mail_domain_problem(site_url)):
         bad("site_url", problem)
     for key in ("from", "reply_to"):
         if v[key].strip() and key not in broken:
@@ -259,10 +320,12 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     for key in ("post_url", "archive_url"):
         if re.search(r"\s", v[key].strip()):
             bad(key, f"must be a URL without spaces, got '{v[key].strip()}'")
+        elif _has_credentials(v[key].strip().replace("{site_url}", "https://host")):
+            bad(key, CREDENTIALS)
     schedule = _schedule(v["schedule"], bad)
     archive_url = _archive_url(v, bad)
-    dirs = {k: (root / v[k]).resolve() for k in ("posts_dir", "templates_dir", "build_dir")}
-    _check_dirs(dirs, bad)
+    dirs = _dirs(root, v, lines, bad, problems)
+    _check_dirs(root, dirs, bad)
     if problems.has_errors():
         return None
     return Settings(
@@ -321,7 +384,22 @@ def _schedule(text: str, bad) -> tuple[Slot, ...]:
     return tuple(sorted(set(slots)))
 
 
+CREDENTIALS = (
+    "must not hold a user name or password (the part before '@'): every link in the email and the web "
+    "copy would carry it; remove it"
+)
+
+
+def _has_credentials(url: str) -> bool:
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return False
+
+
 def _site_url_problem(url: str) -> str:
+    if _has_credentials(url):  # said before anything that would echo the URL, password and all
+        return CREDENTIALS
     expected = f"expected an absolute http(s) URL like https://example.com, got '{url}'"
     try:
         parts = urlsplit(url)
@@ -349,19 +427,43 @@ def _site_url_problem(url: str) -> str:
     return ""
 
 
+# The Message-ID is '<2026-w42.' + 16 hex digits + '@' + the site's host + '>', after 'Message-ID: ' on
+# one line (mime._headers; a msg-id is never folded inside): the host may take what is left of 78.
+MAX_MAIL_DOMAIN = headers.MAX_LINE - len("Message-ID: <2026-w42.0123456789abcdef@>")
+# The List-Unsubscribe value is one token, ' <' + url + '>' on a folded line.
+MAX_UNSUBSCRIBE = headers.MAX_LINE - 3
+
+
+def _mail_domain_problem(url: str) -> str:
+    """The host as mail writes it (IDNA, [IPv6:...]) must fit the Message-ID header line."""
+    host = urlsplit(url).hostname or ""
+    domain = f"[IPv6:{host}]" if ":" in host else host.encode("idna").decode("ascii")
+    if len(domain) <= MAX_MAIL_DOMAIN:
+        return ""
+    return (
+        f"the host is {len(domain)} characters as mail writes it; at most {MAX_MAIL_DOMAIN} fit the "
+        "Message-ID header line: use a shorter host name"
+    )
+
+
 def _unsubscribe_problem(url: str) -> str:
     expected = f"expected an ESP merge tag like *|UNSUB|* or an http(s) URL, got '{url}'"
+    what = "merge tag" if is_merge_tag(url) else "URL"
+    if len(url) > MAX_UNSUBSCRIBE:
+        return (
+            f"the {what} is {len(url)} characters; at most {MAX_UNSUBSCRIBE} fit the List-Unsubscribe "
+            "header line"
+        )
     if is_merge_tag(url):
         return ""
+    if _has_credentials(url):
+        return CREDENTIALS
     if not is_absolute_http(url) or _site_url_problem(url):
         return expected
     if "=?" in url:
         return f"{expected}: it contains '=?' (MIME encoded-word syntax); percent-encode it as %3D%3F"
     if re.search(r"[^!-~]|[<>\"\\^`{|}]", url):
         return f'{expected}: percent-encode spaces, non-ASCII and <>"{{|}}^` in it'
-    limit = headers.MAX_LINE - 3  # ' <' + url + '>' on a folded List-Unsubscribe line
-    if len(url) > limit:
-        return f"the URL is {len(url)} characters; at most {limit} fit the List-Unsubscribe header line"
     return ""
 
 
@@ -406,11 +508,38 @@ def _int(value: str, key: str, bad) -> int:
     return number
 
 
-def _check_dirs(dirs: dict[str, Path], bad) -> None:
+def _dirs(root: Path, v: dict[str, str], lines: dict[str, int], bad, problems: Problems) -> dict[str, Path]:
+    """posts_dir, templates_dir and build_dir: inside the project, also once every symbolic link on the
+    way is followed (only --out and --project may point elsewhere). A link inside the project is
+    followed. build_dir keeps its last part unresolved, so the build can refuse an output folder that
+    is itself a link (its clean-up would reach the link's target)."""
+    top = root.resolve()
+    dirs = {}
+    for key in ("posts_dir", "templates_dir", "build_dir"):
+        value = v[key].strip()
+        lexical = Path(os.path.normpath(top / value))
+        real = lexical.parent.resolve() / lexical.name if key == "build_dir" else lexical.resolve()
+        dirs[key] = real
+        if not lexical.is_relative_to(top):
+            bad(key, f"'{value}' is outside the project folder; the project's folders live inside it "
+                     "(only --out and --project may point elsewhere)")  # fmt: skip
+        elif not real.is_relative_to(top):
+            if key in lines:
+                bad(key, f"'{value}' resolves to {real}, outside the project, through a symbolic link; "
+                         "choose a folder inside the project")  # fmt: skip
+            else:
+                shown = lexical.relative_to(top).as_posix()
+                problems.error(shown, 0, f"symbolic link to outside the project ({real}): not followed; "
+                               f"make {shown}/ a folder of the project, or set {key}", "settings")  # fmt: skip
+    return dirs
+
+
+def _check_dirs(root: Path, dirs: dict[str, Path], bad) -> None:
     """A build folder that holds, or sits inside, the sources would be wiped by a clean."""
     out = dirs["build_dir"]
-    for key in ("posts_dir", "templates_dir"):
-        src = dirs[key]
+    sources = {"posts_dir": dirs["posts_dir"], "templates_dir": dirs["templates_dir"],
+               "the issues folder": (root / "issues").resolve()}  # fmt: skip
+    for key, src in sources.items():
         if out == src or out.is_relative_to(src) or src.is_relative_to(out):
             bad(
                 "build_dir",

@@ -24,6 +24,7 @@ from newsletter.email import limits, sandbox
 from newsletter.email import text as plaintext
 from newsletter.email.context import context as plain_context
 from newsletter.email.context import plain
+from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
 from newsletter.site.archive import rfc3339, web_url
@@ -45,9 +46,7 @@ class Renderer:
         self.settings = settings
         env = _Sandbox(
             # The project's templates first; any it lacks come from the package (a fresh `init` has none).
-            loader=jinja2.ChoiceLoader(
-                [jinja2.FileSystemLoader(str(settings.templates_dir)), jinja2.FileSystemLoader(str(PACKAGED))]
-            ),
+            loader=TemplateLoader(settings),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
             keep_trailing_newline=True,

@@ -45,8 +45,7 @@ def build(
     progress: Progress | None = None,
 ) -> Result:
     started = time.perf_counter()
-    out = (out or settings.build_dir).resolve()
-    writer.check_out(out, settings)
+    out = writer.check_out(out, settings)  # before anything is written or removed
     workers = workers or os.cpu_count() or 1
     fp = store.fingerprint(settings)
     # --no-cache: a cold run (an empty manifest vouches for nothing), still saved for the next build

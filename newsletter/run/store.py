@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from newsletter import __version__
 from newsletter.content.posts import Library, Post, PostMeta
-from newsletter.content.reader import Rereader, Source, StatReader, read_sources
+from newsletter.content.reader import (
+    SETTINGS,
+    Rereader,
+    Source,
+    StatReader,
+    read_file,
+    read_sources,
+    template_files,
+)
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.content.settings import Settings
 from newsletter.errors import Problem, Problems, Severity
@@ -37,11 +45,20 @@ def fingerprint(settings: Settings) -> str:
     message's Date)."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    digest.update((settings.root / "setup.cfg").read_bytes())
-    for label, folder in ((b"project", settings.templates_dir), (b"package", PACKAGED)):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            name = path.relative_to(folder).as_posix().encode()
-            digest.update(label + b"\0" + name + b"\0" + path.read_bytes())
+    # Read like the settings and templates themselves (content.reader), so the fingerprint covers exactly
+    # the files a render uses: a template that is a link out of the project is not among them.
+    problems = Problems()
+    raw = read_file(settings.root / "setup.cfg", "setup.cfg", problems, SETTINGS)
+    problems.raise_if_errors()  # it was just read to make `settings`: only a race gets here
+    digest.update(raw or b"")
+    packaged = sorted(
+        (p.relative_to(PACKAGED).as_posix(), p.read_bytes()) for p in PACKAGED.rglob("*") if p.is_file()
+    )
+    for label, files in ((b"project", template_files(settings)), (b"package", packaged)):
+        for name, data in files:
+            digest.update(
+                label + b"\0" + name.encode() + b"\0" + (b"\1" + data if data is not None else b"\0")
+            )
     return digest.hexdigest()
 
 

@@ -36,22 +36,57 @@ class Written:
     removed: tuple[str, ...]
 
 
-def check_out(out: Path, settings: Settings) -> None:
-    """Refuse an output folder whose clean-up or swaps could touch the project's sources."""
-    shown = settings.relative(out)
+def check_out(given: Path | None, settings: Settings) -> Path:
+    """The output folder (--out, else build_dir), resolved; refused, before anything is written or
+    removed, when it is a symbolic link (the swaps and the clean-up of `build --all` would act in the
+    link's target) or when its clean-up or swaps could touch the project's sources."""
+    out = given if given is not None else settings.build_dir
+    label = f"--out {settings.relative(out.absolute())}" if given is not None else settings.relative(out)
+    if out.is_symlink():
+        raise NewsletterError(
+            f"{label}: is a symbolic link (to {os.readlink(out)}); the build replaces and removes folders "
+            "inside its output folder, so it does not write through a link: give the real folder instead"
+        )
+    out = out.resolve()
+    shown = f"--out {settings.relative(out)}" if given is not None else settings.relative(out)
     if out.exists() and not out.is_dir():
-        raise NewsletterError(f"--out {shown}: is a file, not a folder; choose a folder such as build/")
+        raise NewsletterError(f"{shown}: is a file, not a folder; choose a folder such as build/")
     root = settings.root.resolve()
     if root.is_relative_to(out):
         raise NewsletterError(
-            f"--out {shown}: contains the project's setup.cfg; choose a folder inside it, such as build/"
+            f"{shown}: contains the project's setup.cfg; choose a folder inside it, such as build/"
         )
-    for name, source in (("posts folder", settings.posts_dir), ("templates folder", settings.templates_dir)):
+    for name, source in _sources(settings):
         if out == source or out.is_relative_to(source) or source.is_relative_to(out):
             raise NewsletterError(
-                f"--out {shown}: is or contains the {name} ({settings.relative(source)}); "
+                f"{shown}: is or contains the {name} ({settings.relative(source)}); "
                 "choose an output folder outside the sources, such as build/"
             )
+    return out
+
+
+def check_export(target: Path, settings: Settings) -> None:
+    """`social --out`: a file or folder anywhere but inside the project's sources (an export named
+    like a post would replace it) and not setup.cfg itself."""
+    real = target.resolve()
+    shown = settings.relative(real)
+    if real == (settings.root / "setup.cfg").resolve():
+        raise NewsletterError(f"--out {shown}: is the project's setup.cfg; choose another file")
+    for name, source in _sources(settings):
+        if real == source or real.is_relative_to(source):
+            raise NewsletterError(
+                f"--out {shown}: is inside the {name} ({settings.relative(source)}); "
+                "write exports outside the sources"
+            )
+
+
+def _sources(settings: Settings) -> tuple[tuple[str, Path], ...]:
+    """The folders the project reads, resolved."""
+    return (
+        ("posts folder", settings.posts_dir),
+        ("templates folder", settings.templates_dir),
+        ("issues folder", settings.issues_dir.resolve()),
+    )
 
 
 @contextlib.contextmanager

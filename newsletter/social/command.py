@@ -14,7 +14,7 @@ from newsletter.errors import NewsletterError, Problem, Problems
 from newsletter.run.context import SOCIAL, Run
 from newsletter.run.plan import gather
 from newsletter.run.pool import parallel_map
-from newsletter.run.writer import atomic_write
+from newsletter.run.writer import atomic_write, check_export
 from newsletter.social import exports, schedule
 from newsletter.social.captions import captions
 
@@ -61,6 +61,8 @@ def export(
     """Captions as text or JSON, or scheduler CSVs whose slots start at `start` (default the day of
     `now`) and are never before `now`. The posts come from the plan's one load (`gather`); captions
     need no issue, so no issue is rendered."""
+    if out is not None:
+        check_export(out, settings)
     problems = Problems()
     run = Run(settings, now, SOCIAL, workers=os.cpu_count() or 1)
     library = gather(run, Selection(files=wanted), problems)
@@ -76,7 +78,10 @@ def export(
         data = exports.json_list(made) if fmt == "json" else exports.as_text(made)
         if out is None:
             return Export(data, (), tuple(problems.warnings))
-        atomic_write(out, data.encode("utf-8"))
+        if out.is_dir():
+            raise NewsletterError(f"--out {out}: is a folder; --format {fmt} writes one file: give its name, "
+                                  f"such as {out / ('captions.json' if fmt == 'json' else 'captions.txt')}")  # fmt: skip
+        _write(out, data.encode("utf-8"))
         return Export(None, (str(out),), tuple(problems.warnings))
     if all(c.kind == "thread" for c in made):
         raise NewsletterError(
@@ -89,6 +94,17 @@ def export(
     if fmt != "buffer":
         files |= exports.hootsuite_files(made, times)
     folder = out or Path.cwd()
+    if folder.exists() and not folder.is_dir():
+        raise NewsletterError(f"--out {folder}: is a file; --format {fmt} writes its files into a folder")
     for name, data in files.items():
-        atomic_write(folder / name, data)
+        _write(folder / name, data)
     return Export(None, tuple(str(folder / n) for n in sorted(files)), tuple(problems.warnings))
+
+
+def _write(target: Path, data: bytes) -> None:
+    try:
+        atomic_write(target, data)
+    except OSError as exc:
+        raise NewsletterError(
+            f"{target}: cannot write: {exc.strerror}; choose another --out (a folder you can write to)"
+        ) from None
