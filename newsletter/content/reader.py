@@ -22,10 +22,12 @@ class Settings(Protocol):
     """What reading needs of content.settings.Settings (not imported: settings.py reads setup.cfg
     through this module)."""
 
-    root: Path
-    posts_dir: Path
-    templates_dir: Path
-
+    @property
+    def root(self) -> Path: ...
+    @property
+    def posts_dir(self) -> Path: ...
+    @property
+    def templates_dir(self) -> Path: ...
     def relative(self, path: Path) -> str: ...
 
 
