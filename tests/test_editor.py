@@ -91,14 +91,14 @@ def test_editing_the_issue_file_rerenders_the_issue(sample, cli):
     assert "Subject: Second" in (sample.build / WEEK / "email.eml").read_text(encoding="utf-8")
 
 
-def test_new_issue_scaffolds_the_latest_week_and_warns_until_written(sample, cli):
+def test_new_issue_scaffolds_the_latest_week_and_is_an_error_until_written(sample, cli):
     result = cli("--project", sample.root, "new", "--issue")
     assert result.stdout == "Created issues/2026-W42.md\n"
     again = cli("--project", sample.root, "new", "--issue", "2026-w42")
     assert again.exit_code == 1 and again.stderr == "issues/2026-W42.md: already exists; edit it\n"
     found = cli("--project", sample.root, "check").stdout
     assert (
-        "issues/2026-W42.md:10: warning[placeholder]: placeholder text from `newsletter new --issue`" in found
+        "issues/2026-W42.md:10: error[placeholder]: placeholder text from `newsletter new --issue`" in found
     )
 
 
@@ -138,11 +138,14 @@ def test_init_new_undraft_build_with_packaged_templates(tmp_path):
     assert run("new", "Hello", "--date", "2026-10-14").returncode == 0
     post = folder / "posts" / "2026-10-14-hello.md"
     post.write_text(post.read_text(encoding="utf-8").replace("draft: true", "draft: false"), encoding="utf-8")
+    unwritten = run("build")  # published with `new`'s placeholder body: subscribers would read it
+    assert unwritten.returncode == 1 and "placeholder text from `newsletter new`" in unwritten.stderr
+    text = post.read_text(encoding="utf-8").replace("Write the article here.", "Hello, readers.")
+    post.write_text(text, encoding="utf-8")
     built = run("build")
     assert built.returncode == 0, built.stderr
     assert built.stdout.startswith("Built 2026-W42 (1 post) in build/")
     assert "Hello" in (folder / "build" / WEEK / "email.html").read_text(encoding="utf-8")
-    assert "placeholder text from `newsletter new`" in built.stderr  # `check` and `build` say it's unfinished
     again = run("init", str(folder), cwd=tmp_path)
     assert (
         again.returncode == 1
@@ -180,7 +183,7 @@ def test_check_catches_unfinished_work(project, cli):
     assert result.exit_code == 1
     for expected in (
         "posts/2026-10-14-a.md:4: warning[summary-empty]: 'summary' is empty",
-        "posts/2026-10-14-a.md:7: warning[placeholder]: placeholder text from `newsletter new`: 'Write the article here.'",
+        "posts/2026-10-14-a.md:7: error[placeholder]: placeholder text from `newsletter new`: 'Write the article here.'",
         "posts/2026-10-15-b.md:4: error[cta-empty]: 'cta.url' is missing: add the page the button opens",
         "issues/2026-W42.md:2: warning[subject-length]: subject is 61 characters, over 60",
     ):

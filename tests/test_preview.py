@@ -404,6 +404,54 @@ def test_idle_connections_time_out_and_extra_ones_get_503(sample, monkeypatch):
         running.close()
 
 
+def _open_stream(port: int) -> tuple[socket.socket, bytes]:
+    """A live-reload stream as an EventSource opens it; returns the socket and its first event."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(
+        f"GET /_events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
+    received = b""
+    while received.count(b"\r\n\r\n") < 1 or not received.endswith(b"\n\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    return sock, received.split(b"\r\n\r\n", 1)[1]
+
+
+def test_live_reload_streams_have_their_own_cap_and_pages_are_always_served(live):
+    import newsletter.preview.server as preview
+
+    port = live.server.server_address[1]
+    streams = []
+    try:
+        for n in range(60):  # the attack: 60 open tabs' worth of streams, more than every slot
+            sock, first = _open_stream(port)
+            if n < preview.MAX_STREAMS:
+                assert first.startswith(b"data: "), first
+                streams.append(sock)
+            else:  # told to come back later, and closed at once
+                assert first == f"retry: {preview.STREAM_RETRY_MS}\n\n".encode()
+                assert sock.recv(100) == b""
+                sock.close()
+        started = time.monotonic()
+        for path in ("/", f"/issue/{WEEK}/", "/_status"):
+            assert _request("127.0.0.1", port, "GET", path).status == 200
+        assert time.monotonic() - started < 2
+        streams.pop().close()  # a tab closed: its stream slot is free again within a second or so
+        deadline = time.monotonic() + 3 * preview.STREAM_POLL + 1
+        while time.monotonic() < deadline:
+            sock, first = _open_stream(port)
+            streams.append(sock)
+            if first.startswith(b"data: "):
+                break
+            time.sleep(0.2)
+        assert first.startswith(b"data: "), first
+    finally:
+        for sock in streams:
+            sock.close()
+
+
 # What a save re-does (issue: save → new page under 400 ms at 1,000 posts) ---------------------------
 OTHER_WEEK = "2026-W41"
 

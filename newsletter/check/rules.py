@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from newsletter.content.issue import SUBJECT_LIMIT, Issue
 from newsletter.content.settings import Settings
 from newsletter.errors import ERROR, WARNING, Problem, Problems, Severity
+from newsletter.project.new import PLACEHOLDERS
 
 WARN_BYTES = 90 * 1024
 CLIP_BYTES = 102 * 1024
@@ -48,7 +49,8 @@ RULES = {r.id: r for r in [
     Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
     Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
     Rule("unfinished", ERROR, "no TK, TODO, FIXME or lorem ipsum left", "finish the sentence"),
-    Rule("placeholder", WARNING, "no post still holds the text `newsletter new` wrote", "write the article"),
+    Rule("placeholder", ERROR, "no published post of the issue and no issue file still holds the text `newsletter "
+         "new` wrote (in a draft or another week's post: a warning)", "write the article, or the intro"),
     Rule("summary-empty", WARNING, "a summary given in front matter is not empty",
          "write one or two sentences, or remove the line to use the first paragraph"),
     Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
@@ -64,8 +66,6 @@ RULES = {r.id: r for r in [
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 
-# What `newsletter new` writes into a post and an issue file: still there means not written yet.
-PLACEHOLDERS = ("Write the article here.", "Write a short note to your readers here, or delete this line.")
 # The order `build` and `preview` show warnings in when there are too many to show all: what a reader
 # of the issue would notice first; the rest follow in RULES order.
 WORST_FIRST = ("size-warn", "placeholder", "subject-length", "summary-empty", "link-unknown-post", "style-size",
@@ -147,13 +147,19 @@ def known_paths(urls) -> frozenset[str]:
 
 
 def post_rules(
-    post, settings: Settings, known: frozenset[str], problems: Problems, links: dict | None = None
+    post,
+    settings: Settings,
+    known: frozenset[str],
+    problems: Problems,
+    links: dict | None = None,
+    going_out: bool = True,
 ) -> None:
     """What a post's text must not hold when it goes out: placeholders; links that go nowhere.
     `known` is the `known_paths` of every post's URL; `links` hears of each link into the blog and
-    whether it ends at a known post (the manifest keeps them: see cache.Manifest.fresh)."""
+    whether it ends at a known post (the manifest keeps them: see cache.Manifest.fresh). `going_out`:
+    the post is in an issue being built, checked or sent (not a post of another week `check` looks at)."""
     _unfinished(post, problems)
-    _placeholder(post, problems)
+    _placeholder(post, problems, error=going_out and not post.draft)
     _links(post, settings, known, problems, {} if links is None else links)
     _image_widths(post, settings, problems)
 
@@ -187,11 +193,13 @@ def _line_of(post, needle: str) -> int:
     return post.body_line
 
 
-def _placeholder(post, problems: Problems) -> None:
+def _placeholder(post, problems: Problems, error: bool) -> None:
+    """An error in a published post of the issue (subscribers would read it); a draft may keep it."""
+    report = problems.error if error else problems.warn
     for number, line in enumerate(post.body.split("\n")):
         if line.strip() in PLACEHOLDERS:
-            problems.warn(post.source, post.body_line + number,
-                          f"placeholder text from `newsletter new`: '{line.strip()}'; write the article", "placeholder")  # fmt: skip
+            report(post.source, post.body_line + number,
+                   f"placeholder text from `newsletter new`: '{line.strip()}'; write the article", "placeholder")  # fmt: skip
 
 
 def _unfinished(post, problems: Problems) -> None:
@@ -249,7 +257,7 @@ def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
         problems.warn(place, line, f"subject is {len(issue.subject)} characters, over {SUBJECT_LIMIT}: "
                       f"'{issue.subject}'; {fix}", "subject-length")  # fmt: skip
     if issue.file is not None and issue.intro.strip() in PLACEHOLDERS:
-        problems.warn(issue.file.source, issue.file.intro_line,
+        problems.error(issue.file.source, issue.file.intro_line,
                       "placeholder text from `newsletter new --issue`: write the intro or delete it", "placeholder")  # fmt: skip
     if len(issue.preheader) > PREHEADER_LIMIT:
         problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100",

@@ -62,10 +62,14 @@ class Converter:
             return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format(deepest)),))
         try:
             md = self.md.reset()
+            md.scans.reset(body)  # type: ignore[attr-defined]
             raw = md.convert(body)
         except RecursionError:
             self.md = _markdown()  # a RecursionError leaves the converter half-way through a document
             return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format("too many")),))
+        except _Unclosed as stop:
+            self.md = _markdown()  # as above: the document was left half-way
+            return Rendered("", _EMPTY, (), (), ((stop.line(body), UNCLOSED),))
         tree = md.captured  # type: ignore[attr-defined]
         if (depth := _tree_depth(tree)) > MAX_DEPTH:
             message = f"the Markdown nests {depth} elements deep; the limit is {MAX_DEPTH}: simplify it"
@@ -80,7 +84,106 @@ def _markdown():
 
     md = markdown.Markdown(extensions=_extensions(), output_format="html")
     md.treeprocessors.register(_Capture(md), "capture", -10)
+    md.preprocessors.register(_html_blocks(md), "html_block", 20)
+    md.scans = _Scans()  # type: ignore[attr-defined]
+    for name in _LINK_PROCESSORS:
+        md.scans.count(md.inlinePatterns[name])  # type: ignore[attr-defined]
     return md
+
+
+# Python-Markdown's link processors (inline links, images, references) read from each '[' to its ']'
+# (getText) and from each '(' after it to its ')' (getLink), character by character, to the end of the
+# paragraph when there is none: '[' * N, '[a](' * N or '[a][b' * N cost N² steps (a 1 MB post: hours).
+# Their reads are counted per document; a document that needs more than SCAN_FACTOR times its own length
+# (plus an allowance for short posts) is refused with the line of the bracket that started the read,
+# which keeps every post linear (a 1 MB one is refused in about a second). Links cost about twice their
+# length; a '[' that never closes costs about three times the rest of its paragraph, so an article with
+# a stray bracket in every paragraph reads at about 3 times its length.
+_LINK_PROCESSORS = (
+    "reference",
+    "link",
+    "image_link",
+    "image_reference",
+    "short_reference",
+    "short_image_ref",
+)
+SCAN_FACTOR = 8
+SCAN_ALLOWANCE = 250_000
+UNCLOSED = (
+    "too many '[' or '(' that never close (or nest deeply): Markdown reads the rest of the paragraph "
+    "again for each one; close them, or write a literal one as \\[ or \\("
+)
+
+
+def _html_blocks(md):
+    """Python-Markdown's raw-HTML preprocessor with one change to its parser (a copy of html.parser,
+    which Python-Markdown patches already): a start tag that runs to the end of the post without a '>'
+    is text to the end at once. html.parser before Python 3.11.13 (CVE-2025-6069) gives it up one '<' at
+    a time and reads the rest again from the next '<': '<a ' * N took hours. The text is the same."""
+    from markdown.htmlparser import HTMLExtractor, htmlparser
+    from markdown.preprocessors import HtmlBlockPreprocessor
+
+    class Extractor(HTMLExtractor):
+        def check_for_whole_start_tag(self, i: int) -> int:
+            found = htmlparser.locatestarttagend_tolerant.match(self.rawdata, i)
+            if found and found.end() == len(self.rawdata):
+                return found.end()  # never closed: parse_starttag passes it on as text
+            return super().check_for_whole_start_tag(i)
+
+    class Blocks(HtmlBlockPreprocessor):
+        def run(self, lines: list[str]) -> list[str]:
+            parser = Extractor(self.md)
+            parser.feed("\n".join(lines))
+            parser.close()
+            return "".join(parser.cleandoc).split("\n")
+
+    return Blocks(md)
+
+
+class _Unclosed(Exception):
+    def __init__(self, data: str, index: int):
+        self.data, self.index = data, index
+
+    def line(self, body: str) -> int:
+        """The body line of the text the read started at (the paragraph's first line if not found)."""
+        for text in (self.data[max(self.index - 1, 0) :], self.data):
+            snippet = re.split("[\x02\n]", text[:40], maxsplit=1)[0]
+            if snippet and (at := body.find(snippet)) >= 0:
+                return body.count("\n", 0, at) + 1
+        return 1
+
+
+class _Scans:
+    """Characters the link processors of one Markdown instance may still read in this document."""
+
+    def __init__(self) -> None:
+        self.left = 0
+
+    def reset(self, body: str) -> None:
+        self.left = SCAN_FACTOR * len(body) + SCAN_ALLOWANCE
+
+    def count(self, processor) -> None:
+        """Wraps the processor's two readers (it is this converter's own instance, never shared)."""
+        text, link = processor.getText, processor.getLink
+
+        def get_text(data: str, index: int):
+            self.spend(data, index)
+            found = text(data, index)
+            self.left -= found[1] - index  # the reader stops at the ']' or at the end
+            return found
+
+        def get_link(data: str, index: int):
+            self.spend(data, index)
+            found = link(data, index)
+            if data.startswith("(", index):  # anything else is refused before reading
+                self.left -= (found[2] if found[3] else len(data)) - index
+            return found
+
+        processor.getText, processor.getLink = get_text, get_link
+
+    def spend(self, data: str, index: int) -> None:
+        if self.left < 0:
+            raise _Unclosed(data, index)
 
 
 def _extensions() -> list:

@@ -257,14 +257,14 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         date=published.date(),
         published=published,
         author=check.line_text("author") or settings.name,
-        summary=check.line_text("summary") or markup.first_paragraph(rendered.tree),
+        summary=check.line_text("summary") or headers.visible(markup.first_paragraph(rendered.tree)),
         tags=check.strings("tags"),
         image=image,
         image_alt=check.line_text("image_alt"),
         cta=cta,
         highlights=check.strings("highlights") or items,
         lead=lead,
-        quote=check.line_text("quote") or markup.first_blockquote(rendered.tree),
+        quote=check.line_text("quote") or headers.visible(markup.first_blockquote(rendered.tree)),
         draft=check.draft(),
         social=check.social(),
         body=doc.body,
@@ -323,7 +323,7 @@ class FieldChecker:
             return ""
         if key in HEADER_KEYS:
             self._header_safety(key, value)
-        return value
+        return headers.visible(value)  # what every output shows: the subject's filter (one function)
 
     def _header_safety(self, key: str, value: str) -> None:
         """Text that would mislead in a mail header: warned here, made harmless by `headers`."""
@@ -332,7 +332,7 @@ class FieldChecker:
             self.problems.warn(
                 self.where, line,
                 f"'{key}' contains invisible characters ({', '.join(dict.fromkeys(found))}): bidi controls "
-                "and zero-width characters can disguise text; they are removed from mail headers",
+                "and zero-width characters can disguise text; they are removed from every output",
                 "header-unsafe",
             )  # fmt: skip
         if headers.has_encoded_word(value):
@@ -387,7 +387,7 @@ class FieldChecker:
         if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
             self.error(key, f"'{key}' must be a list of text items, e.g. {key}: [one, two]")
             return ()
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        return tuple(text for v in value if (text := headers.visible(str(v)).strip()))
 
     def image(self, settings: Settings) -> str:
         value = self.line_text("image")
@@ -443,7 +443,7 @@ class FieldChecker:
         if not is_absolute_http(url) or "\n" in value["text"]:
             self.error("cta", f"'cta.url' must be an absolute http(s) URL, got '{url}'")
             return None
-        return Cta(value["text"].strip(), url)
+        return Cta(headers.visible(value["text"]).strip(), url)
 
     def social(self) -> tuple[tuple[str, str], ...]:
         value = self.meta.get("social")
@@ -458,4 +458,6 @@ class FieldChecker:
                 "social",
                 f"'social' has unknown platform '{unknown[0]}'; use one of {', '.join(PLATFORMS)}",
             )
-        return tuple(sorted((k, v.strip()) for k, v in value.items() if k in PLATFORMS))
+        return tuple(
+            sorted((k, headers.visible(v, lines=True).strip()) for k, v in value.items() if k in PLATFORMS)
+        )

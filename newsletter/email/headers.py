@@ -22,9 +22,18 @@ from dataclasses import dataclass
 MAX_LINE = 78
 # str.splitlines() boundaries: each of them ends a header line in some reader.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
-ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060"
-_ZERO_WIDTH_OR_BIDI = re.compile(f"[{BIDI}{ZERO_WIDTH}]")
+# Unicode's Bidi_Control characters: embeddings and overrides U+202A-202E, isolates U+2066-2069, the
+# marks U+200E/U+200F and the Arabic letter mark U+061C. They reorder what a reader sees ('gpj.exe').
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Invisible format characters that can hide or join text: zero-width space, non-joiner, joiner (kept
+# inside an emoji sequence), BOM, word joiner, the invisible operators U+2061-2064, the deprecated format
+# controls U+206A-206F, the Mongolian vowel separator U+180E and interlinear annotations U+FFF9-FFFB.
+ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u2060\u2061\u2062\u2063\u2064\u180e\ufff9\ufffa\ufffb" + "".join(
+    chr(c) for c in range(0x206A, 0x2070)
+)
+# Tag characters draw nothing except inside an emoji tag sequence (the flags of England, Scotland, Wales).
+TAGS = "\U000e0001\U000e0020-\U000e007f"
+_ZERO_WIDTH_OR_BIDI = re.compile(f"[{BIDI}{ZERO_WIDTH}{TAGS}]")
 
 
 @functools.cache
@@ -33,10 +42,13 @@ def _invisible_pattern():
     (a rebuild of unchanged posts) never look at a header."""
     import regex
 
+    others = BIDI + ZERO_WIDTH.replace("\u200d", "")
     return regex.compile(
-        # A zero-width joiner between two pictographs builds one emoji (👩‍👩‍👧): that one stays.
+        # A zero-width joiner between two pictographs builds one emoji (👩‍👩‍👧): that one stays, as do
+        # the tags of a flag's tag sequence (a black flag, tags, then the cancel tag U+E007F).
         rf"(?<![\p{{Extended_Pictographic}}\p{{Emoji_Modifier}}\ufe0f])\u200d"
-        rf"|\u200d(?!\p{{Extended_Pictographic}})|[{BIDI}\u200b\u200c\ufeff\u2060]"
+        rf"|\u200d(?!\p{{Extended_Pictographic}})|[{others}]"
+        rf"|\U000e0001|(?<![\U0001f3f4\U000e0020-\U000e007e])[\U000e0020-\U000e007f]"
     )
 
 
@@ -70,13 +82,25 @@ def strip_invisible(value: str) -> str:
     return _invisible_pattern().sub("", value)
 
 
-def clean(value: str) -> str:
-    """One line of visible text: controls become spaces, invisible characters go, spaces fold to one."""
-    chars = (
+def visible(value: str, lines: bool = False) -> str:
+    """The one filter of control characters that every output shares (the Subject line, the email and
+    its text part, the web copy, the archive and feed, captions and cards): controls (C0, C1, DEL,
+    U+2028/2029) become spaces, bidi controls and invisible format characters go, lone surrogates become
+    U+FFFD. With `lines`, line feeds stay (a caption override's lines). Applied where front matter and
+    issue-file text is read (content/posts.py), so no output can miss it."""
+    if lines:
+        return "\n".join(visible(line) for line in value.split("\n"))
+    if value.isascii() and value.isprintable():  # the usual case: nothing to filter
+        return value
+    return "".join(
         " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else "\ufffd" if "\ud800" <= c <= "\udfff" else c
         for c in strip_invisible(value)
     )
-    return " ".join("".join(chars).split())
+
+
+def clean(value: str) -> str:
+    """One line of visible text for a mail header: `visible`, then spaces folded to one."""
+    return " ".join(visible(value).split())
 
 
 def has_encoded_word(value: str) -> bool:

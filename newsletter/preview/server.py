@@ -16,6 +16,7 @@ import mimetypes
 import os
 import posixpath
 import re
+import select
 import socket
 import sys
 import threading
@@ -213,20 +214,42 @@ def watch(preview: Preview, stop: threading.Event) -> None:
 
 
 # Handler side ------------------------------------------------------------------------------------------
-MAX_CONNECTIONS = 32  # open tabs each hold one event stream; more than this is a runaway client
+MAX_CONNECTIONS = 32  # page and file requests at once; more than this is a runaway client
+# Live-reload streams (one per open tab, held open for as long as the tab) have slots of their own: a
+# stream gives its connection slot back, so open tabs never starve the pages. A stream beyond the cap is
+# told to retry later (an EventSource gives up for good on a 503, and reconnects on `retry:`).
+MAX_STREAMS = 16
+STREAM_RETRY_MS = 15_000
+STREAM_POLL = 1.0  # seconds between checks that a stream's client is still there
+KEEP_ALIVE = 15.0  # seconds of quiet before a comment line keeps proxies from closing the stream
 CONNECTION_TIMEOUT = 20.0  # seconds a client may take to send a request or read a response
 # A browser closing a tab or a slow client timing out: routine for a preview, not worth a traceback.
 DISCONNECTS = (ConnectionError, TimeoutError)
 
 
+class _Slot:
+    """One held place in a semaphore, given back once however many times it is released."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore):
+        self.semaphore, self.held = semaphore, True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.semaphore.release()
+
+
 class PreviewServer(ThreadingHTTPServer):
-    """One thread per connection, at most MAX_CONNECTIONS at once (the rest get 503 and are closed);
-    IPv6 when the host is an IPv6 address; client disconnects are silent."""
+    """One thread per connection, at most MAX_CONNECTIONS at once (the rest get 503 and are closed),
+    plus at most MAX_STREAMS live-reload streams; IPv6 when the host is an IPv6 address; client
+    disconnects are silent."""
 
     daemon_threads = True
 
     def __init__(self, address, handler):
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.streams = threading.BoundedSemaphore(MAX_STREAMS)
+        self.held: dict[socket.socket, _Slot] = {}  # each connection's slot, until its thread ends
         super().__init__(address, handler)
 
     def process_request(self, request, client_address) -> None:
@@ -234,17 +257,26 @@ class PreviewServer(ThreadingHTTPServer):
             _refuse(request)
             self.shutdown_request(request)
             return
+        self.held[request] = _Slot(self.slots)
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self.slots.release()
+            self.held.pop(request).release()
             raise
 
     def process_request_thread(self, request, client_address) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            self.held.pop(request).release()
+
+    def become_stream(self, request) -> bool:
+        """Move a connection from a page slot to a stream slot; False when every stream slot is taken."""
+        if not self.streams.acquire(blocking=False):
+            return False
+        self.held[request].release()
+        self.held[request] = _Slot(self.streams)
+        return True
 
     def handle_error(self, request, client_address) -> None:
         if isinstance(sys.exc_info()[1], DISCONNECTS):
@@ -383,16 +415,32 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         generation = snap.generation
         try:
+            if not self.server.become_stream(self.request):  # type: ignore[attr-defined]
+                self.wfile.write(f"retry: {STREAM_RETRY_MS}\n\n".encode())  # all stream slots taken
+                return
             self.wfile.write(f"data: {generation}\n\n".encode())
             self.wfile.flush()
-            while True:
-                current = self.preview.wait(generation, timeout=15)
-                message = f"data: {current}\n\n" if current != generation else ": keep-alive\n\n"
-                self.wfile.write(message.encode())
-                self.wfile.flush()
-                generation = current
+            quiet = 0.0
+            while not self._client_gone():  # a closed tab frees its stream slot within a second
+                current = self.preview.wait(generation, timeout=STREAM_POLL)
+                quiet = 0.0 if current != generation else quiet + STREAM_POLL
+                if current != generation or quiet >= KEEP_ALIVE:
+                    message = f"data: {current}\n\n" if current != generation else ": keep-alive\n\n"
+                    self.wfile.write(message.encode())
+                    self.wfile.flush()
+                    quiet, generation = 0.0, current
         except DISCONNECTS:
             return
+
+    def _client_gone(self) -> bool:
+        """The other end closed (readable, and a peek finds nothing): an EventSource sends nothing."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
 
 class _NotFound(Exception):

@@ -8,12 +8,17 @@ import re
 import unicodedata
 from pathlib import Path
 
+from newsletter.content.issuefile import INTRO_PLACEHOLDER
 from newsletter.content.settings import Settings
 from newsletter.email import headers
 from newsletter.errors import NewsletterError
 from newsletter.run.writer import atomic_write
 
 MAX_SLUG = 60  # file names stay far below the 255-byte limit; URLs stay readable
+BODY_PLACEHOLDER = "Write the article here."
+# What `new` writes for the author to replace (the post's body, the issue file's intro): the `placeholder`
+# rule (check/rules.py) finds exactly these lines, so a post still holding one never goes out.
+PLACEHOLDERS = (BODY_PLACEHOLDER, INTRO_PLACEHOLDER)
 
 
 def slugify(title: str) -> str:
@@ -42,7 +47,7 @@ def create(settings: Settings, title: str, today: dt.date, date: str | None = No
         raise NewsletterError(f"{settings.relative(path)}: already exists; choose another title or date")
     body = (
         f"---\ntitle: {json.dumps(title.strip(), ensure_ascii=False)}\ndate: {day.isoformat()}\n"
-        'summary: ""\ntags: []\ndraft: true\n---\n\nWrite the article here.\n'
+        'summary: ""\ntags: []\ndraft: true\n---\n\n' + BODY_PLACEHOLDER + "\n"
     )
     atomic_write(path, body.encode("utf-8"))
     return path

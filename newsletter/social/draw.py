@@ -6,6 +6,7 @@ font-source-serif-pro and font-source-sans-pro packages: nothing is downloaded a
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -124,9 +125,14 @@ class Line:
 REF_PX = 100  # words are measured once at this size; other sizes scale (then the result is checked)
 
 
+# No line of a card holds this many characters; FreeType's 26.6 fixed point overflows (negative widths)
+# near 600,000 characters at REF_PX, so a longer word would "fit" and be drawn kilometres wide.
+_MEASURABLE = 10_000
+
+
 @lru_cache(maxsize=1024)
 def _ref_width(role: str, text: str) -> float:
-    return font(role, REF_PX).getlength(text)
+    return font(role, REF_PX).getlength(text) if len(text) <= _MEASURABLE else math.inf
 
 
 @lru_cache(maxsize=1024)

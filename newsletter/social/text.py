@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import html
+import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 import regex
@@ -29,16 +31,94 @@ _BLANKS = re.compile(r"\n{3,}")
 def plain(text: str) -> str:
     """Markdown stripped, entities unescaped exactly once, whitespace folded. Front matter is text:
     a title like '<b>&' is shown as typed, never parsed as HTML."""
-    # Each pattern runs only on a text holding what it needs (most titles and sentences hold none).
+    # Each step runs only on a text holding what it needs (most titles and sentences hold none).
     if "](" in text:
-        text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-        text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)", r"\1", text)
+        text = _links(text, image=True)
+        text = _links(text, image=False)
     if "*" in text or "_" in text:
-        text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-        text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
+        text = _STRONG.sub(r"\2", text)
+        text = _emphasis(text)
     if "`" in text:
-        text = re.sub(r"`([^`]+)`", r"\1", text)
+        text = _CODE.sub(r"\1", text)
     return " ".join(html.unescape(text).split())
+
+
+# Linear time over any text (a post is up to 1 MiB): a regex whose match from one position scans to a
+# closer far away runs once per opener, which is quadratic when openers have no closer ('[a](' * N, '*a '
+# * N), and cubic with two quantifiers sharing characters (the old link pattern). These keep the old
+# patterns' results (tests/test_linear_text.py compares them) with each scan reused: the first ']' after a
+# '[' is the first ']' after every '[' before it, so one forward pointer per character serves all openers.
+# '**…**' and '`…`' stay regexes: a failed '**' scan means no '**' follows on that line, so no later
+# opener scans it again; a code span's scan stops at the next backtick.
+_STRONG = re.compile(r"(\*\*|__)(.+?)\1")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+class _Next:
+    """text.find(char, at) for `at` that never decreases: each character is looked at once in all."""
+
+    def __init__(self, text: str, char: str):
+        self.text, self.char, self.found = text, char, -2
+
+    def __call__(self, at: int) -> int:
+        if self.found < at and self.found != -1:
+            self.found = self.text.find(self.char, at)
+        return self.found
+
+
+def _links(text: str, image: bool) -> str:
+    r"""'![alt](src)' → 'alt' (image) or '[text](href …)' → 'text': what r'!\[([^\]]*)\]\([^)]*\)' and
+    r'\[([^\]]+)\]\(([^)\s]+)[^)]*\)' replace, found with forward pointers."""
+    opener = "![" if image else "["
+    close, paren = _Next(text, "]"), _Next(text, ")")
+    out, done, at = [], 0, text.find(opener)
+    while at >= 0:
+        start = at + len(opener)
+        end = close(start)
+        if end < 0:
+            break  # no ']' from here on: no later opener can match either
+        href = end + 2
+        stop = paren(href) if text.startswith("(", end + 1) else -1
+        if stop >= 0 and (image or (end > start and stop > href and not text[href].isspace())):
+            out += [text[done:at], text[start:end]]
+            done = stop + 1
+            at = text.find(opener, done)
+        else:
+            at = text.find(opener, at + 1)
+    return "".join([*out, text[done:]]) if out else text
+
+
+def _emphasis(text: str) -> str:
+    r"""'*word*' / '_word_' → 'word', as r'(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])' replaces: an
+    opener takes the first closer of its character on its line."""
+    closers = {c: iter(_closers(text, c)) for c in "*_"}
+    pending = {c: next(closers[c], -1) for c in "*_"}
+    newline = _Next(text, "\n")
+    out, done = [], 0
+    for at in _openers(text):
+        if at < done:
+            continue  # inside the emphasis just replaced
+        char = text[at]
+        while 0 <= pending[char] < at + 2:
+            pending[char] = next(closers[char], -1)
+        end, line_end = pending[char], newline(at + 1)
+        if end >= 0 and (line_end < 0 or end < line_end):
+            out += [text[done:at], text[at + 1 : end]]
+            done = end + 1
+    return "".join([*out, text[done:]]) if out else text
+
+
+# One character each, with fixed lookarounds: linear. What the old pattern asked of its two ends.
+_OPENER = re.compile(r"(?<![\w*])[*_](?=\S)")
+_CLOSER = {c: re.compile(rf"(?<=\S){re.escape(c)}(?![\w*])") for c in "*_"}
+
+
+def _openers(text: str) -> Iterator[int]:
+    return (match.start() for match in _OPENER.finditer(text))
+
+
+def _closers(text: str, char: str) -> Iterator[int]:
+    return (match.start() for match in _CLOSER[char].finditer(text))
 
 
 def normalize(raw: str) -> str:
@@ -53,11 +133,13 @@ def sentences(text: str) -> list[str]:
     spans = [m.span() for m in HTTP_URL.finditer(text)] if "://" in text else []
     out, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        before = text[start : match.start()]
-        last = before.rsplit(" ", 1)[-1].rstrip(".").lower()
-        if last in ABBREVIATIONS or any(a <= match.start() < b for a, b in spans):
+        end = match.start()
+        # The word before the match, found without copying the text since the last cut (abbreviations
+        # skipped one after another would copy it again each time: quadratic).
+        last = text[max(text.rfind(" ", start, end) + 1, start) : end].rstrip(".").lower()
+        if last in ABBREVIATIONS or inside(spans, end):
             continue
-        out.append(before.strip())
+        out.append(text[start:end].strip())
         start = match.end()
     out.append(text[start:].strip())
     return [s for s in out if s]
@@ -132,10 +214,22 @@ def word_count(text: str) -> int:
     return len(text.split(" "))
 
 
+def inside(spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether `at` lies in one of `spans` (sorted, not overlapping): a bisection, not a scan per
+    position (a text of thousands of links and sentence ends would be quadratic)."""
+    index = bisect.bisect_right(spans, (at, math.inf)) - 1
+    return index >= 0 and at < spans[index][1]
+
+
 def longest(count: int, fits: Callable[[int], bool]) -> int:
     """The largest n in 1..count with fits(n), for a `fits` that holds up to some n and fails after;
-    0 when even 1 fails. Binary search: log2(count) probes instead of one per word or item."""
-    low, high, best = 1, count, 0
+    0 when even 1 fails. Galloping, then binary search: probes 1, 2, 4, … until one fails, then bisects
+    below it, about 2·log2(n) probes. A probe costs about its k (k words joined and counted), so the
+    search costs the answer's length, not `count`'s: cutting a 100,000-word text to one post is cheap."""
+    best, step = 0, 1
+    while step <= count and fits(step):
+        best, step = step, step * 2
+    low, high = best + 1, min(step - 1, count)
     while low <= high:
         middle = (low + high) // 2
         if fits(middle):
@@ -168,15 +262,15 @@ def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
         if current:
             pieces.append(current)
         current = ""
-        words = sentence.split(" ")
-        while words:
-            n = longest(len(words), lambda k, w=words: fits(" ".join(w[:k])))
+        words, at = sentence.split(" "), 0  # an index, not words[n:]: a slice per piece is quadratic
+        while at < len(words):
+            n = longest(len(words) - at, lambda k, w=words, a=at: fits(" ".join(w[a : a + k])))
             if n == 0:  # one word longer than a post: cut it, it cannot be split at a space
-                pieces.append(cut_to_fit(words[0], fits) or ELLIPSIS)
-                words = words[1:]
+                pieces.append(cut_to_fit(words[at], fits) or ELLIPSIS)
+                at += 1
                 continue
-            chunk, words = " ".join(words[:n]), words[n:]
-            if words:
+            chunk, at = " ".join(words[at : at + n]), at + n
+            if at < len(words):
                 pieces.append(chunk)
             else:
                 current = chunk
@@ -198,7 +292,6 @@ def hashtags_in(text: str) -> tuple[str, ...]:
     found: dict[str, str] = {}
     for match in _HASHTAG.finditer(text):
         name = match.group(1)
-        inside = any(a <= match.start() < b for a, b in links)
-        if not inside and not name.isdigit() and name.lower() not in found:
+        if not inside(links, match.start()) and not name.isdigit() and name.lower() not in found:
             found[name.lower()] = f"#{name}"
     return tuple(found.values())
