@@ -45,6 +45,7 @@ def slow(project):
     return write
 
 
+@pytest.mark.slow  # a megabyte through the whole pipeline
 @pytest.mark.parametrize("name", ["link-openers", "nested-brackets"])
 @pytest.mark.parametrize("command", [["build"], ["social", "--format", "json"]])
 def test_unclosed_brackets_at_the_size_cap_are_refused_fast_with_their_line(slow, name, command):
@@ -52,6 +53,7 @@ def test_unclosed_brackets_at_the_size_cap_are_refused_fast_with_their_line(slow
     assert (done.returncode, done.stderr, done.stdout) == (1, UNCLOSED, "")
 
 
+@pytest.mark.slow  # a megabyte through the whole pipeline
 def test_a_megabyte_of_abbreviation_lines_builds_to_the_size_error(slow):
     # '*[HTML]: Hyper Text' is plain text here (the abbr extension is not enabled); its '*'s made the
     # captions' emphasis pattern scan to the end once per line.
@@ -65,6 +67,7 @@ def test_a_megabyte_of_abbreviation_lines_builds_to_the_size_error(slow):
     ), first
 
 
+@pytest.mark.slow  # a megabyte through the whole pipeline
 def test_a_megabyte_of_abbreviation_lines_gives_every_caption(slow):
     done = newsletter(slow("abbreviations"), "social", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -73,6 +76,7 @@ def test_a_megabyte_of_abbreviation_lines_gives_every_caption(slow):
     assert all(c["length"] <= c["limit"] for c in captions)
 
 
+@pytest.mark.slow  # a megabyte through the whole pipeline
 def test_every_other_pathological_body_is_read_in_linear_time():
     """The classes found while auditing, through the Markdown reader and the caption text functions
     (the command line's time is mostly premailer's on a megabyte of HTML; these are what was slow)."""
