@@ -242,3 +242,24 @@ def test_an_unsubscribe_url_that_is_a_real_link_is_sent_as_it_is(project, cli):
     sent = message_from_bytes(result.stdout.encode("utf-8"), policy=policy.default)
     assert sent["List-Unsubscribe"] == "<https://viaskincare.com/unsubscribe>"
     assert "merge-tag-placeholder" not in result.stdout
+
+
+def test_the_test_headers_fit_the_longest_host_the_settings_allow(project, cli):
+    """A 38-character host: the Message-ID folds before its "<"; the placeholder of a long merge tag
+    drops the tag's name so List-Unsubscribe still fits its line."""
+    host = "newsletter.studio-with-a-long-name.com"  # 38 characters, the most a built Message-ID fits
+    tags = SETTINGS.replace("*|UNSUB|*", "{{ unsubscribe_url }}")
+    project.settings(text=tags.replace("https://viaskincare.com", f"https://{host}"))
+    project.post("2026-10-14-good.md", GOOD_POST)
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    head = result.stdout.split("\n\n", 1)[0].split("\n")
+    at = head.index("Message-ID: ")  # folded before the "<", as RFC 5322 allows
+    assert re.fullmatch(rf" <test\.20261122200000\.[0-9a-f]{{12}}@{re.escape(host)}>", head[at + 1])
+    assert max(map(len, head)) <= 78
+    sent = message_from_bytes(result.stdout.encode(), policy=policy.default)
+    assert MSG_ID.fullmatch(sent["Message-ID"].strip())
+    placeholder = f"https://{host}/merge-tag-placeholder"
+    assert sent["List-Unsubscribe"].strip() == f"<{placeholder}>"
+    assert f'<a href="{placeholder}" ' in sent.get_body(("html",)).get_content()
+    assert f"\nUnsubscribe:\n{placeholder}\n" in sent.get_body(("plain",)).get_content()

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from newsletter.content.issue import Selection
-from newsletter.content.settings import Settings
+from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
 from newsletter.email import headers, links, mime
 from newsletter.errors import NewsletterError, Problem
 from newsletter.run.context import SEND, Run
@@ -87,10 +87,18 @@ def _placeholders_at(settings: Settings) -> str:
 
 def for_test(settings: Settings) -> Settings:
     """A test copy reaches the inbox without passing the ESP, so nothing fills in *|UNSUB|*: as in a
-    Mailchimp test send, the footer link and List-Unsubscribe get a working URL, here a placeholder."""
-    if not is_merge_tag(settings.unsubscribe_url):
+    Mailchimp test send, the footer link and List-Unsubscribe get a working URL, here a placeholder.
+    On a long host name the tag's name is left out so the header still fits one line (a host too long
+    even for that keeps the merge tag)."""
+    tag = settings.unsubscribe_url
+    if not is_merge_tag(tag):
         return settings
-    return dataclasses.replace(settings, unsubscribe_url=placeholder(settings, settings.unsubscribe_url))
+    fitting = [
+        url
+        for url in (placeholder(settings, tag), _placeholders_at(settings).rstrip("/"))
+        if len(url) <= MAX_UNSUBSCRIBE
+    ]
+    return dataclasses.replace(settings, unsubscribe_url=fitting[0]) if fitting else settings
 
 
 def _link_placeholders(settings: Settings, html: str, text: str) -> tuple[str, str]:
@@ -98,7 +106,7 @@ def _link_placeholders(settings: Settings, html: str, text: str) -> tuple[str, s
     too, in the HTML and the text part; merge tags in prose stay as written. A placeholder carries no
     utm_ parameters (the footer's got them as a link to the site), as the merge tag it stands for."""
     tags: set[str] = set()
-    stem = _placeholders_at(settings)
+    stem = _placeholders_at(settings).rstrip("/")
 
     def swap(url: str) -> str:
         if is_merge_tag(url):
