@@ -75,7 +75,7 @@ def test_text_part_has_every_heading_list_item_and_link(built):
             assert item.replace("**", "") in flat
         for url in re.findall(r"\]\((\S+?)\)", body):
             assert url in text
-    assert "Book a facial massage: https://viaskincare.com/?utm_source=newsletter" in text
+    assert "Book a facial massage:\nhttps://viaskincare.com/?utm_source=newsletter" in text
     assert "Unsubscribe: *|UNSUB|*" in text
     assert "&#" not in text and "&amp;" not in text
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from conftest import GOOD_POST, SETTINGS
 
 WEEK = "2026-W42"
+PLACEHOLDER = "https://viaskincare.com/merge-tag-placeholder/UNSUB"
 
 
 def _free_port() -> int:
@@ -53,10 +56,16 @@ def test_send_delivers_the_built_message(sample, cli, smtp_server):
     built = message_from_bytes((sample.build / WEEK / "email.eml").read_bytes(), policy=policy.default)
     assert received["Subject"] == "[TEST] " + built["Subject"]
     assert received["To"] == "tester@example.com"
-    for header in ("From", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post"):
+    for header in ("From", "Reply-To", "List-Unsubscribe-Post"):
         assert received[header] == built[header]
-    for kind in ("plain", "html"):
-        assert received.get_body((kind,)).get_content() == built.get_body((kind,)).get_content()
+    # The same parts, but no ESP fills in the test copy's merge tags: they point at a placeholder.
+    assert (built["List-Unsubscribe"], received["List-Unsubscribe"]) == ("<*|UNSUB|*>", f"<{PLACEHOLDER}>")
+    assert received.get_body(("plain",)).get_content() == built.get_body(("plain",)).get_content().replace(
+        "Unsubscribe: *|UNSUB|*", f"Unsubscribe: {PLACEHOLDER}"
+    )
+    assert received.get_body(("html",)).get_content() == built.get_body(("html",)).get_content().replace(
+        'href="*|UNSUB|*"', f'href="{PLACEHOLDER}"'
+    )
     # A test copy is dated when it is sent (it sorts at the top of the inbox); the .eml keeps its date.
     assert built["Date"] == "Sat, 17 Oct 2026 00:00:00 -0700"
     assert received["Date"] == "Sun, 22 Nov 2026 12:00:00 -0800"  # NEWSLETTER_NOW, in the site's zone
@@ -153,3 +162,104 @@ def test_starttls_is_used_when_the_server_offers_it(sample, cli, tmp_path, monke
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("(STARTTLS)\n")
     assert len(inbox.messages) == 1
+
+
+# RFC 5322 msg-id: "<" dot-atom-text "@" dot-atom-text ">" (no folding, no comments inside).
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+MSG_ID = re.compile(rf"<{ATEXT}(?:\.{ATEXT})*@{ATEXT}(?:\.{ATEXT})*>")
+
+
+def _sent(inbox, number: int):
+    return message_from_bytes(inbox.messages[number][2], policy=policy.default)
+
+
+def test_each_send_gets_a_fresh_message_id_and_date(sample, cli, smtp_server, monkeypatch):
+    """Gmail drops a message whose Message-ID it has seen: a second test of an unchanged issue must be a
+    new message. The built .eml keeps its stable ID (the file is deterministic)."""
+    controller, inbox = smtp_server
+    _point_at(sample, controller.port)
+    assert cli("--project", sample.root, "build").exit_code == 0
+    built = message_from_bytes((sample.build / WEEK / "email.eml").read_bytes(), policy=policy.default)
+    for now in ("2026-11-22T12:00:00", "2026-11-22T12:00:00", "2026-11-23T09:30:15"):
+        monkeypatch.setenv("NEWSLETTER_NOW", now)
+        assert cli("--project", sample.root, "send", "--to", "tester@example.com").exit_code == 0
+    ids = [_sent(inbox, n)["Message-ID"] for n in range(3)]
+    assert len({*ids, built["Message-ID"]}) == 4  # the same second twice still gives two IDs
+    for message_id, stamp in zip(ids, ("20261122200000", "20261122200000", "20261123173015"), strict=True):
+        assert MSG_ID.fullmatch(message_id), message_id
+        assert re.fullmatch(rf"<test\.{stamp}\.[0-9a-f]{{12}}@viaskincare\.com>", message_id)  # UTC
+        assert not message_id.defects
+    assert [_sent(inbox, n)["Date"] for n in range(3)] == [
+        "Sun, 22 Nov 2026 12:00:00 -0800", "Sun, 22 Nov 2026 12:00:00 -0800", "Mon, 23 Nov 2026 09:30:15 -0800",
+    ]  # fmt: skip
+    assert cli("--project", sample.root, "build").exit_code == 0
+    assert (
+        message_from_bytes((sample.build / WEEK / "email.eml").read_bytes())["Message-ID"]
+        == built["Message-ID"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [
+        ("*|UNSUB|*", "UNSUB"),
+        ("{{ unsubscribe_url }}", "unsubscribe_url"),
+        ("%unsubscribe_url%", "unsubscribe_url"),
+    ],
+)
+def test_merge_tags_in_links_become_named_placeholders_in_a_test_copy(project, cli, tag, name):
+    """As in a Mailchimp test send, the footer link, List-Unsubscribe and a post's merge-tag links work
+    (no ESP replaces them on the way); a merge tag in prose stays; the built .eml keeps the tags."""
+    project.settings(text=SETTINGS.replace("*|UNSUB|*", tag))
+    project.post(
+        "2026-10-14-tags.md",
+        "---\ntitle: Tags\ndate: 2026-10-14\n---\n\n"
+        "Hello %first_name%, [update your profile](*|UPDATE_PROFILE|*) or [book](https://viaskincare.com/book).\n",
+    )
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    sent = message_from_bytes(result.stdout.encode("utf-8"), policy=policy.default)
+    unsubscribe = f"https://viaskincare.com/merge-tag-placeholder/{name}"
+    profile = "https://viaskincare.com/merge-tag-placeholder/UPDATE_PROFILE"
+    assert sent["List-Unsubscribe"].strip() == f"<{unsubscribe}>"  # folded onto a second line if long
+    html = sent.get_body(("html",)).get_content()
+    assert re.search(rf'<a href="{re.escape(unsubscribe)}" style="[^"]*">Unsubscribe</a>', html)  # no utm_
+    assert f'href="{profile}"' in html and "*|UPDATE_PROFILE|*" not in html
+    assert "Hello %first_name%," in html and tag not in html
+    text = sent.get_body(("plain",)).get_content()
+    assert f"Hello %first_name%, update your profile ({profile}) or book\n" in text
+    assert f"\nUnsubscribe: {unsubscribe}\n" in text and tag not in text
+    assert cli("--project", project.root, "build").exit_code == 0
+    built = (project.build / WEEK / "email.eml").read_bytes().decode("utf-8")
+    assert f"List-Unsubscribe: <{tag}>" in built and "merge-tag-placeholder" not in built
+
+
+def test_an_unsubscribe_url_that_is_a_real_link_is_sent_as_it_is(project, cli):
+    project.settings(text=SETTINGS.replace("*|UNSUB|*", "https://viaskincare.com/unsubscribe"))
+    project.post("2026-10-14-good.md", GOOD_POST)
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    sent = message_from_bytes(result.stdout.encode("utf-8"), policy=policy.default)
+    assert sent["List-Unsubscribe"] == "<https://viaskincare.com/unsubscribe>"
+    assert "merge-tag-placeholder" not in result.stdout
+
+
+def test_the_test_headers_fit_the_longest_host_the_settings_allow(project, cli):
+    """A 38-character host: the Message-ID folds before its "<"; the placeholder of a long merge tag
+    drops the tag's name so List-Unsubscribe still fits its line."""
+    host = "newsletter.studio-with-a-long-name.com"  # 38 characters, the most a built Message-ID fits
+    tags = SETTINGS.replace("*|UNSUB|*", "{{ unsubscribe_url }}")
+    project.settings(text=tags.replace("https://viaskincare.com", f"https://{host}"))
+    project.post("2026-10-14-good.md", GOOD_POST)
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    head = result.stdout.split("\n\n", 1)[0].split("\n")
+    at = head.index("Message-ID: ")  # folded before the "<", as RFC 5322 allows
+    assert re.fullmatch(rf" <test\.20261122200000\.[0-9a-f]{{12}}@{re.escape(host)}>", head[at + 1])
+    assert max(map(len, head)) <= 78
+    sent = message_from_bytes(result.stdout.encode(), policy=policy.default)
+    assert MSG_ID.fullmatch(sent["Message-ID"].strip())
+    placeholder = f"https://{host}/merge-tag-placeholder"
+    assert sent["List-Unsubscribe"].strip() == f"<{placeholder}>"
+    assert f'<a href="{placeholder}" ' in sent.get_body(("html",)).get_content()
+    assert f"\nUnsubscribe:\n{placeholder}\n" in sent.get_body(("plain",)).get_content()

@@ -81,6 +81,7 @@ class Converter:
 
 def _markdown():
     import markdown  # lazy: a rebuild that parses nothing never pays for it
+    from markdown.inlinepatterns import SubstituteTagInlineProcessor
 
     md = markdown.Markdown(extensions=_extensions(), output_format="html")
     md.treeprocessors.register(_Capture(md), "capture", -10)
@@ -88,6 +89,9 @@ def _markdown():
     md.scans = _Scans()  # type: ignore[attr-defined]
     for name in _LINK_PROCESSORS:
         md.scans.count(md.inlinePatterns[name])  # type: ignore[attr-defined]
+    # CommonMark's other hard break, a backslash at the end of a line (Python-Markdown knows only two
+    # trailing spaces). After `escape` (180), so an escaped backslash before a line end stays literal.
+    md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "backslash_break", 99)
     return md
 
 
@@ -260,6 +264,10 @@ def _resolve_stash(tree: ET.Element, md) -> None:
         # nh3 with no tags allowed keeps text and drops script/style content along with their tags.
         return html.unescape(nh3.clean(str(chunk), tags=set(), attributes={}))
 
+    for element in tree:  # a fenced code block is stashed HTML: keep it a code block, not a paragraph
+        match = PLACEHOLDER.fullmatch((element.text or "").strip())
+        if element.tag == "p" and not len(element) and match and _stashed(md, match).startswith("<pre"):
+            element.tag, element.text = "pre", text_of(match)
     for element in tree.iter():
         if element.text and "\x02" in element.text:
             element.text = PLACEHOLDER.sub(text_of, element.text)
@@ -268,6 +276,10 @@ def _resolve_stash(tree: ET.Element, md) -> None:
     for element in list(tree):
         if element.tag == "p" and not "".join(element.itertext()).strip() and not len(element):
             tree.remove(element)
+
+
+def _stashed(md, match: re.Match) -> str:
+    return str(md.htmlStash.rawHtmlBlocks[int(match.group(1))]).lstrip()
 
 
 def text(element: ET.Element) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import secrets
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -47,14 +48,16 @@ def message(
     text: str,
     subject_prefix: str = "",
     to: tuple[headers.Mailbox, ...] | str = (),
+    message_id: str = "",
 ) -> EmailMessage:
+    """The issue as a message; `message_id` (a test send's fresh one) replaces the built, stable one."""
     if isinstance(to, str):  # addresses as text: parsed as strictly as `send --to`
         try:
             to = tuple(headers.parse_mailbox_list(to)) if to.strip() else ()
         except headers.AddressError as exc:
             raise NewsletterError(f"To header: {to!r} {exc}") from None
     msg = EmailMessage(policy=POLICY)
-    for name, value in _headers(issue, settings, html, subject_prefix, to).items():
+    for name, value in _headers(issue, settings, html, subject_prefix, to, message_id).items():
         if value:
             msg[name] = _Verbatim(value)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -65,7 +68,7 @@ def message(
 
 
 def _headers(
-    issue: Issue, settings: Settings, html: str, prefix: str, to: tuple[headers.Mailbox, ...]
+    issue: Issue, settings: Settings, html: str, prefix: str, to: tuple[headers.Mailbox, ...], message_id: str
 ) -> dict[str, str]:
     subject = headers.clean(prefix + issue.subject)
     if not subject:
@@ -79,10 +82,22 @@ def _headers(
         "To": headers.mailboxes("To", list(to)) if to else "undisclosed-recipients:;",
         "Reply-To": headers.mailboxes("Reply-To", reply_to) if reply_to else "",
         "Date": format_datetime(_date(issue)),
-        "Message-ID": f"<{issue.week.lower()}.{digest}@{settings.mail_domain}>",
+        # A long domain moves the ID to a continuation line (RFC 5322 allows folding before the "<").
+        "Message-ID": headers.fold(
+            "Message-ID", [message_id or f"<{issue.week.lower()}.{digest}@{settings.mail_domain}>"]
+        ),
         "List-Unsubscribe": _list_unsubscribe(settings),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def fresh_message_id(settings: Settings, now: dt.datetime) -> str:
+    """A Message-ID for one test send: its time (UTC) and 48 random bits, on the site's mail domain.
+    The built .eml keeps its stable ID; a test copy needs its own, since Gmail silently drops a second
+    message whose ID it has already seen, so a repeated test of an unchanged issue would never arrive."""
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+    # As short as the built ID plus the fold before "<": it fits wherever the built one does.
+    return f"<test.{stamp}.{secrets.token_hex(6)}@{settings.mail_domain}>"
 
 
 def as_bytes(msg: EmailMessage) -> bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -11,17 +13,20 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from newsletter.content.issue import Selection
-from newsletter.content.settings import Settings
-from newsletter.email import headers, mime
+from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
+from newsletter.email import headers, links, mime
 from newsletter.errors import NewsletterError, Problem
 from newsletter.run.context import SEND, Run
 from newsletter.run.plan import plan
-from newsletter.urls import LOOPBACK
+from newsletter.urls import LOOPBACK, is_merge_tag, split
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 
 
 MAX_RECIPIENTS = 50  # a test copy goes to a few people; a long list is a mistake (or a mailing)
+# Where a merge tag used as a link points in a test copy (no ESP fills it in): a page on the site's host
+# named for the tag, https://viaskincare.com/merge-tag-placeholder/UNSUB for *|UNSUB|*.
+PLACEHOLDER_PATH = "/merge-tag-placeholder/"
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,63 @@ def test_message(
     settings: Settings, now: dt.datetime, to: tuple[headers.Mailbox, ...], week: str | None
 ) -> tuple[EmailMessage, tuple[Problem, ...]]:
     """The issue's message as built (only the email: no captions, cards or web copy), addressed to the
-    testers, subject prefixed [TEST]."""
-    made = plan(Run(settings, now, SEND), Selection(week=week))
+    testers, subject prefixed [TEST], with a Message-ID of its own and placeholder links for merge tags
+    (see `for_test`)."""
+    tested = for_test(settings)
+    made = plan(Run(tested, now, SEND), Selection(week=week))
     outputs = made.issues[0]
-    return mime.message(outputs.issue, settings, outputs.html, outputs.text, "[TEST] ", to), made.warnings
+    html, text = _link_placeholders(tested, outputs.html, outputs.text)
+    message_id = mime.fresh_message_id(settings, now)
+    return mime.message(outputs.issue, tested, html, text, "[TEST] ", to, message_id), made.warnings
+
+
+def placeholder(settings: Settings, tag: str) -> str:
+    """The placeholder URL of a merge tag, named for it: *|UNSUB|* -> .../merge-tag-placeholder/UNSUB."""
+    return _placeholders_at(settings) + (re.sub(r"[^A-Za-z0-9_.-]+", "-", tag).strip("-") or "tag")
+
+
+def _placeholders_at(settings: Settings) -> str:
+    """On the site's host (https, as List-Unsubscribe wants; the host alone, not the site's path, keeps
+    the header on one line), in the ASCII form mail needs."""
+    host = settings.domain if settings.mail_domain.startswith("[") else settings.mail_domain
+    parts = split(settings.site_url)
+    port = f":{parts.port}" if parts and parts.port else ""
+    return f"https://{host}{port}{PLACEHOLDER_PATH}"
+
+
+def for_test(settings: Settings) -> Settings:
+    """A test copy reaches the inbox without passing the ESP, so nothing fills in *|UNSUB|*: as in a
+    Mailchimp test send, the footer link and List-Unsubscribe get a working URL, here a placeholder.
+    On a long host name the tag's name is left out so the header still fits one line (a host too long
+    even for that keeps the merge tag)."""
+    tag = settings.unsubscribe_url
+    if not is_merge_tag(tag):
+        return settings
+    fitting = [
+        url
+        for url in (placeholder(settings, tag), _placeholders_at(settings).rstrip("/"))
+        if len(url) <= MAX_UNSUBSCRIBE
+    ]
+    return dataclasses.replace(settings, unsubscribe_url=fitting[0]) if fitting else settings
+
+
+def _link_placeholders(settings: Settings, html: str, text: str) -> tuple[str, str]:
+    """Merge tags a post uses as links (`[Update your profile](*|UPDATE_PROFILE|*)`) get placeholders
+    too, in the HTML and the text part; merge tags in prose stay as written. A placeholder carries no
+    utm_ parameters (the footer's got them as a link to the site), as the merge tag it stands for."""
+    tags: set[str] = set()
+    stem = _placeholders_at(settings).rstrip("/")
+
+    def swap(url: str) -> str:
+        if is_merge_tag(url):
+            tags.add(url)
+            return placeholder(settings, url)
+        return url.split("?", 1)[0] if url.startswith(stem) else url
+
+    html = links.rewrite(html, swap)
+    for tag in sorted(tags, key=len, reverse=True):
+        text = text.replace(f"({tag})", f"({placeholder(settings, tag)})")
+    return html, text
 
 
 def send(
@@ -74,8 +132,7 @@ def send(
     message, warnings = test_message(settings, now, boxes, week)
     # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
     # the inbox instead of days down, under the newest post's date.
-    sent_at = now
-    message.replace_header("Date", format_datetime(sent_at.replace(microsecond=0)))
+    message.replace_header("Date", format_datetime(now.replace(microsecond=0)))
     data = mime.as_bytes(message)
     if dry_run:
         return Sent(data, addresses, "", False, warnings)
