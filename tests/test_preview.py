@@ -419,6 +419,7 @@ def _open_stream(port: int) -> tuple[socket.socket, bytes]:
     return sock, received.split(b"\r\n\r\n", 1)[1]
 
 
+@pytest.mark.realclock  # a freed stream slot is noticed by a timed wait, which a faked clock stretches
 def test_live_reload_streams_have_their_own_cap_and_pages_are_always_served(live):
     import newsletter.preview.server as preview
 
