@@ -164,7 +164,7 @@ def test_a_week_without_posts_any_more_loses_its_folder_with_all(sample, cli):
 
 
 def test_the_preview_survives_any_exception_in_a_rebuild(sample, monkeypatch):
-    from newsletter.preview.server import Preview
+    from newsletter.preview.state import Preview
     from newsletter.run import plan as pipeline
 
     preview = Preview(sample.root, lambda text, error: None)

@@ -505,7 +505,7 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
 
 
 def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
-    from newsletter.preview.server import Preview
+    from newsletter.preview.state import Preview
 
     _two_weeks(sample)
     running = Preview(sample.root, lambda text, error: None)

@@ -253,7 +253,7 @@ def test_posts_and_front_matter_share_one_cap():
 
 
 def test_the_preview_reads_templates_the_same_way(sample, outside):
-    from newsletter.preview.server import Preview
+    from newsletter.preview.state import Preview
 
     (sample.root / "templates" / "email.txt").unlink()
     (sample.root / "templates" / "email.txt").symlink_to(outside / "secret.txt")

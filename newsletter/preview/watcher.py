@@ -1,0 +1,31 @@
+"""The preview's watcher: one rebuild per burst of saves in the project's sources."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from newsletter.preview.state import Preview
+
+
+def watch(preview: Preview, stop: threading.Event) -> None:
+    """Rebuild once per burst of saves in posts/, issues/, templates/ or setup.cfg."""
+    import watchfiles
+
+    root = preview.root
+
+    def relevant(change, path: str) -> bool:
+        snap = preview.snapshot
+        settings = snap.settings
+        posts = settings.posts_dir if settings else root / "posts"
+        templates = settings.templates_dir if settings else root / "templates"
+        target = Path(path)
+        return (
+            target == root / "setup.cfg"
+            or target.is_relative_to(posts)
+            or target.is_relative_to(templates)
+            or target.is_relative_to(root / "issues")
+        )
+
+    for _ in watchfiles.watch(root, watch_filter=relevant, step=50, debounce=1600, stop_event=stop):
+        preview.rebuild()
