@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.check.rules import CLIP_BYTES
@@ -181,8 +181,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _host_allowed(self) -> bool:
         """Refuse foreign Host headers: a DNS-rebinding page must not read the preview."""
         host = self.headers.get("Host", "")
-        port = self.server.server_address[1]
-        bound = self.server.server_address[0]
+        address = tuple(
+            self.server.server_address
+        )  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
+        bound, port = str(address[0]), address[1]
         names = {*LOOPBACK, "[::1]", bound, f"[{bound}]"}
         return host in names or host in {f"{name}:{port}" for name in names}
 
@@ -283,7 +285,7 @@ def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
             "generation": snap.generation,
             "warnings": [str(w) for w in snap.warnings],
         },
-        "issues": [o.issue for o in reversed(issues.values())],
+        "issues": [o.issue for o in reversed(list(issues.values()))],
         "issue": outputs.issue if outputs else None,
         "post": posts.get(slug),
         "captions": [c for o in issues.values() for c in o.captions if c.post == slug],
@@ -321,7 +323,8 @@ class Running:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        address = cast(tuple, self.server.server_address)
+        host, port = str(address[0]), address[1]
         return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
 
     def close(self) -> None:

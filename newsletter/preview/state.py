@@ -26,6 +26,9 @@ from newsletter.run import store
 from newsletter.run.context import PREVIEW, Run
 
 if TYPE_CHECKING:
+    from newsletter.content.posts import PostMeta
+    from newsletter.email.render import Renderer
+    from newsletter.run.plan import IssueOutputs
     from newsletter.social.outputs import LazyCard
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
@@ -36,19 +39,19 @@ class Snapshot:
     generation: int = 0
     settings: Settings | None = None
     files: Mapping[str, bytes | LazyCard] = field(default_factory=dict)  # the build, by path inside build/
-    issues: Mapping[str, object] = field(default_factory=dict)  # week -> pipeline.IssueOutputs
-    posts: tuple = ()  # PostMeta of every post, in order
-    renderer: object | None = None  # render.Renderer of this build, for the preview's own pages
+    issues: Mapping[str, IssueOutputs] = field(default_factory=dict)  # week -> its rendered issue
+    posts: tuple[PostMeta, ...] = ()  # every post, in order
+    renderer: Renderer | None = None  # the run's renderer, for the preview's own pages
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
 
 
-class BuildFiles(Mapping):
+class BuildFiles(Mapping[str, "bytes | LazyCard"]):
     """The build by path inside build/ ('index.html', '2026-W42/email.html'), read through to each
     issue's own files: a rebuild swaps in the issues it rendered instead of copying every path of the
     archive into a new dict. Card values may be LazyCard (drawn when first served)."""
 
-    def __init__(self, top: Mapping[str, bytes], issues: Mapping[str, object]):
+    def __init__(self, top: Mapping[str, bytes | LazyCard], issues: Mapping[str, IssueOutputs]):
         self._top, self._issues = top, issues
 
     def __getitem__(self, name: str):
@@ -63,7 +66,7 @@ class BuildFiles(Mapping):
             yield from (f"{week}/{name}" for name in outputs.files)
 
     def __len__(self) -> int:
-        return len(self._top) + sum(len(o.files) for o in self._issues.values())
+        return len(self._top) + sum(len(outputs.files) for outputs in self._issues.values())
 
 
 def _summary(snap: Snapshot) -> str:
@@ -134,14 +137,16 @@ class Preview:
         weeks = {w.week for w in made.weeks}
         issues = {w: o for w, o in old.issues.items() if w in weeks}
         issues.update((outputs.issue.week, outputs) for outputs in made.issues)
-        top = {n: old.files[n] for n in ("index.html", "feed.xml") if n in old.files}
+        top: dict[str, bytes | LazyCard] = {
+            n: old.files[n] for n in ("index.html", "feed.xml") if n in old.files
+        }
         if made.index is not None:
             top["index.html"] = made.index
             if made.feed is not None:
                 top["feed.xml"] = made.feed
-        issues = MappingProxyType(dict(sorted(issues.items())))
+        frozen = MappingProxyType(dict(sorted(issues.items())))
         return Snapshot(
-            old.generation + 1, settings, BuildFiles(top, issues), issues, made.posts, run.renderer(), "",
+            old.generation + 1, settings, BuildFiles(top, frozen), frozen, made.posts, run.renderer(), "",
             made.warnings,
         )  # fmt: skip
 
@@ -154,7 +159,7 @@ class Preview:
         snap, run = self.snapshot, self._run
         if snap.error or not snap.issues or run is None:
             return
-        issue = next(reversed(snap.issues.values())).issue
+        issue = snap.issues[max(snap.issues)].issue  # the newest week
         with contextlib.suppress(NewsletterError):  # a template problem: the next rebuild reports it
             render_issue(run, RenderJob(issue, "", frozenset(), False, None))
 
