@@ -181,9 +181,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _host_allowed(self) -> bool:
         """Refuse foreign Host headers: a DNS-rebinding page must not read the preview."""
         host = self.headers.get("Host", "")
-        address = tuple(
-            self.server.server_address
-        )  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
+        address = cast(tuple, self.server.server_address)  # (host, port[, flow, scope]): never a Unix path
         bound, port = str(address[0]), address[1]
         names = {*LOOPBACK, "[::1]", bound, f"[{bound}]"}
         return host in names or host in {f"{name}:{port}" for name in names}
