@@ -140,7 +140,7 @@ def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_DEPTH + 1:  # + 1: the top-level mapping of keys
-                    return event.start_mark.line + 2, _TOO_DEEP
+                    return (event.start_mark.line + 2 if event.start_mark else 0), _TOO_DEEP
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:

@@ -62,7 +62,7 @@ class Converter:
             return Rendered("", _EMPTY, (), (), ((deepest_line, too_deep.format(deepest)),))
         try:
             md = self.md.reset()
-            md.scans.reset(body)  # type: ignore[attr-defined]
+            md.scans.reset(body)
             raw = md.convert(body)
         except RecursionError:
             self.md = _markdown()  # a RecursionError leaves the converter half-way through a document
@@ -70,7 +70,7 @@ class Converter:
         except _Unclosed as stop:
             self.md = _markdown()  # as above: the document was left half-way
             return Rendered("", _EMPTY, (), (), ((stop.line(body), UNCLOSED),))
-        tree = md.captured  # type: ignore[attr-defined]
+        tree = md.captured
         if (depth := _tree_depth(tree)) > MAX_DEPTH:
             message = f"the Markdown nests {depth} elements deep; the limit is {MAX_DEPTH}: simplify it"
             return Rendered("", _EMPTY, (), (), ((deepest_line, message),))
@@ -86,9 +86,9 @@ def _markdown():
     md = markdown.Markdown(extensions=_extensions(), output_format="html")
     md.treeprocessors.register(_Capture(md), "capture", -10)
     md.preprocessors.register(_html_blocks(md), "html_block", 20)
-    md.scans = _Scans()  # type: ignore[attr-defined]
+    md.scans = _Scans()
     for name in _LINK_PROCESSORS:
-        md.scans.count(md.inlinePatterns[name])  # type: ignore[attr-defined]
+        md.scans.count(md.inlinePatterns[name])
     # CommonMark's other hard break, a backslash at the end of a line (Python-Markdown knows only two
     # trailing spaces). After `escape` (180), so an escaped backslash before a line end stays literal.
     md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "backslash_break", 99)
@@ -129,7 +129,7 @@ def _html_blocks(md):
 
     class Extractor(HTMLExtractor):
         def check_for_whole_start_tag(self, i: int) -> int:
-            found = htmlparser.locatestarttagend_tolerant.match(self.rawdata, i)
+            found = htmlparser.locatestarttagend_tolerant.match(self.rawdata, i)  # type: ignore[attr-defined]
             if found and found.end() == len(self.rawdata):
                 return found.end()  # never closed: parse_starttag passes it on as text
             return super().check_for_whole_start_tag(i)

@@ -254,7 +254,9 @@ class Rereader:
         settled = time.time_ns() - int(RACY_SECONDS * 1e9)
         sources = [s for p in paths if (s := known.get(p) or read.get(p)) is not None]
         self._read = {
-            s.path: (stamps[s.path], s) for s in sources if (stamps[s.path] or (0, settled))[1] < settled
+            s.path: (stamp, s)
+            for s in sources
+            if (stamp := stamps[s.path]) is not None and stamp[1] < settled
         }
         return sources
 

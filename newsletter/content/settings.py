@@ -224,11 +224,11 @@ def _parse_problems(exc: configparser.Error, text: str) -> list[Problem]:
 
     if isinstance(exc, configparser.DuplicateOptionError):
         first = _key_lines(text, exc.section).get(exc.option, 0)
-        return [problem(exc.lineno, f"[{exc.section}] duplicate key '{exc.option}' (first on line {first}); "
+        return [problem(exc.lineno or 0, f"[{exc.section}] duplicate key '{exc.option}' (first on line {first}); "
                         "keep one")]  # fmt: skip
     if isinstance(exc, configparser.DuplicateSectionError):
         first = _key_lines(text, exc.section).get("[section]", 0)
-        return [problem(exc.lineno, f"duplicate section [{exc.section}] (first on line {first}); "
+        return [problem(exc.lineno or 0, f"duplicate section [{exc.section}] (first on line {first}); "
                         "merge the two")]  # fmt: skip
     lines = text.split("\n")
     if isinstance(exc, configparser.MissingSectionHeaderError):

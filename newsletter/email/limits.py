@@ -195,6 +195,7 @@ def _joined(separator: Any, items: tuple) -> None:
 
 def _int_result(operator: str, left: int, right: int) -> None:
     """`*` and `**` of whole numbers: the result's size, estimated before it is computed."""
+    bits: float
     if operator == "*":
         bits = left.bit_length() + right.bit_length()
     elif right <= 0 or abs(left) <= 1:

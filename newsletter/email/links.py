@@ -22,7 +22,8 @@ def rewrite(page: str, url: Callable[[str], str]) -> str:
     parser = _Tags(page, url)
     parser.feed(page)
     parser.close()
-    out, at = [], 0
+    out: list[str] = []
+    at = 0
     for start, length, replacement in sorted(parser.edits):
         out.extend((page[at:start], replacement))
         at = start + length

@@ -78,7 +78,7 @@ class Renderer:
                     where, line, f"no template '{exc.name}' in {self._folder()}/ or the package's"
                 ) from None
             raise self._problem(
-                exc.name or name, 0, "template not found; restore it from the project"
+                str(exc.name or name), 0, "template not found; restore it from the project"
             ) from None
         except UnicodeDecodeError as exc:
             raise self._problem(name, 0, f"template is not UTF-8 (byte at offset {exc.start})") from None
@@ -103,7 +103,8 @@ class Renderer:
 
     def _frame(self, exc: Exception) -> tuple[str | None, int]:
         """The innermost template frame of the traceback: Jinja rewrites it to the template's file and line."""
-        folders, found = (str(self.settings.templates_dir) + "/", str(PACKAGED) + "/"), (None, 0)
+        folders = (str(self.settings.templates_dir) + "/", str(PACKAGED) + "/")
+        found: tuple[str | None, int] = (None, 0)
         tb = exc.__traceback__
         while tb is not None:
             filename = tb.tb_frame.f_code.co_filename

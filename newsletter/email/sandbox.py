@@ -67,7 +67,8 @@ class _Format:
         if self.mapped:
             if kwargs or len(args) != 1:
                 raise TypeError("format_map() takes exactly one mapping")
-            args, kwargs = (), args[0]
+            mapping: Any = args[0]
+            args, kwargs = (), mapping
         sized((args, dict(kwargs)))
         if isinstance(self.text, Markup):
             formatter: _BoundedFormatter = _BoundedEscapeFormatter(self.env, escape=self.text.escape)
@@ -203,7 +204,7 @@ class Sandbox(jinja2.sandbox.SandboxedEnvironment):
         as the text is joined, so a render stops as it passes the limit instead of making all of it."""
         with limits.budget(seconds):
             template = self.get_template(name)
-            made = template.root_render_func(template.new_context(context))
+            made: Any = template.root_render_func(template.new_context(context))  # a generator: .throw
             try:
                 parts, size = [], 0
                 for part in made:
