@@ -35,7 +35,7 @@ class Report:
 
 def run(settings: Settings, selection: Selection = LATEST, strict: bool = False) -> Report:
     """The build's plan (same loader, same rules, same messages) plus the posts outside the selection."""
-    made = plan(settings, selection, raise_errors=False)
+    made = plan(settings, selection, raise_errors=False, lazy_cards=True)  # check draws no card
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.rendered for p in outputs.issue.posts}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)

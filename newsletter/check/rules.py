@@ -60,6 +60,8 @@ RULES = {r.id: r for r in [
     Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
     Rule("css-unsupported", WARNING, "email templates avoid var(), @import, <link>, position, flex and grid",
          "use plain properties and tables"),
+    Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
+         "add a font that has it to card_fonts in setup.cfg, or retype the text"),
     Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
@@ -156,6 +158,15 @@ def post_rules(
     _placeholder(post, problems)
     _links(post, settings, known, problems, {} if links is None else links)
     _image_widths(post, settings, problems)
+    _card_glyphs(post, settings, problems)
+
+
+def _card_glyphs(post, settings: Settings, problems: Problems) -> None:
+    """A character no card font has is left out of the image cards and their alt text: say which."""
+    from newsletter.social.glyphs import problems_of  # the social stage, imported only to check posts
+
+    for line, message in problems_of(post, settings):
+        problems.warn(post.source, line, message, "card-glyph")
 
 
 def _image_widths(post, settings: Settings, problems: Problems) -> None:
