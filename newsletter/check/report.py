@@ -39,9 +39,12 @@ def run(settings: Settings, selection: Selection = LATEST, strict: bool = False)
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.rendered for p in outputs.issue.posts}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
+    from newsletter.social import glyphs  # the cards' characters, from their fonts' maps: nothing drawn
+
     for post in made.library.posts:
         if post.source not in chosen:
             post_rules(post, settings, known, problems)
+            glyphs.check(post, settings, problems)
     return report(problems.items, strict)
 
 

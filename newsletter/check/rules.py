@@ -158,15 +158,6 @@ def post_rules(
     _placeholder(post, problems)
     _links(post, settings, known, problems, {} if links is None else links)
     _image_widths(post, settings, problems)
-    _card_glyphs(post, settings, problems)
-
-
-def _card_glyphs(post, settings: Settings, problems: Problems) -> None:
-    """A character no card font has is left out of the image cards and their alt text: say which."""
-    from newsletter.social.glyphs import problems_of  # the social stage, imported only to check posts
-
-    for line, message in problems_of(post, settings):
-        problems.warn(post.source, line, message, "card-glyph")
 
 
 def _image_widths(post, settings: Settings, problems: Problems) -> None:

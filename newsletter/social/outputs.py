@@ -12,7 +12,7 @@ from newsletter.content.posts import Post
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
 from newsletter.social import cards as C
-from newsletter.social import exports
+from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
@@ -67,6 +67,7 @@ def outputs(
     }
     keys = {}
     for base in bases:
+        glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
         names = {
             f"cards/{C.file_name(card.slug, card.kind, size)}": LazyCard(card, size, settings.accent_color)
             for card in base.cards
