@@ -42,9 +42,12 @@ def run(settings: Settings, now: dt.datetime, selection: Selection = LATEST, str
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.issues for p in outputs.issue.posts}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
+    from newsletter.social import glyphs  # the cards' characters, from their fonts' maps: nothing drawn
+
     for post in made.library.posts:
         if post.source not in chosen:
             post_rules(post, settings, known, problems, going_out=False)  # another week's: a warning
+            glyphs.check(post, settings, problems)
     return report(problems.items, strict)
 
 

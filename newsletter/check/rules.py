@@ -62,6 +62,8 @@ RULES = {r.id: r for r in [
     Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
     Rule("css-unsupported", WARNING, "email templates avoid var(), @import, <link>, position, flex and grid",
          "use plain properties and tables"),
+    Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
+         "add a font that has it to card_fonts in setup.cfg, or retype the text"),
     Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip

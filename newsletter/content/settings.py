@@ -56,6 +56,7 @@ DEFAULTS: dict[str, str] = {
     "templates_dir": "templates",
     "build_dir": "build",
     "layout": "full",
+    "card_fonts": "",  # font files tried after the shipped ones on image cards, one per line
     **{f"handle_{p}": "" for p in PLATFORMS},
 }
 PACKAGED_TEMPLATES = (
@@ -110,6 +111,7 @@ class Settings:
     handles: dict[str, str] = field(default_factory=dict)
     layout: str = "full"
     archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
+    card_fonts: tuple[Path, ...] = ()  # absolute; see social/fonts.py
 
     @property
     def issues_dir(self) -> Path:
@@ -324,6 +326,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             bad(key, CREDENTIALS)
     schedule = _schedule(v["schedule"], bad)
     archive_url = _archive_url(v, bad)
+    card_fonts = _card_fonts(root, v["card_fonts"], bad)
     dirs = _dirs(root, v, lines, bad, problems)
     _check_dirs(root, dirs, bad)
     if problems.has_errors():
@@ -354,6 +357,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         handles={p: v[f"handle_{p}"].strip() for p in PLATFORMS if v[f"handle_{p}"].strip()},
         layout=v["layout"].strip(),
         archive_url=archive_url,
+        card_fonts=card_fonts,
     )
 
 
@@ -545,3 +549,25 @@ def _check_dirs(root: Path, dirs: dict[str, Path], bad) -> None:
                 "build_dir",
                 f"must be separate from {key} ('{src.name}'); a clean would delete sources",
             )
+
+
+# The first four bytes of a TrueType, OpenType or collection file: what FreeType and fontTools read.
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf")
+
+
+def _card_fonts(root: Path, text: str, bad) -> tuple[Path, ...]:
+    """`card_fonts`: font files, one per line or comma-separated, relative to the project root."""
+    out = []
+    for name in filter(None, (n.strip() for n in re.split(r"[\n,]", text))):
+        path = (root / name).resolve()
+        try:
+            with path.open("rb") as handle:
+                magic = handle.read(4)
+        except OSError:
+            bad("card_fonts", f"no font file '{name}' (paths are relative to the project root)")
+            continue
+        if magic not in _FONT_MAGIC:
+            bad("card_fonts", f"'{name}' is not a TrueType or OpenType font (.ttf, .otf, .ttc)")
+            continue
+        out.append(path)
+    return tuple(out)

@@ -67,7 +67,8 @@ def article(post: Post, settings: Settings, week: str = "") -> Article:
     quote = T.Seen().fresh(T.plain(post.quote) or _striking(post))
     brand = _hashtags(settings.hashtags)
     tags = _hashtags((*settings.hashtags, *post.tags))
-    made = C.cards_of(post.slug, title, post.author, _last_sentence(lead), tuple(items), quote, settings.name)
+    made = C.cards_of(post.slug, title, post.author, _last_sentence(lead), tuple(items), quote, settings.name,
+                      C.fonts_of(settings))  # fmt: skip
     return Article(post, week or week_of(post), title, hook, lead, tuple(items), quote, tags, len(brand),
                    tuple(sections(post.tree, title)), tuple(made))  # fmt: skip
 

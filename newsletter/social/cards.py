@@ -1,17 +1,20 @@
 """Image cards for the platforms that post a picture: per article a title, a benefits and a quote card,
 at Instagram portrait, Pinterest and link-card sizes, in the site's accent colour and name.
 
-What a card says (and its alt text) is decided here without Pillow; drawing it is in `draw`, which
-imports Pillow and the fonts only when a build writes cards."""
+What a card says (and its alt text) is decided here without Pillow, so the alt text is what is drawn:
+emoji go (the cards are two-colour), straight quotes become curly ones, and characters no card font
+has (see `fonts`) are left out and listed in `Card.missing`, which `check` and the build report.
+Drawing is in `draw`, which imports Pillow and the fonts only when a build writes cards."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import regex
 
 from newsletter.content.settings import Settings
 from newsletter.social import text as T
+from newsletter.social.fonts import PLAIN, Fonts
 
 SIZES = {"portrait": (1080, 1350), "pin": (1000, 1500), "link": (1200, 630)}
 # Which size each platform attaches: Instagram's 4:5 feed, Pinterest's 2:3 pin, a link card elsewhere.
@@ -22,11 +25,22 @@ MAX_ITEMS = 6  # a card is read at a glance: more benefits than this go unread
 # (about 36 px on the link card, 34 px on the tall ones; measured on the studio's articles).
 BUDGET = {"link": 220, "portrait": 420, "pin": 480}
 ALT_LIMIT = 1000  # Bluesky and X accept more; a screen reader user does not want more
-# Emoji and their joiners, modifiers and tags: the card fonts have no colour glyphs, so they go.
+# Emoji: what shows as a colour picture (emoji presentation, or a pictograph asking for it with U+FE0F),
+# a flag, with its skin tones, joiners and tags; leftover selectors and keycaps. The cards are drawn in
+# two colours, so emoji go; a pictograph shown as text by default (©, ™, ☃) stays and is drawn by a font.
 _EMOJI = regex.compile(
-    r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3\uFE0E\uFE0F\u200D\U0001F3FB-\U0001F3FF"
-    r"\U000E0020-\U000E007F]+"
+    r"(?:\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator})"
+    r"(?:[\uFE0E\uFE0F\u20E3\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]"
+    r"|\u200D(?:\p{Extended_Pictographic}\uFE0F?|\p{Emoji_Presentation}))*"
+    r"|[\uFE0E\uFE0F\u20E3\u200D\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]"
 )
+_GAP = "\x00"  # where an emoji was, until the spaces around it are settled
+_NO_GAP = regex.compile(
+    r"[\s\x00]*\x00[\s\x00]*(?=[.,;:!?…)\]}»›’”、。，．！？]|$)"  # before punctuation: no space is left
+    r"|(?<=^|[(\[{«‹‘“])[\s\x00]*\x00[\s\x00]*"  # nor after an opening bracket or quote
+)
+_ROLES = {"heading": "title", "lead": "body", "items": "body", "quote": "quote", "byline": "strong",
+          "site": "strong"}  # fmt: skip  # the font role each field is drawn in (see draw.paragraphs)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class Card:
     quote: str = ""
     byline: str = ""
     site: str = ""
+    missing: tuple[str, ...] = ()  # characters of the article no card font has: left out, reported
+    fonts: Fonts = field(default=PLAIN, repr=False)  # the cache key has the font files used instead
 
     def fitted(self, size: str) -> Card:
         """What this card says at `size`: a benefits list too long to read condenses its items to
@@ -64,14 +80,64 @@ class Card:
         return alt if len(alt) <= ALT_LIMIT else T.cut_to_fit(alt, lambda a: len(a) <= ALT_LIMIT) or ""
 
 
+def texts(card: Card) -> list[tuple[str, str]]:
+    """(font role, text) of everything the card draws."""
+    fields = [("heading", card.heading), ("lead", card.lead), *(("items", i) for i in card.items),
+              ("quote", card.quote), ("byline", card.byline), ("site", card.site.upper())]  # fmt: skip
+    return [(_ROLES[field], text) for field, text in fields if text]
+
+
 def label_of(item: str) -> str:
     """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
     return item.split(": ", 1)[0] if ": " in item[:60] else item
 
 
 def clean(text: str) -> str:
-    """Emoji removed with the space they leave, so no empty box or double space is drawn."""
-    return " ".join(_EMOJI.sub(" ", text).split())
+    """Emoji removed with the space they leave, so no empty box, double space or space before
+    punctuation is drawn ('microcirculation 🌿.' is 'microcirculation.')."""
+    text = _NO_GAP.sub("", _EMOJI.sub(_GAP, text))
+    return " ".join(text.replace(_GAP, " ").split())
+
+
+_OPENS_AFTER = frozenset("([{<«‹“‘—–-/")  # a straight quote after one of these (or a space) opens
+
+
+def curly(text: str) -> str:
+    """Straight quotes as typographic ones: "x" is “x”, 'x' is ‘x’, it's is it’s, '90s is ’90s."""
+    out = []
+    for n, char in enumerate(text):
+        if char not in "\"'":
+            out.append(char)
+            continue
+        before, after = text[n - 1 : n], text[n + 1 : n + 2]
+        opens = (not before or before.isspace() or before in _OPENS_AFTER) and not after.isspace()
+        if char == '"':
+            out.append("“" if opens else "”")
+        else:
+            out.append("‘" if opens and not after.isdigit() else "’")
+    return "".join(out)
+
+
+def inner(quote: str) -> str:
+    """A quotation as it stands inside the card's “…”: its own wrapping quotes dropped, its double
+    quotes turned single (“x” inside a quote is ‘x’)."""
+    if len(quote) > 1 and quote[0] == "“" and quote[-1] == "”" and "“" not in quote[1:-1]:
+        quote = quote[1:-1].strip()
+    return quote.translate({0x201C: "‘", 0x201D: "’"})
+
+
+class _Typesetter:
+    """Card text as it is drawn: emoji out, curly quotes, characters no font has left out (kept in
+    `missing`, in the order met)."""
+
+    def __init__(self, fonts: Fonts):
+        self.fonts = fonts
+        self.missing: dict[str, None] = {}
+
+    def __call__(self, field: str, text: str) -> str:
+        kept, gone = self.fonts.keep(_ROLES[field], curly(clean(text)))
+        self.missing.update(dict.fromkeys(gone))
+        return kept
 
 
 def file_name(slug: str, kind: str, size: str) -> str:
@@ -93,15 +159,32 @@ def url_for(settings: Settings, path: str) -> str:
 
 
 def cards_of(
-    slug: str, title: str, author: str, lead: str, items: tuple[str, ...], quote: str, site: str
+    slug: str,
+    title: str,
+    author: str,
+    lead: str,
+    items: tuple[str, ...],
+    quote: str,
+    site: str,
+    fonts: Fonts = PLAIN,
 ) -> list[Card]:
     """The cards of one article: title and quote always, benefits when it has a list."""
-    byline = f"by {clean(author)}" if author and author != site else ""
-    out = [Card(slug, "title", clean(title), byline=byline, site=site)]
-    shown = tuple(c for i in items[:MAX_ITEMS] if (c := clean(i)))
+    say = _Typesetter(fonts)
+    heading = say("heading", title)
+    by = say("byline", author) if author and author != site else ""
+    brand = say("site", site)
+    out = [Card(slug, "title", heading, byline=f"by {by}" if by else "", site=brand)]
+    shown = tuple(c for i in items[:MAX_ITEMS] if (c := say("items", i)))
     if shown:
-        out.append(Card(slug, "benefits", clean(title), clean(lead), shown, site=site))
-    if quote:  # the studio is named at the foot of every card: a quote is attributed only to a person
-        who = f"— {clean(author)}" if author and author != site else ""
-        out.append(Card(slug, "quote", clean(title), quote=clean(quote), byline=who, site=site))
-    return out
+        out.append(Card(slug, "benefits", heading, say("lead", lead), shown, site=brand))
+    if said := inner(
+        say("quote", quote)
+    ):  # the studio is named at the foot: a quote is attributed to a person
+        out.append(Card(slug, "quote", heading, quote=said, byline=f"— {by}" if by else "", site=brand))
+    missing = tuple(say.missing)
+    return [replace(card, missing=missing, fonts=fonts) for card in out]
+
+
+def fonts_of(settings: Settings) -> Fonts:
+    """The site's card fonts: its `card_fonts` files, and its language for the CJK faces."""
+    return Fonts(tuple(str(p) for p in settings.card_fonts), settings.language)

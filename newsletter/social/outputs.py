@@ -12,11 +12,13 @@ from newsletter.email.render import Renderer
 from newsletter.errors import Problems
 from newsletter.run.store import Earlier
 from newsletter.social import cards as C
-from newsletter.social import exports
+from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
-_DRAWING_CODE = tuple(Path(__file__).with_name(name) for name in ("cards.py", "draw.py"))
+_DRAWING_CODE = tuple(
+    Path(__file__).with_name(name) for name in ("cards.py", "draw.py", "fonts.py", "lines.py")
+)
 _DRAWING = threading.Lock()  # one lazy card drawn at a time, and each only once
 
 
@@ -64,7 +66,10 @@ def outputs(
         "captions.md": exports.as_markdown(made, week).encode("utf-8"),
     }
     keys: dict[str, str] = {}
-    for base in bases if cards != "none" else ():
+    for base in bases:
+        glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
+        if cards == "none":  # check: the warnings, no drawing
+            continue
         names = {
             f"cards/{C.file_name(card.slug, card.kind, size)}": LazyCard(card, size, settings.accent_color)
             for card in base.cards
@@ -80,11 +85,20 @@ def outputs(
 
 
 def cards_key(cards, accent: str) -> str:
-    """What an article's cards depend on: what each says, the sizes, the accent colour, and the code
-    that draws them (the fonts are pinned by the package's dependencies)."""
+    """What an article's cards depend on: what each says, the sizes, the accent colour, the code that
+    draws them and the font files that draw their characters (path, size and modification time: a
+    font installed, updated or added to card_fonts redraws the cards it changes, and only those)."""
     digest = hashlib.sha256(_drawing_digest().encode())
-    digest.update(repr((tuple(cards), accent, C.SIZES)).encode())
+    digest.update(repr((tuple(cards), accent, C.SIZES, _fonts_used(cards))).encode())
     return digest.hexdigest()[:32]
+
+
+def _fonts_used(cards) -> tuple:
+    used: dict = {}
+    for card in cards:
+        for role, text in C.texts(card):
+            used.update(dict.fromkeys(face.stamp() for face in card.fonts.used(role, text)))
+    return tuple(sorted(used))
 
 
 @functools.cache
