@@ -96,7 +96,7 @@ def test_exif_orientation_turns_the_picture_upright_before_the_metadata_goes(pro
     with Image.open(io.BytesIO(data)) as picture:
         assert picture.size == (200, 300) and dict(picture.getexif()) == {}
     html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
-    assert f'width="200" height="300"' in next(t for t in _img_tags(html) if name in t)
+    assert 'width="200" height="300"' in next(t for t in _img_tags(html) if name in t)
 
 
 def test_an_author_given_width_is_kept_and_the_height_follows_the_picture(project, cli):
