@@ -71,3 +71,15 @@ def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query.extend(params.items())
     return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
+
+
+def without_utm(url: str) -> str:
+    """`url` with no utm_* parameter: an image is never a campaign's landing page, and tracking on its
+    URL only defeats caches. A URL without one comes back byte for byte."""
+    parts = split(url)
+    if parts is None or "utm_" not in parts.query.lower():
+        return url
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))

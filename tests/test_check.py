@@ -22,7 +22,7 @@ def _every_rule_project(project, tmp_path):
         "2026-10-12-a.md",
         "---\ntitle: A title that goes on and on well past the sixty characters an inbox shows\n"
         "date: 2026-10-12\ntitel: typo\nsummary: " + "A long summary that runs on. " * 6 + "\n---\n\n"
-        "Intro with a TODO left in.\n\n<script>alert(1)</script>\n\n![](pic.png)\n\n"
+        "Intro with a TODO left in.\n\n<script>alert(1)</script>\n\n![](/pic.png)\n\n"
         "[old](http://example.org/x) and [gone](https://viaskincare.com/blog/no-such-post)\n",
     )
     project.raw_post("2026-10-13-latin.md", b"---\ntitle: caf\xe9\ndate: 2026-10-13\n---\nx\n")

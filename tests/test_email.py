@@ -136,7 +136,7 @@ def test_unsafe_markdown_is_sanitised_with_warnings(project, cli):
     project.post(
         "2026-10-14-x.md",
         "---\ntitle: X\ndate: 2026-10-14\n---\n\nHello\n\n<script>alert(1)</script>\n\n"
-        '<img src="a.png" onerror="alert(1)" alt="a">\n\n[x](javascript:alert(1))\n\n[y](jav&#x09;ascript:alert(1))\n',
+        '<img src="/a.png" onerror="alert(1)" alt="a">\n\n[x](javascript:alert(1))\n\n[y](jav&#x09;ascript:alert(1))\n',
     )
     result = cli("--project", project.root, "build")
     assert result.exit_code == 0, result.output

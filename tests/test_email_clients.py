@@ -82,7 +82,7 @@ def test_images_have_width_attributes_and_alt_text(project, cli):
     doc = lxml.html.fromstring((project.build / WEEK / "email.html").read_bytes())
     images = doc.xpath("//img")
     assert [i.get("src") for i in images] == [
-        "https://viaskincare.com/img/hero.jpg?utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42",
+        "https://viaskincare.com/img/hero.jpg",  # an image is no landing page: never UTM-tagged
         "https://cdn.example.com/roller.png",
     ]
     assert all(i.get("width", "").isdigit() for i in images)

@@ -45,6 +45,8 @@ RULES = {r.id: r for r in [
     Rule("alt-missing", WARNING, "every image has alt text", "describe the image: ![what it shows](src)"),
     Rule("img-width", WARNING, "every email image has a known width (Outlook for Windows sizes by it)",
          "add {width=N} after the image, image_width for the hero, width=\"...\" in a template"),
+    Rule("image", ERROR, "local images are pictures in the project (beside the post or from its root)",
+         "add the file, fix the path, or export the picture again as PNG or JPEG"),
     Rule("link-relative", WARNING, "links and images are absolute", "write the full https:// URL"),
     Rule("link-insecure", WARNING, "links use https", "change http:// to https://"),
     Rule("link-unknown-post", WARNING, "links into the blog end at a known post", "fix the slug in the link"),
@@ -170,12 +172,13 @@ def _image_widths(post, settings: Settings, problems: Problems) -> None:
     """An image of unknown width is shown at its own size, but Outlook for Windows stretches or
     shrinks it to the 536 px column: say where a width would fix that."""
     why = "Outlook for Windows shows it 536 px wide whatever its size"
+    local = {ref for ref, _ in post.images}  # sized from the file itself (email.images)
     for element in post.tree.iter("img"):
-        if not str(element.get("width", "")).isdigit():
+        if element.get("src", "") not in local and not str(element.get("width", "")).isdigit():
             src = element.get("src", "")
             problems.warn(post.source, _line_of(post, src), f"image '{src}' has no width: {why}; "
                           "add {width=N} after it", "img-width")  # fmt: skip
-    if post.image and not post.image_width:
+    if post.image and not post.image_width and post.image not in local:
         problems.warn(post.source, _front_matter_line(settings, post, "image"),
                       f"hero image has no image_width: {why}", "img-width")  # fmt: skip
 
@@ -229,6 +232,8 @@ def _links(post, settings: Settings, known_paths: frozenset[str], problems: Prob
         )
         if not url or is_merge_tag(url) or url.startswith(("mailto:", "#")):
             continue
+        if element.tag == "img" and any(url == ref for ref, _ in post.images):
+            continue  # a file of the project (email.images), not a link
         if (parts := split(url)) is None:  # unparseable: the sanitiser's warning already names it
             continue
         line = _line_of(post, url)

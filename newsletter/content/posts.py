@@ -17,7 +17,7 @@ from typing import Any
 from newsletter.content import markup
 from newsletter.content.reader import Source, contents, list_sources, read_sources
 from newsletter.content.settings import PLATFORMS, Settings
-from newsletter.email import headers
+from newsletter.email import headers, images
 from newsletter.errors import Problem, Problems
 from newsletter.run.pool import parallel_map
 from newsletter.urls import is_absolute_http, scheme_of
@@ -66,6 +66,8 @@ class Post:
     url: str
     image_width: int = 0  # the hero's size in pixels from front matter; 0 when unknown
     image_height: int = 0
+    # Local images (files of the project, see email.images): (reference as written, line in the file)
+    images: tuple[tuple[str, int], ...] = ()
 
     @functools.cached_property
     def tree(self) -> ET.Element:
@@ -84,7 +86,9 @@ class Post:
 
     @property
     def meta(self) -> PostMeta:
-        return PostMeta(self.source, self.slug, self.title, self.date, self.published, self.draft)
+        return PostMeta(
+            self.source, self.slug, self.title, self.date, self.published, self.draft, self.images
+        )
 
 
 @dataclass(frozen=True)
@@ -98,15 +102,20 @@ class PostMeta:
     date: dt.date
     published: dt.datetime
     draft: bool
+    images: tuple[tuple[str, int], ...] = ()  # its local images: the issue key covers their bytes
 
     def to_json(self) -> dict:
-        return {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
+        data = {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
                 "published": self.published.isoformat()}  # fmt: skip
+        return data | ({"images": [list(i) for i in self.images]} if self.images else {})
 
     @classmethod
     def from_json(cls, data: dict) -> PostMeta:
         published = dt.datetime.fromisoformat(data["published"])
-        return cls(data["source"], data["slug"], data["title"], published.date(), published, data["draft"])
+        images = tuple((str(ref), int(line)) for ref, line in data.get("images", []))
+        return cls(
+            data["source"], data["slug"], data["title"], published.date(), published, data["draft"], images
+        )
 
 
 # What a run already knows about an unchanged file: its metadata and the warnings it had.
@@ -250,6 +259,8 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
             where, doc.body_line + line - 1, "image without alt text: describe it in ![...]", "alt-missing"
         )
     items, lead = markup.benefits(rendered.tree)
+    hero = ((image, doc.lines.get("image", 1)),) if image and images.is_local(image) else ()
+    body_images = images.body_refs(rendered.html, doc.body, doc.body_line)
     return Post(
         source=where,
         slug=slug,
@@ -274,6 +285,7 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         url=settings.url_for(slug),
         image_width=image_width,
         image_height=image_height,
+        images=hero + tuple(ref for ref in body_images if ref[0] != image),
     )
 
 
@@ -404,7 +416,9 @@ class FieldChecker:
             return ""
         if is_absolute_http(value):
             return value
-        return f"{settings.site_url}/{value.lstrip('/')}"
+        if value.startswith("/") or scheme_of(value):  # a path on the site, as before local images
+            return f"{settings.site_url}/{value.lstrip('/')}"
+        return value  # a file of the project: the email stage makes it (email.images)
 
     def image_size(self, image: str) -> tuple[int, int]:
         """image_width and image_height: whole pixels, 1 to MAX_IMAGE_SIDE; a height needs a width."""

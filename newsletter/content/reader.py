@@ -38,6 +38,7 @@ PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_POST_BYTES = 1024 * 1024  # posts and issue files: a weekly article is a few KB
 MAX_TEMPLATE_BYTES = 256 * 1024  # the packaged email.html is 4 KB, and an email over 102 KB is clipped
 MAX_SETTINGS_BYTES = 128 * 1024  # a setup.cfg with every tool's section is a few KB
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a phone's full-size photo is 3-12 MB; a video renamed .jpg is more
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ POST = Kind("posts are", MAX_POST_BYTES, "use a .md file")
 ISSUE_FILE = Kind("issue files are", MAX_POST_BYTES, "use a .md file")
 TEMPLATE = Kind("templates are", MAX_TEMPLATE_BYTES, "use a text file")
 SETTINGS = Kind("setup.cfg is", MAX_SETTINGS_BYTES, "use a text file")
+IMAGE = Kind("images are", MAX_IMAGE_BYTES, "use a picture file (PNG, JPEG, GIF or WebP)")
 
 
 def leads_out(path: Path, root: Path) -> str:

@@ -6,23 +6,46 @@ client follows the inline style, which never shows an image wider than the colum
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections.abc import Mapping
 
 COLUMN = 536  # px: the 600 px container less 2 x 32 px padding
 _IMG = re.compile(r"<img\b[^>]*>")
 _SIZE_ATTR = re.compile(r'\s(width|height|style)="([^"]*)"')
+_SRC = re.compile(r'\ssrc="([^"]*)"')
 # Right-to-left text (Hebrew, Arabic and neighbours).
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _BLOCKS = re.compile(r"<(p|h[1-6]|li|blockquote|th|td)(?=[\s>])")
 _LISTS = re.compile(r"<(ul|ol)(?=[\s>])")
 
 
-def prepare(fragment: str, title: str) -> str:
-    """The article body as the email shows it."""
+def prepare(fragment: str, title: str, local: Mapping[str, tuple[str, int, int]] | None = None) -> str:
+    """The article body as the email shows it; `local` maps a local image's reference to its URL and
+    size in pixels (email.images)."""
     if _RTL.search(title + fragment):
         fragment = _auto_direction(fragment)
-    return _scroll_tables(_size_images(fragment))
+    return _scroll_tables(_size_images(local_images(fragment, local or {})))
+
+
+def local_images(fragment: str, local: Mapping[str, tuple[str, int, int]]) -> str:
+    """Local images point at their copy in the issue folder, with the picture's width (or the one the
+    author gave with {width=N}) and the height its shape gives: image_size then fits them to the column."""
+
+    def one(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        hit = local.get(html.unescape(src.group(1))) if src else None
+        if src is None or hit is None:
+            return tag
+        url, width, height = hit
+        given = dict(_SIZE_ATTR.findall(tag)).get("width", "")
+        shown = int(given) if given.isdigit() and int(given) > 0 else width
+        tag = _SIZE_ATTR.sub("", tag).replace(src.group(0), f' src="{html.escape(url, quote=True)}"', 1)
+        return f'<img width="{shown}" height="{round(height * shown / width)}"{tag[4:]}'
+
+    return _IMG.sub(one, fragment) if local else fragment
 
 
 def image_size(width: int, height: int) -> str:

@@ -17,9 +17,10 @@ URL_ATTRIBUTES = ("href", "src")
 _ATTRIBUTE = re.compile(r"""(\s+)([^\s"'>/=]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
-def rewrite(page: str, url: Callable[[str], str]) -> str:
-    """`url` maps each href/src value (entities decoded) to its new value; "" drops the attribute."""
-    parser = _Tags(page, url)
+def rewrite(page: str, url: Callable[[str], str], src: Callable[[str], str] | None = None) -> str:
+    """`url` maps each href/src value (entities decoded) to its new value; "" drops the attribute.
+    `src`, when given, maps the src values instead (images: never tagged for a campaign)."""
+    parser = _Tags(page, url, src or url)
     parser.feed(page)
     parser.close()
     out: list[str] = []
@@ -32,10 +33,10 @@ def rewrite(page: str, url: Callable[[str], str]) -> str:
 
 
 class _Tags(HTMLParser):
-    def __init__(self, page: str, url: Callable[[str], str]):
+    def __init__(self, page: str, url: Callable[[str], str], src: Callable[[str], str]):
         super().__init__(convert_charrefs=False)
         self.page = page
-        self.url = url
+        self.url, self.src = url, src
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
         self.edits: list[tuple[int, int, str]] = []
 
@@ -46,7 +47,7 @@ class _Tags(HTMLParser):
     def handle_starttag(self, tag, attrs) -> None:
         raw = self.get_starttag_text() or ""
         at = self._offset()
-        if self.page.startswith(raw, at) and (new := _rewrite_tag(raw, self.url)) != raw:
+        if self.page.startswith(raw, at) and (new := _rewrite_tag(raw, self.url, self.src)) != raw:
             self.edits.append((at, len(raw), new))
 
     handle_startendtag = handle_starttag
@@ -54,11 +55,11 @@ class _Tags(HTMLParser):
     def handle_comment(self, data: str) -> None:
         at = self._offset() + len("<!--")
         conditional = data.startswith("[if") and self.page.startswith(data, at)
-        if conditional and (inner := rewrite(data, self.url)) != data:
+        if conditional and (inner := rewrite(data, self.url, self.src)) != data:
             self.edits.append((at, len(data), inner))
 
 
-def _rewrite_tag(raw: str, url: Callable[[str], str]) -> str:
+def _rewrite_tag(raw: str, url: Callable[[str], str], src: Callable[[str], str]) -> str:
     name_end = re.match(r"<[^\s/>]+", raw)
     head = name_end.group(0) if name_end else "<"
 
@@ -66,7 +67,8 @@ def _rewrite_tag(raw: str, url: Callable[[str], str]) -> str:
         space, name, _, value = match.groups()
         if name.lower() not in URL_ATTRIBUTES or value is None:
             return match.group(0)
-        new = url(html.unescape(value.strip("\"'") if value[:1] in "\"'" else value))
+        mapping = src if name.lower() == "src" else url
+        new = mapping(html.unescape(value.strip("\"'") if value[:1] in "\"'" else value))
         return f'{space}{name}="{html.escape(new, quote=True)}"' if new else ""
 
     return head + _ATTRIBUTE.sub(one, raw[len(head) :])

@@ -6,6 +6,7 @@ naming the template file and line."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -28,11 +29,12 @@ from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
 from newsletter.site.archive import rfc3339, web_url
-from newsletter.urls import absolute, is_allowed, with_utm
+from newsletter.urls import absolute, is_allowed, with_utm, without_utm
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Issue
     from newsletter.content.posts import Post
+    from newsletter.email.images import LocalImages
 
 # Invisible filler after the preheader stops inbox previews from pulling in body text.
 PREHEADER_FILLER = "&#8199;&#65279;&#847; " * 90
@@ -162,12 +164,18 @@ class Links:
             return ""
         return with_utm(absolute(url, self.settings.site_url), self.settings.site_url, dict(self.utm))
 
+    def image(self, url: str) -> str:
+        """An image's URL: absolute, never tagged for the campaign (an image is no landing page)."""
+        if not is_allowed(url):
+            return ""
+        return without_utm(absolute(url, self.settings.site_url))
+
     def in_html(self, fragment: str) -> str:
         # Only real tags' href/src (prose that looks like one stays); a URL outside the allow-list loses
-        # its attribute rather than keep an empty or unsafe one.
+        # its attribute rather than keep an empty or unsafe one. src is an image's: no UTM.
         from newsletter.email.links import rewrite
 
-        return rewrite(fragment, self)
+        return rewrite(fragment, self, self.image)
 
 
 def _intro(issue: Issue, renderer: Renderer):
@@ -186,15 +194,18 @@ def _intro(issue: Issue, renderer: Renderer):
     return rendered
 
 
-def email_html(issue: Issue, renderer: Renderer, layout: str | None = None) -> str:
-    """The email before inlining; `layout` (full | digest) defaults to the issue file's, then the site's."""
+def email_html(
+    issue: Issue, renderer: Renderer, layout: str | None = None, local: LocalImages | None = None
+) -> str:
+    """The email before inlining; `layout` (full | digest) defaults to the issue file's, then the site's;
+    `local`: the issue's local images (email.images), which its posts' references point at."""
     settings = renderer.settings
     links = Links.email(settings, issue.week)
     intro = _intro(issue, renderer)
     page = renderer.render(
         "email.html",
         issue=issue,
-        posts=[_post_context(p, links) for p in issue.posts],
+        posts=[_post_context(p, links, local.for_post(p.source) if local else {}) for p in issue.posts],
         preheader=issue.preheader,
         preheader_filler=Markup(PREHEADER_FILLER),
         layout=_layout(layout or issue.layout, settings),
@@ -213,11 +224,16 @@ def _layout(layout: str | None, settings: Settings) -> str:
     return chosen
 
 
-def _post_context(post: Post, links: Links) -> dict:
+def _post_context(post: Post, links: Links, local: dict[str, tuple[str, int, int]]) -> dict:
+    if post.image in local:  # a local hero: its copy in the issue folder, sized from the picture
+        url, width, height = local[post.image]
+        shown = post.image_width or width
+        tall = post.image_height or round(height * shown / width)
+        post = dataclasses.replace(post, image=url, image_width=shown, image_height=tall)
     return {
         "post": post,
         "url": links(post.url),
-        "body": Markup(emailbody.prepare(post.html, post.title)),
+        "body": Markup(emailbody.prepare(post.html, post.title, local)),
         "dir": Markup(' dir="rtl"' if emailbody.reads_right_to_left(post.title) else ""),
         "hero_size": Markup(emailbody.image_size(post.image_width, post.image_height)),
         "cta_url": links(post.cta.url) if post.cta else "",

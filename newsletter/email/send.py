@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import mimetypes
 import os
 import re
 import smtplib
@@ -67,8 +69,10 @@ def test_message(
     made = plan(Run(tested, now, SEND), Selection(week=week))
     outputs = made.issues[0]
     html, text = _link_placeholders(tested, outputs.html, outputs.text)
+    html, related = embedded_images(html, outputs.issue.week, outputs.files, settings)
     message_id = mime.fresh_message_id(settings, now)
-    return mime.message(outputs.issue, tested, html, text, "[TEST] ", to, message_id), made.warnings
+    message = mime.message(outputs.issue, tested, html, text, "[TEST] ", to, message_id)
+    return with_related(message, related), made.warnings
 
 
 def placeholder(settings: Settings, tag: str) -> str:
@@ -118,6 +122,39 @@ def _link_placeholders(settings: Settings, html: str, text: str) -> tuple[str, s
     for tag in sorted(tags, key=len, reverse=True):
         text = text.replace(f"({tag})", f"({placeholder(settings, tag)})")
     return html, text
+
+
+Related = tuple[tuple[str, str, bytes], ...]  # (Content-ID without brackets, content type, bytes)
+
+
+def embedded_images(html: str, week: str, files, settings: Settings) -> tuple[str, Related]:
+    """The test copy shows the issue's local images before the archive is published: each one's
+    archive URL in the HTML becomes `cid:NAME@domain`, and the picture travels in the message."""
+    base = f"{settings.archive_url}/{week}/images/"
+    related = []
+    for path, data in sorted(files.items()):
+        if not path.startswith("images/") or base + path[len("images/") :] not in html:
+            continue
+        name = path[len("images/") :]
+        cid = f"{name}@{settings.mail_domain}"
+        html = html.replace(base + name, f"cid:{cid}")
+        related.append((cid, mimetypes.guess_type(name)[0] or "application/octet-stream", data))
+    return html, tuple(related)
+
+
+def with_related(message: EmailMessage, related: Related) -> EmailMessage:
+    """The HTML part as multipart/related: the HTML first, then each picture with its Content-ID."""
+    if not related:
+        return message
+    part = message.get_body(("html",))
+    assert part is not None
+    for cid, content_type, data in related:
+        maintype, subtype = content_type.split("/", 1)
+        part.add_related(
+            data, maintype, subtype, cid=f"<{cid}>", disposition="inline", filename=cid.split("@")[0]
+        )
+    part.set_boundary(f"=_nl_related_{hashlib.sha256(b''.join(d for _, _, d in related)).hexdigest()[:20]}")
+    return message
 
 
 def send(

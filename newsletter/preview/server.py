@@ -222,6 +222,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._not_found()
         if callable(data):  # a LazyCard: drawn on first request, then kept by the snapshot
             data = data()
+        if name.endswith(".html") and snap.settings is not None and snap.settings.archive_url:
+            data = _local_images(data, snap.settings.archive_url)
         if query.get("dark") == ["1"] and name.endswith(".html"):
             # Show the dark-mode rules without an OS switch: make the media query always match.
             data = data.replace(b"@media (prefers-color-scheme: dark)", b"@media all")
@@ -269,6 +271,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 class _NotFound(Exception):
     """An issue or post the current build does not have."""
+
+
+def _local_images(page: bytes, archive_url: str) -> bytes:
+    """An issue's local images are linked where the archive will publish them; the preview serves
+    them from the build it holds, so a picture shows before anything is published."""
+    prefix = re.escape(archive_url.encode() + b"/")
+    return re.sub(prefix + rb"(\d{4}-W\d{2}/images/[\w-]+\.(?:png|jpg|gif))", rb"/build/\1", page)
 
 
 def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:

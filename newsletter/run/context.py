@@ -27,17 +27,19 @@ class Work:
     """What a command's outputs need; the plan does nothing else. `cards`: drawn ("draw"), drawn when
     first served ("lazy", the preview), or not at all ("none": their names still go into the captions).
     `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
-    stopping at the first error (`check`)."""
+    stopping at the first error (`check`). `images`: local images made into the issue folder ("make")
+    or only checked to exist and open as pictures ("check")."""
 
     captions: bool = True
     cards: CardWork = "draw"
     site: bool = True
     collect: bool = False
+    images: Literal["make", "check"] = "make"
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
-CHECK = Work(cards="none", collect=True)
+CHECK = Work(cards="none", collect=True, images="check")
 SEND = Work(captions=False, cards="none", site=False)
 SOCIAL = Work(cards="none", site=False)
 

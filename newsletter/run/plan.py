@@ -161,7 +161,7 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     known = _Known(settings, library)
     todo, reused = [], []
     for week in weeks:
-        key = store.issue_key(run.store.fp, week, library.sources)
+        key = store.issue_key(run.store.fp, week, library.sources, _image_digests(run, week))
         if (warnings := run.store.fresh(week.week, key, known)) is not None:
             reused.append(week.week)
             problems.extend(warnings)
@@ -187,6 +187,14 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
+
+
+def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
+    if not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
+        return ()
+    from newsletter.email import images
+
+    return images.digests(week.posts, run.settings, run.memo)
 
 
 class _Known:
@@ -243,7 +251,7 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `job.split` the captions and cards are made by a forked child while this process makes the
     email (a build of one issue then uses two cores); the outputs are the same bytes either way."""
-    from newsletter.email import inline, mime, render
+    from newsletter.email import images, inline, mime, render
     from newsletter.site import archive
 
     issue, renderer = job.issue, run.renderer()
@@ -252,7 +260,8 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     with Forked(_social, run, issue, job.earlier) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
-        html = inline.inline_css(render.email_html(issue, renderer))
+        local = images.prepare(issue, settings, run.memo, run.work.images == "make", problems)
+        html = inline.inline_css(render.email_html(issue, renderer, local=local))
         size = rules.email_size(issue, html, problems)
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
@@ -260,7 +269,7 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         part = social.result() if social else _social(run, issue, job.earlier)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
-             **part.files}  # fmt: skip
+             **part.files, **local.files}  # fmt: skip
     if run.work.site and settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
         files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
     return IssueOutputs(

@@ -66,10 +66,12 @@ def key(fp: str, *parts: str) -> str:
     return hashlib.sha256("\0".join((fp, *parts)).encode()).hexdigest()
 
 
-def issue_key(fp: str, week: Week, sources: Mapping[str, Source]) -> str:
-    # The issue file's bytes too: its subject, order and intro shape the issue.
+def issue_key(fp: str, week: Week, sources: Mapping[str, Source], images: Iterable[str] = ()) -> str:
+    """The issue file's bytes too (its subject, order and intro shape the issue), and the digests of
+    the local images its posts use (email.images.digests): a new picture renders the issue again."""
     issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
-    return key(fp, week.week, *issue_file, *sorted(sources[p.source].digest for p in week.posts))
+    posts = sorted(sources[p.source].digest for p in week.posts)
+    return key(fp, week.week, *issue_file, *posts, "images:1", *images)
 
 
 def index_key(fp: str, library: Library, *extra: str) -> str:

@@ -1,0 +1,259 @@
+"""Local images (issue 22 item 3), through the CLI: pictures in the project go into the issue folder,
+resized, stripped of metadata, content-hashed, linked under archive_url with their size; test sends embed
+them; bad ones are file:line errors; an edited picture renders its issue again."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+from conftest import REPO
+from PIL import Image
+
+ARCHIVE = "https://viaskincare.com/newsletter"
+WEEK = "2026-W42"
+POST = "posts/2026-10-14-pictures.md"
+HASHED = re.compile(r"(hero|steps)-[0-9a-f]{8}\.(jpg|png)")
+
+
+def _jpeg(path: Path, size: tuple[int, int], orientation: int = 1) -> None:
+    """A photo as a phone saves it: camera make, GPS position, orientation."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (180, 90, 160)).save(path, "JPEG", exif=exif)
+
+
+def _png(path: Path, size: tuple[int, int], colour=(20, 160, 90, 255)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGBA", size, colour).save(path, "PNG")
+
+
+def _pictures(project, body: str = "![Steps](images/steps.png)\n") -> None:
+    """The hero from the project root (images/hero.jpg), a body picture beside the post."""
+    _jpeg(project.root / "images" / "hero.jpg", (3000, 2000))
+    _png(project.posts / "images" / "steps.png", (400, 300))
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: images/hero.jpg\nimage_alt: Hands at work\n---\n\n"
+        f"Hello there.\n\n{body}",
+    )
+
+
+def _build(cli, project, *args):
+    return cli("--project", project.root, "build", *args)
+
+
+def _images(project) -> dict[str, bytes]:
+    folder = project.build / WEEK / "images"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _img_tags(html: str) -> list[str]:
+    return re.findall(r"<img\b[^>]*>", html)
+
+
+def _src(tag: str) -> str:
+    return re.search(r'\ssrc="([^"]*)"', tag).group(1)
+
+
+def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_folder(project, cli):
+    _pictures(project)
+    result = _build(cli, project)
+    assert result.exit_code == 0, result.output
+    files = _images(project)
+    assert sorted(HASHED.fullmatch(n).group(1) for n in files) == ["hero", "steps"]
+    hero = next(n for n in files if n.startswith("hero-"))
+    steps = next(n for n in files if n.startswith("steps-"))
+    with Image.open(io.BytesIO(files[hero])) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # 3000 px wide -> twice the column
+        assert dict(picture.getexif()) == {}  # no camera, no GPS, no orientation
+    assert b"Exif" not in files[hero] and b"PhoneMaker" not in files[hero]
+    with Image.open(io.BytesIO(files[steps])) as picture:
+        assert (picture.format, picture.size) == ("PNG", (400, 300))  # never enlarged
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    tags = {_src(t): t for t in _img_tags(html)}
+    hero_tag, steps_tag = tags[f"{ARCHIVE}/{WEEK}/images/{hero}"], tags[f"{ARCHIVE}/{WEEK}/images/{steps}"]
+    assert ' width="536" height="357"' in hero_tag  # the column; the height from the picture's shape
+    assert ' width="400" height="300"' in steps_tag
+    # Known sizes: no width warnings, and a local picture is no relative link.
+    assert "img-width" not in result.stderr and "has no width" not in result.stderr
+    assert "relative link" not in result.stderr
+
+
+def test_exif_orientation_turns_the_picture_upright_before_the_metadata_goes(project, cli):
+    _jpeg(project.posts / "turned.jpg", (300, 200), orientation=6)  # a phone held upright
+    project.post("2026-10-14-pictures.md", "---\ntitle: T\ndate: 2026-10-14\n---\n\n![Turned](turned.jpg)\n")
+    assert _build(cli, project).exit_code == 0
+    ((name, data),) = _images(project).items()
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.size == (200, 300) and dict(picture.getexif()) == {}
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert 'width="200" height="300"' in next(t for t in _img_tags(html) if name in t)
+
+
+def test_an_author_given_width_is_kept_and_the_height_follows_the_picture(project, cli):
+    _pictures(project, "![Steps](images/steps.png){width=200}\n")
+    assert _build(cli, project).exit_code == 0
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert ' width="200" height="150"' in next(t for t in _img_tags(html) if "/images/steps-" in t)
+
+
+def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, cli):
+    _pictures(
+        project,
+        "![Steps](images/steps.png)\n\n![On the site](/img/site.png){width=100}\n\n"
+        "![Tagged](https://viaskincare.com/x.png?utm_source=blog&v=2){width=100}\n\n"
+        "[a link](https://viaskincare.com/blog/x)\n",
+    )
+    assert _build(cli, project).exit_code == 0
+    folder = project.build / WEEK
+    message = email.message_from_bytes((folder / "email.eml").read_bytes(), policy=email.policy.default)
+    pages = {
+        "email.html": (folder / "email.html").read_text(encoding="utf-8"),
+        "index.html": (folder / "index.html").read_text(encoding="utf-8"),
+        "email.eml": message.get_body(("html",)).get_content(),
+    }
+    for name, page in pages.items():
+        sources = [_src(t) for t in _img_tags(page)]
+        assert len(sources) >= 4, name
+        assert not [s for s in sources if "utm_" in s], name
+        assert "https://viaskincare.com/img/site.png" in sources  # a path on the site stays one
+        assert "https://viaskincare.com/x.png?v=2" in sources  # remote: kept, less its tracking
+        assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
+
+
+def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(project, cli, tmp_path):
+    images = project.root / "images"
+    images.mkdir()
+    (images / "notes.png").write_text("not a picture", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.png"
+    _png(outside, (10, 10))
+    (images / "out.png").symlink_to(outside)
+    os.mkfifo(images / "pipe.png")
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: images/gone.jpg\nimage_alt: Gone\n---\n\n"
+        "Hello.\n\n![Notes](images/notes.png)\n\n![Out](images/out.png)\n\n![Pipe](images/pipe.png)\n\n"
+        "![Up](../../up.png)\n",
+    )
+    result = _build(cli, project)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{POST}:4: image 'images/gone.jpg' not found: looked for posts/images/gone.jpg and images/gone.jpg; "
+        "add the file or fix the path\n"
+        f"{POST}:10: image 'images/notes.png' (images/notes.png): not a picture that can be read (PNG, JPEG, "
+        "GIF or WebP); export it again as PNG or JPEG\n"
+        f"{POST}:12: image 'images/out.png' (images/out.png) is a symbolic link to outside the project: not "
+        "followed; copy the picture into the project\n"
+        f"{POST}:14: image 'images/pipe.png' (images/pipe.png): not a regular file (a pipe, device or "
+        "folder): use a picture file (PNG, JPEG, GIF or WebP)\n"
+        f"{POST}:16: image '../../up.png' is outside the project; copy the picture into the project (beside "
+        "the post or from the project root)\n"
+        "Aborted: 5 errors found.\n"
+    )
+    assert not project.build.exists()
+    checked = cli("--project", project.root, "check")
+    assert checked.exit_code == 1
+    assert f"{POST}:4: error[image]: image 'images/gone.jpg' not found" in checked.stdout
+
+
+def test_check_opens_pictures_without_making_them(project, cli, monkeypatch):
+    _pictures(project)
+    from newsletter.email import images
+
+    made = []
+    encode = images._encode
+    monkeypatch.setattr(images, "_encode", lambda *a: made.append(a) or encode(*a))
+    result = cli("--project", project.root, "check")
+    assert result.exit_code == 0, result.output
+    assert made == [] and not project.build.exists()
+    assert _build(cli, project).exit_code == 0
+    assert len(made) == 2  # each picture made once in the run
+
+
+def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
+    _pictures(project)
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    kinds = [part.get_content_type() for part in message.walk()]
+    assert kinds == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/jpeg",
+                     "image/png"]  # fmt: skip
+    html = message.get_body(("html",)).get_content()
+    cids = {part["Content-ID"].strip("<>"): part for part in message.walk() if part["Content-ID"]}
+    sources = [_src(t) for t in _img_tags(html)]
+    assert sorted(s.removeprefix("cid:") for s in sources) == sorted(cids)
+    assert all(HASHED.fullmatch(c.split("@")[0]) and c.endswith("@viaskincare.com") for c in cids)
+    hero = next(p for c, p in cids.items() if c.startswith("hero-"))
+    with Image.open(io.BytesIO(hero.get_content())) as picture:
+        assert picture.size == (1200, 800)
+    assert f"{ARCHIVE}/{WEEK}/images/" not in html  # the test copy needs nothing published
+
+
+def test_editing_a_picture_renders_its_issue_again(project, cli):
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    before = _images(project)
+    again = _build(cli, project)
+    assert " 0 written" in again.stdout  # unchanged: nothing rendered or written
+    _png(project.posts / "images" / "steps.png", (400, 300), colour=(200, 30, 30, 255))
+    edited = _build(cli, project)
+    assert edited.exit_code == 0 and " 0 written" not in edited.stdout
+    after = _images(project)
+    old = next(n for n in before if n.startswith("steps-"))
+    new = next(n for n in after if n.startswith("steps-"))
+    assert old != new and old not in after  # a new name for new bytes; the old file is gone
+    assert new in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+
+
+def test_two_builds_are_byte_identical(project, cli):
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    first = project.outputs()
+    shutil.rmtree(project.build)
+    assert _build(cli, project, "--no-cache").exit_code == 0
+    assert project.outputs() == first
+    assert any(name.startswith(f"{WEEK}/images/") for name in first)
+
+
+def test_downloaded_images_of_an_import_build(project, cli, tmp_path):
+    page = tmp_path / "saved"
+    (page / "images").mkdir(parents=True)
+    fixtures = REPO / "tests" / "fixtures" / "import"
+    shutil.copy(fixtures / "plain-post.html", page / "post.html")
+    shutil.copy(fixtures / "label.png", page / "images" / "label.png")
+    imported = cli(
+        "--project", project.root, "import", page / "post.html", "--download-images", "--published"
+    )
+    assert imported.exit_code == 0, imported.output
+    (post,) = project.posts.glob("*.md")
+    assert f"]({post.stem}/label.png)" in post.read_text(encoding="utf-8").replace(
+        "{width=480 height=320}", ""
+    )
+    result = cli("--project", project.root, "build", "--all")
+    assert result.exit_code == 0, result.output
+    (week,) = [p for p in project.build.iterdir() if p.is_dir()]
+    (name,) = [p.name for p in (week / "images").iterdir()]
+    assert re.fullmatch(r"label-[0-9a-f]{8}\.png", name)
+    html = (week / "email.html").read_text(encoding="utf-8")
+    tag = next(t for t in _img_tags(html) if name in t)
+    # The page said 480x320; the picture is 4x3 pixels: the given width stays, the height keeps its shape.
+    assert _src(tag) == f"{ARCHIVE}/{week.name}/images/{name}" and ' width="480" height="360"' in tag
+
+
+def test_the_preview_serves_an_issue_images_from_its_build():
+    from newsletter.preview.server import _local_images
+
+    page = f'<img src="{ARCHIVE}/{WEEK}/images/steps-0123abcd.png"><a href="{ARCHIVE}/{WEEK}/">'.encode()
+    assert _local_images(page, ARCHIVE) == (
+        f'<img src="/build/{WEEK}/images/steps-0123abcd.png"><a href="{ARCHIVE}/{WEEK}/">'.encode()
+    )
