@@ -84,7 +84,9 @@ class Post:
 
     @property
     def meta(self) -> PostMeta:
-        return PostMeta(self.source, self.slug, self.title, self.date, self.published, self.draft)
+        return PostMeta(
+            self.source, self.slug, self.title, self.date, self.published, self.draft, self.summary
+        )
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,17 @@ class PostMeta:
     date: dt.date
     published: dt.datetime
     draft: bool
+    summary: str = ""  # the archive page shows each issue's summaries
 
     def to_json(self) -> dict:
         return {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
-                "published": self.published.isoformat()}  # fmt: skip
+                "published": self.published.isoformat(), "summary": self.summary}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict) -> PostMeta:
         published = dt.datetime.fromisoformat(data["published"])
-        return cls(data["source"], data["slug"], data["title"], published.date(), published, data["draft"])
+        return cls(data["source"], data["slug"], data["title"], published.date(), published, data["draft"],
+                   str(data.get("summary", "")))  # fmt: skip
 
 
 # What a run already knows about an unchanged file: its metadata and the warnings it had.

@@ -17,9 +17,10 @@ URL_ATTRIBUTES = ("href", "src")
 _ATTRIBUTE = re.compile(r"""(\s+)([^\s"'>/=]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
-def rewrite(page: str, url: Callable[[str], str]) -> str:
-    """`url` maps each href/src value (entities decoded) to its new value; "" drops the attribute."""
-    parser = _Tags(page, url)
+def rewrite(page: str, url: Callable[[str], str], src: Callable[[str], str] | None = None) -> str:
+    """`url` maps each href/src value (entities decoded) to its new value; "" drops the attribute.
+    `src`, when given, maps src values instead (a picture is not a visit: no campaign tags)."""
+    parser = _Tags(page, url if src is None else _ByAttribute(url, src))
     parser.feed(page)
     parser.close()
     out, at = [], 0
@@ -28,6 +29,19 @@ def rewrite(page: str, url: Callable[[str], str]) -> str:
         at = start + length
     out.append(page[at:])
     return "".join(out)
+
+
+class _ByAttribute:
+    """A mapper that knows which attribute it maps: _rewrite_tag asks `for_attribute` first."""
+
+    def __init__(self, href: Callable[[str], str], src: Callable[[str], str]):
+        self.href, self.src = href, src
+
+    def __call__(self, value: str) -> str:
+        return self.href(value)
+
+    def for_attribute(self, name: str) -> Callable[[str], str]:
+        return self.src if name == "src" else self.href
 
 
 class _Tags(HTMLParser):
@@ -65,7 +79,8 @@ def _rewrite_tag(raw: str, url: Callable[[str], str]) -> str:
         space, name, _, value = match.groups()
         if name.lower() not in URL_ATTRIBUTES or value is None:
             return match.group(0)
-        new = url(html.unescape(value.strip("\"'") if value[:1] in "\"'" else value))
+        mapper = url.for_attribute(name.lower()) if isinstance(url, _ByAttribute) else url
+        new = mapper(html.unescape(value.strip("\"'") if value[:1] in "\"'" else value))
         return f'{space}{name}="{html.escape(new, quote=True)}"' if new else ""
 
     return head + _ATTRIBUTE.sub(one, raw[len(head) :])

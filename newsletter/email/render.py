@@ -16,7 +16,6 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from newsletter import colors
 from newsletter.content.settings import LAYOUTS, Settings
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.email import body as emailbody
@@ -27,7 +26,7 @@ from newsletter.email.context import plain
 from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
-from newsletter.site.archive import rfc3339, web_url
+from newsletter.site.archive import home, logo_of, rfc3339, web_url
 from newsletter.urls import absolute, is_allowed, with_utm
 
 if TYPE_CHECKING:
@@ -166,7 +165,11 @@ class Links:
         # its attribute rather than keep an empty or unsafe one.
         from newsletter.email.links import rewrite
 
-        return rewrite(fragment, self)
+        return rewrite(fragment, self, self.image)
+
+    def image(self, url: str) -> str:
+        """A picture's URL: absolute, never campaign-tagged (tags on an image only break its cache)."""
+        return absolute(url, self.settings.site_url) if is_allowed(url) else ""
 
 
 def _intro(issue: Issue, renderer: Renderer):
@@ -199,7 +202,9 @@ def email_html(issue: Issue, renderer: Renderer, layout: str | None = None) -> s
         layout=_layout(layout or issue.layout, settings),
         web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
         intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
-        button_text=colors.label_on(settings.accent_color),
+        button_text=settings.brand.palette.button_text,
+        logo=logo_of(settings, issue.week),
+        archive_home=home(settings) if settings.archive_url else "",  # the web copy's "All issues"
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")

@@ -27,18 +27,20 @@ class Work:
     """What a command's outputs need; the plan does nothing else. `cards`: drawn ("draw"), drawn when
     first served ("lazy", the preview), or not at all ("none": their names still go into the captions).
     `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
-    stopping at the first error (`check`)."""
+    stopping at the first error (`check`). `sends`: a message goes to people, so what the law requires
+    of it (a postal address) is an error, not a warning."""
 
     captions: bool = True
     cards: CardWork = "draw"
     site: bool = True
     collect: bool = False
+    sends: bool = False
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
 CHECK = Work(cards="none", collect=True)
-SEND = Work(captions=False, cards="none", site=False)
+SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)
 
 

@@ -25,6 +25,7 @@ WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
 # Names this tool writes inside an issue folder; anything else there is the user's and is kept.
 OURS = re.compile(
     r"index\.html|email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
+    r"|images/logo-[0-9a-f]+\.[a-z]+"  # the brand's logo (content.brand), named by its content
 )
 _TEMP = re.compile(r"\..+\.tmp-\d+(-\d+)?")
 
