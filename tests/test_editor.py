@@ -203,7 +203,7 @@ def test_subject_over_the_limit_from_the_issue_file(project, cli):
 def test_build_shows_the_worst_five_warnings_and_a_count(project, cli):
     for day in range(1, 8):
         project.post(f"2026-10-{day + 11:02d}-p{day}.md",
-                     f"---\ntitle: P{day}\ndate: 2026-10-{day + 11:02d}\n---\n\n![]({day}.png)\n")  # fmt: skip
+                     f"---\ntitle: P{day}\ndate: 2026-10-{day + 11:02d}\n---\n\n![](/{day}.png)\n")  # fmt: skip
     result = _build(project, cli, "--all")
     warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
     assert len(warnings) == 5

@@ -36,8 +36,9 @@ def test_dark_mode_rules_apply(browser, email_url):
     light = _page(browser, email_url, 800)
     dark = _page(browser, email_url, 800, scheme="dark")
     assert _style(light, "table.container", "backgroundColor") == "rgb(255, 255, 255)"
-    assert _style(dark, "table.container", "backgroundColor") == "rgb(42, 36, 32)"
-    assert _style(dark, ".article h1", "color") == "rgb(243, 236, 230)"
+    # The palette of the default accent (#1a73e8): a near-black card tinted towards it, warm white text.
+    assert _style(dark, "table.container", "backgroundColor") == "rgb(33, 40, 50)"
+    assert _style(dark, ".article h1", "color") == "rgb(241, 237, 233)"
 
 
 def test_preheader_is_invisible(browser, email_url):

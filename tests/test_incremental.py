@@ -104,10 +104,14 @@ def test_a_touched_output_is_rebuilt(synthetic, cli):
 def test_changing_a_template_rebuilds_everything(synthetic, cli):
     assert cli("--project", synthetic, "build", "--all").exit_code == 0
     css = synthetic / "templates" / "email.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("#f4efea", "#f4efeb"), encoding="utf-8")
+    # The title's size: a literal of the stylesheet (its colours come from the brand's palette).
+    text = css.read_text(encoding="utf-8")
+    assert "font-size: 28px; line-height: 34px" in text
+    css.write_text(text.replace("font-size: 28px; line-height: 34px", "font-size: 29px; line-height: 34px"),
+                   encoding="utf-8")  # fmt: skip
     result = cli("--project", synthetic, "build", "--all")
     html = list((synthetic / "build").glob("*/email.html"))
-    assert all("#f4efeb" in p.read_text(encoding="utf-8") for p in html) and len(html) >= 3
+    assert all("font-size:29px" in p.read_text(encoding="utf-8") for p in html) and len(html) >= 3
     assert "written" in result.stdout
 
 
@@ -245,7 +249,11 @@ def test_a_template_change_renders_every_issue_but_draws_no_card(synthetic, cli,
     real = draw.png
     monkeypatch.setattr(draw, "png", lambda *a: drawn.append(a) or real(*a))
     css = synthetic / "templates" / "email.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("#f4efea", "#f4efeb"), encoding="utf-8")
+    text = css.read_text(encoding="utf-8")
+    # The title's size: a literal of the stylesheet (its colours come from the brand's palette).
+    assert "font-size: 28px; line-height: 34px" in text
+    css.write_text(text.replace("font-size: 28px; line-height: 34px", "font-size: 29px; line-height: 34px"),
+                   encoding="utf-8")  # fmt: skip
     assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
     assert drawn == []
     cold = synthetic / "cold"

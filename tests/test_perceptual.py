@@ -4,8 +4,10 @@ Every visible text run meets WCAG 2.x AA contrast, computed from the rendered pa
 dark mode, at phone and desktop widths, with and without the head <style> (clients that drop it keep
 only the inlined styles); nothing scrolls sideways at 375 px; no image is wider than the column or
 stretched beyond its own pixels; exactly one divider separates two articles; Firefox agrees on width.
-Documents: the sample week (the repository's posts and settings) and a generated week with every
-Markdown feature, each in the `full` and the `digest` layout.
+Documents: the sample week (the repository's posts, issue file and settings) and a generated week with
+every Markdown feature, each in the `full` and the `digest` layout; and two branded builds (a logo, social
+links, a subscribe link; a purple accent that reads as given, a pale one the build must darken), whose
+web copy and archive page are measured too, in light and dark mode at 375 and 600 px.
 
 The README's email screenshots come from here: `python -m pytest tests/test_perceptual.py --update-golden`.
 """
@@ -29,7 +31,25 @@ from newsletter.cli import main
 WIDTHS = (375, 640)
 SCHEMES = ("light", "dark")
 VARIANTS = ("as sent", "head <style> removed")
-DOCUMENTS = ("sample-full", "sample-digest", "features-full", "features-digest")
+DOCUMENTS = ("sample-full", "sample-digest", "features-full", "features-digest", "purple-full", "pale-full")
+# The web copy and the archive page of the branded builds: pages on the site, not emails.
+PAGES = ("purple-web", "purple-archive", "pale-web", "pale-archive")
+PAGE_WIDTHS = (375, 600)
+# The branded builds: accent, which posts, and the brand keys. A logo file, social links, a sign-up page.
+BRANDS = {
+    "purple": ("#7b3fa0", None),
+    "pale": ("#f0e68c", "features"),  # every Markdown feature: links, headings, quotes in the pale accent
+}
+BRAND_KEYS = """\
+logo = images/logo.png
+logo_width = 180
+subscribe_url = https://viaskincare.com/subscribe
+social_links =
+    instagram https://www.instagram.com/viaskincare
+    facebook https://www.facebook.com/viaskincare
+    tiktok https://www.tiktok.com/@viaskincare
+"""
+SITE = "https://viaskincare.com/newsletter/"  # archive_url: where the build's files are published
 SCREENSHOTS = REPO / "docs" / "screenshots"
 IMAGE_HOST = "https://img.example.test/"
 _SIZE = re.compile(r"w(\d+)h(\d+)\.png")
@@ -274,21 +294,41 @@ DIVIDERS_JS = """() => {
 # Building the documents ----------------------------------------------------------------------------
 
 
-def _project(folder: Path, posts: dict[str, str] | None, layout: str) -> Path:
-    """A copy of the repository's project (its settings, templates and posts, or the given posts)."""
+def _project(folder: Path, posts: dict[str, str] | None, layout: str, brand: str = "") -> Path:
+    """A copy of the repository's project (its settings, templates, issue file and posts, or the given
+    posts); with `brand`, its accent colour, a logo file, social links and a subscribe link."""
     shutil.copytree(TEMPLATES, folder / "templates")
     (folder / "posts").mkdir()
     if posts is None:
         for post in (REPO / "posts").glob("*.md"):
             shutil.copy(post, folder / "posts" / post.name)
+        shutil.copytree(REPO / "issues", folder / "issues")
     else:
         for name, text in posts.items():
             (folder / "posts" / name).write_text(textwrap.dedent(text), encoding="utf-8")
     cfg = (REPO / "setup.cfg").read_text(encoding="utf-8")
     if layout != "full":
         cfg = cfg.replace("[newsletter]\n", f"[newsletter]\nlayout = {layout}\n", 1)
+    if brand:
+        accent = BRANDS[brand][0]
+        cfg = re.sub(r"(?m)^accent_color = .*$", f"accent_color = {accent}\n" + BRAND_KEYS.rstrip(), cfg)
+        (folder / "images").mkdir()
+        (folder / "images" / "logo.png").write_bytes(_logo(accent))
     (folder / "setup.cfg").write_text(cfg, encoding="utf-8")
     return folder
+
+
+def _logo(accent: str) -> bytes:
+    """A 2x logo (360x90 for 180 px): the studio's name in white on its accent, as a PNG."""
+    from PIL import Image, ImageDraw
+
+    from newsletter import colors
+
+    image = Image.new("RGB", (360, 90), colors.rgb(colors.reaching(accent, colors.WHITE, 4.5)))
+    ImageDraw.Draw(image).text((180, 45), "VIA SKINCARE", fill=(255, 255, 255), font_size=44, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def _strip_head_style(html: str) -> str:
@@ -304,6 +344,10 @@ class Documents:
     built: dict[str, Path | str] = field(default_factory=dict)
 
     def path(self, name: str, variant: str = VARIANTS[0]) -> Path:
+        if name in PAGES:  # a branded build's web copy or archive page
+            which, page = name.split("-")
+            email = self.path(f"{which}-full")
+            return email.with_name("index.html") if page == "web" else email.parent.parent / "index.html"
         html = self.attempt(name)
         assert isinstance(html, Path), html  # a failed build fails every test that needs it
         if variant == VARIANTS[0]:
@@ -319,9 +363,16 @@ class Documents:
             self.built[name] = self._build(name)
         return self.built[name]
 
+    def site(self, name: str) -> Path:
+        """The build folder a document lives in: what is published at archive_url."""
+        path = self.path(name)
+        return path.parent if name.endswith("-archive") else path.parent.parent
+
     def _build(self, name: str) -> Path | str:
         which, layout = name.split("-")
-        folder = _project(self.root / name, None if which == "sample" else FEATURES, layout)
+        brand = which if which in BRANDS else ""
+        posts = FEATURES if which == "features" or (brand and BRANDS[brand][1]) else None
+        folder = _project(self.root / name, posts, layout, brand)
         result = CliRunner().invoke(main, ["--project", str(folder), "build"], catch_exceptions=False)
         if result.exit_code != 0:
             return f"building {name} failed:\n{result.output}"
@@ -342,15 +393,23 @@ def _png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def _serve_images(route) -> None:
-    """Pictures come from the stand-in host; every other request (fonts, trackers, links) is refused."""
-    url = route.request.url
-    if url.startswith("file://"):
-        route.continue_()
-    elif url.startswith(IMAGE_HOST) and (size := _SIZE.search(url)):
-        route.fulfill(status=200, content_type="image/png", body=_png(int(size[1]), int(size[2])))
-    else:
-        route.abort()
+def _serve_images(site: Path):
+    """Pictures come from the stand-in host, and what the build publishes at archive_url (the logo) from
+    the build folder itself; every other request (fonts, trackers, links) is refused."""
+
+    def serve(route) -> None:
+        url = route.request.url
+        published = site / url[len(SITE) :].split("?")[0] if url.startswith(SITE) else None
+        if url.startswith("file://"):
+            route.continue_()
+        elif url.startswith(IMAGE_HOST) and (size := _SIZE.search(url)):
+            route.fulfill(status=200, content_type="image/png", body=_png(int(size[1]), int(size[2])))
+        elif published is not None and published.is_file() and published.suffix == ".png":
+            route.fulfill(status=200, content_type="image/png", body=published.read_bytes())
+        else:
+            route.abort()
+
+    return serve
 
 
 @pytest.fixture(scope="session")
@@ -362,7 +421,7 @@ def pages(browser, documents):
         key = (name, variant)
         if key not in opened:
             page = browser.new_page(viewport={"width": width, "height": 900})
-            page.route("**/*", _serve_images)
+            page.route("**/*", _serve_images(documents.site(name)))
             page.goto(documents.path(name, variant).as_uri())
             opened[key] = page
         page = opened[key]
@@ -442,6 +501,66 @@ def test_exactly_one_divider_between_articles(pages, name):
             assert len(lines) == 1, (
                 f"{variant}: {len(lines)} lines between article {number} and {number + 1} at y={lines}"
             )
+
+
+# The web copy and the archive page --------------------------------------------------------------------
+
+# Every visible picture of a page against the viewport and its own pixels (the logo, the email's images).
+PAGE_IMAGES_JS = """() => Array.from(document.images).filter(i => i.getClientRects().length).map(img => {
+  const r = img.getBoundingClientRect();
+  return {alt: img.alt, complete: img.complete, natural: img.naturalWidth, width: r.width, left: r.left,
+          right: r.right, viewport: document.documentElement.clientWidth};
+})"""
+
+
+def _page_contrast(pages, name: str) -> list[str]:
+    report = []
+    for scheme in SCHEMES:
+        for width in PAGE_WIDTHS:
+            for f in pages(name, VARIANTS[0], width, scheme).evaluate(CONTRAST_JS):
+                report.append(f"{scheme}, {width} px: {f['where']} '{f['text']}' {f['color']} on "
+                              f"{f['background']} = {f['ratio']}:1 (needs {f['need']}:1)")  # fmt: skip
+    return report
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_web_copy_and_archive_meet_wcag_aa_contrast_in_light_and_dark(pages, name):
+    report = _page_contrast(pages, name)
+    assert not report, f"{len(report)} text runs below WCAG AA:\n" + "\n".join(report[:25])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_web_copy_and_archive_fit_a_phone(pages, name):
+    for width in PAGE_WIDTHS:
+        page = pages(name, VARIANTS[0], width)
+        found = page.evaluate(OVERFLOW_JS)
+        assert found["scrollWidth"] <= found["width"], (
+            f"{width} px: the page is {found['scrollWidth']} px wide: {found['culprits']}"
+        )
+        for img in page.evaluate(PAGE_IMAGES_JS):
+            where = f"{width} px, image '{img['alt']}'"
+            assert img["complete"] and img["natural"] > 0, f"{where}: did not load"
+            assert img["left"] >= 0 and img["right"] <= img["viewport"] + 0.5, f"{where}: off the page"
+            assert img["width"] <= img["natural"] + 0.5, f"{where}: stretched from {img['natural']} px"
+        # Reading text (articles, the intro, the archive's summaries) is at least 15 px on a phone.
+        smallest = page.evaluate(
+            "Math.min(...Array.from(document.querySelectorAll('td.article p, td.article li, td.intro p, p.summary, ul.posts li')).filter(e =>"
+            " e.getClientRects().length && e.textContent.trim().length > 40)"
+            ".map(e => parseFloat(getComputedStyle(e).fontSize)))"
+        )
+        assert smallest >= 15, f"{width} px: body text at {smallest} px"
+
+
+@pytest.mark.parametrize("name", ("purple", "pale"))
+def test_branded_pages_show_the_logo_the_way_back_and_the_sign_up(pages, name):
+    web = pages(f"{name}-web", VARIANTS[0], 375)
+    assert web.is_visible("a.web-nav-link") and web.is_visible("a.web-subscribe")
+    assert web.evaluate("document.querySelector('td.masthead img.logo').naturalWidth") == 360  # the 2x file
+    archive = pages(f"{name}-archive", VARIANTS[0], 375)
+    assert archive.is_visible("header img") and archive.is_visible("a.subscribe")
+    assert archive.evaluate("document.querySelectorAll('p.summary').length") >= 1
+    email = pages(f"{name}-full", VARIANTS[0], 375)
+    assert not email.query_selector("a.web-nav-link") and not email.query_selector("a.web-subscribe")
 
 
 # A second engine: Firefox ----------------------------------------------------------------------------
@@ -579,10 +698,19 @@ SHOTS = {
     "email-dark.png": ("sample-full", 640, "dark", 900, "button"),
     "email-mobile.png": ("sample-full", 375, "light", 900, "top"),
     "email-digest.png": ("sample-digest", 640, "light", 900, "top"),
+    "email-intro.png": ("sample-full", 640, "light", 700, "top"),
+    "email-brand.png": ("purple-full", 640, "light", 900, "top"),
+    "email-pale.png": ("pale-full", 640, "light", 900, "quote"),
+    "email-pale-dark.png": ("pale-full", 640, "dark", 900, "quote"),
+    "web-copy.png": ("purple-web", 600, "light", 900, "top"),
+    "web-copy-mobile.png": ("purple-web", 375, "dark", 800, "top"),
+    "archive.png": ("purple-archive", 600, "light", 700, "top"),
+    "archive-dark.png": ("purple-archive", 375, "dark", 700, "top"),
 }
 # "button": the end of the first article, its call to action, the divider and the next title.
 _TOP = {
     "top": "0",
+    "quote": "Math.max(0, document.querySelector('.content blockquote').getBoundingClientRect().top + scrollY - 440)",
     "button": "Math.max(0, document.querySelector('a.button').getBoundingClientRect().bottom + scrollY + 220 - {h})",
 }
 
@@ -598,7 +726,7 @@ def test_readme_screenshots_show_the_built_email(pages, request, tmp_path):
         page = pages(document, VARIANTS[0], width, scheme)
         top = page.evaluate(_TOP[anchor].format(h=height))
         end = page.evaluate(
-            "document.querySelector('table.wrapper').getBoundingClientRect().bottom + scrollY"
+            "(document.querySelector('table.wrapper') || document.body).getBoundingClientRect().bottom + scrollY"
         )
         height = min(height, round(end - top))
         clip = {"x": 0, "y": top, "width": width, "height": height}

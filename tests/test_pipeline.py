@@ -17,11 +17,15 @@ def test_two_builds_in_one_process_see_a_template_change(sample, cli):
     """No cache outlives a run: the second build reads the edited stylesheet (one process, no pool)."""
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
     css = sample.root / "templates" / "email.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("#f4efea", "#0b0c0d"), encoding="utf-8")
+    text = css.read_text(encoding="utf-8")
+    # The title's size: a literal of the stylesheet (its colours come from the brand's palette).
+    assert "font-size: 28px; line-height: 34px" in text
+    css.write_text(text.replace("font-size: 28px; line-height: 34px", "font-size: 29px; line-height: 34px"),
+                   encoding="utf-8")  # fmt: skip
     result = cli("--project", sample.root, "build", "--jobs", "1")
     assert result.exit_code == 0
     assert " 0 written" not in result.stdout
-    assert "#0b0c0d" in (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert "font-size:29px" in (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
 
 
 def _both(project, cli) -> tuple[tuple[int, list[str]], tuple[int, list[str]]]:

@@ -85,7 +85,8 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, requ
     assert email.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.click("#dark")
     dark = page.frame_locator("#email").locator("table.container")
-    expect(dark).to_have_css("background-color", "rgb(42, 36, 32)")  # retried until the frame reloads
+    # The dark card of the default accent's palette (#1a73e8): retried until the frame reloads.
+    expect(dark).to_have_css("background-color", "rgb(33, 40, 50)")
     page.click("button[data-width='600']")
     page.click("#dark")
     page.wait_for_function("!document.getElementById('email').src.endsWith('?dark=1')")

@@ -360,7 +360,7 @@ def test_setup_cfg_with_a_utf8_bom_is_accepted(sample, cli):
 def test_setup_cfg_that_is_not_utf8_names_the_byte(sample, cli, monkeypatch):
     """Found from the current folder too: it used to say there was no setup.cfg at all."""
     cfg = sample.root / "setup.cfg"
-    cfg.write_bytes(cfg.read_bytes().replace(b"Springfield", b"Springfi\xe9ld"))
+    cfg.write_bytes(cfg.read_bytes().replace(b"Larkin Street", b"Lark\xe9n Street"))  # the address, line 9
     offset = cfg.read_bytes().index(b"\xe9")
     monkeypatch.chdir(sample.root)
     result = cli("build")

@@ -29,6 +29,14 @@ class Rule:
 
 RULES = {r.id: r for r in [
     Rule("settings", ERROR, "setup.cfg [newsletter] keys and values", "correct the key named in the message"),
+    # Brand (content/brand.py): a warning for build, check and preview, an error for `send`.
+    Rule("address", WARNING, "the footer's postal address is set and not a placeholder ('to be confirmed', "
+         "'example'); `send` refuses to send without one", "set address in setup.cfg to the studio's postal address"),
+    Rule("accent-contrast", WARNING, "each accent colour reaches WCAG AA on its background in light and dark "
+         "mode (4.5:1 for text, 3:1 for the quote bar), else the email uses the nearest shade that does",
+         "choose a darker accent_color (a lighter accent_color_dark), or keep the shade the warning names"),
+    Rule("logo", WARNING, "the logo has a known width and is not shown wider than its pixels",
+         "set logo_width, or give a picture at least that wide"),
     Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
     Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
     Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),
@@ -72,8 +80,8 @@ RULES = {r.id: r for r in [
 
 # The order `build` and `preview` show warnings in when there are too many to show all: what a reader
 # of the issue would notice first; the rest follow in RULES order.
-WORST_FIRST = ("size-warn", "placeholder", "subject-length", "summary-empty", "link-unknown-post", "style-size",
-               "caption-limit", "alt-missing", "preheader-length")  # fmt: skip
+WORST_FIRST = ("size-warn", "address", "placeholder", "subject-length", "summary-empty", "link-unknown-post",
+               "style-size", "caption-limit", "alt-missing", "preheader-length")  # fmt: skip
 # Upper case only: "tk" or "todo" inside ordinary prose is not a placeholder.
 _UNFINISHED = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|(?i:lorem ipsum)")
 _BAD_CSS = [
@@ -83,6 +91,16 @@ _BAD_CSS = [
     (re.compile(r"(?<![\w-])position\s*:"), "position: most clients ignore it"),
     (re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)"), "display:flex/grid: Outlook and Gmail apps ignore it"),
 ]  # fmt: skip
+
+
+def settings_findings(settings: Settings, sending: bool, problems: Problems) -> None:
+    """The brand's notes (content/brand.py), once per run: the postal address is a warning until a
+    message goes to people, where a placeholder is an error."""
+    for note in settings.brand.notes:
+        if note.rule == "address" and sending:
+            problems.error(note.where, note.line, note.message, note.rule)
+        else:
+            problems.extend([note])
 
 
 def worst_first(problems, limit: int | None = None) -> list[Problem]:

@@ -52,6 +52,17 @@ class Week:
         return max(p.published for p in self.posts)
 
 
+def preheader_of(summaries: list[str], file: IssueFile | None = None) -> str:
+    """The editor's preheader; else the summaries, one line, cut at a word before Gmail's ~200-character
+    preview ends (the email's preheader and the archive page's line under each issue)."""
+    if file is not None and file.preheader:
+        return file.preheader
+    text = " ".join(" ".join(summaries).split())
+    if len(text) <= PREHEADER_MAX:
+        return text
+    return text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+
+
 def subject_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> str:
     """The editor's subject; else the lead article's title, more articles announced without overflowing
     the inbox line. An issue holding a draft says so first."""
@@ -93,12 +104,7 @@ class Issue:
     def preheader(self) -> str:
         """The editor's preheader; else the summaries, one line, cut at a word before Gmail's
         ~200-character preview ends."""
-        if self.file is not None and self.file.preheader:
-            return self.file.preheader
-        text = " ".join(" ".join(p.summary for p in self.posts).split())
-        if len(text) <= PREHEADER_MAX:
-            return text
-        return text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+        return preheader_of([p.summary for p in self.posts], self.file)
 
     @property
     def date(self) -> dt.datetime:

@@ -87,7 +87,14 @@ class Post:
     @property
     def meta(self) -> PostMeta:
         return PostMeta(
-            self.source, self.slug, self.title, self.date, self.published, self.draft, self.images
+            self.source,
+            self.slug,
+            self.title,
+            self.date,
+            self.published,
+            self.draft,
+            self.images,
+            self.summary,
         )
 
 
@@ -103,10 +110,11 @@ class PostMeta:
     published: dt.datetime
     draft: bool
     images: tuple[tuple[str, int], ...] = ()  # its local images: the issue key covers their bytes
+    summary: str = ""  # the archive page shows each issue's summaries
 
     def to_json(self) -> dict:
         data = {"source": self.source, "slug": self.slug, "title": self.title, "draft": self.draft,
-                "published": self.published.isoformat()}  # fmt: skip
+                "published": self.published.isoformat(), "summary": self.summary}  # fmt: skip
         return data | ({"images": [list(i) for i in self.images]} if self.images else {})
 
     @classmethod
@@ -114,7 +122,14 @@ class PostMeta:
         published = dt.datetime.fromisoformat(data["published"])
         images = tuple((str(ref), int(line)) for ref, line in data.get("images", []))
         return cls(
-            data["source"], data["slug"], data["title"], published.date(), published, data["draft"], images
+            data["source"],
+            data["slug"],
+            data["title"],
+            published.date(),
+            published,
+            data["draft"],
+            images,
+            str(data.get("summary", "")),
         )
 
 

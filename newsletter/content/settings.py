@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newsletter.content import brand as branding
 from newsletter.content import reader
 from newsletter.email import headers
 from newsletter.errors import InputError, NewsletterError, Problem, Problems
@@ -58,12 +59,14 @@ DEFAULTS: dict[str, str] = {
     "layout": "full",
     "card_fonts": "",  # font files tried after the shipped ones on image cards, one per line
     **{f"handle_{p}": "" for p in PLATFORMS},
+    **branding.DEFAULTS,
 }
 PACKAGED_TEMPLATES = (
     reader.PACKAGED_TEMPLATES
 )  # where they are is the reader's to know; kept here for importers
 LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" button per article
-REQUIRED = ("name", "site_url", "from", "address", "unsubscribe_url")
+# `address` is not here: an empty or placeholder address only stops `send` (see content.brand).
+REQUIRED = ("name", "site_url", "from", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
 SINGLE_LINE = (
     "name", "site_url", "from", "reply_to", "address", "unsubscribe_url", "language", "timezone",
@@ -112,6 +115,7 @@ class Settings:
     layout: str = "full"
     archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
     card_fonts: tuple[Path, ...] = ()  # absolute; see social/fonts.py
+    brand: branding.Brand = field(default_factory=branding.default)  # logo, palette, social links
 
     @property
     def issues_dir(self) -> Path:
@@ -194,10 +198,11 @@ def load_settings(root: Path) -> Settings:
     problems = Problems()
     _check_keys(raw, lines, problems)
     values = {**DEFAULTS, **raw}
+    brand = branding.parse(root, values, lines, text, problems)
     settings = _build(root, values, lines, problems)
     problems.raise_if_errors()
     assert settings is not None
-    return settings
+    return replace(settings, brand=brand)
 
 
 def _read(root: Path) -> str:
@@ -307,10 +312,8 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             "timezone",
             f"unknown timezone '{v['timezone']}'; use an IANA name such as Europe/London",
         )
-    if not _COLOR.fullmatch(v["accent_color"]):
+    if not _COLOR.fullmatch(v["accent_color"]):  # the palette made of it: content.brand
         bad("accent_color", f"expected a hex colour like #8a6f5a, got '{v['accent_color']}'")
-    elif message := _unreadable_accent(v["accent_color"]):
-        bad("accent_color", message)
     if v["layout"].strip() not in LAYOUTS:
         bad("layout", f"expected one of {' | '.join(LAYOUTS)}, got '{v['layout']}'")
     ints = {k: _int(v[k], k, bad) for k in ("smtp_port", "mastodon_max_characters")}
@@ -358,20 +361,6 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         layout=v["layout"].strip(),
         archive_url=archive_url,
         card_fonts=card_fonts,
-    )
-
-
-def _unreadable_accent(accent: str) -> str:
-    """The button label is white or near-black, whichever reads on the accent; a few middle tones
-    leave both under WCAG AA (4.5:1)."""
-    from newsletter import colors
-
-    if colors.readable(accent):
-        return ""
-    white, dark = colors.contrast(colors.WHITE, accent), colors.contrast(colors.DARK, accent)
-    return (
-        f"'{accent}' leaves the button label unreadable: white text reaches {white:.2f}:1 and dark "
-        f"text {dark:.2f}:1, WCAG AA needs 4.5:1; choose a darker colour (white label) or a lighter one"
     )
 
 

@@ -27,6 +27,9 @@ _HIDDEN: dict[str, frozenset[str]] = {
         {"root", "posts_dir", "templates_dir", "build_dir", "schedule"}
     ),
     "newsletter.content.posts.Post": frozenset({"tree_data"}),
+    # The logo's bytes go into the issue folder, not into a template; notes are the plan's to report.
+    "newsletter.content.brand.Logo": frozenset({"data"}),
+    "newsletter.content.brand.Brand": frozenset({"notes"}),
 }
 _PROPERTIES: dict[str, tuple[str, ...]] = {
     "newsletter.content.settings.Settings": ("domain", "mail_domain"),

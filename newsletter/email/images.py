@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
 from newsletter.content.reader import IMAGE, RACY_SECONDS, leads_out, read_file
@@ -28,9 +28,7 @@ from newsletter.errors import Problems
 from newsletter.urls import is_merge_tag, scheme_of
 
 if TYPE_CHECKING:
-    from newsletter.content.issue import Issue
     from newsletter.content.settings import Settings
-    from newsletter.run.context import Memo
 
 CONTAINER = 600  # px: the email's column (templates/email.html)
 MAX_WIDTH = 2 * CONTAINER  # high-density screens show 2 image pixels per CSS pixel
@@ -105,16 +103,33 @@ class _Unusable(Exception):
     """Why a file cannot be used as a picture (the message's tail)."""
 
 
-def prepare(issue: Issue, settings: Settings, memo: Memo, make: bool, problems: Problems) -> LocalImages:
+class Memo(Protocol):
+    """The run's memo (run.context.Memo), as this module uses it."""
+
+    def table(self, name: str) -> dict: ...
+
+
+class _Referring(Protocol):
+    """A post as this module sees it (content.posts imports this module: no import back)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def images(self) -> tuple[tuple[str, int], ...]: ...
+
+
+def prepare(
+    week: str, posts: Iterable[_Referring], settings: Settings, memo: Memo, make: bool, problems: Problems
+) -> LocalImages:
     """Every local image of the issue's posts, checked (`make` False) or made; each file that is
     missing, unreadable or no picture is an error at the post's line that refers to it."""
     pictures: dict[tuple[str, str], Picture] = {}
-    for post in issue.posts:
+    for post in posts:
         for ref, line in post.images:
             picture = _picture_for(post.source, ref, line, settings, memo, make, problems)
             if picture is not None:
                 pictures[(post.source, ref)] = picture
-    return LocalImages(f"{settings.archive_url}/{issue.week}/images", pictures)
+    return LocalImages(f"{settings.archive_url}/{week}/images", pictures)
 
 
 def digests(metas: Iterable, settings: Settings, memo: Memo) -> tuple[str, ...]:

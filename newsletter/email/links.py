@@ -32,6 +32,19 @@ def rewrite(page: str, url: Callable[[str], str], src: Callable[[str], str] | No
     return "".join(out)
 
 
+class _ByAttribute:
+    """A mapper that knows which attribute it maps: _rewrite_tag asks `for_attribute` first."""
+
+    def __init__(self, href: Callable[[str], str], src: Callable[[str], str]):
+        self.href, self.src = href, src
+
+    def __call__(self, value: str) -> str:
+        return self.href(value)
+
+    def for_attribute(self, name: str) -> Callable[[str], str]:
+        return self.src if name == "src" else self.href
+
+
 class _Tags(HTMLParser):
     def __init__(self, page: str, url: Callable[[str], str], src: Callable[[str], str]):
         super().__init__(convert_charrefs=False)

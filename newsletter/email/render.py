@@ -17,7 +17,6 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from newsletter import colors
 from newsletter.content.settings import LAYOUTS, Settings
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.email import body as emailbody
@@ -28,7 +27,7 @@ from newsletter.email.context import plain
 from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
-from newsletter.site.archive import rfc3339, web_url
+from newsletter.site.archive import home, logo_of, rfc3339, web_url
 from newsletter.urls import absolute, is_allowed, with_utm, without_utm
 
 if TYPE_CHECKING:
@@ -211,7 +210,9 @@ def email_html(
         layout=_layout(layout or issue.layout, settings),
         web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
         intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
-        button_text=colors.label_on(settings.accent_color),
+        button_text=settings.brand.palette.button_text,
+        logo=logo_of(settings, issue.week),
+        archive_home=home(settings) if settings.archive_url else "",  # the web copy's "All issues"
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")

@@ -28,19 +28,21 @@ class Work:
     first served ("lazy", the preview), or not at all ("none": their names still go into the captions).
     `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
     stopping at the first error (`check`). `images`: local images made into the issue folder ("make")
-    or only checked to exist and open as pictures ("check")."""
+    or only checked to exist and open as pictures ("check"). `sends`: a message goes to people, so what
+    the law requires of it (a postal address) is an error, not a warning."""
 
     captions: bool = True
     cards: CardWork = "draw"
     site: bool = True
     collect: bool = False
     images: Literal["make", "check"] = "make"
+    sends: bool = False
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
 CHECK = Work(cards="none", collect=True, images="check")
-SEND = Work(captions=False, cards="none", site=False)
+SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)
 
 

@@ -119,6 +119,7 @@ def plan(run: Run, selection: Selection) -> Plan:
     """Read, validate and render what the selection and the run's work need; raise once with every
     problem (or, when the work collects, return them all as findings)."""
     problems = Problems(strict=run.strict)
+    rules.settings_findings(run.settings, run.work.sends, problems)
     library = gather(run, selection, problems)
     made = _issues(run, selection, library, problems)
     if not run.work.collect:
@@ -260,8 +261,12 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     with Forked(_social, run, issue, job.earlier) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
-        local = images.prepare(issue, settings, run.memo, run.work.images == "make", problems)
-        html = inline.inline_css(render.email_html(issue, renderer, local=local))
+        local = images.prepare(
+            issue.week, issue.posts, settings, run.memo, run.work.images == "make", problems
+        )
+        # One render for both: the email drops the web copy's parts, the web copy the inbox's.
+        page = inline.inline_css(render.email_html(issue, renderer, local=local))
+        html = archive.email_copy(page)
         size = rules.email_size(issue, html, problems)
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
@@ -269,9 +274,9 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         part = social.result() if social else _social(run, issue, job.earlier)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
-             **part.files, **local.files}  # fmt: skip
+             **part.files, **local.files, **archive.assets(settings)}  # fmt: skip
     if run.work.site and settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
-        files["index.html"] = archive.web_copy(html, issue, settings).encode("utf-8")
+        files["index.html"] = archive.web_copy(page, issue, settings).encode("utf-8")
     return IssueOutputs(
         issue, html, text, eml, part.captions, size, tuple(problems.items), files, job.key,
         cards=part.cards, links=links,

@@ -51,6 +51,7 @@ def fingerprint(settings: Settings) -> str:
     raw = read_file(settings.root / "setup.cfg", "setup.cfg", problems, SETTINGS)
     problems.raise_if_errors()  # it was just read to make `settings`: only a race gets here
     digest.update(raw or b"")
+    digest.update(settings.brand.fingerprint.encode() + b"\0")  # the logo file's content
     packaged = sorted(
         (p.relative_to(PACKAGED).as_posix(), p.read_bytes()) for p in PACKAGED.rglob("*") if p.is_file()
     )

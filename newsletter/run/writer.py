@@ -26,6 +26,7 @@ WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
 OURS = re.compile(
     r"index\.html|email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
     r"|images/[\w-]+\.(png|jpg|gif)"
+    r"|images/logo-[0-9a-f]+\.[a-z]+"  # the brand's logo (content.brand), named by its content
 )
 _TEMP = re.compile(r"\..+\.tmp-\d+(-\d+)?")
 

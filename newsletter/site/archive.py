@@ -1,6 +1,8 @@
 """The web archive: each issue's web copy (build/YYYY-Www/index.html), the archive page
-(build/index.html) and the Atom feed (build/feed.xml). The web copy is the inlined email with what only
-makes sense in an inbox taken out: the "View in browser" link and the ESP's unsubscribe merge tags."""
+(build/index.html) and the Atom feed (build/feed.xml). The email and its web copy are one render: the
+email template marks what only makes sense in an inbox (`<!--email-only-->`: "View in browser", the
+unsubscribe link) and what only makes sense on the web (`<!--web-only-->`: "All issues", the subscribe
+link); each copy drops the other's parts."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from newsletter.content.issue import Week, by_week, subject_of
+from markupsafe import Markup
+
+from newsletter.content.issue import Week, by_week, preheader_of, subject_of
 from newsletter.content.settings import Settings
 from newsletter.urls import is_merge_tag
 
@@ -20,6 +24,8 @@ if TYPE_CHECKING:
     from newsletter.content.posts import PostMeta
 
 _EMAIL_ONLY = re.compile(r"<!--email-only-->.*?<!--/email-only-->", re.S)
+_WEB_ONLY = re.compile(r"<!--web-only-->.*?<!--/web-only-->", re.S)
+_WEB_MARKS = re.compile(r"<!--/?web-only-->")
 _HREF = re.compile(r'href="([^"]*)"')
 _INLINE_MERGE = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\{\s*[\w.]+\s*\}\}|%%[\w:]+%%|\[\[[\w.]+\]\]")
 
@@ -34,34 +40,93 @@ class Entry:
     url: str  # the web copy
     posts: tuple[tuple[str, str], ...]  # (title, url)
     image: str = ""  # the lead article's 1200x630 title card
+    summary: str = ""  # the issue's preheader: the issue file's, else its articles' summaries
 
 
-def web_copy(email_html: str, issue: Issue, settings: Settings) -> str:
-    """The inlined email as a page on the site: inbox-only parts removed, merge tags made plain links to
-    the site, and Open Graph tags so a shared link shows the issue's title card."""
-    page = _EMAIL_ONLY.sub("", email_html)
+def email_copy(page: str) -> str:
+    """The inlined render as the email: the web copy's parts taken out."""
+    return _WEB_ONLY.sub("", page)
+
+
+def web_copy(page: str, issue: Issue, settings: Settings) -> str:
+    """The inlined render as a page on the site: inbox-only parts removed, merge tags made plain links to
+    the site, and the tags a shared link needs (Open Graph, Twitter card: the issue's title card)."""
+    page = _WEB_MARKS.sub("", _EMAIL_ONLY.sub("", page))
     page = _HREF.sub(
         lambda m: f'href="{settings.site_url}"' if is_merge_tag(htmlmod.unescape(m.group(1))) else m.group(0),
         page,
     )
     page = _INLINE_MERGE.sub("", page)  # *|FNAME|* in prose: no reader of the web copy has one
-    return page.replace(
-        "</head>",
-        _og_tags(
-            issue.subject, card_url(settings, issue.week, issue.posts[0].slug), web_url(settings, issue.week)
-        )
-        + "</head>",
-        1,
-    )
+    page = _untracked(page, settings)
+    url = web_url(settings, issue.week)
+    tags = head_tags(settings, "article", issue.subject, issue.preheader, url,
+                     card_url(settings, issue.week, issue.posts[0].slug))  # fmt: skip
+    return page.replace("</head>", str(tags) + "</head>", 1)  # str: Markup + "</head>" would escape it
 
 
-def _og_tags(title: str, image: str, url: str) -> str:
+def _untracked(page: str, settings: Settings) -> str:
+    """The archive's own pages and the sign-up page are where a reader of the web copy goes next, not
+    email traffic: their links lose the email's utm_ parameters."""
+    own = tuple(u for u in (home(settings), settings.brand.subscribe_url) if u)
+
+    def clean(match: re.Match) -> str:
+        url = htmlmod.unescape(match.group(1))
+        if not url.startswith(own) or "?" not in url:
+            return match.group(0)
+        base, query = url.split("?", 1)
+        kept = "&".join(q for q in query.split("&") if not q.startswith("utm_"))
+        return f'href="{htmlmod.escape(base + ("?" + kept if kept else ""), quote=True)}"'
+
+    return _HREF.sub(clean, page)
+
+
+def head_tags(settings: Settings, kind: str, title: str, description: str, url: str, image: str) -> Markup:
+    """What a page needs in its <head> to be found and shared: a description, Open Graph and the Twitter
+    card (X, LinkedIn, Facebook, Slack, iMessage read these; og:url is the canonical address). No <link>
+    tags: no output of the build holds one (the safety checks refuse any, stylesheet or not)."""
     esc = htmlmod.escape
-    return (
-        f'<meta property="og:type" content="article">\n<meta property="og:title" content="{esc(title)}">\n'
-        f'<meta property="og:url" content="{esc(url)}">\n<meta property="og:image" content="{esc(image)}">\n'
-        '<meta property="og:image:width" content="1200">\n<meta property="og:image:height" content="630">\n'
-    )
+    meta = [
+        f'<meta name="description" content="{esc(description)}">',
+        f'<meta property="og:type" content="{kind}">',
+        f'<meta property="og:site_name" content="{esc(settings.name)}">',
+        f'<meta property="og:title" content="{esc(title)}">',
+        f'<meta property="og:description" content="{esc(description)}">',
+        f'<meta property="og:url" content="{esc(url)}">',
+    ]
+    if image:
+        meta += [f'<meta property="og:image" content="{esc(image)}">',
+                 '<meta property="og:image:width" content="1200">',
+                 '<meta property="og:image:height" content="630">']  # fmt: skip
+    meta += [
+        f'<meta name="twitter:card" content="{"summary_large_image" if image else "summary"}">',
+        f'<meta name="twitter:title" content="{esc(title)}">',
+        f'<meta name="twitter:description" content="{esc(description)}">',
+    ]
+    if image:
+        meta.append(f'<meta name="twitter:image" content="{esc(image)}">')
+    if handle := settings.handles.get("x", ""):
+        meta.append(f'<meta name="twitter:site" content="@{esc(handle.lstrip("@"))}">')
+    return Markup("\n".join(meta) + "\n")
+
+
+def home(settings: Settings) -> str:
+    """The archive page's URL: where "All issues" leads."""
+    return f"{settings.archive_url.rstrip('/')}/"
+
+
+def logo_of(settings: Settings, week: str) -> dict | None:
+    """The logo as a template shows it in the issue of `week` (a project file is copied into each issue
+    folder, so its URL is that issue's), or None."""
+    logo = settings.brand.logo
+    if logo is None:
+        return None
+    return {"url": logo.url_in(settings.archive_url, week), "width": logo.width, "height": logo.height}
+
+
+def assets(settings: Settings) -> dict[str, bytes]:
+    """Files every issue folder holds beside the email: the logo, when it is a project file."""
+    logo = settings.brand.logo
+    return {logo.file: logo.data} if logo is not None and logo.file else {}
 
 
 def web_url(settings: Settings, week: str) -> str:
@@ -93,12 +158,22 @@ def entries(
             week, subject_of([p.title for p in shown], arranged.file, any(p.draft for p in shown)),
             max(p.published for p in shown), web_url(settings, week),
             tuple((p.title, settings.url_for(p.slug)) for p in shown), card_url(settings, week, shown[0].slug),
+            preheader_of([p.summary for p in shown], arranged.file),
         ))  # fmt: skip
     return sorted(made, key=lambda e: e.week, reverse=True)
 
 
 def index_html(renderer, items: list[Entry]) -> str:
-    return renderer.render("index.html", issues=items)
+    """The archive page: the header (logo or name, subscribe), then every issue with its summary. The
+    logo is the newest issue's copy (every issue folder holds one)."""
+    settings = renderer.settings
+    description = f"Every issue of the {settings.name} newsletter, newest first."
+    tags = head_tags(settings, "website", f"{settings.name}: newsletter archive", description, home(settings),
+                     items[0].image if items else "")  # fmt: skip
+    return renderer.render(
+        "index.html", issues=items, logo=logo_of(settings, items[0].week) if items else None,
+        home=home(settings), head_tags=tags,
+    )  # fmt: skip
 
 
 def feed_xml(renderer, items: list[Entry]) -> str:

@@ -1,0 +1,486 @@
+"""The studio's brand (issue 22, item 2) and the web copy and archive a reader lands on (item 4), through
+the command line: the postal address, the accent colour checked in light and dark mode, the logo, the
+social links, the subscribe link, the web copy's header and the archive page. What a reader sees of these
+is measured in a real browser in tests/test_perceptual.py."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+
+import lxml.html
+import pytest
+from conftest import REPO, SETTINGS, plan_of
+
+from newsletter import colors
+
+WEEK = "2026-W42"
+POST = """\
+---
+title: Colour and movement
+date: 2026-10-14
+summary: Why the face needs movement, in one short read.
+cta: {text: Book a facial, url: "https://viaskincare.com/book"}
+---
+
+An opening paragraph with [a link](https://viaskincare.com/services).
+
+## A section heading
+
+> A quote from the studio.
+
+The end.
+"""
+ADDRESS_LINE = 9  # of conftest.SETTINGS
+PLACEHOLDER = "Via Skincare, 1 Example Street, Springfield"
+WHY = "a postal address is required in commercial email in the US and the EU"
+
+
+def _project(project, extra: str = "", address: str | None = None):
+    text = SETTINGS
+    if address is not None:
+        text = re.sub(r"(?m)^address = .*$", f"address = {address}".rstrip(), text)
+    project.settings(extra, text=text)
+    project.post("2026-10-14-colour.md", POST)
+    return project
+
+
+def _build(project, cli, *args: str):
+    result = cli("--project", project.root, "build", *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _email(project) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((project.build / WEEK / "email.html").read_bytes())
+
+
+def _web(project) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((project.build / WEEK / "index.html").read_bytes())
+
+
+def _archive(project) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((project.build / "index.html").read_bytes())
+
+
+def _style(element) -> dict[str, str]:
+    """The inline style, colours spelled #rrggbb (premailer shortens #ffffff to #fff)."""
+    pairs = (p.split(":", 1) for p in element.get("style", "").split(";") if ":" in p)
+    return {
+        k.strip(): re.sub(r"#[0-9a-fA-F]{3,6}\b", lambda m: colors.normal(m.group(0)), v.strip())
+        for k, v in pairs
+    }
+
+
+def _dark_rules(html: str) -> str:
+    return html.split("@media (prefers-color-scheme: dark)", 1)[1]
+
+
+def _png(width: int, height: int, color=(123, 63, 160)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+# The postal address ------------------------------------------------------------------------------
+
+
+def _address_warning(address: str, what: str) -> str:
+    return f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: '{address}' is a placeholder ('{what}'); {WHY}: set it to the studio's postal address"
+
+
+@pytest.mark.parametrize(
+    ("address", "what"),
+    [
+        (PLACEHOLDER, "Example"),  # what `newsletter init` writes
+        ("Via Skincare, studio address to be confirmed", "to be confirmed"),  # the repository's sample
+        ("Studio Lumen, see www.example.com", "example"),
+    ],
+)
+def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, what):
+    _project(project, address=address)
+    result = _build(project, cli)
+    assert _address_warning(address, what) in result.stderr.splitlines()
+    check = cli("--project", project.root, "check")
+    assert check.exit_code == 0
+    assert (
+        f"setup.cfg:{ADDRESS_LINE}: warning[address]: [newsletter] address: '{address}' is a placeholder ('{what}'); "
+        f"{WHY}: set it to the studio's postal address\n"
+        "    fix: set address in setup.cfg to the studio's postal address\n"
+    ) in check.output
+    assert cli("--project", project.root, "check", "--strict").exit_code == 1
+
+
+def test_a_placeholder_or_empty_address_stops_send(project, cli):
+    _project(project, address=PLACEHOLDER)
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example'); {WHY}: "
+        "set it to the studio's postal address",
+        "Aborted: 1 error found.",
+    ]
+    _project(project, address="")
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: is empty; {WHY}: set it to the studio's postal address"
+    )
+    build = _build(project, cli)  # the same empty address only warns while nothing is sent
+    assert f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: is empty; {WHY}" in build.stderr
+
+
+def test_a_real_address_sends_and_warns_nowhere(project, cli):
+    _project(project)
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "address" not in _build(project, cli).stderr
+
+
+def test_the_preview_warns_about_the_placeholder_address_too(project):
+    _project(project, address=PLACEHOLDER)
+    made = plan_of(project.root, "PREVIEW")
+    assert [str(w) for w in made.warnings if w.rule == "address"] == [
+        _address_warning(PLACEHOLDER, "Example")
+    ]
+
+
+def test_the_readme_first_command_still_builds_the_sample(tmp_path, cli):
+    """`pip install . && newsletter build` in the repository: its setup.cfg keeps the placeholder."""
+    for name in ("posts", "issues", "templates"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "setup.cfg", tmp_path / "setup.cfg")
+    result = cli("--project", tmp_path, "build")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: [newsletter] address: 'Via Skincare, studio address to be confirmed' is a placeholder"
+        in (result.stderr)
+    )
+
+
+# The accent colour -------------------------------------------------------------------------------
+
+
+def test_a_purple_accent_colours_links_headings_quote_bar_masthead_and_button(project, cli):
+    _project(project, "accent_color = #7b3fa0\n")
+    result = _build(project, cli)
+    assert "accent_color" not in result.stderr  # it reads on white as given
+    email = _email(project)
+    assert _style(email.xpath("//div[@class='content']//a")[0])["color"] == "#7b3fa0"
+    assert _style(email.xpath("//div[@class='content']//h2")[0])["color"] == "#7b3fa0"
+    assert _style(email.xpath("//div[@class='content']//blockquote")[0])["border-left"] == "3px solid #7b3fa0"
+    assert _style(email.xpath("//td[@class='masthead']/a")[0])["color"] == "#7b3fa0"
+    button = _style(email.xpath("//a[@class='button']")[0])
+    assert (button["background-color"], button["color"]) == ("#7b3fa0", "#ffffff")
+    # Dark mode: the accent lightened until it reads on the dark card.
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    dark = _dark_rules(html)
+    card = re.search(r"\.container \{ background-color: (#[0-9a-f]{6})", dark).group(1)
+    link = re.search(r"\.content a, \.web-nav-link \{ color: (#[0-9a-f]{6})", dark).group(1)
+    assert link != "#7b3fa0" and colors.contrast(link, card) >= 4.5
+
+
+def test_a_pale_accent_is_darkened_to_read_with_a_warning(project, cli):
+    _project(project, "accent_color = #f0e68c\n")
+    result = _build(project, cli)
+    assert result.stderr.splitlines()[:2] == [
+        "setup.cfg:15: warning: [newsletter] accent_color: '#f0e68c' reaches 1.28:1 on the white email; WCAG AA "
+        "needs 4.5:1 for links and headings, so they use '#7d7849' (4.51:1); set a darker accent_color to choose "
+        "the shade yourself",
+        "setup.cfg:15: warning: [newsletter] accent_color: '#f0e68c' reaches 1.28:1 on the white email; WCAG AA "
+        "needs 3:1 for the quote bar, so they use '#9d965c' (3.02:1); set a darker accent_color to choose the "
+        "shade yourself",
+    ]
+    email = _email(project)
+    assert _style(email.xpath("//div[@class='content']//a")[0])["color"] == "#7d7849"
+    assert _style(email.xpath("//div[@class='content']//blockquote")[0])["border-left"] == "3px solid #9d965c"
+    button = _style(email.xpath("//a[@class='button']")[0])  # a pale button takes a dark label: as given
+    assert (button["background-color"], button["color"]) == ("#f0e68c", "#1a1a1a")
+    dark = _dark_rules((project.build / WEEK / "email.html").read_text(encoding="utf-8"))
+    assert ".content a, .web-nav-link { color: #f0e68c !important; }" in dark  # dark mode reads it as given
+    check = cli("--project", project.root, "check")
+    assert (
+        "setup.cfg:15: warning[accent-contrast]: [newsletter] accent_color: '#f0e68c' reaches" in check.output
+    )
+
+
+def test_a_middle_grey_accent_darkens_the_button_instead_of_failing(project, cli):
+    _project(project, "accent_color = #777777\n")
+    result = _build(project, cli)
+    assert (
+        "setup.cfg:15: warning: [newsletter] accent_color: neither a white nor a dark label reaches 4.5:1 on "
+        "'#777777' (4.48:1 at best), so the button uses '#767676' (white label, 4.54:1); set a darker or lighter "
+        "accent_color to choose the shade yourself"
+    ) in result.stderr.splitlines()
+    button = _style(_email(project).xpath("//a[@class='button']")[0])
+    assert (button["background-color"], button["color"]) == ("#767676", "#ffffff")
+
+
+def test_accent_color_dark_is_checked_on_the_dark_card(project, cli):
+    _project(project, "accent_color = #7b3fa0\naccent_color_dark = #3a1f4d\n")
+    result = _build(project, cli)
+    (warning,) = [
+        line for line in result.stderr.splitlines() if "accent_color_dark" in line and "links" in line
+    ]
+    assert warning.startswith(
+        "setup.cfg:16: warning: [newsletter] accent_color_dark: '#3a1f4d' reaches 1.07:1 on the dark-mode email ("
+    )
+    assert warning.endswith("set a lighter accent_color_dark to choose the shade yourself")
+    _project(project, "accent_color_dark = purple\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "setup.cfg:15: [newsletter] accent_color_dark: expected a hex colour like #c9a88f, got 'purple'"
+    )
+
+
+# The logo ----------------------------------------------------------------------------------------
+
+
+def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
+    (project.root / "images").mkdir()
+    data = _png(400, 100)
+    (project.root / "images" / "logo.png").write_bytes(data)
+    _project(project, "logo = images/logo.png\nlogo_width = 160\n")
+    result = _build(project, cli)
+    assert "logo" not in result.stderr
+    name = f"images/logo-{hashlib.sha256(data).hexdigest()[:12]}.png"
+    assert (project.build / WEEK / name).read_bytes() == data
+    url = f"https://viaskincare.com/newsletter/{WEEK}/{name}"
+    (logo,) = _email(project).xpath("//td[contains(@class, 'masthead')]//img")
+    assert (logo.get("src"), logo.get("width"), logo.get("height"), logo.get("alt")) == (
+        url,
+        "160",
+        "40",
+        "Via Skincare",
+    )
+    assert logo.getparent().get("href").startswith("https://viaskincare.com")  # the logo links home
+    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [url]
+    assert _archive(project).xpath("//header//img/@src") == [url]
+    # A new logo: a new name, and the old copy goes.
+    new = _png(400, 100, (10, 120, 90))
+    (project.root / "images" / "logo.png").write_bytes(new)
+    _build(project, cli)
+    assert [p.name for p in (project.build / WEEK / "images").iterdir()] == [
+        f"logo-{hashlib.sha256(new).hexdigest()[:12]}.png"
+    ]
+
+
+def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo.png").write_bytes(_png(120, 60))
+    _project(project, "logo = images/logo.png\nlogo_width = 240\n")
+    result = _build(project, cli)
+    assert (
+        "setup.cfg:15: warning: [newsletter] logo: logo_width 240 is wider than 'images/logo.png' (120 px): it is "
+        "shown 120 px wide, never stretched; give a picture at least twice as wide for sharp screens"
+    ) in result.stderr.splitlines()
+    (logo,) = _email(project).xpath("//img[@class='logo']")
+    assert (logo.get("width"), logo.get("height")) == ("120", "60")
+
+
+def test_a_logo_on_the_web_is_used_as_it_is(project, cli):
+    _project(project, "logo = https://cdn.example.com/logo.png\n")
+    result = _build(project, cli)
+    assert (
+        "setup.cfg:15: warning: [newsletter] logo: 'https://cdn.example.com/logo.png' is on the web and has no "
+        "logo_width: it is shown 200 px wide (the build never downloads it to measure); set logo_width"
+    ) in result.stderr.splitlines()
+    (logo,) = _email(project).xpath("//img[@class='logo']")
+    assert (logo.get("src"), logo.get("width"), logo.get("height")) == (
+        "https://cdn.example.com/logo.png",
+        "200",
+        None,
+    )
+    assert not (project.build / WEEK / "images").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "file", "message"),
+    [
+        ("logo = images/missing.png", None,
+         "setup.cfg:15: [newsletter] logo: 'images/missing.png' cannot be read: No such file or directory"),
+        ("logo = images/logo.png", b"not a picture",
+         "setup.cfg:15: [newsletter] logo: 'images/logo.png' is not a PNG, JPEG, GIF or WebP image"),
+        ("logo = images/logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+         "setup.cfg:15: [newsletter] logo: 'images/logo.svg' is not a PNG, JPEG, GIF or WebP image (Gmail and "
+         "Outlook do not show SVG; export a PNG)"),
+        ("logo = ../logo.png", None,
+         "setup.cfg:15: [newsletter] logo: '../logo.png' is outside the project; put the logo in the project, "
+         "e.g. images/logo.png"),
+        ("logo = https://user:secret@cdn.example.com/l.png", None,
+         "setup.cfg:15: [newsletter] logo: 'https://user:secret@cdn.example.com/l.png' holds a user name or "
+         "password (the part before '@'); remove it: give an https:// URL or a file of the project such as "
+         "images/logo.png"),
+        ("logo = https://cdn.example.com/l.png\nlogo_width = 900", None,
+         "setup.cfg:16: [newsletter] logo_width: expected a width in pixels from 1 to 536 (the email's column), "
+         "got '900'"),
+    ],
+)  # fmt: skip
+def test_logo_errors_name_the_setting_and_line(project, cli, setting, file, message):
+    if file is not None:
+        (project.root / "images").mkdir()
+        (project.root / setting.split("= ")[1]).write_bytes(file)
+    _project(project, setting + "\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [message, "Aborted: 1 error found."]
+    assert not project.build.exists()
+
+
+# Social links, subscribe link --------------------------------------------------------------------
+
+SOCIAL = """\
+social_links =
+    instagram https://www.instagram.com/viaskincare
+    https://www.facebook.com/viaskincare
+    tiktok = https://www.tiktok.com/@viaskincare
+    site https://shop.viaskincare.com
+"""
+
+
+def test_social_links_are_text_links_in_the_footer_in_their_order(project, cli):
+    _project(project, SOCIAL)
+    _build(project, cli)
+    for page in (_email(project), _web(project)):
+        links = page.xpath("//td[@class='footer']//p[@class='social']/a")
+        assert [(a.text, a.get("href")) for a in links] == [
+            ("Instagram", "https://www.instagram.com/viaskincare"),
+            ("Facebook", "https://www.facebook.com/viaskincare"),  # a bare URL is named by its host
+            ("TikTok", "https://www.tiktok.com/@viaskincare"),
+            ("shop.viaskincare.com", "https://shop.viaskincare.com"),
+        ]
+
+
+def test_social_link_errors_name_the_line_of_the_entry(project, cli):
+    _project(
+        project,
+        "social_links =\n    instgram https://www.instagram.com/v\n    facebook www.facebook.com/v\n"
+        "    youtube https://youtube.com/@v\n    youtube https://youtube.com/@w\n    just words here\n",
+    )
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "setup.cfg:16: [newsletter] social_links: unknown network 'instgram': did you mean 'instagram'? (known: "
+        "instagram, facebook, tiktok, linkedin, pinterest, youtube, x, bluesky, threads, mastodon, site)",
+        "setup.cfg:17: [newsletter] social_links: facebook: expected an http(s) URL, got 'www.facebook.com/v'",
+        "setup.cfg:19: [newsletter] social_links: 'youtube' is listed twice (first on line 18); keep one",
+        "setup.cfg:20: [newsletter] social_links: expected 'network URL' such as 'instagram "
+        "https://www.instagram.com/yourstudio', got 'just words here'",
+        "Aborted: 4 errors found.",
+    ]
+
+
+def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(project, cli):
+    _project(project, "subscribe_url = https://viaskincare.com/subscribe\n")
+    _build(project, cli)
+    web, email, archive = _web(project), _email(project), _archive(project)
+    assert web.xpath("//a[@class='web-subscribe']/@href") == ["https://viaskincare.com/subscribe"]  # no utm_
+    assert web.xpath("//td[@class='web-signup']//a[@class='button']/@href") == [
+        "https://viaskincare.com/subscribe"
+    ]
+    assert "Subscribe" not in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert not email.xpath("//a[contains(@href, '/subscribe')]")
+    assert archive.xpath("//a[@class='subscribe']/@href") == ["https://viaskincare.com/subscribe"]
+    _project(project, "subscribe_url = viaskincare.com/subscribe\n")
+    result = cli("--project", project.root, "build")
+    assert result.stderr.splitlines()[0] == (
+        "setup.cfg:15: [newsletter] subscribe_url: expected an http(s) URL, got 'viaskincare.com/subscribe': give "
+        "the address of your sign-up page"
+    )
+
+
+def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
+    _project(project)
+    _build(project, cli)
+    for name in (f"{WEEK}/index.html", "index.html", f"{WEEK}/email.html"):
+        assert "Subscribe" not in (project.build / name).read_text(encoding="utf-8"), name
+
+
+# The web copy and the archive --------------------------------------------------------------------
+
+
+def test_the_web_copy_has_a_header_back_to_the_archive_and_the_email_does_not(project, cli):
+    _project(project)
+    _build(project, cli)
+    web = _web(project)
+    assert web.xpath("//a[@class='web-nav-link']/@href") == ["https://viaskincare.com/newsletter/"]  # no utm_
+    assert web.xpath("//a[@class='web-nav-link']")[0].text_content() == "← All issues"
+    assert web.xpath("//td[@class='masthead']/a")[0].text == "Via Skincare"  # name linking home, no logo
+    email = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert "All issues" not in email and "web-only" not in email and 'class="web-nav' not in email
+    page = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
+    assert "View in browser" not in page and "web-only" not in page
+
+
+def _meta(doc) -> dict[str, str]:
+    found = {m.get("property") or m.get("name"): m.get("content") for m in doc.xpath("//meta")}
+    return found
+
+
+def test_web_copy_and_archive_carry_open_graph_and_twitter_card_tags(project, cli):
+    _project(project, "handle_x = viaskincare\n")
+    _build(project, cli)
+    card = f"https://viaskincare.com/newsletter/{WEEK}/cards/colour-title-1200x630.png"
+    web = _meta(_web(project))
+    assert {k: web[k] for k in ("og:type", "og:title", "og:description", "og:url", "og:image")} == {
+        "og:type": "article",
+        "og:title": "Colour and movement",
+        "og:description": "Why the face needs movement, in one short read.",
+        "og:url": f"https://viaskincare.com/newsletter/{WEEK}/",
+        "og:image": card,
+    }
+    assert (web["og:image:width"], web["og:image:height"]) == ("1200", "630")
+    assert (web["twitter:card"], web["twitter:image"], web["twitter:site"]) == (
+        "summary_large_image",
+        card,
+        "@viaskincare",
+    )
+    assert (project.build / WEEK / "cards" / "colour-title-1200x630.png").is_file()
+    archive = _meta(_archive(project))
+    assert (archive["og:type"], archive["og:url"], archive["og:image"]) == (
+        "website", "https://viaskincare.com/newsletter/", card,
+    )  # fmt: skip
+    assert archive["twitter:title"] == "Via Skincare: newsletter archive"
+
+
+def test_the_archive_lists_each_issue_with_its_summary_and_follows_dark_mode(project, cli):
+    _project(project)
+    project.post(
+        "2026-10-07-earlier.md",
+        "---\ntitle: Earlier\ndate: 2026-10-07\nsummary: The week before.\n---\n\nT.\n",
+    )
+    (project.root / "issues").mkdir()
+    (project.root / "issues" / f"{WEEK}.md").write_text('---\npreheader: "The editor\'s own line."\n---\n')
+    _build(project, cli, "--all")
+    archive = _archive(project)
+    issues = archive.xpath("//li[@class='issue']")
+    assert [
+        (i.xpath(".//a[@class='subject']")[0].text, i.xpath(".//p[@class='summary']")[0].text) for i in issues
+    ] == [
+        ("Colour and movement", "The editor's own line."),
+        ("Earlier", "The week before."),
+    ]
+    assert (
+        archive.xpath("//header//a[@href='https://viaskincare.com']")[0].text_content().strip()
+        == "Via Skincare"
+    )
+    html = (project.build / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "@media (prefers-color-scheme: dark)" in html
+
+
+def test_brand_settings_reach_templates_as_data(project, cli):
+    """A project's own template reads the brand from `settings.brand` (plain data, like every setting)."""
+    _project(project, SOCIAL + "accent_color = #7b3fa0\n")
+    (project.root / "templates" / "email.txt").write_text(
+        "{{ settings.brand.palette.link }} {% for s in settings.brand.social_links %}{{ s.label }} {% endfor %}\n"
+    )
+    _build(project, cli)
+    assert (
+        project.build / WEEK / "email.txt"
+    ).read_text() == "#7b3fa0 Instagram Facebook TikTok shop.viaskincare.com \n"
