@@ -555,3 +555,20 @@ def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
         time.sleep(0.05)
     assert saved.is_set() and "Why Faces Need Stillness" in text
     assert live.preview.snapshot.error == ""
+
+
+def test_a_broken_draft_of_a_week_without_an_issue_does_not_stop_the_preview(sample):
+    from newsletter.preview.server import Preview
+
+    draft = sample.root / "posts" / "2026-10-21-next-week.md"
+    draft.write_text(
+        '---\ntitle: "Next week\ndate: 2026-10-21\ndraft: true\n---\n\nBody.\n', encoding="utf-8"
+    )
+    snap = Preview(sample.root, lambda text, error: None).rebuild()
+    assert snap.error == ""
+    assert f"{WEEK}/email.html" in snap.files
+    assert (
+        "posts/2026-10-21-next-week.md:2: warning: invalid YAML at column 8: a quoted scalar starts here "
+        "and is not closed (found unexpected end of stream on line 4); close the quote "
+        "(a post of 2026-W43, not in this issue)"
+    ) in [str(w) for w in snap.warnings]

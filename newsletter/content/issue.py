@@ -30,6 +30,9 @@ class Selection:
     every: bool = False
     files: tuple[str, ...] = ()  # named posts, files or slugs, as typed; resolved from the run's one load
     drafts: bool = False  # --drafts: drafts count as published (marked "[DRAFT]")
+    # `every` for the preview: only the weeks it shows are selected, so a broken draft of a week with no
+    # issue does not stop it; `--all` promises the whole archive, every post of every week.
+    shown_only: bool = False
 
 
 LATEST = Selection()  # no selection: the latest week that has published posts

@@ -1,0 +1,115 @@
+"""What a run selects, and what it reports: posts outside the selection never block it (issue 22 item 5),
+`check --week W` reports only W (item 6), and the small traps of week names, exit codes and images
+(item 8). Every test goes through the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+BROKEN = "posts/2026-10-21-next-week.md"  # a draft of 2026-W43; the sample's posts are in 2026-W42
+UNCLOSED = '---\ntitle: "Next week\ndate: 2026-10-21\ndraft: true\n---\n\nBody.\n'
+YAML_ERROR = (
+    "invalid YAML at column 8: a quoted scalar starts here and is not closed "
+    "(found unexpected end of stream on line 4); close the quote"
+)
+PREHEADER = '---\npreheader: "Two reads from the studio."\n---\n'
+DEMOTED = f"{BROKEN}:2: warning: {YAML_ERROR} (a post of 2026-W43, not in this issue)"
+
+
+@pytest.fixture
+def broken(sample):
+    """The sample with next week's draft left with an unclosed quote on line 2 (and a preheader of the
+    editor's, so this week has no warning of its own)."""
+    (sample.root / BROKEN).write_text(UNCLOSED, encoding="utf-8")
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
+    return sample
+
+
+# Item 5: posts outside the selection never block it -------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [("build", "--week", "2026-W42"), ("build",)])
+def test_a_broken_draft_of_next_week_is_a_warning_for_this_weeks_build(broken, cli, args):
+    result = cli("--project", broken.root, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [DEMOTED]
+    assert result.stdout.startswith("Built 2026-W42 (2 posts) in build/: ")
+    assert (broken.build / "2026-W42" / "email.html").is_file()
+
+
+def test_a_broken_draft_of_next_week_is_a_warning_for_check_and_send(broken, cli):
+    check = cli("--project", broken.root, "check", "--week", "2026-W42")
+    assert check.exit_code == 0, check.output
+    assert check.stdout == (
+        f"{BROKEN}:2: warning[front-matter]: {YAML_ERROR} (a post of 2026-W43, not in this issue)\n"
+        "    fix: edit the key on that line\n0 errors, 1 warning\n"
+    )
+    send = cli("--project", broken.root, "send", "--to", "tester@example.com", "--dry-run")
+    assert send.exit_code == 0, send.output
+    assert send.stderr.splitlines() == [DEMOTED]
+
+
+@pytest.mark.parametrize("args", [("build", "--week", "2026-W43"), ("build", "--all"), ("check", "--all")])
+def test_the_broken_post_is_an_error_for_its_own_week_and_for_all(broken, cli, args):
+    result = cli("--project", broken.root, *args)
+    assert result.exit_code == 1
+    if args[0] == "build":
+        assert result.stderr == f"{BROKEN}:2: {YAML_ERROR}\nAborted: 1 error found.\n"
+    else:
+        assert f"{BROKEN}:2: error[front-matter]: {YAML_ERROR}\n" in result.stdout
+    assert not (broken.build / "2026-W42").exists()
+
+
+def test_the_week_of_a_broken_post_comes_from_its_front_matter_when_it_can_be_read(broken, cli):
+    sample = broken
+    (sample.root / BROKEN).unlink()
+    # Named for W43 but dated in W44 by its readable front matter; its error is in the body.
+    post = sample.root / "posts" / "2026-10-21-moved.md"
+    post.write_text("---\ntitle: Moved\ndate: 2026-10-28\n---\n", encoding="utf-8")
+    result = cli("--project", sample.root, "build", "--week", "2026-W42")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "posts/2026-10-21-moved.md:5: warning: the body is empty: write the article below the front "
+        "matter (a post of 2026-W44, not in this issue)\n"
+    )
+    assert cli("--project", sample.root, "build", "--week", "2026-W44").exit_code == 1
+
+
+def test_a_broken_post_without_a_date_in_its_name_is_an_error_everywhere(broken, cli):
+    sample = broken
+    (sample.root / BROKEN).unlink()
+    (sample.root / "posts" / "notes.md").write_text('---\ntitle: "Notes\n---\n\nBody.\n', encoding="utf-8")
+    result = cli("--project", sample.root, "build", "--week", "2026-W42")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "posts/notes.md:2: invalid YAML at column 8: a quoted scalar starts here and is not closed "
+        "(found unexpected end of stream on line 2); close the quote\nAborted: 1 error found.\n"
+    )
+
+
+def test_other_weeks_warnings_are_not_this_builds(broken, cli):
+    sample = broken
+    (sample.root / BROKEN).unlink()
+    (sample.root / "posts" / "2026-10-21-typo.md").write_text(
+        "---\ntitle: Typo\ndate: 2026-10-21\ntitel: x\n---\n\nBody.\n", encoding="utf-8"
+    )
+    result = cli("--project", sample.root, "build", "--week", "2026-W42")
+    assert result.exit_code == 0 and result.stderr == ""
+    later = cli("--project", sample.root, "build", "--week", "2026-W43")
+    assert "posts/2026-10-21-typo.md:4: warning: unknown key 'titel': did you mean 'title'?" in later.stderr
+
+
+def test_list_always_lists_and_marks_broken_posts_with_their_first_problem(broken, cli):
+    (broken.root / "posts" / "notes.md").write_text("---\ntitle: Notes\n---\n\nBody.\n", encoding="utf-8")
+    result = cli("--project", broken.root, "list")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "date        week      status     slug                                    title",
+        "2026-10-14  2026-W42  published  facial-massage-and-tissue-regeneration  Facial Massage and Tissue Regeneration",
+        "2026-10-17  2026-W42  published  why-facial-muscles-need-movement        Why Facial Muscles Need Movement",
+        f"2026-10-21  2026-W43  error      next-week                               line 2: {YAML_ERROR}",
+        "no date     -         error      notes                                   line 1: 'date' is required: add a "
+        "line like date: 2026-10-17",
+    ]  # fmt: skip
+    assert result.stderr == "2 posts with errors: `newsletter check --all` lists every problem\n"
