@@ -113,3 +113,41 @@ def test_list_always_lists_and_marks_broken_posts_with_their_first_problem(broke
         "line like date: 2026-10-17",
     ]  # fmt: skip
     assert result.stderr == "2 posts with errors: `newsletter check --all` lists every problem\n"
+
+
+# Item 6: `check --week W` reports only W ---------------------------------------------------------------
+
+W49 = "---\ntitle: December\ndate: 2026-12-02\ntitel: x\n---\n\nSee [the shop](http://example.com/shop).\n"
+
+
+def test_check_of_a_week_reports_only_that_week(broken, cli):
+    (broken.root / BROKEN).unlink()
+    (broken.root / "posts" / "2026-12-02-december.md").write_text(W49, encoding="utf-8")
+    result = cli("--project", broken.root, "check", "--week", "2026-W42")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "0 errors, 0 warnings\n"
+    december = cli("--project", broken.root, "check", "--week", "2026-W49")
+    assert december.stdout.splitlines()[-1] == "0 errors, 2 warnings"
+    assert "warning[link-insecure]: insecure link 'http://example.com/shop'" in december.stdout
+
+
+def test_check_of_a_week_without_posts_reports_only_that(broken, cli):
+    (broken.root / BROKEN).unlink()
+    (broken.root / "posts" / "2026-12-02-december.md").write_text(W49, encoding="utf-8")
+    result = cli("--project", broken.root, "check", "--week", "2026-W50")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "--week 2026-W50: error[no-posts]: no published posts that week; weeks with posts: 2026-W42, "
+        "2026-W49\n    fix: write a post or choose another --week\n1 error, 0 warnings\n"
+    )
+
+
+def test_check_of_a_week_still_reports_its_own_drafts(broken, cli):
+    (broken.root / BROKEN).unlink()
+    draft = "---\ntitle: Later\ndate: 2026-10-16\ndraft: true\n---\n\nSee [it](http://example.com/x).\n"
+    (broken.root / "posts" / "2026-10-16-later.md").write_text(draft, encoding="utf-8")
+    result = cli("--project", broken.root, "check", "--week", "2026-W42")
+    assert result.stdout == (
+        "posts/2026-10-16-later.md:7: warning[link-insecure]: insecure link 'http://example.com/x'\n"
+        "    fix: change http:// to https://\n0 errors, 1 warning\n"
+    )
