@@ -48,6 +48,22 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _date(ctx, param, value):
+    """A malformed date is a usage error (exit 2), as a malformed --week is."""
+    import re
+
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a real date as YYYY-MM-DD, like 2026-10-17, got '{value}'"
+        ) from None
+
+
 class _Out(click.Path):
     """--out names a place: an empty value is a malformed argument (exit 2), not the current folder
     (Path("") is "."). Where it may point is the command's to check (exit 1: writer.check_out and
@@ -313,7 +329,11 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
 @main.command(short_help="Serve a live-reloading preview of every issue.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port)."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
 )
 @click.option("--open/--no-open", "open_browser", default=True, help="Open the browser.")
 @click.option("--drafts", is_flag=True, help="Include drafts, marked Draft (subjects start with [DRAFT]).")
@@ -385,7 +405,9 @@ def list_posts(obj: Context) -> None:
 
 @main.command(short_help="Create a draft post, or an issue file with --issue.")
 @click.argument("title", required=False)
-@click.option("--date", "date", metavar="YYYY-MM-DD", help="Publication date (default: today).")
+@click.option(
+    "--date", "date", callback=_date, metavar="YYYY-MM-DD", help="Publication date (default: today)."
+)
 @click.option(
     "--issue", "issue_week", is_flag=False, flag_value="latest", default=None, metavar="[YYYY-Www]",
     help="Create issues/YYYY-Www.md instead (default: the latest week with posts, else this week).",

@@ -241,8 +241,12 @@ def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
     assert result.stderr == (
         f"127.0.0.1:{port}: cannot listen: Address already in use; is another preview running? try --port {port + 1}\n"
     )
-    far = cli("--project", sample.root, "preview", "--no-open", "--port", "70000")
-    assert far.exit_code == 1 and far.stderr == "--port: expected a port from 1 to 65535, got 70000\n"
+    far = cli("--project", sample.root, "preview", "--no-open", "--port", "99999")  # malformed: a usage error
+    assert far.exit_code == 2
+    assert (
+        far.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--port': 99999 is not in the range 0<=x<=65535."
+    )
 
 
 def test_ctrl_c_exits_0_with_a_message(sample):

@@ -151,3 +151,79 @@ def test_check_of_a_week_still_reports_its_own_drafts(broken, cli):
         "posts/2026-10-16-later.md:7: warning[link-insecure]: insecure link 'http://example.com/x'\n"
         "    fix: change http:// to https://\n0 errors, 1 warning\n"
     )
+
+
+# Item 8: the small traps --------------------------------------------------------------------------------
+
+
+def test_a_lower_case_issue_file_name_is_an_error_saying_to_rename_it(sample, cli):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-w42.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, "build", "--week", "2026-w42")
+    assert result.exit_code == 1
+    assert (
+        "issues/2026-w42.md: rename it to 2026-W42.md: issue files are named YYYY-Www.md with a capital W"
+        in result.stderr.splitlines()
+    )
+    assert result.stderr.endswith("Aborted: 1 error found.\n")
+
+
+def test_a_one_digit_week_gets_a_did_you_mean(sample, cli):
+    result = cli("--project", sample.root, "build", "--week", "2026-W7")
+    assert result.exit_code == 2
+    assert (
+        "Error: Invalid value for '--week': expected YYYY-Www like 2026-W42, got '2026-W7'; did you mean "
+        "2026-W07?" in result.stderr
+    )
+
+
+@pytest.mark.parametrize("value", ["17-10-2026", "2026-02-30", "20261017"])
+def test_a_malformed_new_date_is_a_usage_error(sample, cli, value):
+    result = cli("--project", sample.root, "new", "Winter skin", "--date", value)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--date': expected a real date as YYYY-MM-DD, like 2026-10-17, got '{value}'"
+    )
+    assert not list((sample.root / "posts").glob("*winter-skin.md"))
+
+
+def test_a_new_post_that_exists_is_exit_1(sample, cli):
+    result = cli("--project", sample.root, "new", "Why facial muscles need movement", "--date", "2026-10-17")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "posts/2026-10-17-why-facial-muscles-need-movement.md: already exists; choose another title or date\n"
+    )
+
+
+def test_an_http_hero_image_is_flagged_like_a_body_image(broken, cli):
+    (broken.root / BROKEN).unlink()
+    post = broken.root / "posts" / "2026-10-17-why-facial-muscles-need-movement.md"
+    text = post.read_text(encoding="utf-8")
+    post.write_text(
+        text.replace(
+            "---\n", "---\nimage: http://example.com/hero.jpg\nimage_alt: Hands\nimage_width: 600\n", 1
+        ),
+        encoding="utf-8",
+    )
+    result = cli("--project", broken.root, "check", "--week", "2026-W42")
+    assert result.stdout == (
+        "posts/2026-10-17-why-facial-muscles-need-movement.md:2: warning[link-insecure]: insecure hero image "
+        "'http://example.com/hero.jpg'\n    fix: change http:// to https://\n0 errors, 1 warning\n"
+    )
+
+
+def test_the_preheader_warning_says_the_issue_file_sets_it(sample, cli):
+    result = cli("--project", sample.root, "build")
+    assert result.stderr == (
+        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100: shorten the summaries, "
+        "or set 'preheader:' in the issue file (newsletter new --issue 2026-W42)\n"
+    )
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(
+        f'---\npreheader: "{"x" * 120}"\n---\n', encoding="utf-8"
+    )
+    again = cli("--project", sample.root, "build")
+    assert again.stderr == (
+        "issue 2026-W42: warning: preheader is 120 characters; inboxes show about 100: shorten 'preheader:' "
+        "in issues/2026-W42.md\n"
+    )
