@@ -576,3 +576,22 @@ def test_a_broken_draft_of_a_week_without_an_issue_does_not_stop_the_preview(sam
         "and is not closed (found unexpected end of stream on line 4); close the quote "
         "(a post of 2026-W43, not in this issue)"
     ) in [str(w) for w in snap.warnings]
+
+
+def test_the_text_panel_wraps_instead_of_cutting_lines(live, page):
+    page.goto(f"{live.url}issue/{WEEK}/")
+    panel = page.locator("#text-part")
+    assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
+    assert "Softer lines from relaxed fascia" in panel.inner_text()
+
+
+@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
+def test_preview_pages_fit_a_390_px_phone(live, browser, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto(live.url.rstrip("/") + path)
+        assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    finally:
+        context.close()
