@@ -227,3 +227,42 @@ def test_the_preheader_warning_says_the_issue_file_sets_it(sample, cli):
         "issue 2026-W42: warning: preheader is 120 characters; inboxes show about 100: shorten 'preheader:' "
         "in issues/2026-W42.md\n"
     )
+
+
+DIGEST_POST = """\
+---
+title: Jade rollers, tested
+date: 2026-10-15
+summary: What a jade roller does and does not do.
+---
+
+Some words first.
+
+![A jade roller on a towel](https://example.com/roller.png){width=300 height=200}
+
+More words.
+"""
+
+
+def test_a_digest_article_shows_its_first_body_image_and_names_itself_on_its_button(sample, cli):
+    from lxml import html as lxml_html
+
+    sample.settings("layout = digest\n")
+    (sample.root / "posts" / "2026-10-15-jade-rollers.md").write_text(DIGEST_POST, encoding="utf-8")
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 0, result.output
+    page = lxml_html.fromstring((sample.build / "2026-W42" / "email.html").read_bytes())
+    article = next(td for td in page.xpath('//td[@class="article"]') if "Jade rollers" in td.text_content())
+    [hero] = article.xpath('.//img[@class="hero"]')
+    assert hero.get("src") == "https://example.com/roller.png"
+    assert hero.get("alt") == "A jade roller on a towel"
+    assert (hero.get("width"), hero.get("height")) == ("300", "200")
+    labels = [a.get("aria-label") for a in page.xpath('//a[@class="button"]')]
+    assert labels == [
+        "Read more: Facial Massage and Tissue Regeneration",
+        "Read more: Jade rollers, tested",
+        "Read more: Why Facial Muscles Need Movement",
+    ]
+    assert [a.text_content() for a in page.xpath('//a[@class="button"]')] == ["Read more"] * 3
+    others = [td for td in page.xpath('//td[@class="article"]') if "Jade rollers" not in td.text_content()]
+    assert all(not td.xpath(".//img") for td in others)  # no picture of their own: none is invented
