@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -45,6 +46,22 @@ def _week(ctx, param, value):
         return parse_week(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _date(ctx, param, value):
+    """A malformed date is a usage error (exit 2), as a malformed --week is."""
+    import re
+
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a real date as YYYY-MM-DD, like 2026-10-17, got '{value}'"
+        ) from None
 
 
 class _Out(click.Path):
@@ -312,7 +329,11 @@ def check(obj: Context, week, every, fmt: str, strict: bool) -> None:
 @main.command(short_help="Serve a live-reloading preview of every issue.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port)."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
 )
 @click.option("--open/--no-open", "open_browser", default=True, help="Open the browser.")
 @click.option("--drafts", is_flag=True, help="Include drafts, marked Draft (subjects start with [DRAFT]).")
@@ -356,27 +377,37 @@ def list_posts(obj: Context) -> None:
     """
     from newsletter.content.issue import week_of
     from newsletter.content.posts import load
-    from newsletter.errors import Problems
+    from newsletter.errors import Problems, plural
 
     problems = Problems()
-    posts = load(obj.settings, problems).metas
-    problems.raise_if_errors()
-    _report_warnings(problems.warnings)
-    width = max((len(p.slug) for p in posts), default=0)
-    if posts:
+    library = load(obj.settings, problems)
+    # A broken post is a row of its own, marked with its first problem: list always lists (exit 0).
+    rows = [(p.date, p.date.isoformat(), week_of(p), "draft" if p.draft else "published", p.slug, p.title)
+            for p in library.metas]  # fmt: skip
+    for b in library.broken.values():
+        day = b.date.isoformat() if b.date else "no date"
+        first = b.first
+        rows.append((b.date, day, b.week or "-", "error", b.slug, f"line {first.line}: {first.message}"))
+    rows.sort(key=lambda r: (r[0] is None, r[0] or dt.date.min, r[4]))
+    rowed = {p for b in library.broken.values() for p in b.problems}
+    _report_warnings([p for p in problems.items if p not in rowed])
+    width = max((len(r[4]) for r in rows), default=0)
+    if rows:
         click.echo(f"{'date':<10}  {'week':<8}  {'status':<9}  {'slug':<{width}}  title")
-    for post in posts:
-        status = "draft" if post.draft else "published"
-        click.echo(
-            f"{post.date.isoformat()}  {week_of(post)}  {status:<9}  {post.slug:<{width}}  {post.title}"
-        )
-    if not posts:
+    for _, day, week, status, slug, title in rows:
+        click.echo(f"{day:<10}  {week:<8}  {status:<9}  {slug:<{width}}  {title}")
+    if not rows:
         click.echo("No posts yet: write one with 'newsletter new TITLE'.")
+    if library.broken:
+        click.echo(f"{plural(len(library.broken), 'post')} with errors: `newsletter check --all` lists every "
+                   "problem", err=True)  # fmt: skip
 
 
 @main.command(short_help="Create a draft post, or an issue file with --issue.")
 @click.argument("title", required=False)
-@click.option("--date", "date", metavar="YYYY-MM-DD", help="Publication date (default: today).")
+@click.option(
+    "--date", "date", callback=_date, metavar="YYYY-MM-DD", help="Publication date (default: today)."
+)
 @click.option(
     "--issue", "issue_week", is_flag=False, flag_value="latest", default=None, metavar="[YYYY-Www]",
     help="Create issues/YYYY-Www.md instead (default: the latest week with posts, else this week).",

@@ -70,7 +70,9 @@ def test_issue_file_errors_name_file_and_line(sample, cli):
     result = cli("--project", sample.root, "build")
     assert result.exit_code == 1
     assert result.stderr.replace(
-        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100\n", ""
+        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100: shorten the summaries, "
+        "or set 'preheader:' in issues/2026-W42.md\n",
+        "",
     ) == (
         "issues/2026-W42.md:2: warning: unknown key 'subjct': did you mean 'subject'?\n"
         "issues/2026-W42.md:3: 'order' names 'nope', which is not a post of 2026-W42; its posts: "

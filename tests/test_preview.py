@@ -242,8 +242,12 @@ def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
     assert result.stderr == (
         f"127.0.0.1:{port}: cannot listen: Address already in use; is another preview running? try --port {port + 1}\n"
     )
-    far = cli("--project", sample.root, "preview", "--no-open", "--port", "70000")
-    assert far.exit_code == 1 and far.stderr == "--port: expected a port from 1 to 65535, got 70000\n"
+    far = cli("--project", sample.root, "preview", "--no-open", "--port", "99999")  # malformed: a usage error
+    assert far.exit_code == 2
+    assert (
+        far.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--port': 99999 is not in the range 0<=x<=65535."
+    )
 
 
 def test_ctrl_c_exits_0_with_a_message(sample):
@@ -557,3 +561,39 @@ def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
         time.sleep(0.05)
     assert saved.is_set() and "Why Faces Need Stillness" in text
     assert live.preview.snapshot.error == ""
+
+
+def test_a_broken_draft_of_a_week_without_an_issue_does_not_stop_the_preview(sample):
+    from newsletter.preview.server import Preview
+
+    draft = sample.root / "posts" / "2026-10-21-next-week.md"
+    draft.write_text(
+        '---\ntitle: "Next week\ndate: 2026-10-21\ndraft: true\n---\n\nBody.\n', encoding="utf-8"
+    )
+    snap = Preview(sample.root, lambda text, error: None).rebuild()
+    assert snap.error == ""
+    assert f"{WEEK}/email.html" in snap.files
+    assert (
+        "posts/2026-10-21-next-week.md:2: warning: invalid YAML at column 8: a quoted scalar starts here "
+        "and is not closed (found unexpected end of stream on line 4); close the quote "
+        "(a post of 2026-W43, not in this issue)"
+    ) in [str(w) for w in snap.warnings]
+
+
+def test_the_text_panel_wraps_instead_of_cutting_lines(live, page):
+    page.goto(f"{live.url}issue/{WEEK}/")
+    panel = page.locator("#text-part")
+    assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
+    assert "Softer lines from relaxed fascia" in panel.inner_text()
+
+
+@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
+def test_preview_pages_fit_a_390_px_phone(live, browser, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto(live.url.rstrip("/") + path)
+        assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    finally:
+        context.close()

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, replace
 
 from newsletter.check.rules import RULES, known_paths, post_rules, rule_markdown, rule_of
-from newsletter.content.issue import LATEST, Selection
+from newsletter.content.issue import LATEST, Selection, week_of
 from newsletter.content.settings import Settings
 from newsletter.errors import Problem, Problems, plural
 from newsletter.run.context import CHECK, Run
@@ -37,16 +37,19 @@ class Report:
 
 def run(settings: Settings, now: dt.datetime, selection: Selection = LATEST, strict: bool = False) -> Report:
     """The build's plan (same loader, same rules, same messages; no card drawn, nothing written) plus
-    the posts outside the selection."""
+    the selected weeks' posts that are in no issue (drafts, excluded posts), as warnings. Other weeks'
+    posts are not reported (the plan made a broken one a warning naming its week); `--all` selects
+    every week, draft-only ones too."""
     made = plan(Run(settings, now, CHECK, strict=strict), selection)
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.issues for p in outputs.issue.posts}
+    weeks = {selection.week} if selection.week else {w.week for w in made.weeks}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
     from newsletter.social import glyphs  # the cards' characters, from their fonts' maps: nothing drawn
 
     for post in made.library.posts:
-        if post.source not in chosen:
-            post_rules(post, settings, known, problems, going_out=False)  # another week's: a warning
+        if post.source not in chosen and (selection.every or week_of(post) in weeks):
+            post_rules(post, settings, known, problems, going_out=False)  # not going out: a warning
             glyphs.check(post, settings, problems)
     return report(problems.items, strict)
 

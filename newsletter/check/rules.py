@@ -66,7 +66,7 @@ RULES = {r.id: r for r in [
     Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
          "fix the key on that line"),
     Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
-    Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries"),
+    Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries, or set preheader: in the issue file"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
     Rule("size-clip", ERROR, "the email is under 102 KB (Gmail clips above)", "move an article to another week"),
     Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
@@ -183,7 +183,15 @@ def post_rules(
     _unfinished(post, problems)
     _placeholder(post, problems, error=going_out and not post.draft)
     _links(post, settings, known, problems, {} if links is None else links)
+    _insecure_hero(post, settings, problems)
     _image_widths(post, settings, problems)
+
+
+def _insecure_hero(post, settings: Settings, problems: Problems) -> None:
+    """The hero, like a body image: an http:// picture is blocked or flagged by mail clients."""
+    if urlsplit(post.image).scheme == "http":
+        line = _front_matter_line(settings, post, "image")
+        problems.warn(post.source, line, f"insecure hero image '{post.image}'", "link-insecure")
 
 
 def _image_widths(post, settings: Settings, problems: Problems) -> None:
@@ -285,11 +293,20 @@ def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
         problems.error(issue.file.source, issue.file.intro_line,
                       "placeholder text from `newsletter new --issue`: write the intro or delete it", "placeholder")  # fmt: skip
     if len(issue.preheader) > PREHEADER_LIMIT:
-        problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100",
-                      "preheader-length")  # fmt: skip
+        problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100: "
+                      f"{_preheader_fix(issue)}", "preheader-length")  # fmt: skip
     for tag in re.findall(r"<img\b[^>]*>", html):
         if not re.search(r"\swidth=\"\d+\"", tag):
             problems.warn(where, 0, f"image without a width attribute: {tag[:80]}", "img-width")
+
+
+def _preheader_fix(issue: Issue) -> str:
+    """Where the preheader comes from decides the fix: the issue file's `preheader:`, else the summaries."""
+    file = issue.file
+    if file is not None and file.preheader:
+        return f"shorten 'preheader:' in {file.source}"
+    where = file.source if file is not None else f"the issue file (newsletter new --issue {issue.week})"
+    return f"shorten the summaries, or set 'preheader:' in {where}"
 
 
 def template_css(settings: Settings, problems: Problems) -> None:

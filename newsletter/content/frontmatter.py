@@ -115,9 +115,8 @@ def _parse_yaml(
     except yaml.MarkedYAMLError as exc:
         if loader_class is not _PyLoader:  # say it the way the pure-Python parser does: exact column
             return _parse_yaml(source, where, problems, _PyLoader)
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
-        problems.error(where, line, f"invalid YAML at column {col}: {exc.problem or exc.context}")
+        line, message = _yaml_message(exc)
+        problems.error(where, line, message)
         return None
     except yaml.YAMLError as exc:
         problems.error(where, 2, f"invalid YAML: {exc}")
@@ -126,6 +125,28 @@ def _parse_yaml(
         problems.error(where, *found)
         return None
     return meta, key_lines, raw
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The file line and message of a YAML error, placed where the fault starts: PyYAML's problem mark
+    is where it gave up (an unclosed quote: the end of the front matter), its context mark where the
+    construct it was reading opened (the quote itself). The context of a block mapping or of a
+    constructor is the whole front matter, so there the problem mark says more."""
+    opened = exc.context_mark is not None and not str(exc.context).startswith(
+        ("while parsing a block", "while constructing")
+    )
+    if not opened:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
+        return line, f"invalid YAML at column {col}: {exc.problem or exc.context}"
+    start, end = exc.context_mark, exc.problem_mark
+    what = str(exc.context).removeprefix("while scanning ").removeprefix("while parsing ")
+    found = f"{exc.problem} on line {end.line + 2}" if end is not None else str(exc.problem)
+    fix = "; close the quote" if "quoted" in what else ""
+    return (
+        start.line + 2,
+        f"invalid YAML at column {start.column + 1}: {what} starts here and is not closed ({found}){fix}",
+    )
 
 
 def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:

@@ -30,6 +30,9 @@ class Selection:
     every: bool = False
     files: tuple[str, ...] = ()  # named posts, files or slugs, as typed; resolved from the run's one load
     drafts: bool = False  # --drafts: drafts count as published (marked "[DRAFT]")
+    # `every` for the preview: only the weeks it shows are selected, so a broken draft of a week with no
+    # issue does not stop it; `--all` promises the whole archive, every post of every week.
+    shown_only: bool = False
 
 
 LATEST = Selection()  # no selection: the latest week that has published posts
@@ -120,7 +123,9 @@ def week_of(post: PostMeta) -> str:
 def parse_week(value: str) -> str:
     match = WEEK.fullmatch(value.strip())
     if not match:
-        raise ValueError(f"expected YYYY-Www like 2026-W42, got '{value}'")
+        short = re.fullmatch(r"(\d{4})-[Ww](\d)", value.strip())  # 2026-W7: the week needs two digits
+        hint = f"; did you mean {short.group(1)}-W0{short.group(2)}?" if short else ""
+        raise ValueError(f"expected YYYY-Www like 2026-W42, got '{value}'{hint}")
     year, week = int(match.group(1)), int(match.group(2))
     try:
         dt.date.fromisocalendar(year, week, 1)
@@ -172,6 +177,10 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
             week = parse_week(path.stem)
         except ValueError as exc:
             problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
+            continue
+        if path.stem != week:  # 2026-w47.md: --week takes it, but other tools and people look for -W
+            problems.error(where, 0, f"rename it to {week}.md: issue files are named YYYY-Www.md with a "
+                           "capital W", "issue-file")  # fmt: skip
             continue
         if week in found:
             problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",

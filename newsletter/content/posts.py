@@ -10,7 +10,7 @@ import pickle
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,34 @@ class PostMeta:
         )
 
 
+@dataclass(frozen=True)
+class Broken:
+    """A post the loader could not make: its problems, and the date that places it in a week (from its
+    front matter when that can be read, else from its file name; None when neither gives one)."""
+
+    source: str
+    date: dt.date | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def week(self) -> str | None:
+        if self.date is None:
+            return None
+        year, week, _ = self.date.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def slug(self) -> str:
+        """What its file name makes the slug (its front matter could say otherwise; it was not read)."""
+        stem = Path(self.source).stem
+        match = FILENAME.fullmatch(stem)
+        return match.group(2) if match else stem
+
+    @property
+    def first(self) -> Problem:
+        return next((p for p in self.problems if p.is_error), self.problems[0])
+
+
 # What a run already knows about an unchanged file: its metadata and the warnings it had.
 Known = Callable[[Source], "tuple[PostMeta, tuple[Problem, ...]] | None"]
 
@@ -145,6 +173,7 @@ class Library:
     metas: tuple[PostMeta, ...]
     parsed: Mapping[str, Post]
     warnings: Mapping[str, tuple[Problem, ...]]  # per source, for the manifest
+    broken: Mapping[str, Broken] = field(default_factory=dict)  # per source: the posts with errors
 
     @property
     def posts(self) -> tuple[Post, ...]:
@@ -155,7 +184,7 @@ class Library:
         """These posts parsed, parsing the ones the manifest answered for."""
         missing = [self.sources[m.source] for m in metas if m.source not in self.parsed]
         # Their findings were reported when the manifest answered for them; parsing again finds the same.
-        found, _ = _parse_all(missing, settings, Problems(), workers)
+        found, _, _ = _parse_all(missing, settings, Problems(), workers)
         return tuple(self.parsed.get(m.source) or found[m.source] for m in metas)
 
 
@@ -180,48 +209,77 @@ def load(
             problems.extend(hit[1])
         else:
             stale.append(source)
-    parsed, found = _parse_all(stale, settings, problems, workers)
+    parsed, found, broken = _parse_all(stale, settings, problems, workers)
     warnings.update(found)
     metas.update({where: post.meta for where, post in parsed.items()})
     ordered = tuple(sorted(metas.values(), key=lambda m: (m.published, m.slug)))
     check_unique_slugs(ordered, problems)
-    return Library({s.source: s for s in sources}, ordered, parsed, warnings)
+    return Library({s.source: s for s in sources}, ordered, parsed, warnings, broken)
 
 
 def _parse_all(sources: list[Source], settings: Settings, problems: Problems, workers: int):
     """Parse in this process, or in worker processes when there are many (the pool has its cost)."""
     parsed: dict[str, Post] = {}
     warnings: dict[str, tuple[Problem, ...]] = {}
+    broken: dict[str, Broken] = {}
     if not sources:
-        return parsed, warnings
+        return parsed, warnings, broken
     jobs = [(s, settings) for s in sources]
     made = parallel_map(_parse_job, jobs, workers, least=40, state=markup.Converter())
-    for source, (post, found) in zip(sources, made, strict=True):
+    for source, (post, found, day) in zip(sources, made, strict=True):
         problems.extend(found)
         warnings[source.source] = tuple(p for p in found if not p.is_error)
         if post is not None:
             parsed[source.source] = post
-    return parsed, warnings
+        elif found:
+            broken[source.source] = Broken(source.source, day, tuple(found))
+    return parsed, warnings, broken
 
 
 def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
-    """One post, in whichever process runs it (the converter comes with the pool); returns its problems."""
+    """One post, in whichever process runs it (the converter comes with the pool); returns its problems,
+    and for a post with errors the date that places it in a week."""
     problems = Problems()
     post = parse(job[0], job[1], converter, problems)
-    return post, problems.items
+    return post, problems.items, broken_date(*job) if post is None else None
 
 
 def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
+    doc = _document(source, problems)
+    return _validate(doc, source.path, source.source, settings, converter, problems) if doc else None
+
+
+def _document(source: Source, problems: Problems):
     from newsletter.content import (
         frontmatter,  # lazy: PyYAML (~10 ms) only when a post is parsed, not on a no-op build
     )
 
     raw = contents(source, problems)
     text = frontmatter.decode(raw, source.source, problems) if raw is not None else None
-    doc = frontmatter.split(text, source.source, problems) if text is not None else None
-    if doc is None:
+    return frontmatter.split(text, source.source, problems) if text is not None else None
+
+
+def broken_date(source: Source, settings: Settings) -> dt.date | None:
+    """The date that places a post with errors in a week: its front matter's when that can be read
+    and is valid, else its file name's (YYYY-MM-DD-slug.md), else None. Read again, silently: only
+    broken posts come here, and their problems were reported by the parse."""
+    doc = _document(source, Problems())
+    return (doc and _front_matter_date(doc, settings)) or file_date(source.path)
+
+
+def _front_matter_date(doc, settings: Settings) -> dt.date | None:
+    silent = Problems()  # its problems were reported by the validation already
+    published = FieldChecker(doc, "", silent).date(settings)
+    return None if silent.items else published.date()
+
+
+def file_date(path: Path) -> dt.date | None:
+    """The date a post's file name starts with (YYYY-MM-DD-slug.md), if it is a real one."""
+    match = FILENAME.fullmatch(path.stem)
+    try:
+        return dt.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
         return None
-    return _validate(doc, source.path, source.source, settings, converter, problems)
 
 
 def check_unique_slugs(posts, problems: Problems) -> None:

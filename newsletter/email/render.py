@@ -240,7 +240,23 @@ def _post_context(post: Post, links: Links, local: dict[str, tuple[str, int, int
         "cta_url": links(post.cta.url) if post.cta else "",
         "cta_width": _button_width(post.cta.text) if post.cta else 0,
         "more_width": _button_width("Read more"),
+        # Every digest button says "Read more": screen readers get which article it opens.
+        "more_label": f"Read more: {post.title}",
+        "lead_image": _lead_image(post),
     }
+
+
+def _lead_image(post: Post) -> dict | None:
+    """The digest's picture for an article without a hero: its first body image (src as written; the
+    page's one link pass makes it absolute like the body's), sized as the body sizes it."""
+    if post.image:
+        return None
+    found = next(post.tree.iter("img"), None)
+    if found is None or not found.get("src"):
+        return None
+    width, height = (int(v) if (v := str(found.get(k, ""))).isdigit() else 0 for k in ("width", "height"))
+    size = emailbody.image_size(width, height if width else 0)
+    return {"src": found.get("src"), "alt": found.get("alt", ""), "size": Markup(size)}
 
 
 def _button_width(text: str) -> int:

@@ -126,7 +126,7 @@ class Preview:
             run = Run(settings, now(settings.zone), PREVIEW, store.Memory(fp), os.cpu_count() or 1)
             old = replace(old, files=BuildFiles({}, {}), issues={})
         self._run = run
-        made = plan(run, Selection(every=True, drafts=self.drafts))
+        made = plan(run, Selection(every=True, drafts=self.drafts, shown_only=True))
         memory = run.store
         assert isinstance(memory, store.Memory)
         for outputs in made.issues:

@@ -12,16 +12,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.check import rules
-from newsletter.content.issue import Issue, Selection, Week, arrange, issue_files, resolve_posts, select
+from newsletter.content.issue import (
+    Issue,
+    Selection,
+    Week,
+    arrange,
+    issue_files,
+    resolve_posts,
+    select,
+    week_of,
+)
 from newsletter.content.issuefile import IssueFile
 from newsletter.content.posts import Library, PostMeta, load
 from newsletter.content.settings import Settings
-from newsletter.errors import InputError, Problem, Problems
+from newsletter.errors import WARNING, InputError, Problem, Problems
 from newsletter.run import store
 from newsletter.run.context import Run
 from newsletter.run.pool import Forked, can_fork, parallel_map
@@ -154,9 +163,12 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         candidates = _candidates(selection, library, settings)
         weeks = tuple(select(candidates, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
+        if selection.week:  # `--week W50` with no posts: other weeks' posts are not its business
+            outside(settings, problems, library, selection, ())
         if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
+    outside(settings, problems, library, selection, weeks)
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
         weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
     known = _Known(settings, library)
@@ -196,6 +208,39 @@ def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
     from newsletter.email import images
 
     return images.digests(week.posts, run.settings, run.memo)
+
+
+def outside(
+    settings: Settings, problems: Problems, library: Library, selection: Selection, weeks: tuple[Week, ...]
+) -> None:
+    """Posts outside the selection never block it: a broken post of a week not selected (a draft of
+    next week, above all) is a warning naming its week, and the warnings of other weeks' posts are not
+    this run's. `--all` selects every post's week; a broken post with no date (neither in its front
+    matter nor in its file name) belongs to no week and stays an error everywhere."""
+    if selection.every and not selection.shown_only:
+        return
+    named = {p.source for w in weeks for p in w.posts}
+    named.update(settings.relative(Path(n).resolve()) for n in selection.files if Path(n).exists())
+    chosen = {selection.week} if selection.week else {w.week for w in weeks}
+
+    def inside(source: str, week: str | None) -> bool:
+        return week is None or source in named or (not selection.files and week in chosen)
+
+    dropped: set[Problem] = set()
+    demoted: dict[Problem, Problem] = {}
+    for meta in library.metas:
+        if not inside(meta.source, week_of(meta)):
+            dropped.update(library.warnings.get(meta.source, ()))
+    for source, broken in library.broken.items():
+        if inside(source, broken.week):
+            continue
+        for p in broken.problems:
+            if p.is_error:
+                note = f" (a post of {broken.week}, not in this issue)"
+                demoted[p] = replace(p, severity=WARNING, message=p.message + note)
+            else:
+                dropped.add(p)
+    problems.items = [demoted.get(p, p) for p in problems.items if p not in dropped]
 
 
 class _Known:
