@@ -124,6 +124,8 @@ ATTACKS = [
     ("filter-block", "email.txt",
      "{% for i in range(100000) %}{% filter center(999999) %}{% endfilter %}{% endfor %}", OUTPUT),
     ("center", "email.txt", "{{ '' | center(10 ** 8) }}", NO_WIDTH.format(10**8)),
+    # One slow filter call: textwrap on a long word (the render budget is checked between calls)
+    ("wordwrap-long", "email.txt", "{{ ('x' * 999999) | wordwrap(1) }}", "a string to wrap over 100,000 characters"),
     ("center-html", "email.html", "{{ '' | center(100000000) }}", NO_WIDTH.format(10**8)),
     ("str-center", "email.txt", "{{ ''.center(10 ** 8) }}", NO_WIDTH.format(10**8)),
     ("str-zfill", "email.txt", "{{ ''.zfill(10 ** 8) }}", NO_WIDTH.format(10**8)),
@@ -132,7 +134,7 @@ ATTACKS = [
     ("percent-star", "email.txt", "{{ '%*s' % (100000000, 'x') }}", "a '*' width in a % format; write the number"),
     ("format-filter", "email.txt", "{{ '%100000000s' | format('x') }}", NO_WIDTH.format(10**8)),
     ("indent", "email.txt", "{{ ('a\\n' * 499999) | indent(100) }}", "an indented string over 2,000,000 characters"),
-    ("wordwrap", "email.txt", "{{ ('a ' * 400000) | wordwrap(1, wrapstring='xxxxxxxxxx') }}",
+    ("wordwrap", "email.txt", "{{ ('a ' * 40000) | wordwrap(1, wrapstring='x' * 40) }}",
      "a wrapped string over 2,000,000 characters"),
     ("truncate", "email.txt", "{{ 'abc' | truncate(10 ** 9) }}", NO_WIDTH.format(10**9)),
     ("batch", "email.txt", "{{ [1] | batch(10 ** 9, 0) | list }}", NO_WIDTH.format(10**9)),

@@ -32,6 +32,8 @@ RENDER_SECONDS = 10.0  # one template render; a real email takes milliseconds
 MAX_STRING = 1_000_000  # characters of one string (items of one list) a template makes
 MAX_OUTPUT = 2_000_000  # characters one render may produce: 8 MB of UTF-8 at most, under the 10 MB
 # text node past which lxml (premailer) silently drops the rest of the email; an email is ~100 KB
+MAX_WRAPPED = 100_000  # characters one wordwrap call wraps: Python's textwrap is slow on long words (a
+# megabyte wrapped at width 1 took 17 s, past the render budget, which a single filter call cannot see)
 MAX_INT_DIGITS = 4_300  # digits of a number a template makes: Python's own limit for printing one
 MAX_LOOP_TICK = 256  # items of a `for` loop between two looks at the clock
 _MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10))
@@ -243,6 +245,8 @@ def _filter_checks(name: str, value: Any, args: tuple, kwargs: dict) -> None:
         if len(text) + (text.count("\n") + 1) * step > MAX_OUTPUT:
             raise _too_long("an indented string")
     elif name == "wordwrap":
+        if len(text) > MAX_WRAPPED:
+            raise _too_long("a string to wrap", MAX_WRAPPED)
         width = _argument(args, kwargs, 0, "width", 79)
         wrapstring = _argument(args, kwargs, 2, "wrapstring", None) or "\n"
         lines = len(text) // max(1, width if _whole(width) else 1) + text.count("\n") + 1
