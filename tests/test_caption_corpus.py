@@ -63,3 +63,41 @@ def test_corpus_threads_agree_with_twitter_text(corpus):
     texts = [part for c in made for part in (c.parts or (c.text,))]
     assert [count_x(t) for t in texts] == _official(texts)
     assert json.dumps(texts)  # every part is text
+
+
+# The checks find what issue 21 saw: each mutation puts one of its failures back into a good caption.
+MUTATIONS = [
+    ("gua-sha-mistakes", "thread", lambda p: [p[0] + "\n\nClick me", *p[1:]]),  # a refused link speaks
+    ("gua-sha-mistakes", "thread", lambda p: [x.replace("Five mistakes we see most often\n\n", "") for x in p]),
+    ("gua-sha-mistakes", "benefits", lambda t: t.replace("What gua sha does well:\n\n", "")),  # list alone
+    ("interview-with-daniel-reyes", "quote", lambda t: t.replace("“Most", "“\"Most")),  # straight in curly
+    ("interview-with-daniel-reyes", "quote", lambda t: t + "\n— Daniel Reyes"),  # credited twice
+    ("building-a-barrier-friendly-routine", "thread",
+     lambda p: [x.replace("W46", "W46&utm_source=old") for x in p]),  # tracking doubled
+    ("retinol-questions-answered", "thread",
+     lambda p: [x.replace("Can I use retinol in summer?\n\nYes. ", "") for x in p]),  # "It…" points at nothing
+    ("lymphatic-drainage-at-home", "thread", lambda p: [p[0], p[2], p[1], *p[3:]]),  # out of order
+    ("reasons-to-book-a-facial-before-winter", "benefits", lambda t: t.replace("+3 more in the article\n", "")),
+    ("chemical-peels-compared", "thread",
+     lambda p: [p[0] + "\n\nThree amber bottles of peel solution on a marble tray", *p[1:]]),  # alt text
+    ("sensitive-skin-cold-months-guide", "thread",
+     lambda p: [p[0], "red and dry skin, often all in the same afternoon.", *p[1:]]),  # starts mid-sentence
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("slug", "kind", "mutate"), MUTATIONS, ids=[f"{s}-{k}-{n}" for n, (s, k, _) in enumerate(MUTATIONS)]
+)
+def test_the_checks_find_each_failure_the_issue_saw(corpus, slug, kind, mutate):
+    import dataclasses
+
+    settings, posts = corpus
+    post = next(p for p in posts.values() if p.slug == slug)
+    (caption,) = captions([post], Renderer(settings), Problems(), platforms=("x",), kinds=(kind,))
+    if caption.parts:
+        parts = tuple(mutate(list(caption.parts)))
+        caption = dataclasses.replace(caption, parts=parts, text="\n\n\n\n".join(parts))
+    else:
+        caption = dataclasses.replace(caption, text=mutate(caption.text))
+    with pytest.raises(AssertionError):
+        check(post, [caption], settings.site_url)

@@ -207,9 +207,24 @@ def unquoted(text: str) -> str:
     """Without the quotation marks around the whole of it ("…", “…”, «…», 「…」)."""
     pairs = {'"': '"', "“": "”", "«": "»", "「": "」", "„": "“", "'": "'", "‘": "’"}
     text = text.strip()
-    while len(text) > 2 and pairs.get(text[0]) == text[-1] and text[-1] not in text[1:-1]:
+    while len(text) > 2 and pairs.get(text[0]) == text[-1] and _balanced(text[1:-1], text[0], text[-1]):
         text = text[1:-1].strip()
     return text
+
+
+def _balanced(inner: str, opening: str, closing: str) -> bool:
+    """Whether the marks inside pair up among themselves ('"a "b" c"': the outer two go together)."""
+    if opening == "'" and "'" in inner:
+        return False  # apostrophes: no telling
+    depth = 0
+    for at, char in enumerate(inner):
+        if opening == closing == char:  # a straight mark opens after a space, else closes
+            depth += 1 if at == 0 or inner[at - 1].isspace() or inner[at - 1] in "([" else -1
+        else:
+            depth += (char == opening) - (char == closing)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 @lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
