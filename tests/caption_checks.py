@@ -19,7 +19,9 @@ from newsletter.social.records import Caption
 from newsletter.urls import is_allowed, is_own
 
 # The issue's words for a sentence that opens by pointing back, and for a list of things to avoid.
-OPENS_POINTING = regex.compile(r"[\"“‘(]*(?:this|that|these|those|it|its|they|such|each of these)\b", re.I)
+OPENS_POINTING = regex.compile(
+    r"[\"“‘(]*(?:this|that|these|those|it|its|they|such|(?:each|all|both) of (?:these|those|them))\b", re.I
+)
 AVOID_WORDS = regex.compile(r"\b(?:mistakes?|myths?|don[’']?ts?|avoid\w*|never)\b", re.I)
 GOOD_WORDS = regex.compile(r"\b(?:benefits?|ways?|reasons?|steps?)\b", re.I)
 BULLET = re.compile(r"^(?:[-•]|\d+\.) ")
@@ -283,6 +285,8 @@ def _quote(facts: Facts, caption: Caption) -> None:
     assert '"' not in inner and "“" not in inner and "”" not in inner, said
     assert not inner.rstrip("’").endswith("?") and T.words_in(inner) >= 6, said
     assert all(inner != item for f in facts.lists for item in f["items"]), said
+    if not facts.post.quote or _key(facts.post.quote) not in _key(inner):  # chosen, not given
+        assert not OPENS_POINTING.match(inner), ("a quote pointing at what it does not show", said)
     credits = [line for line in lines if line.startswith("— ")]
     assert len(credits) <= 1, caption.text
     if credits:

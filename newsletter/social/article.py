@@ -205,8 +205,13 @@ _POINTING = frozenset(
     ]
 )
 _FIRST_WORD = regex.compile(r"[\"“‘'(«]*(\p{L}+)")
+_PART_OF = regex.compile(
+    r"[\"“‘'(«]*(?:each|all|both|none|some|many|most|several|any|either|neither|one|two|three|four|five)"
+    r"\s+of\s+(?:these|those|them|this|that|the above)\b",
+    re.I,
+)
 _ONE_OF = regex.compile(r"\s+(?:of|day|way|thing|reason|more|last|final|simple|small|easy)\b", re.I)
-_DEMONSTRATIVE = regex.compile(r"\b(?:this|these|those|such)\b(?!\s+(?:week|month|year|morning|evening|"
+DEMONSTRATIVE = regex.compile(r"\b(?:this|these|those|such)\b(?!\s+(?:week|month|year|morning|evening|"
                                r"season|autumn|fall|winter|spring|summer|weekend|time of year)\b)", re.I)  # fmt: skip
 _THAT_NOUN = regex.compile(
     r"\b(?:of|with|in|on|for|by|from|at|to|into|through|about|like|after|before|during|without|under|"
@@ -237,11 +242,13 @@ def refers(sentence: str) -> bool:
     if sentence.endswith(":") and _POINTS_AHEAD.match(sentence):
         return False
     word = first.group(1).lower()
+    if _PART_OF.match(sentence):
+        return True  # 'Each of them leaves skin drier…', 'Both of these…'
     if word in _POINTING or (word == "one" and not _ONE_OF.match(sentence, first.end())):
         return True  # 'One booked three weeks ahead…' (a facial): but not 'One of the ways…'
 
     opening = " ".join(sentence.split(" ")[:5])
-    return bool(_DEMONSTRATIVE.search(opening) or _THAT_NOUN.search(opening) or _AFTER_WORD.match(sentence))
+    return bool(DEMONSTRATIVE.search(opening) or _THAT_NOUN.search(opening) or _AFTER_WORD.match(sentence))
 
 
 @dataclass(frozen=True)
@@ -523,7 +530,7 @@ class Scorer:
         score *= 1.0 + 0.5 * len(words & set(self.topic_words(heading)))
         if refers(sentence):
             score *= 0.6
-        elif _DEMONSTRATIVE.search(sentence):  # "…a supply of these vital proteins": which ones?
+        elif DEMONSTRATIVE.search(sentence):  # "…a supply of these vital proteins": which ones?
             score *= 0.75
         if T.words_in(sentence) < 5:
             score *= 0.7

@@ -11,7 +11,7 @@ import regex
 from newsletter.content import markup
 from newsletter.content.posts import Post
 from newsletter.social import text as T
-from newsletter.social.article import AVOID, GOOD, HEADING, Scorer, Section, attribution
+from newsletter.social.article import AVOID, DEMONSTRATIVE, GOOD, HEADING, Scorer, Section, attribution
 
 MIN_QUOTE_WORDS = 6
 MAX_QUOTE_WORDS = 30  # a pull quote is read at a glance
@@ -160,8 +160,8 @@ def _striking(sections: list[Section], scorer: Scorer, summary: str) -> str:
                 continue
             if not _ENDS.search(text) or not MIN_QUOTE_WORDS <= T.words_in(text) <= MAX_QUOTE_WORDS:
                 continue
-            if _INSTRUCTION.match(text):
-                continue
+            if _INSTRUCTION.match(text) or DEMONSTRATIVE.search(text):
+                continue  # a how-to step; or 'these changes', 'such results': which ones?
             score = (text not in said, scorer.score(text, section.heading))  # the teaser's words last
             if best is None or score > best[0]:
                 best = (score, position, text)
