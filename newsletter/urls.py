@@ -64,11 +64,16 @@ def is_own(url: str, site_url: str) -> bool:
 
 
 def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:
-    """Append UTM parameters to the site's own links only, merging with an existing query."""
+    """The site's own links with these UTM parameters instead of any `utm_*` they had (a link copied
+    from another campaign never reports to two); other parameters and other sites' links are kept.
+    With no `params`, an own link only loses its stale `utm_*`."""
     if not is_absolute_http(url) or not is_own(url, site_url):
         return url
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if not k.lower().startswith("utm_")]
+    if not params and len(query) == len(pairs):
+        return url  # nothing to take out or add: the link as written
     query.extend(params.items())
     return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
 

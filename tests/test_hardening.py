@@ -192,7 +192,7 @@ def _many_posts(root: Path, revision: str) -> None:
     for n in range(MANY):
         day = start + dt.timedelta(days=n * 7 // 8)
         (posts / f"{day.isoformat()}-post-{n}.md").write_text(
-            f"---\ntitle: Post {n}\ndate: {day.isoformat()}\n---\n\nMassage and fascia, part {n}. "
+            f"---\ntitle: Post {n}\ndate: {day.isoformat()}\n---\n\nMassage and fascia work together, part {n}. "
             f"Revision {revision}.\n\n- Softer lines\n- Brighter skin\n",
             encoding="utf-8",
         )

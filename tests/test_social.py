@@ -50,8 +50,14 @@ def test_benefits_caption_carries_all_four_benefits(sample, cli):
     captions = json.loads(result.stdout)
     assert {c["platform"] for c in captions} == set(rules())
     for caption in captions:
-        for item in BENEFITS:
+        # the list's lead-in or heading comes with it; X and Bluesky (280, 300) have room for three
+        # items and say so
+        short = caption["platform"] in ("x", "bluesky")
+        shown = BENEFITS[:3] if short else BENEFITS
+        for item in shown:
             assert item in caption["text"], (caption["platform"], item)
+        assert ("+1 more in the article" in caption["text"]) == short
+        assert "stillness and flow:" in caption["text"] or "long-term benefits:" in caption["text"]
 
 
 def test_x_uses_cheap_bullets_and_others_round_ones(sample, cli):
@@ -97,3 +103,184 @@ def test_unknown_post_and_platform_are_clear_errors(sample, cli):
     assert missing.stderr == "nope: no such post (give a file in posts/ or a slug; see 'newsletter list')\n"
     bad = cli("--project", sample.root, "social", "--platform", "myspace")
     assert bad.exit_code == 2
+
+
+# Issue 21: what a social manager saw go wrong, each through the command line.
+def _json(cli, project, *args):
+    result = cli("--project", project.root, "social", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+MISTAKES = """\
+---
+title: Gua Sha at Home
+date: 2026-10-14
+author: Katerina Summers
+---
+
+Gua sha is a calm ritual when it is done with a light hand.
+
+## What gua sha does well
+
+[Click me](javascript:alert(1))
+
+Done with a good oil, regular gua sha can:
+
+- ease tension in the jaw
+- reduce morning puffiness
+- bring a warm glow to dull skin
+
+## Five mistakes we see most often
+
+- Pressing too hard and leaving red streaks
+- Working on dry skin without oil
+- Sharing the same stone without cleaning it
+
+Questions? Ask us at your next appointment.
+"""
+
+
+def test_a_refused_link_never_speaks_and_a_list_of_mistakes_is_never_the_benefits(project, cli):
+    project.post("2026-10-14-gua-sha.md", MISTAKES)
+    made = _json(cli, project)
+    assert made and not [c for c in made if "Click me" in c["text"]]
+    for caption in (c for c in made if c["kind"] == "benefits"):
+        assert "- ease tension in the jaw" in caption["text"].replace("•", "-")
+        assert "Pressing too hard" not in caption["text"]
+    (thread,) = [c for c in made if (c["platform"], c["kind"]) == ("x", "thread")]
+    mistakes = next(p for p in thread["parts"] if "Pressing too hard" in p)
+    assert mistakes.startswith("Five mistakes we see most often\n\n- Pressing too hard")  # its own heading
+    assert "Questions?" not in mistakes.split("- Pressing")[0]  # not introduced by what follows it
+
+
+def test_a_blockquote_is_credited_once_to_whom_it_names_in_nested_curly_quotes(project, cli):
+    project.post(
+        "2026-10-14-interview.md",
+        """\
+        ---
+        title: A Conversation With Daniel Reyes
+        date: 2026-10-14
+        author: Katerina Summers
+        ---
+
+        We asked him how firm a facial massage should be.
+
+        > "Most people press far harder than the "tissue" needs." — Daniel Reyes, skin therapist
+        """,
+    )
+    (caption,) = _json(cli, project, "--platform", "x", "--kind", "quote")
+    assert caption["text"].startswith(
+        "“Most people press far harder than the ‘tissue’ needs.”\n— Daniel Reyes, skin therapist\n"
+    )
+    assert caption["text"].count("Daniel Reyes") == 2  # the credit, and the title it quotes from
+    assert "Katerina" not in caption["text"] and '"' not in caption["text"]
+
+
+def test_a_cite_credits_the_quote_and_a_question_or_a_list_item_is_never_the_quote(project, cli):
+    project.post(
+        "2026-10-14-tools.md",
+        """\
+        ---
+        title: On Tools
+        date: 2026-10-14
+        author: Katerina Summers
+        ---
+
+        > Why would a roller ever feel a knot?
+
+        - Warm the oil between your palms before you start.
+
+        > A roller cannot feel a knot, but your fingers always can.
+        >
+        > <cite>Daniel Reyes</cite>
+        """,
+    )
+    (caption,) = _json(cli, project, "--platform", "linkedin", "--kind", "quote")
+    assert caption["text"].startswith(
+        "“A roller cannot feel a knot, but your fingers always can.”\n— Daniel Reyes\n"
+    )
+
+
+def test_no_quote_caption_from_a_paraphrase_or_a_fragment(project, cli):
+    project.post(
+        "2026-10-14-short.md",
+        """\
+        ---
+        title: Short
+        date: 2026-10-14
+        author: Katerina Summers
+        summary: A paraphrase of the article that nobody wrote in it.
+        ---
+
+        It moves fluid. Not muscle.
+        """,
+    )
+    assert not _json(cli, project, "--kind", "quote")
+
+
+def test_a_long_title_shortens_the_hook_and_no_post_starts_mid_sentence(project, cli):
+    title = "The Complete Guide to Caring for Sensitive Skin " + "Through the Cold Dry Windy Months " * 5
+    project.post("2026-10-14-long-title.md", f"""\
+        ---
+        title: "{title.strip()}"
+        date: 2026-10-14
+        summary: "Sensitive skin reacts to cold wind and dry air, often in the same afternoon. This guide walks through what helps."
+        ---
+
+        ## What changes in the skin
+
+        Cold air holds less moisture, and heating dries the air indoors.
+        """)  # fmt: skip
+    (thread,) = _json(cli, project, "--platform", "x", "--kind", "thread")
+    first, second = thread["parts"][0].split("\n\n"), thread["parts"][1]
+    assert first[0].endswith("…") and first[1].startswith("Sensitive skin reacts")
+    assert first[1].endswith(("afternoon.", "…"))
+    assert second.startswith(("This guide walks", "What changes in the skin"))
+
+
+def test_benefits_keep_three_items_and_say_how_many_are_left_out(project, cli):
+    items = "\n".join(
+        f"- Benefit number {n} of regular lymphatic massage for tired skin" for n in range(1, 8)
+    )
+    project.post("2026-10-14-many.md", f"---\ntitle: Seven Benefits\ndate: 2026-10-14\n---\n\n"
+                 f"Massage helps in many ways.\n\n## The benefits\n\n{items}\n")  # fmt: skip
+    by = {c["platform"]: c["text"] for c in _json(cli, project, "--kind", "benefits")}
+    x = by["x"]
+    shown = x.count("\n- Benefit number")
+    assert shown >= 3 and f"+{7 - shown} more in the article" in x
+    assert "The benefits:\n\n- Benefit number 1" in x
+    assert "more in the article" not in by["linkedin"]  # room for all seven
+
+
+def test_stale_tracking_on_the_sites_own_links_is_replaced_never_doubled(project, cli):
+    project.post("2026-10-14-links.md", """\
+        ---
+        title: Links
+        date: 2026-10-14
+        ---
+
+        See [our patch-test guide](https://viaskincare.com/blog/patch?utm_source=old&utm_content=x) for details.
+        Read the [AAD tips](https://www.aad.org/tips?utm_source=newsletter) too.
+        """)  # fmt: skip
+    by = {c["platform"]: c["text"] for c in _json(cli, project, "--kind", "thread")}
+    assert "our patch-test guide https://viaskincare.com/blog/patch?utm_source=x&utm_medium=social" in by["x"]
+    assert "utm_source=old" not in by["x"] and "utm_content" not in by["x"]
+    assert "our patch-test guide https://viaskincare.com/blog/patch for details." in by["bluesky"]
+    assert "https://www.aad.org/tips?utm_source=newsletter" in by["x"]  # another site's link is theirs
+
+
+def test_with_utm_replaces_every_utm_parameter_of_own_links_only():
+    from newsletter.urls import with_utm
+
+    site = "https://viaskincare.com"
+    tags = {"utm_source": "x", "utm_medium": "social"}
+    assert (
+        with_utm(f"{site}/a?utm_source=old&q=1&UTM_TERM=t", site, tags)
+        == f"{site}/a?q=1&utm_source=x&utm_medium=social"
+    )
+    assert with_utm(f"{site}/a?utm_source=old", site, {}) == f"{site}/a"
+    assert with_utm(f"{site}/a?q=1", site, {}) == f"{site}/a?q=1"
+    assert (
+        with_utm("https://example.org/a?utm_source=old", site, tags) == "https://example.org/a?utm_source=old"
+    )

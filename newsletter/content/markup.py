@@ -256,8 +256,13 @@ def sanitize(fragment: str) -> str:
     )
 
 
+_CITE = (re.compile(r"<cite(?:\s[^<>]*)?>", re.I), re.compile(r"</cite\s*>", re.I))
+
+
 def _resolve_stash(tree: ET.Element, md) -> None:
-    """Raw HTML in the tree sits behind stash placeholders: replace each by its text content."""
+    """Raw HTML in the tree sits behind stash placeholders: replace each by its text content, except
+    `<cite>…</cite>`, which stays an element (captions credit a quote to the name it cites)."""
+    _lift_cites(tree, md.htmlStash.rawHtmlBlocks)
 
     def text_of(match: re.Match) -> str:
         chunk = md.htmlStash.rawHtmlBlocks[int(match.group(1))]
@@ -280,6 +285,40 @@ def _resolve_stash(tree: ET.Element, md) -> None:
 
 def _stashed(md, match: re.Match) -> str:
     return str(md.htmlStash.rawHtmlBlocks[int(match.group(1))]).lstrip()
+
+
+def _lift_cites(tree: ET.Element, chunks: list) -> None:
+    """Each `<cite>` placeholder closed by a `</cite>` one in the same run of text becomes a `cite`
+    element holding what is between them (the text part and the HTML are unchanged by it)."""
+    for parent in list(tree.iter()):
+        if parent.text and "\x02" in parent.text:
+            parent.text, made = _cites_in(parent.text, chunks)
+            parent[0:0] = made
+        for child in list(parent):
+            if child.tail and "\x02" in child.tail:
+                child.tail, made = _cites_in(child.tail, chunks)
+                at = list(parent).index(child) + 1
+                parent[at:at] = made
+
+
+def _cites_in(run: str, chunks: list) -> tuple[str, list[ET.Element]]:
+    spans, opened = [], None
+    for match in PLACEHOLDER.finditer(run):
+        chunk = str(chunks[int(match.group(1))]).strip()
+        if opened is None and _CITE[0].fullmatch(chunk):
+            opened = match
+        elif opened is not None and _CITE[1].fullmatch(chunk):
+            spans.append((opened, match))
+            opened = None
+    if not spans:
+        return run, []
+    made = []
+    for n, (start, end) in enumerate(spans):
+        cite = ET.Element("cite")
+        cite.text = run[start.end() : end.start()]
+        cite.tail = run[end.end() : spans[n + 1][0].start() if n + 1 < len(spans) else len(run)]
+        made.append(cite)
+    return run[: spans[0][0].start()], made
 
 
 def text(element: ET.Element) -> str:

@@ -16,7 +16,7 @@ from newsletter.urls import ALLOWED_SCHEMES, is_allowed, scheme_of
 
 # The email allow-list: what nh3 keeps (markup) and what these findings report are the same sets.
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "strong", "sub", "sup", "table", "tbody",
     "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip

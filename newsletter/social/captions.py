@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
 from weakref import WeakKeyDictionary
 
 from jinja2 import nodes
@@ -17,10 +16,11 @@ from newsletter.email.render import Renderer
 from newsletter.errors import Problems
 from newsletter.social import cards as C
 from newsletter.social import text as T
-from newsletter.social.article import Scorer, Section, sections
+from newsletter.social.article import REFUSED, Scorer, Section, inline, resolver, sections
 from newsletter.social.cards import label_of
-from newsletter.social.counting import PINTEREST_TITLE_LIMIT, Rule, rules
+from newsletter.social.counting import _TRAILING, HTTP_URL, PINTEREST_TITLE_LIMIT, Rule, rules
 from newsletter.social.records import Caption, Fields
+from newsletter.social.selection import highlights, quote
 from newsletter.social.threads import thread_parts
 from newsletter.urls import with_utm
 
@@ -32,6 +32,10 @@ def render(renderer: Renderer, name: str, context: dict) -> str:
     return T.normalize(renderer.render(f"social/{name}.txt", **context))
 
 
+URL_END = _TRAILING + "”’»」）"  # what ends a sentence or a quotation, not the link before it
+MIN_ITEMS = 3  # a benefits caption shows at least this many items (or all, when the list is shorter)
+
+
 @dataclass(frozen=True)
 class Article:
     """What every platform's captions of one post share, computed once per post."""
@@ -40,37 +44,73 @@ class Article:
     week: str
     title: str
     hook: str  # the summary without sentences the title already says
-    lead: str  # the paragraph leading into the benefits list
+    intros: tuple[str, ...]  # what may introduce the benefits list, richest first (see selection)
     items: tuple[str, ...]
+    numbers: tuple[int, ...]  # the items' numbers when the list is numbered (steps)
     quote: str
+    quote_by: str  # who said the quote ("" when the article does not say)
     tags: tuple[str, ...]  # brand tags first, then the article's, each once
     brand: int  # how many of `tags` are brand tags
     sections: tuple[Section, ...]
     cards: tuple[C.Card, ...]
+    scorer: Scorer  # the threads of every platform rank the same sentences: scored once per article
 
-    @cached_property
-    def scorer(self) -> Scorer:
-        """The threads of every platform rank the same sentences: scored once per article."""
-        return Scorer(list(self.sections))
+    @property
+    def lead(self) -> str:
+        return self.intros[0] if self.intros else ""
 
 
 def article(post: Post, settings: Settings, week: str = "") -> Article:
     title = T.plain(post.title)
-    seen = T.Seen([title])
-    hook = seen.fresh(T.plain(post.summary))
-    items, listed = [], T.Seen([title])
-    for item in (T.plain(i) for i in post.highlights):
-        if item and item not in listed:  # a list item that repeats the title or another item goes
+    resolve = resolver(post.url, settings.site_url)
+    found = sections(post.tree, title, resolve)
+    scorer = Scorer(found)
+    hook = T.Seen([title]).fresh(_summary(post, resolve))
+    chosen = highlights(post, found, title)
+    listed = T.Seen()
+    for said in (title, *(line for i in chosen.intros for line in i.split("\n"))):
+        listed.add_all(said)
+    items, numbers = [], []
+    for n, item in enumerate(chosen.items):
+        if item and not listed.says_any(item):  # an item that repeats the title or another item goes
             items.append(item)
-            listed.add(item)
-    lead = T.Seen([title, *items]).fresh(T.plain(post.lead))
-    quote = T.Seen().fresh(T.plain(post.quote) or _striking(post))
+            numbers.extend(chosen.numbers[n : n + 1])
+            listed.add_all(item)
+    said = quote(post, found, scorer, settings.name)
+    quoted = T.Seen().fresh(said.text)
     brand = _hashtags(settings.hashtags)
     tags = _hashtags((*settings.hashtags, *post.tags))
-    made = C.cards_of(post.slug, title, post.author, _last_sentence(lead), tuple(items), quote, settings.name,
-                      C.fonts_of(settings))  # fmt: skip
-    return Article(post, week or week_of(post), title, hook, lead, tuple(items), quote, tags, len(brand),
-                   tuple(sections(post.tree, title)), tuple(made))  # fmt: skip
+    made = C.cards_of(post.slug, title, post.author, _unlinked(_card_lead(chosen.intros)),
+                      tuple(_unlinked(i) for i in items), T.nested(quoted), settings.name,
+                      C.fonts_of(settings), quote_by=said.by)  # fmt: skip
+    return Article(post, week or week_of(post), title, hook, chosen.intros, tuple(items), tuple(numbers),
+                   quoted, said.by, tags, len(brand), tuple(found), tuple(made), scorer)  # fmt: skip
+
+
+def _summary(post: Post, resolve) -> str:
+    """The front matter's summary; else the first paragraph as captions say it (links kept as URLs,
+    a sentence holding a refused link left out)."""
+    if post.summary != markup.first_paragraph(post.tree):
+        if "](" not in post.summary and "<" not in post.summary:
+            return T.plain(post.summary)
+        tree = markup.render(post.summary).tree  # links in it: read as the article's are
+        said = " ".join(t for el in tree if el.tag == "p" and (t := inline(el, resolve)))
+        return T.join(s for s in T.sentences(said) if REFUSED not in s)
+    first = next((t for el in post.tree if el.tag == "p" and (t := inline(el, resolve))), "")
+    return T.join(s for s in T.sentences(first) if REFUSED not in s)
+
+
+def _card_lead(intros: tuple[str, ...]) -> str:
+    """A card has room for a short lead-in: the richest that is short, else the leanest."""
+    return next((i for i in intros if len(i) <= 120), intros[-1] if intros else "")
+
+
+def _unlinked(text: str) -> str:
+    """Text for a card (nothing on it is clickable): its URLs left out, their punctuation kept."""
+    if "://" not in text:
+        return text
+    cut = HTTP_URL.sub(lambda m: m.group(0)[len(m.group(0).rstrip(URL_END)) :], text)
+    return " ".join(cut.replace(" .", ".").replace(" ,", ",").split())
 
 
 def captions(
@@ -102,6 +142,8 @@ def of_articles(
             for kind in kinds or KINDS:
                 if (kind == "thread" and not rule.threads) or (kind == "benefits" and not base.items):
                     continue  # no thread on platforms without threads; no list, no benefits caption
+                if kind == "quote" and not base.quote:
+                    continue  # nothing in the article stands as a quote
                 if shared is None:
                     shared = _shared(base, rule, renderer)
                 if (caption := build(base, rule, kind, renderer, problems, shared)) is not None:
@@ -132,10 +174,16 @@ def build(
     elif kind == "teaser" and post.override(rule.platform):
         text = T.plain(post.override(rule.platform))
         text = text if rule.fits(text) else None
+    elif kind == "benefits" and not _enough_items(fields):
+        return None  # fewer than MIN_ITEMS items this platform can show: no benefits caption
     else:
-        if kind == "quote" and base.quote in T.Seen([base.title]):
-            fields = replace(fields, title="")  # "From “X”" under a quote that is X says it twice
+        if kind == "quote":
+            fields = replace(fields, title=T.nested(fields.title))
+            if base.quote in T.Seen([base.title]):
+                fields = replace(fields, title="")  # "From “X”" under a quote that is X says it twice
         text = fit(rule, kind, fields, base, renderer)
+    if not text and kind == "benefits":
+        return None  # even its shortest form with MIN_ITEMS items is too long for this platform
     if not text or (parts and not all(rule.fits(p) for p in parts)):
         problems.error(
             post.source, 0,
@@ -175,12 +223,36 @@ def _fields(base: Article, rule: Rule, url: str, renderer: Renderer) -> Fields:
     if post.cta and rule.link == "inline":
         params = _utm(rule, settings, week_of(post))
         cta_url = with_utm(post.cta.url, settings.site_url, params) if rule.utm else post.cta.url
+    items, intros = base.items, base.intros
+    if rule.link != "inline":  # a link that cannot be clicked: what says it is left out
+        items = tuple(i for i in items if "://" not in i)
+        intros = tuple(i for i in intros if "://" not in i)
     return Fields(
-        platform=rule.platform, bullet=rule.bullet, title=base.title, hook=base.hook, lead=base.lead,
-        items=base.items, quote=base.quote, author="" if post.author == settings.name else post.author, tags=base.tags[: rule.max_hashtags],
-        link=link, url=inline_url, cta_text=T.plain(post.cta.text) if post.cta else "",
-        cta_url=cta_url if cta_url != url else "",
+        platform=rule.platform, bullet=rule.bullet, title=base.title, hook=base.hook,
+        lead=intros[0] if intros else "", items=items, quote=T.nested(base.quote), author=base.quote_by,
+        tags=base.tags[: rule.max_hashtags], link=link, url=inline_url,
+        cta_text=T.plain(post.cta.text) if post.cta else "", cta_url=cta_url if cta_url != url else "",
+        more=len(base.items) - len(items), numbered=bool(base.numbers), intros=intros,
     )  # fmt: skip
+
+
+def _enough_items(fields: Fields) -> bool:
+    total = len(fields.items) + fields.more
+    return bool(fields.intros) and len(fields.items) >= min(MIN_ITEMS, total)
+
+
+def localizer(rule: Rule, settings: Settings, week: str) -> Callable[[str], str]:
+    """The links of a caption as this platform gets them: the site's own links carry the platform's
+    UTM tags where it has them, and no stale `utm_*` of anyone's where it has none (other sites'
+    links are theirs)."""
+    params = _utm(rule, settings, week) if rule.utm else {}
+
+    def retag(match) -> str:
+        found = match.group(0)
+        end = len(found.rstrip(URL_END))
+        return with_utm(found[:end], settings.site_url, params) + found[end:]
+
+    return lambda text: HTTP_URL.sub(retag, text) if "://" in text else text
 
 
 def _hashtags(tags) -> tuple[str, ...]:
@@ -189,24 +261,6 @@ def _hashtags(tags) -> tuple[str, ...]:
         if (h := T.hashtag(tag)) and h.lower() not in seen:
             seen[h.lower()] = h
     return tuple(seen.values())
-
-
-def _striking(post: Post) -> str:
-    """No quote given: the shortest complete sentence of six words or more, first on ties."""
-    candidates = [
-        s for p in markup.paragraphs(post.tree) for s in T.sentences(p)
-        if len(s.split()) >= 6 and s.endswith(".") and "http" not in s
-    ]  # fmt: skip
-    return min(candidates, key=len) if candidates else T.plain(post.summary)
-
-
-def _last_sentence(text: str) -> str:
-    """The sentence that leads into the list; with the one before it when it opens on a pronoun
-    ("It is particularly beneficial in:" says nothing without its subject)."""
-    found = T.sentences(text)
-    if len(found) >= 2 and found[-1].split(" ", 1)[0] in ("It", "This", "These", "They", "That", "Those"):
-        return f"{found[-2]} {found[-1]}"
-    return found[-1] if found else ""
 
 
 def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
@@ -218,7 +272,11 @@ def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tu
         return render(renderer, "thread", {"text": text, "index": index, "total": total})
 
     closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
-    return thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
+    parts = thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
+    # Retagging never makes a post longer where threads are (a URL weighs 23 on X and Mastodon; where
+    # the text counts in full, stale tags are only taken out), so the posts packed above still fit.
+    localize = localizer(rule, renderer.settings, week_of(base.post))
+    return tuple(localize(p) for p in parts)
 
 
 # A template that only prints a variable, once and as it is, renders as the same text before and after
@@ -310,15 +368,22 @@ def _once(change: Callable[[Fields, Article], Fields]) -> Step:
 
 DROP_ARTICLE_TAGS = _article_tags(brand_first=True)
 DROP_ALL_TAGS = _article_tags(brand_first=False)
-SHORT_LEAD = _once(lambda f, a: replace(f, lead=_last_sentence(f.lead)))
-NO_LEAD = _once(lambda f, a: replace(f, lead=""))
+# A leaner intro: the list's lead without the heading, or its heading alone (each says what it is).
+LEANER_INTRO = Step(
+    lambda f, a: len(f.intros) - 1 - f.intros.index(f.lead) if f.lead in f.intros else 0,
+    lambda f, a, k: replace(f, lead=f.intros[f.intros.index(f.lead) + k]),
+)
 LABELS = _once(lambda f, a: replace(f, items=tuple(dict.fromkeys(label_of(i) for i in f.items))))
 NO_SOURCE = _once(lambda f, a: replace(f, title="") if f.title else f)
-DROP_ITEMS = Step(lambda f, a: max(0, len(f.items) - 1), lambda f, a, k: replace(f, items=f.items[:-k]))
+# Trailing items, down to MIN_ITEMS (or all of a shorter list); the caption says how many are left out.
+DROP_ITEMS = Step(
+    lambda f, a: max(0, len(f.items) - min(MIN_ITEMS, len(f.items) + f.more)),
+    lambda f, a, k: replace(f, items=f.items[:-k], more=f.more + k),
+)
 
 STEPS: dict[str, tuple[list[Step], str]] = {
     "teaser": ([DROP_ARTICLE_TAGS, DROP_ALL_TAGS], "hook"),
-    "benefits": ([DROP_ARTICLE_TAGS, SHORT_LEAD, NO_LEAD, LABELS, DROP_ALL_TAGS, DROP_ITEMS], "title"),
+    "benefits": ([DROP_ARTICLE_TAGS, LEANER_INTRO, LABELS, DROP_ALL_TAGS, DROP_ITEMS], "title"),
     "quote": ([DROP_ARTICLE_TAGS, NO_SOURCE, DROP_ALL_TAGS], "quote"),
 }
 
@@ -328,11 +393,12 @@ def fit(rule: Rule, kind: str, fields: Fields, base: Article, renderer: Renderer
     while they still fit (a shorter lead may have made room)."""
 
     made: dict[Fields, str] = {}  # the search and the hashtag refill try some versions twice
+    localize = localizer(rule, renderer.settings, week_of(base.post))
 
     def text_of(f: Fields) -> str:
         found = made.get(f)
         if found is None:
-            found = made[f] = render(renderer, kind, f.context())
+            found = made[f] = localize(render(renderer, kind, f.context()))
         return found
 
     steps, field = STEPS[kind]
@@ -376,7 +442,10 @@ def _cut_field(rule, fields: Fields, steps: list[Step], base: Article, field: st
     for step in steps:
         fields = step.apply(fields, base, step.count(fields, base)) if step.count(fields, base) else fields
     value = getattr(fields, field)
-    best = T.cut_to_fit(value, lambda v: rule.fits(text_of(replace(fields, **{field: v}))))
+    cut = T.cut_to_fit if field == "title" else T.cut_sentences  # whole sentences of a summary or quote
+    best = cut(value, lambda v: rule.fits(text_of(replace(fields, **{field: v}))))
+    if field == "quote" and best and T.words_in(best) < 6:
+        return None  # a quote cut to a few words says nothing
     return replace(fields, **{field: best}) if best else None
 
 

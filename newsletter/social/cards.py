@@ -167,8 +167,10 @@ def cards_of(
     quote: str,
     site: str,
     fonts: Fonts = PLAIN,
+    quote_by: str | None = None,
 ) -> list[Card]:
-    """The cards of one article: title and quote always, benefits when it has a list."""
+    """The cards of one article: title and quote always, benefits when it has a list. `quote_by`:
+    who said the quote ("" nobody named), when it is not the author."""
     say = _Typesetter(fonts)
     heading = say("heading", title)
     by = say("byline", author) if author and author != site else ""
@@ -177,10 +179,11 @@ def cards_of(
     shown = tuple(c for i in items[:MAX_ITEMS] if (c := say("items", i)))
     if shown:
         out.append(Card(slug, "benefits", heading, say("lead", lead), shown, site=brand))
-    if said := inner(
-        say("quote", quote)
-    ):  # the studio is named at the foot: a quote is attributed to a person
-        out.append(Card(slug, "quote", heading, quote=said, byline=f"— {by}" if by else "", site=brand))
+    if said := inner(say("quote", quote)):
+        # the studio is named at the foot of every card: a quote is attributed only to a person
+        said_by = author if quote_by is None else quote_by
+        who = say("byline", said_by) if said_by and said_by != site else ""
+        out.append(Card(slug, "quote", heading, quote=said, byline=f"— {who}" if who else "", site=brand))
     missing = tuple(say.missing)
     return [replace(card, missing=missing, fonts=fonts) for card in out]
 

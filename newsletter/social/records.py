@@ -22,13 +22,16 @@ class Fields:
     url: str  # the article link when the platform shows it in the text, else ""
     cta_text: str = ""
     cta_url: str = ""
+    more: int = 0  # list items left out ("+2 more in the article")
+    numbered: bool = False  # the items are steps: numbered, not bulleted
+    intros: tuple[str, ...] = ()  # what may stand as `lead`, richest first (fitting picks one)
 
     def context(self) -> dict:
         return {
             "platform": self.platform, "bullet": self.bullet, "title": self.title, "hook": self.hook,
             "lead": self.lead, "items": list(self.items), "quote": self.quote, "author": self.author,
             "tags": list(self.tags), "hashtags": " ".join(self.tags), "link": self.link, "url": self.url,
-            "cta_text": self.cta_text, "cta_url": self.cta_url,
+            "cta_text": self.cta_text, "cta_url": self.cta_url, "more": self.more, "numbered": self.numbered,
         }  # fmt: skip
 
 

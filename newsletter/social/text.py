@@ -18,7 +18,16 @@ ABBREVIATIONS = {
 }  # fmt: skip
 _TRIM = " \t\n,;:—–-(\"'“‘"
 ELLIPSIS = "…"
-_SENTENCE_END = regex.compile(r"(?<=[.!?…][\"”’)]?)\s+(?=[\"“‘(]?[\p{Lu}\p{N}])")
+# A sentence ends at . ! ? … (or Arabic ؟) before a space and a capital, a digit or a letter of a script
+# without case (Arabic, Hebrew, CJK); at an emoji before a capital; at 。！？ with or without a space
+# (Japanese and Chinese use none).
+_SENTENCE_END = regex.compile(
+    r"(?<=[.!?…؟][\"”’)»]?)\s+(?=[\"“‘(«「『]?[\p{Lu}\p{Lt}\p{Lo}\p{N}])"
+    r"|(?<=[\p{Extended_Pictographic}\p{Regional_Indicator}][\uFE0F\U0001F3FB-\U0001F3FF]*)\s+(?=[\p{Lu}\p{Lt}])"
+    r"|(?<=[。！？])\s*(?=[^\s」』）])"
+)
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CJK_END = "。！？」』）"
 # A hashtag as the platforms link it: letters, digits, underscore; '-' and punctuation end it.
 _HASHTAG = regex.compile(r"(?<![\p{L}\p{N}_#&/])#([\p{L}\p{M}\p{N}_]+)")
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
@@ -142,7 +151,80 @@ def sentences(text: str) -> list[str]:
         out.append(text[start:end].strip())
         start = match.end()
     out.append(text[start:].strip())
-    return [s for s in out if s]
+    # A piece with no word in it (an emoji opening a line: "🧊 Roll the…") belongs to what follows.
+    merged: list[str] = []
+    for piece in (s for s in out if s):
+        if merged and not _WORD.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def join(sentences: Iterable[str]) -> str:
+    """Sentences as one paragraph: a space between them, none after a CJK full stop."""
+    out = ""
+    for sentence in sentences:
+        out = f"{out}{sentence}" if not out or out[-1] in _CJK_END else f"{out} {sentence}"
+    return out
+
+
+def words_in(text: str) -> int:
+    """How many words a reader sees: runs of letters or digits, and in Japanese or Chinese (written
+    without spaces) one word per two characters."""
+    total = 0
+    for word in _WORD.findall(text):
+        cjk = len(_CJK.findall(word))
+        total += (cjk + 1) // 2 + (len(word) > cjk)
+    return total
+
+
+_OPENING = {'"': "‘", "'": "‘"}
+_CLOSING = {'"': "’", "”": "’", "'": "’"}
+
+
+def nested(text: str) -> str:
+    """Text set inside curly double quotes: its own double quotes become curly single ones (an
+    opening one after a space, a bracket or the start), apostrophes curly (’)."""
+    if not any(c in text for c in "\"'“”"):
+        return text
+    out = []
+    for at, char in enumerate(text):
+        if char not in _CLOSING and char != "“":
+            out.append(char)
+            continue
+        if char in "“”":  # already curly: only the level changes
+            out.append("‘" if char == "“" else "’")
+            continue
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        opens = (before.isspace() or before in "([{—–-‘“") and not after.isspace()
+        out.append(_OPENING[char] if opens else _CLOSING[char])
+    return "".join(out)
+
+
+def unquoted(text: str) -> str:
+    """Without the quotation marks around the whole of it ("…", “…”, «…», 「…」)."""
+    pairs = {'"': '"', "“": "”", "«": "»", "「": "」", "„": "“", "'": "'", "‘": "’"}
+    text = text.strip()
+    while len(text) > 2 and pairs.get(text[0]) == text[-1] and _balanced(text[1:-1], text[0], text[-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _balanced(inner: str, opening: str, closing: str) -> bool:
+    """Whether the marks inside pair up among themselves ('"a "b" c"': the outer two go together)."""
+    if opening == "'" and "'" in inner:
+        return False  # apostrophes: no telling
+    depth = 0
+    for at, char in enumerate(inner):
+        if opening == closing == char:  # a straight mark opens after a space, else closes
+            depth += 1 if at == 0 or inner[at - 1].isspace() or inner[at - 1] in "([" else -1
+        else:
+            depth += (char == opening) - (char == closing)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 @lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
@@ -168,6 +250,7 @@ class Seen:
     def __init__(self, said: Iterable[str] = ()):
         self.keys: list[str] = []
         self.exact: set[str] = set()
+        self.last = ""  # a thread's last sentence so far: the next post may go on from it
         for sentence in said:
             self.add(sentence)
 
@@ -190,6 +273,21 @@ class Seen:
         recent = self.keys[:_SCAN]
         return any(padded in other or other in padded for other in recent)
 
+    def says_any(self, text: str) -> bool:
+        """Whether any sentence of `text` (a heading or a list item may hold several) was said."""
+        return text in self or any(s in self for s in sentences(text) if key(s))
+
+    def add_all(self, text: str) -> None:
+        for sentence in {text, *sentences(text)}:
+            self.add(sentence)
+
+    def said_exactly(self, text: str) -> bool:
+        """Whether `text`, or a sentence of it (of two words or more), was said as it is (not only
+        inside another sentence)."""
+        return key(text) in self.exact or any(
+            key(s) in self.exact for s in sentences(text) if len(words_of(s)) > 1
+        )
+
     def fresh(self, text: str) -> str:
         """`text` without the sentences already said (or said earlier in `text`); remembers the rest."""
         kept = []
@@ -197,7 +295,7 @@ class Seen:
             if sentence not in self:
                 kept.append(sentence)
                 self.add(sentence)
-        return " ".join(kept)
+        return join(kept)
 
 
 def cut(text: str, words: int) -> str:
@@ -247,6 +345,18 @@ def cut_to_fit(text: str, fits: Callable[[str], bool], force: bool = False) -> s
     parts = text.split(" ")
     n = longest(len(parts) - (not force), lambda k: fits(_cut(parts, k)))
     return _cut(parts, n) if n else None
+
+
+def cut_sentences(text: str, fits: Callable[[str], bool]) -> str | None:
+    """The most leading whole sentences of `text` that fit, else its first sentence cut at a word
+    with an ellipsis; None if not even one word fits."""
+    if fits(text):
+        return text
+    said = sentences(text)
+    n = longest(len(said), lambda k: fits(join(said[:k])))
+    if n:
+        return join(said[:n])
+    return cut_to_fit(said[0], fits, force=True) if said else None
 
 
 def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:

@@ -16,10 +16,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from newsletter import content  # noqa: E402
+from newsletter.content import markup  # noqa: E402
+from newsletter.content import posts as content  # noqa: E402
+from newsletter.content.reader import Source  # noqa: E402
 from newsletter.content.settings import load_settings  # noqa: E402
+from newsletter.email.render import Renderer  # noqa: E402
 from newsletter.errors import Problems  # noqa: E402
-from newsletter.run.store import Source  # noqa: E402
 from newsletter.social.captions import captions  # noqa: E402
 
 SETTINGS = (
@@ -63,14 +65,17 @@ def measure(name: str, text: str, settings, runs: int = 5) -> None:
     path = settings.posts_dir / "2026-10-14-bench.md"
     problems = Problems()
     post = content.parse(
-        Source(path, "posts/2026-10-14-bench.md", text.encode("utf-8"), "x"), settings, problems
+        Source(path, "posts/2026-10-14-bench.md", text.encode("utf-8"), "x"),
+        settings,
+        markup.Converter(),
+        problems,
     )
     assert post is not None, problems.items
     times = []
     for _ in range(runs):
         problems = Problems()
         started = time.perf_counter()
-        made = captions([post], settings, problems)
+        made = captions([post], Renderer(settings), problems)
         times.append(time.perf_counter() - started)
         assert len(made) >= 20 and not problems.items, problems.items
     print(f"{name}: median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}, "
