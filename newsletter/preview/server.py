@@ -28,11 +28,16 @@ if TYPE_CHECKING:
 from newsletter.preview.state import Preview, Report, Snapshot
 from newsletter.preview.watcher import watch
 
+# Each event says "GENERATION PAGES": an issue page (its email, text part and size) reloads when PAGES
+# changes, every other page when GENERATION does; a save's captions, made after its email, change only
+# GENERATION, so the open issue page reloads once per save.
 RELOAD_SCRIPT = """<script>
 (function () {
-  var generation = %d;
+  var seen = %d, field = %d;
   var source = new EventSource("/_events");
-  source.onmessage = function (event) { if (Number(event.data) !== generation) { location.reload(); } };
+  source.onmessage = function (event) {
+    if (Number(event.data.split(" ")[field]) !== seen) { location.reload(); }
+  };
 })();
 </script>"""
 
@@ -212,7 +217,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
                 page = _bare_error_page(replace(snap, error=exc.format_message()))
             body = page
-        body = body.replace("</body>", RELOAD_SCRIPT % snap.generation + "\n</body>", 1)
+        issue = template == "issue.html"
+        script = RELOAD_SCRIPT % ((snap.pages, 1) if issue else (snap.generation, 0))
+        body = body.replace("</body>", script + "\n</body>", 1)
         self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
 
     def _file(self, snap: Snapshot, relative: str, query: dict) -> None:
@@ -240,21 +247,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self.close_connection = True
         generation = snap.generation
+        event = lambda snapshot: f"data: {snapshot.generation} {snapshot.pages}\n\n".encode()  # noqa: E731
         try:
             if not self.server.become_stream(self.request):  # type: ignore[attr-defined]
                 self.wfile.write(f"retry: {STREAM_RETRY_MS}\n\n".encode())  # all stream slots taken
                 return
-            self.wfile.write(f"data: {generation}\n\n".encode())
+            self.wfile.write(event(snap))
             self.wfile.flush()
             quiet = 0.0
             while not self._client_gone():  # a closed tab frees its stream slot within a second
-                current = self.preview.wait(generation, timeout=STREAM_POLL)
-                quiet = 0.0 if current != generation else quiet + STREAM_POLL
-                if current != generation or quiet >= KEEP_ALIVE:
-                    message = f"data: {current}\n\n" if current != generation else ": keep-alive\n\n"
-                    self.wfile.write(message.encode())
+                self.preview.wait(generation, timeout=STREAM_POLL)
+                latest = self.preview.snapshot
+                quiet = 0.0 if latest.generation != generation else quiet + STREAM_POLL
+                if latest.generation != generation or quiet >= KEEP_ALIVE:
+                    changed = latest.generation != generation
+                    self.wfile.write(event(latest) if changed else b": keep-alive\n\n")
                     self.wfile.flush()
-                    quiet, generation = 0.0, current
+                    quiet, generation = 0.0, latest.generation
         except DISCONNECTS:
             return
 

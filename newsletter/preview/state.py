@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from newsletter.content.issue import Selection
 from newsletter.content.settings import Settings, load_settings
-from newsletter.errors import SHOWN_WARNINGS, NewsletterError, Problem, plural
+from newsletter.errors import SHOWN_WARNINGS, InputError, NewsletterError, Problem, plural
 from newsletter.run import store
-from newsletter.run.context import PREVIEW, Run
+from newsletter.run.context import PREVIEW, PREVIEW_EMAIL, Run
 
 if TYPE_CHECKING:
     from newsletter.content.posts import PostMeta
@@ -44,6 +44,7 @@ class Snapshot:
     renderer: Renderer | None = None  # the run's renderer, for the preview's own pages
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
+    pages: int = 0  # the generation that last changed the issue pages (a save's captions step does not)
 
 
 class BuildFiles(Mapping[str, "bytes | LazyCard"]):
@@ -85,6 +86,17 @@ def _summary(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
+def with_social(run: Run, outputs: IssueOutputs, found: list[Problem]) -> IssueOutputs:
+    """An issue rendered without its captions, completed: captions, captions.json/md and lazy cards;
+    what making them found is added to `found`."""
+    from newsletter.run.plan import social_part
+
+    part = social_part(run, outputs.issue)
+    found.extend(part.problems)
+    return replace(outputs, captions=part.captions, files={**outputs.files, **part.files},
+                   findings=outputs.findings + part.problems, cards=part.cards)  # fmt: skip
+
+
 class Preview:
     """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
 
@@ -104,33 +116,35 @@ class Preview:
                 new = self._next(old)
                 self.report(_summary(new), False)
             except NewsletterError as exc:
-                new = replace(old, generation=old.generation + 1, error=exc.format_message())
+                new = self._failed(old, exc.format_message())
                 self.report(new.error, True)
             except Exception as exc:  # a bug of ours: show it, keep serving the last good build and watching
                 detail = "".join(traceback.format_exception_only(exc)).strip()
-                new = replace(old, generation=old.generation + 1, error=f"internal error: {detail}")
+                new = self._failed(old, f"internal error: {detail}")
                 self.report(traceback.format_exc(), True)
-            with self.changed:
-                self.snapshot = new
-                self.changed.notify_all()
+            self._swap(new)
             return new
 
     def _next(self, old: Snapshot) -> Snapshot:
+        """The next build. A save in a warm run is made in two steps: first its issue's email (what the
+        open issue page shows), swapped in at once; then the issue's captions, swapped in as a second
+        generation (the captions pages). A new run (the first build, a template or setting changed)
+        renders everything in one step."""
         from newsletter.clock import now
         from newsletter.run.plan import plan
 
         settings = load_settings(self.root)
         fp = store.fingerprint(settings)
         run = self._run
-        if run is None or run.store.fp != fp:  # a template or setting changed: a new run renders everything
+        warm = run is not None and run.store.fp == fp
+        if run is None or not warm:  # a template or setting changed: a new run renders everything
             run = Run(settings, now(settings.zone), PREVIEW, store.Memory(fp), os.cpu_count() or 1)
             old = replace(old, files=BuildFiles({}, {}), issues={})
         self._run = run
-        made = plan(run, Selection(every=True, drafts=self.drafts, shown_only=True))
+        step = replace(run, work=PREVIEW_EMAIL) if warm else run  # the same store and memo
+        made = plan(step, Selection(every=True, drafts=self.drafts, shown_only=True))
         memory = run.store
         assert isinstance(memory, store.Memory)
-        for outputs in made.issues:
-            memory.keep(outputs.issue.week, outputs.key, outputs.findings)
         if made.index is not None:
             memory.keep("index", made.index_key, ())
         memory.remember_posts(made.library, (p for o in made.issues for p in o.issue.posts))
@@ -144,11 +158,36 @@ class Preview:
             top["index.html"] = made.index
             if made.feed is not None:
                 top["feed.xml"] = made.feed
+        snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
+        if warm and made.issues:
+            self._swap(snap)  # the email first: the open page reloads now
+            found: list[Problem] = []
+            for outputs in made.issues:
+                issues[outputs.issue.week] = with_social(run, outputs, found)
+            if any(p.is_error for p in found):  # a caption that cannot fit: as a one-step build says it
+                raise InputError([p for p in found if p.is_error])
+            warnings = made.warnings + tuple(found)
+            snap = self._snapshot(snap.generation + 1, run, top, issues, made.posts, warnings, snap.pages)
+        for outputs in made.issues:
+            done = issues[outputs.issue.week]
+            memory.keep(done.issue.week, done.key, done.findings)
+        return snap
+
+    def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
         frozen = MappingProxyType(dict(sorted(issues.items())))
-        return Snapshot(
-            old.generation + 1, settings, BuildFiles(top, frozen), frozen, made.posts, run.renderer(), "",
-            made.warnings,
-        )  # fmt: skip
+        return Snapshot(generation, run.settings, BuildFiles(top, frozen), frozen, posts, run.renderer(), "",
+                        warnings, pages or generation)  # fmt: skip
+
+    def _failed(self, old: Snapshot, error: str) -> Snapshot:
+        """The last good build (the one before this rebuild) with the error, as a new generation of
+        every page (a save's first step may have been swapped in already)."""
+        generation = max(old.generation, self.snapshot.generation) + 1
+        return replace(old, generation=generation, pages=generation, error=error)
+
+    def _swap(self, new: Snapshot) -> None:
+        with self.changed:
+            self.snapshot = new
+            self.changed.notify_all()
 
     def warm(self) -> None:
         """Render the newest issue once in this process and throw it away, so the first save's rebuild
@@ -164,6 +203,7 @@ class Preview:
             render_issue(run, RenderJob(issue, "", frozenset(), False, None))
 
     def wait(self, generation: int, timeout: float) -> int:
+        """The snapshot's generation once it is not `generation` (or when `timeout` seconds passed)."""
         with self.changed:
             self.changed.wait_for(lambda: self.snapshot.generation != generation, timeout=timeout)
             return self.snapshot.generation

@@ -41,6 +41,7 @@ class Work:
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
+PREVIEW_EMAIL = Work(captions=False, cards="none")  # a save's first step: the email page (preview/state.py)
 CHECK = Work(cards="none", collect=True, images="check")
 SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)

@@ -328,6 +328,12 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     )  # fmt: skip
 
 
+def social_part(run: Run, issue: Issue) -> SocialPart:
+    """The social part of an issue rendered without it (the preview's second step after a save)."""
+    with_captions = replace(run, work=replace(run.work, captions=True, cards="lazy"))
+    return _social(with_captions, issue)
+
+
 def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPart:
     """The issue's social part, as the run's work asks: nothing, captions only, or captions and cards."""
     if not run.work.captions:
