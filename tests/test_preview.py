@@ -632,7 +632,7 @@ def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, 
     running = Preview(sample.root, lambda text, error: None)
     good = running.rebuild()
     failing = pipeline.SocialPart(problems=(Problem(POST, 0, "caption does not fit", rule="caption-limit"),))
-    monkeypatch.setattr(pipeline, "social_part", lambda run, issue: failing)
+    monkeypatch.setattr(pipeline, "social_part", lambda run, issue, window: failing)
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
     snap = running.rebuild()
     assert snap.error == f"{POST}: caption does not fit\nAborted: 1 error found."

@@ -86,12 +86,12 @@ def _summary(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
-def with_social(run: Run, outputs: IssueOutputs, found: list[Problem]) -> IssueOutputs:
-    """An issue rendered without its captions, completed: captions, captions.json/md and lazy cards;
-    what making them found is added to `found`."""
+def with_social(run: Run, outputs: IssueOutputs, window, found: list[Problem]) -> IssueOutputs:
+    """An issue rendered without its captions, completed: captions, captions.json/md and lazy cards
+    (`window`: plan.cards_window); what making them found is added to `found`."""
     from newsletter.run.plan import social_part
 
-    part = social_part(run, outputs.issue)
+    part = social_part(run, outputs.issue, window)
     found.extend(part.problems)
     return replace(outputs, captions=part.captions, files={**outputs.files, **part.files},
                    findings=outputs.findings + part.problems, cards=part.cards)  # fmt: skip
@@ -131,7 +131,7 @@ class Preview:
         generation (the captions pages). A new run (the first build, a template or setting changed)
         renders everything in one step."""
         from newsletter.clock import now
-        from newsletter.run.plan import plan
+        from newsletter.run.plan import cards_window, plan
 
         settings = load_settings(self.root)
         fp = store.fingerprint(settings)
@@ -142,7 +142,8 @@ class Preview:
             old = replace(old, files=BuildFiles({}, {}), issues={})
         self._run = run
         step = replace(run, work=PREVIEW_EMAIL) if warm else run  # the same store and memo
-        made = plan(step, Selection(every=True, drafts=self.drafts, shown_only=True))
+        selection = Selection(every=True, drafts=self.drafts, shown_only=True)
+        made = plan(step, selection)
         memory = run.store
         assert isinstance(memory, store.Memory)
         if made.index is not None:
@@ -162,8 +163,9 @@ class Preview:
         if warm and made.issues:
             self._swap(snap)  # the email first: the open page reloads now
             found: list[Problem] = []
+            window = cards_window(run, made.library, selection)
             for outputs in made.issues:
-                issues[outputs.issue.week] = with_social(run, outputs, found)
+                issues[outputs.issue.week] = with_social(run, outputs, window, found)
             if any(p.is_error for p in found):  # a caption that cannot fit: as a one-step build says it
                 raise InputError([p for p in found if p.is_error])
             warnings = made.warnings + tuple(found)

@@ -85,6 +85,7 @@ class RenderJob:
     known_paths: frozenset[str]
     split: bool  # captions and cards in a forked child while this process makes the email
     earlier: Earlier | None  # the cards the last build drew for this issue
+    only: frozenset[str] | None = None  # outside the cards window: the only cards to draw
 
 
 @dataclass(frozen=True)
@@ -180,10 +181,12 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
             problems.extend(warnings)
         else:
             todo.append((week, key))
+    window = cards_window(run, library, selection) if todo else None
     jobs = [
         RenderJob(
             Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
             key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
+            None if window is None or w.week in window else _og_card(w),
         )
         for w, key in todo
     ]  # fmt: skip
@@ -199,6 +202,27 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
             index, feed = _index(run, library, files, selection.drafts, problems)
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
+    )
+
+
+def cards_window(run: Run, library: Library, selection: Selection) -> frozenset[str] | None:
+    """The issues that get every card: the `cards_window` newest weeks of the site, by week number
+    (never by the clock: the same posts draw the same cards whenever they are built). An issue outside
+    it gets only its web copy's og:image card (the lead article's title card at 1200x630); cards
+    drawn before are kept (social.outputs). None: every issue (`cards_window = all`, or posts picked
+    with --post, which make an issue of their own)."""
+    size = run.settings.cards_window
+    if not size or selection.files:
+        return None
+    weeks = {week_of(m) for m in library.metas if selection.drafts or not m.draft}
+    return frozenset(sorted(w for w in weeks if w is not None)[-size:])
+
+
+def _og_card(week: Week | Issue) -> frozenset[str]:
+    from newsletter.social.cards import file_name
+
+    return (
+        frozenset({f"cards/{file_name(week.posts[0].slug, 'title', 'link')}"}) if week.posts else frozenset()
     )
 
 
@@ -264,7 +288,7 @@ def _render_all(run: Run, jobs: list[RenderJob], problems: Problems) -> tuple[Re
         return ()
     # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
     if len(jobs) == 1 and run.workers > 1 and can_fork() and run.work.captions:
-        jobs = [RenderJob(j.issue, j.key, j.known_paths, True, j.earlier) for j in jobs]
+        jobs = [replace(j, split=True) for j in jobs]
     count = iter(range(1, len(jobs) + 1))
     progress = run.progress
     done = (lambda r: progress(next(count), len(jobs), _week_of(r))) if progress else None
@@ -303,7 +327,7 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     issue, renderer = job.issue, run.renderer()
     settings, problems = run.settings, Problems()
     links: dict[str, bool] = {}
-    with Forked(_social, run, issue, job.earlier) if job.split else nullcontext() as social:
+    with Forked(_social, run, issue, job.earlier, job.only) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
         local = images.prepare(
@@ -316,7 +340,7 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
         eml = mime.as_bytes(mime.message(issue, settings, html, text))
-        part = social.result() if social else _social(run, issue, job.earlier)
+        part = social.result() if social else _social(run, issue, job.earlier, job.only)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **part.files, **local.files, **archive.assets(settings)}  # fmt: skip
@@ -328,13 +352,17 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     )  # fmt: skip
 
 
-def social_part(run: Run, issue: Issue) -> SocialPart:
-    """The social part of an issue rendered without it (the preview's second step after a save)."""
+def social_part(run: Run, issue: Issue, window: frozenset[str] | None) -> SocialPart:
+    """The social part of an issue rendered without it (the preview's second step after a save);
+    `window`: cards_window(...) of the run's plan."""
     with_captions = replace(run, work=replace(run.work, captions=True, cards="lazy"))
-    return _social(with_captions, issue)
+    only = None if window is None or issue.week in window else _og_card(issue)
+    return _social(with_captions, issue, None, only)
 
 
-def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPart:
+def _social(
+    run: Run, issue: Issue, earlier: Earlier | None = None, only: frozenset[str] | None = None
+) -> SocialPart:
     """The issue's social part, as the run's work asks: nothing, captions only, or captions and cards."""
     if not run.work.captions:
         return SocialPart()
@@ -342,7 +370,7 @@ def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPar
 
     problems = Problems()
     captions, files, cards = social.outputs(
-        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards
+        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards, only
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 
