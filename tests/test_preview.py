@@ -638,3 +638,29 @@ def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, 
     assert snap.error == f"{POST}: caption does not fit\nAborted: 1 error found."
     assert snap.files[f"{WEEK}/email.txt"] == good.files[f"{WEEK}/email.txt"]  # the last good build
     assert snap.generation == snap.pages == good.generation + 2  # every page reloads to show it
+
+
+def test_the_latest_issue_is_served_first_then_the_rest(sample):
+    from newsletter.preview.state import Preview
+
+    _two_weeks(sample)
+    running = Preview(sample.root, lambda text, error: None)
+    first = running.rebuild(latest_first=True)
+    assert set(first.issues) == {WEEK} and not running.complete  # the latest week: W42, not W41
+    rest = running.rebuild()
+    assert set(rest.issues) == {OTHER_WEEK, WEEK} and running.complete
+    assert rest.issues[WEEK] is first.issues[WEEK]  # not rendered twice
+
+
+def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):
+    _two_weeks(sample)
+    running = start(sample.root, "127.0.0.1", 0, lambda text, error: None)
+    try:
+        assert WEEK in running.preview.snapshot.issues  # before serving starts
+        deadline = time.monotonic() + 30
+        while OTHER_WEEK not in running.preview.snapshot.issues and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(running.preview.snapshot.issues) == {OTHER_WEEK, WEEK}
+        assert running.preview.complete
+    finally:
+        running.close()

@@ -350,7 +350,8 @@ class Running:
 
 
 def start(root: Path, host: str, port: int, report: Report, drafts: bool = False) -> Running:
-    """Listen, build once, start watching; the caller runs server.serve_forever()."""
+    """Listen, build the latest issue, start watching and building the rest; the caller runs
+    server.serve_forever()."""
     preview = Preview(root, report, drafts)
     try:
         server = make_server(preview, host, port)
@@ -358,8 +359,10 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
         preview.close()
         raise
     running = Running(server, preview, threading.Event())
-    preview.rebuild()
+    preview.rebuild(latest_first=True)  # a large archive: the latest issue is served first
     threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
+    if not preview.complete and not preview.snapshot.error:  # the rest, while the latest is served
+        threading.Thread(target=preview.rebuild, daemon=True).start()
     if "newsletter.email.inline" not in sys.modules:  # the first build rendered in worker processes only
         threading.Thread(target=preview.warm, daemon=True).start()
     return running

@@ -97,6 +97,13 @@ def with_social(run: Run, outputs: IssueOutputs, window, found: list[Problem]) -
                    findings=outputs.findings + part.problems, cards=part.cards)  # fmt: skip
 
 
+def _shown_weeks(library, drafts: bool) -> set[str]:
+    """The weeks the preview shows: every week with a published post (a draft too with --drafts)."""
+    from newsletter.content.issue import week_of
+
+    return {w for m in library.metas if (drafts or not m.draft) and (w := week_of(m)) is not None}
+
+
 class Preview:
     """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
 
@@ -108,12 +115,15 @@ class Preview:
         self.changed = threading.Condition()
         self._rebuilding = threading.Lock()
         self._run: Run | None = None  # kept across saves while templates and settings are unchanged
+        self.complete = False  # the snapshot holds every week the preview shows
 
-    def rebuild(self) -> Snapshot:
+    def rebuild(self, latest_first: bool = False) -> Snapshot:
+        """The next build, swapped in. `latest_first` (the preview's start): only the latest issue, so
+        its pages are served at once; then `rebuild()` makes the rest while they are."""
         with self._rebuilding:
             old = self.snapshot
             try:
-                new = self._next(old)
+                new = self._next(old, latest_first)
                 self.report(_summary(new), False)
             except NewsletterError as exc:
                 new = self._failed(old, exc.format_message())
@@ -125,11 +135,11 @@ class Preview:
             self._swap(new)
             return new
 
-    def _next(self, old: Snapshot) -> Snapshot:
+    def _next(self, old: Snapshot, latest_first: bool = False) -> Snapshot:
         """The next build. A save in a warm run is made in two steps: first its issue's email (what the
         open issue page shows), swapped in at once; then the issue's captions, swapped in as a second
         generation (the captions pages). A new run (the first build, a template or setting changed)
-        renders everything in one step."""
+        and the rest of the archive after the latest issue are rendered in one step."""
         from newsletter.clock import now
         from newsletter.run.plan import cards_window, plan
 
@@ -141,8 +151,9 @@ class Preview:
             run = Run(settings, now(settings.zone), PREVIEW, store.Memory(fp), os.cpu_count() or 1)
             old = replace(old, files=BuildFiles({}, {}), issues={})
         self._run = run
-        step = replace(run, work=PREVIEW_EMAIL) if warm else run  # the same store and memo
-        selection = Selection(every=True, drafts=self.drafts, shown_only=True)
+        two_steps = warm and self.complete
+        step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
+        selection = Selection(every=not latest_first, drafts=self.drafts, shown_only=True)
         made = plan(step, selection)
         memory = run.store
         assert isinstance(memory, store.Memory)
@@ -160,7 +171,7 @@ class Preview:
             if made.feed is not None:
                 top["feed.xml"] = made.feed
         snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
-        if warm and made.issues:
+        if two_steps and made.issues:
             self._swap(snap)  # the email first: the open page reloads now
             found: list[Problem] = []
             window = cards_window(run, made.library, selection)
@@ -173,6 +184,7 @@ class Preview:
         for outputs in made.issues:
             done = issues[outputs.issue.week]
             memory.keep(done.issue.week, done.key, done.findings)
+        self.complete = not latest_first or weeks >= _shown_weeks(made.library, self.drafts)
         return snap
 
     def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
