@@ -644,12 +644,19 @@ def test_the_latest_issue_is_served_first_then_the_rest(sample):
     from newsletter.preview.state import Preview
 
     _two_weeks(sample)
-    running = Preview(sample.root, lambda text, error: None)
+    said: list[str] = []
+    running = Preview(sample.root, lambda text, error: said.append(text))
     first = running.rebuild(latest_first=True)
     assert set(first.issues) == {WEEK} and not running.complete  # the latest week: W42, not W41
+    assert [p.slug for p in first.posts] == [
+        "facial-massage-and-tissue-regeneration",
+        "why-facial-muscles-need-movement",
+    ]  # only its files read
+    assert said == []  # its warnings lack the rest of the archive: the full build reports
     rest = running.rebuild()
     assert set(rest.issues) == {OTHER_WEEK, WEEK} and running.complete
-    assert rest.issues[WEEK] is first.issues[WEEK]  # not rendered twice
+    assert said[0].startswith("Rebuilt 2 issues")
+    assert rest.issues[WEEK].html == first.issues[WEEK].html
 
 
 def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):

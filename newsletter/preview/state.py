@@ -97,6 +97,29 @@ def with_social(run: Run, outputs: IssueOutputs, window, found: list[Problem]) -
                    findings=outputs.findings + part.problems, cards=part.cards)  # fmt: skip
 
 
+class _LatestFiles:
+    """The preview's store for its first paint: it reads only the post files whose names date them in
+    the latest week (YYYY-MM-DD-slug.md), so a large archive's latest issue is served in a second or two
+    instead of after every post is parsed. A post whose front matter dates it elsewhere, and the link
+    warnings that need every post, are right in the full build that follows at once."""
+
+    def __init__(self, store: store.Memory):
+        self._store = store
+        self.partial = False  # some post files were left for the full build
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def read(self, paths: list[Path], settings: Settings, problems) -> list:
+        from newsletter.content.posts import file_date
+
+        weeks = {path: (d.isocalendar()[:2] if (d := file_date(path)) else None) for path in paths}
+        latest = max((w for w in weeks.values() if w is not None), default=None)
+        chosen = [path for path, week in weeks.items() if week == latest] if latest else paths
+        self.partial = len(chosen) < len(paths)
+        return self._store.read(chosen, settings, problems)
+
+
 def _shown_weeks(library, drafts: bool) -> set[str]:
     """The weeks the preview shows: every week with a published post (a draft too with --drafts)."""
     from newsletter.content.issue import week_of
@@ -124,7 +147,8 @@ class Preview:
             old = self.snapshot
             try:
                 new = self._next(old, latest_first)
-                self.report(_summary(new), False)
+                if self.complete:  # a first paint's warnings are the latest issue's alone: wait for all
+                    self.report(_summary(new), False)
             except NewsletterError as exc:
                 new = self._failed(old, exc.format_message())
                 self.report(new.error, True)
@@ -153,6 +177,9 @@ class Preview:
         self._run = run
         two_steps = warm and self.complete
         step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
+        latest = _LatestFiles(run.store) if latest_first else None
+        if latest is not None:
+            step = replace(step, store=latest)
         selection = Selection(every=not latest_first, drafts=self.drafts, shown_only=True)
         made = plan(step, selection)
         memory = run.store
@@ -181,10 +208,11 @@ class Preview:
                 raise InputError([p for p in found if p.is_error])
             warnings = made.warnings + tuple(found)
             snap = self._snapshot(snap.generation + 1, run, top, issues, made.posts, warnings, snap.pages)
-        for outputs in made.issues:
+        partial = latest is not None and latest.partial
+        for outputs in made.issues if not partial else ():  # a first paint's findings lack the archive
             done = issues[outputs.issue.week]
             memory.keep(done.issue.week, done.key, done.findings)
-        self.complete = not latest_first or weeks >= _shown_weeks(made.library, self.drafts)
+        self.complete = not partial and weeks >= _shown_weeks(made.library, self.drafts)
         return snap
 
     def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
