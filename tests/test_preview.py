@@ -620,6 +620,9 @@ def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     titles = {c.title for c in social.issues[WEEK].captions}
     assert "Why Faces Need Movement" in titles
     assert b"Why Faces Need Movement" in social.files[f"{WEEK}/captions.json"]
+    # The archive page and feed list every issue: they come with the captions, not before the reload.
+    assert b"Why Faces Need Movement" not in email.files["index.html"]
+    assert b"Why Faces Need Movement" in social.files["index.html"] and b"Faces" in social.files["feed.xml"]
     assert social.issues[WEEK].files.keys() >= {"captions.md", "email.html"}
     assert any(name.startswith("cards/") for name in social.issues[WEEK].files)
 

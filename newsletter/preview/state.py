@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from newsletter.content.issue import Selection
 from newsletter.content.settings import Settings, load_settings
-from newsletter.errors import SHOWN_WARNINGS, InputError, NewsletterError, Problem, plural
+from newsletter.errors import SHOWN_WARNINGS, InputError, NewsletterError, Problem, Problems, plural
 from newsletter.run import store
 from newsletter.run.context import PREVIEW, PREVIEW_EMAIL, Run
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from newsletter.social.outputs import LazyCard
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
+CAPTIONS_PAUSE = 0.2  # seconds between a save's email step and its captions step (see Preview._next)
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class Preview:
         generation (the captions pages). A new run (the first build, a template or setting changed)
         and the rest of the archive after the latest issue are rendered in one step."""
         from newsletter.clock import now
-        from newsletter.run.plan import cards_window, plan
+        from newsletter.run.plan import archive_pages, cards_window, plan
 
         settings = load_settings(self.root)
         fp = store.fingerprint(settings)
@@ -200,12 +202,25 @@ class Preview:
         snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
         if two_steps and made.issues:
             self._swap(snap)  # the email first: the open page reloads now
+            # The captions step would hold the interpreter lock half the time while the server threads
+            # serve that reload (and the browser shares the cores): it waits until they are through.
+            time.sleep(CAPTIONS_PAUSE)
             found: list[Problem] = []
             window = cards_window(run, made.library, selection)
+            issues = dict(issues)  # likewise
             for outputs in made.issues:
                 issues[outputs.issue.week] = with_social(run, outputs, window, found)
+            pages = Problems()
+            index, feed, key = archive_pages(run, made.library, selection, pages)
+            found += pages.items
             if any(p.is_error for p in found):  # a caption that cannot fit: as a one-step build says it
                 raise InputError([p for p in found if p.is_error])
+            if index is not None:  # the archive page and feed, after the email step
+                top = dict(top)  # the snapshot swapped in keeps its own: snapshots never change
+                top["index.html"] = index
+                if feed is not None:
+                    top["feed.xml"] = feed
+                memory.keep("index", key, ())
             warnings = made.warnings + tuple(found)
             snap = self._snapshot(snap.generation + 1, run, top, issues, made.posts, warnings, snap.pages)
         partial = latest is not None and latest.partial

@@ -37,11 +37,12 @@ class Work:
     collect: bool = False
     images: Literal["make", "check"] = "make"
     sends: bool = False
+    archive: bool = True  # with `site`: the archive page and the feed (a preview save makes them later)
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
-PREVIEW_EMAIL = Work(captions=False, cards="none")  # a save's first step: the email page (preview/state.py)
+PREVIEW_EMAIL = Work(captions=False, cards="none", archive=False)  # a save's first step (preview/state.py)
 CHECK = Work(cards="none", collect=True, images="check")
 SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)

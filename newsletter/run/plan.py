@@ -193,9 +193,9 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     rendered = _render_all(run, jobs, problems)
     index = feed = None
     index_key = ""
-    if run.work.site and not selection.files:  # hand-picked posts leave the site's archive page alone
-        extra = ("drafts" if selection.drafts else "", *sorted(f"{w}:{f.digest}" for w, f in files.items()))
-        index_key = store.index_key(run.store.fp, library, *extra)
+    # hand-picked posts leave the site's archive page alone
+    if run.work.site and run.work.archive and not selection.files:
+        index_key = _index_key(run, library, files, selection)
         if run.store.fresh("index", index_key) is not None:
             reused.append("index")
         elif not any(p.is_error for p in problems.items):
@@ -203,6 +203,24 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
+
+
+def _index_key(run: Run, library: Library, files: dict[str, IssueFile], selection: Selection) -> str:
+    extra = ("drafts" if selection.drafts else "", *sorted(f"{w}:{f.digest}" for w, f in files.items()))
+    return store.index_key(run.store.fp, library, *extra)
+
+
+def archive_pages(
+    run: Run, library: Library, selection: Selection, problems: Problems
+) -> tuple[bytes | None, bytes | None, str]:
+    """The archive page, the feed and their key, when the store cannot vouch for them (else None,
+    None): the preview makes them after a save's email step, whose work leaves them out."""
+    files = issue_files(run.settings, Problems())  # the email step reported the issue files' problems
+    key = _index_key(run, library, files, selection)
+    if run.store.fresh("index", key) is not None:
+        return None, None, key
+    index, feed = _index(run, library, files, selection.drafts, problems)
+    return index, feed, key
 
 
 def cards_window(run: Run, library: Library, selection: Selection) -> frozenset[str] | None:
@@ -340,12 +358,15 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
         eml = mime.as_bytes(mime.message(issue, settings, html, text))
+        web = None  # the web copy, published at {archive_url}/YYYY-Www/; made while the child works
+        if run.work.site and settings.archive_url:
+            web = archive.web_copy(page, issue, settings).encode("utf-8")
         part = social.result() if social else _social(run, issue, job.earlier, job.only)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **part.files, **local.files, **archive.assets(settings)}  # fmt: skip
-    if run.work.site and settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
-        files["index.html"] = archive.web_copy(page, issue, settings).encode("utf-8")
+    if web is not None:
+        files["index.html"] = web
     return IssueOutputs(
         issue, html, text, eml, part.captions, size, tuple(problems.items), files, job.key,
         cards=part.cards, links=links,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -78,7 +79,12 @@ def _preview(root: Path, timeout: float = 600.0):
                                env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
-        _served(url, time.perf_counter(), timeout)
+        started = time.perf_counter()
+        _served(url, started, timeout)
+        while not json.loads(urllib.request.urlopen(url + "_status").read())["complete"]:
+            if time.perf_counter() - started > timeout:  # the archive behind the latest issue
+                raise TimeoutError(f"the preview did not build every issue within {timeout:.0f} s")
+            time.sleep(0.2)
         yield url
     finally:
         process.terminate()
