@@ -257,3 +257,27 @@ def test_the_preview_serves_an_issue_images_from_its_build():
     assert _local_images(page, ARCHIVE) == (
         f'<img src="/build/{WEEK}/images/steps-0123abcd.png"><a href="{ARCHIVE}/{WEEK}/">'.encode()
     )
+
+
+def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(project, cli):
+    """Issue 22 review 1: no hero, a local body picture; the digest used its reference as a site URL."""
+    _png(project.posts / "images" / "steps.png", (400, 300))
+    project.settings("layout = digest\n")
+    project.post("2026-10-14-pictures.md", "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello there.\n\n"
+                 "![Steps](images/steps.png)\n")  # fmt: skip
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    folder = project.build / WEEK
+    for page in ("email.html", "index.html"):
+        tags = _img_tags((folder / page).read_text(encoding="utf-8"))
+        (tag,) = [t for t in tags if "steps" in t]
+        assert _src(tag) == f"{ARCHIVE}/{WEEK}/images/{name}", page
+        assert ' width="400" height="300"' in tag, page
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    html = message.get_body(("html",)).get_content()
+    (tag,) = [t for t in _img_tags(html) if "steps" in t]
+    assert _src(tag) == f"cid:{name}@viaskincare.com"
+    assert [p["Content-ID"] for p in message.walk() if p["Content-ID"]] == [f"<{name}@viaskincare.com>"]

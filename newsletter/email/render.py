@@ -242,21 +242,28 @@ def _post_context(post: Post, links: Links, local: dict[str, tuple[str, int, int
         "more_width": _button_width("Read more"),
         # Every digest button says "Read more": screen readers get which article it opens.
         "more_label": f"Read more: {post.title}",
-        "lead_image": _lead_image(post),
+        "lead_image": _lead_image(post, local),
     }
 
 
-def _lead_image(post: Post) -> dict | None:
-    """The digest's picture for an article without a hero: its first body image (src as written; the
-    page's one link pass makes it absolute like the body's), sized as the body sizes it."""
+def _lead_image(post: Post, local: dict[str, tuple[str, int, int]]) -> dict | None:
+    """The digest's picture for an article without a hero: its first body image, sized as the body
+    sizes it. A local one is its processed copy in the issue folder (the archive URL, the picture's
+    own size, as the body shows it); any other src as written (the page's one link pass makes it
+    absolute like the body's)."""
     if post.image:
         return None
     found = next(post.tree.iter("img"), None)
     if found is None or not found.get("src"):
         return None
+    src = str(found.get("src"))
     width, height = (int(v) if (v := str(found.get(k, ""))).isdigit() else 0 for k in ("width", "height"))
+    if src in local:
+        src, natural, tall = local[src]
+        width = width or natural  # a {width=N} the author gave wins, the height keeps the shape
+        height = round(tall * width / natural)
     size = emailbody.image_size(width, height if width else 0)
-    return {"src": found.get("src"), "alt": found.get("alt", ""), "size": Markup(size)}
+    return {"src": src, "alt": found.get("alt", ""), "size": Markup(size)}
 
 
 def _button_width(text: str) -> int:
