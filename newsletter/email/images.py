@@ -11,6 +11,7 @@ made once per run (the run's memo, keyed by the file's digest)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -155,6 +156,9 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
         problems.error(source, line, f"image '{ref}' ({shown}): {problem.message}", "image")
     if not digest:
         return None
+    # The memo holds what the bytes make, never a name: a picture's name comes from the reference that
+    # names it here, so the same bytes under two names (a photo reused in another week as zzz.jpg) are
+    # named the same in every run, whichever reference the run met first (--jobs, --week, the cache).
     table = memo.table("images")
     key = (digest, make)
     if key not in table:
@@ -163,14 +167,14 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
             if raw is None:
                 return None
         try:
-            made = _make(raw, PurePosixPath(ref).stem, make)
+            made = _make(raw, make)
         except _Unusable as exc:
             problems.error(source, line, f"image '{ref}' ({shown}): {exc}", "image")
             return None
         if len(table) >= MEMO_LIMIT:
             table.clear()
         table[key] = made
-    return table[key]
+    return dataclasses.replace(table[key], name=f"{_stem(PurePosixPath(ref).stem)}-{table[key].name}")
 
 
 def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Path | None:
@@ -221,8 +225,9 @@ def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> t
     return digest, raw
 
 
-def _make(raw: bytes, stem: str, make: bool) -> Picture:
-    """The picture as the issue folder holds it (only its name and size unless `make`)."""
+def _make(raw: bytes, make: bool) -> Picture:
+    """The picture as the issue folder holds it (only its size unless `make`); its name is the tail
+    that the bytes decide, HASH.EXT: the reference gives the stem."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -245,7 +250,7 @@ def _make(raw: bytes, stem: str, make: bool) -> Picture:
     if width > MAX_WIDTH and not animated:
         width, height = MAX_WIDTH, max(1, round(height * MAX_WIDTH / width))
     digest = hashlib.sha256(PROCESS + b"\0" + raw).hexdigest()[:8]
-    name = f"{_stem(stem)}-{digest}{suffix}"
+    name = f"{digest}{suffix}"
     if not make:
         return Picture(name, width, height, _TYPES[out_format])
     # An animated GIF is copied as it is: resizing it would keep only its first frame.
