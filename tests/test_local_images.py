@@ -165,18 +165,19 @@ def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(proj
     assert f"{POST}:4: error[image]: image 'images/gone.jpg' not found" in checked.stdout
 
 
-def test_check_opens_pictures_without_making_them(project, cli, monkeypatch):
+def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
     _pictures(project)
-    from newsletter.email import images
+    from newsletter.email import pictures
 
     made = []
-    encode = images._encode
-    monkeypatch.setattr(images, "_encode", lambda *a: made.append(a) or encode(*a))
+    real = pictures.make
+    monkeypatch.setattr(pictures, "make", lambda raw, write, *a: made.append(write) or real(raw, write, *a))
     result = cli("--project", project.root, "check")
     assert result.exit_code == 0, result.output
-    assert made == [] and not project.build.exists()
+    assert made == [False, False] and not project.build.exists()  # decoded, no file made
+    made.clear()
     assert _build(cli, project).exit_code == 0
-    assert len(made) == 2  # each picture made once in the run
+    assert made == [True, True]  # each picture made once in the run
 
 
 def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):

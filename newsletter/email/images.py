@@ -2,22 +2,22 @@
 
 A reference that is neither a URL nor a path on the site (`/...`) names a file, looked up relative to the
 post's folder, then the project root, and read through content.reader (a regular file, at most IMAGE's
-cap, never a link out of the project). The issue folder gets each one as `images/NAME-HASH.EXT`: turned
-upright by its EXIF orientation, at most MAX_WIDTH pixels wide (twice the 600 px column: sharp on a
-high-density screen), re-encoded without its metadata (EXIF, GPS, XMP, comments); the email refers to it
-at `{archive_url}/YYYY-Www/images/NAME-HASH.EXT` with its width and height. `check` only opens each
-file's header (size and orientation); build, preview and send make the files. Each file is read and
-made once per run (the run's memo, keyed by the file's digest)."""
+cap, never a link out of the project). The issue folder gets each one as `images/NAME-HASH.EXT`, made by
+email.pictures (decoded in full, upright, sRGB, at most MAX_WIDTH pixels wide, no metadata); the email
+refers to it at `{archive_url}/YYYY-Www/images/NAME-HASH.EXT` with its width and height. `check`
+decodes each file as build does but writes nothing; build, preview and send make the files. Each file
+is read and made once per run (the run's memo, keyed by the file's digest); NAME comes from the
+reference that names it, HASH from its bytes.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import os
 import re
 import time
-import warnings
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,22 +25,16 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
 from newsletter.content.reader import IMAGE, RACY_SECONDS, leads_out, read_file
+from newsletter.email import pictures
 from newsletter.errors import Problems
 from newsletter.urls import is_merge_tag, scheme_of
 
 if TYPE_CHECKING:
     from newsletter.content.settings import Settings
 
-CONTAINER = 600  # px: the email's column (templates/email.html)
-MAX_WIDTH = 2 * CONTAINER  # high-density screens show 2 image pixels per CSS pixel
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo is about 200 MB decoded; a bigger one is refused
-JPEG_QUALITY = 85  # what Ghost and most CDNs use: no visible loss at email sizes
-PROCESS = b"1"  # hashed into every name: bump it when the processing changes, so caches see new files
+MAX_WIDTH = pictures.MAX_WIDTH
 MEMO_LIMIT = 32  # made images kept per run: the preview's run lives for hours
-_FORMATS = {"JPEG": ("JPEG", ".jpg"), "MPO": ("JPEG", ".jpg"), "GIF": ("GIF", ".gif")}  # else PNG
-_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"")
-_SWAPPED = (5, 6, 7, 8)  # EXIF orientations that turn the picture a quarter
 
 
 def is_local(ref: str) -> bool:
@@ -74,6 +68,7 @@ class Picture:
     height: int
     content_type: str
     data: bytes | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()  # warnings for the post that uses it (email.pictures)
 
 
 @dataclass(frozen=True)
@@ -98,10 +93,6 @@ class LocalImages:
 
     def by_url(self) -> dict[str, Picture]:
         return {f"{self.base}/{p.name}": p for p in self.pictures.values()}
-
-
-class _Unusable(Exception):
-    """Why a file cannot be used as a picture (the message's tail)."""
 
 
 class Memo(Protocol):
@@ -168,20 +159,23 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
                 return None
         try:
             made = _make(raw, make)
-        except _Unusable as exc:
+        except pictures.Unusable as exc:
             problems.error(source, line, f"image '{ref}' ({shown}): {exc}", "image")
             return None
         if len(table) >= MEMO_LIMIT:
             table.clear()
         table[key] = made
-    return dataclasses.replace(table[key], name=f"{_stem(PurePosixPath(ref).stem)}-{table[key].name}")
+    for note in table[key].notes:
+        problems.warn(source, line, f"image '{ref}' ({shown}): {note}", "image")
+    stem = PurePosixPath(file_part(ref)[0]).stem
+    return dataclasses.replace(table[key], name=f"{_stem(stem)}-{table[key].name}")
 
 
 def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Path | None:
     """The file a reference names: beside the post first, then from the project root; never outside
     the project (`..` that climbs out of it, or a symbolic link that leads out)."""
     root = Path(os.path.abspath(settings.root))
-    relative = unquote(ref.split("?")[0].split("#")[0])
+    relative, dropped = file_part(ref)
     tried, outside = [], False
     for base in dict.fromkeys(((root / source).parent, root)):
         path = Path(os.path.normpath(base / relative))
@@ -200,9 +194,22 @@ def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Pa
         problems.error(source, line, f"image '{ref}' is outside the project; copy the picture into the "
                        "project (beside the post or from the project root)", "image")  # fmt: skip
     else:
-        problems.error(source, line, f"image '{ref}' not found: looked for {' and '.join(tried)}; add the "
-                       "file or fix the path", "image")  # fmt: skip
+        problems.error(source, line, f"image '{ref}' not found: looked for {' and '.join(tried)}{dropped}; "
+                       "add the file or fix the path", "image")  # fmt: skip
     return None
+
+
+def file_part(ref: str) -> tuple[str, str]:
+    """The file a reference names, as a browser reads a URL: up to its '?' or '#', percent-decoded
+    (`my%20photo.jpg` is `my photo.jpg`); and, when something was dropped, the note that says so."""
+    cut = min((i for i in (ref.find("?"), ref.find("#")) if i >= 0), default=len(ref))
+    rest = ref[cut:]
+    note = (
+        f" (the '{rest}' after the file name is not part of it: a file name ends at '?' or '#')"
+        if rest
+        else ""
+    )
+    return unquote(ref[:cut]), note
 
 
 def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> tuple[str, bytes | None]:
@@ -226,62 +233,13 @@ def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> t
 
 
 def _make(raw: bytes, make: bool) -> Picture:
-    """The picture as the issue folder holds it (only its size unless `make`); its name is the tail
-    that the bytes decide, HASH.EXT: the reference gives the stem."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS says it below
-            image = Image.open(io.BytesIO(raw))
-            source_format = image.format or ""
-            frames = getattr(image, "n_frames", 1)
-            orientation = image.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
-        raise _Unusable(
-            "not a picture that can be read (PNG, JPEG, GIF or WebP); export it again as PNG or JPEG"
-        ) from None
-    width, height = image.size[::-1] if orientation in _SWAPPED else image.size
-    if width * height > MAX_PIXELS:
-        raise _Unusable(f"{width}x{height} pixels is over {MAX_PIXELS:,}; make it smaller (at most "
-                        f"{MAX_WIDTH} px wide is all the email shows)")  # fmt: skip
-    out_format, suffix = _FORMATS.get(source_format, ("PNG", ".png"))
-    animated = out_format == "GIF" and frames > 1
-    if width > MAX_WIDTH and not animated:
-        width, height = MAX_WIDTH, max(1, round(height * MAX_WIDTH / width))
-    digest = hashlib.sha256(PROCESS + b"\0" + raw).hexdigest()[:8]
-    name = f"{digest}{suffix}"
-    if not make:
-        return Picture(name, width, height, _TYPES[out_format])
-    # An animated GIF is copied as it is: resizing it would keep only its first frame.
-    data = raw if animated else _encode(image, (width, height), out_format)
-    return Picture(name, width, height, _TYPES[out_format], data)
-
-
-def _encode(image, size: tuple[int, int], out_format: str) -> bytes:
-    """Upright, resized, and saved with nothing of the original's metadata but its colour profile and
-    transparency. Same bytes in, same bytes out: Pillow writes no time stamps."""
-    from PIL import Image, ImageOps
-
-    try:
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError) as exc:  # a truncated or corrupt file
-        raise _Unusable(f"the picture cannot be decoded ({exc}); export it again as PNG or JPEG") from None
-    kept = {k: upright.info[k] for k in ("icc_profile", "transparency") if k in upright.info}
-    wanted = {"JPEG": ("RGB", "L", "CMYK"), "GIF": ("P", "L"), "PNG": ("RGB", "RGBA", "L", "LA", "P")}
-    if upright.mode not in wanted[out_format] or (upright.size != size and upright.mode == "P"):
-        upright = upright.convert("RGB" if out_format == "JPEG" else "RGBA")
-        kept.pop("transparency", None)  # carried by the alpha channel now
-    if upright.size != size:
-        upright = upright.resize(size, Image.Resampling.LANCZOS)
-    upright.info = {}  # EXIF, GPS, XMP, comments, text chunks: none of it goes out
-    out = io.BytesIO()
-    options = {"quality": JPEG_QUALITY, "optimize": True} if out_format == "JPEG" else {}
-    upright.save(out, out_format, **options, **kept)
-    return out.getvalue()
+    """The picture as the issue folder holds it (decoded in full either way; its bytes only when
+    `make`); its name is the tail the bytes decide, HASH.EXT: the reference gives the stem."""
+    made = pictures.make(raw, make)
+    return Picture(made.tail, made.width, made.height, made.content_type, made.data, made.notes)
 
 
 def _stem(stem: str) -> str:
     """A file name's stem as a URL path segment: letters, digits, _ and -, lower case."""
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")[:60] or "image"
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()  # Ü -> U
+    return re.sub(r"[^a-z0-9_-]+", "-", ascii_stem.lower()).strip("-")[:60] or "image"

@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from newsletter.content.issue import Selection
 from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
 from newsletter.email import headers, links, mime
-from newsletter.errors import NewsletterError, Problem
+from newsletter.errors import WARNING, NewsletterError, Problem
 from newsletter.run.context import SEND, Run
 from newsletter.run.plan import plan
 from newsletter.urls import LOOPBACK, is_merge_tag, split
@@ -25,6 +25,9 @@ from newsletter.urls import LOOPBACK, is_merge_tag, split
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 
 
+# A test copy carries its pictures: many mail servers refuse a message over 10 MB (Exchange's default),
+# Gmail one over 25 MB, and base64 makes each picture a third bigger.
+MAX_TEST_BYTES = 10_000_000
 MAX_RECIPIENTS = 50  # a test copy goes to a few people; a long list is a mistake (or a mailing)
 # Where a merge tag used as a link points in a test copy (no ESP fills it in): a page on the site's host
 # named for the tag, https://viaskincare.com/merge-tag-placeholder/UNSUB for *|UNSUB|*.
@@ -171,11 +174,29 @@ def send(
     # the inbox instead of days down, under the newest post's date.
     message.replace_header("Date", format_datetime(now.replace(microsecond=0)))
     data = mime.as_bytes(message)
+    warnings += _size_warning(data)
     if dry_run:
         return Sent(data, addresses, "", False, warnings)
     server = f"{settings.smtp_host}:{settings.smtp_port}"
     encrypted = _deliver(settings, data, addresses, server)
     return Sent(data, addresses, server, encrypted, warnings)
+
+
+def _size_warning(data: bytes) -> tuple[Problem, ...]:
+    """A test copy too big for the servers on its way: said before it is refused (or clipped)."""
+    if len(data) <= MAX_TEST_BYTES:
+        return ()
+    return (
+        Problem(
+            "send",
+            0,
+            f"the test message is {len(data) / 1e6:.1f} MB with its pictures (over {MAX_TEST_BYTES / 1e6:g} MB): "
+            "many mail servers refuse messages over 10 MB and Gmail over 25 MB; make the pictures smaller or "
+            "use fewer of them",
+            WARNING,
+            "image",
+        ),
+    )
 
 
 def _deliver(settings: Settings, data: bytes, to: tuple[str, ...], server: str) -> bool:
