@@ -5,7 +5,6 @@ is measured in a real browser in tests/test_perceptual.py."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import shutil
@@ -13,6 +12,7 @@ import shutil
 import lxml.html
 import pytest
 from conftest import REPO, SETTINGS, plan_of
+from PIL import Image
 
 from newsletter import colors
 
@@ -241,16 +241,22 @@ def test_accent_color_dark_is_checked_on_the_dark_card(project, cli):
 # The logo ----------------------------------------------------------------------------------------
 
 
-def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
+def _logo_names(project) -> list[str]:
+    return sorted(p.name for p in (project.build / WEEK / "images").iterdir())
+
+
+def test_a_logo_file_is_made_into_the_issue_folder_by_content(project, cli):
     (project.root / "images").mkdir()
-    data = _png(400, 100)
+    data = _png(800, 200)
     (project.root / "images" / "logo.png").write_bytes(data)
     _project(project, "logo = images/logo.png\nlogo_width = 160\n")
     result = _build(project, cli)
     assert "logo" not in result.stderr
-    name = f"images/logo-{hashlib.sha256(data).hexdigest()[:12]}.png"
-    assert (project.build / WEEK / name).read_bytes() == data
-    url = f"https://viaskincare.com/newsletter/{WEEK}/{name}"
+    (name,) = _logo_names(project)
+    assert re.fullmatch(r"logo-[0-9a-f]{12}\.png", name)
+    with Image.open(project.build / WEEK / "images" / name) as made:
+        assert (made.format, made.size) == ("PNG", (320, 80))  # twice its display width, for sharp screens
+    url = f"https://viaskincare.com/newsletter/{WEEK}/images/{name}"
     (logo,) = _email(project).xpath("//td[contains(@class, 'masthead')]//img")
     assert (logo.get("src"), logo.get("width"), logo.get("height"), logo.get("alt")) == (
         url,
@@ -261,13 +267,11 @@ def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
     assert logo.getparent().get("href").startswith("https://viaskincare.com")  # the logo links home
     assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [url]
     assert _archive(project).xpath("//header//img/@src") == [url]
-    # A new logo: a new name, and the old copy goes.
-    new = _png(400, 100, (10, 120, 90))
-    (project.root / "images" / "logo.png").write_bytes(new)
+    # A new logo: a new name.
+    (project.root / "images" / "logo.png").write_bytes(_png(400, 100, (10, 120, 90)))
     _build(project, cli)
-    assert [p.name for p in (project.build / WEEK / "images").iterdir()] == [
-        f"logo-{hashlib.sha256(new).hexdigest()[:12]}.png"
-    ]
+    assert name not in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert [n for n in _logo_names(project) if n != name]
 
 
 def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
@@ -484,3 +488,120 @@ def test_brand_settings_reach_templates_as_data(project, cli):
     assert (
         project.build / WEEK / "email.txt"
     ).read_text() == "#7b3fa0 Instagram Facebook TikTok shop.viaskincare.com \n"
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a size (IHDR) over a few bytes of pixels: what a decompression bomb looks like."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _photo_logo(orientation: int = 1) -> bytes:
+    """A JPEG as a phone saves it: camera, GPS, orientation, a comment."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (300, 100), (123, 63, 160)).save(out, "JPEG", exif=exif, comment=b"secret note")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_png_header(20000, 20000), "400,000,000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
+                                    "is all the email shows)"),
+        (_png_header(12000, 12000), "12000x12000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
+                                    "is all the email shows)"),
+        (_png(300, 200)[:-200], "the picture cannot be decoded (image file is truncated); export it again as PNG "
+                                "or JPEG"),
+    ],
+    ids=["bomb", "over-the-limit", "truncated"],
+)  # fmt: skip
+def test_a_logo_goes_through_the_picture_limits_in_build_check_and_list(project, cli, data, message):
+    """Issue 22 review 2: the logo was checked by its header only: a 20000x20000 PNG gave a traceback, a
+    12000x12000 one shipped 144 MP in every issue (with Pillow's raw warning printed), a truncated one
+    built."""
+    import warnings
+
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo.png").write_bytes(data)
+    _project(project, "logo = images/logo.png\n")
+    expected = f"setup.cfg:15: [newsletter] logo: 'images/logo.png': {message}"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        built = cli("--project", project.root, "build")
+        checked = cli("--project", project.root, "check")
+        listed = cli("--project", project.root, "list")
+    assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert (built.exit_code, built.stderr.splitlines()) == (1, [expected, "Aborted: 1 error found."])
+    assert (
+        checked.exit_code == 1
+        and expected.replace("setup.cfg:15: ", "setup.cfg:15: error[settings]: ") in checked.stdout
+    )
+    assert listed.exit_code == 1 and expected in listed.stderr
+    assert not project.build.exists()
+
+
+def test_a_logo_photo_is_turned_upright_and_loses_its_metadata(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo.jpg").write_bytes(_photo_logo(orientation=6))
+    _project(project, "logo = images/logo.jpg\n")
+    _build(project, cli)
+    (name,) = _logo_names(project)
+    data = (project.build / WEEK / "images" / name).read_bytes()
+    with Image.open(io.BytesIO(data)) as made:
+        assert (made.format, made.size, dict(made.getexif())) == ("JPEG", (100, 300), {})
+        assert "comment" not in made.info and "exif" not in made.info
+    assert b"PhoneMaker" not in data and b"secret note" not in data
+    (logo,) = _email(project).xpath("//img[@class='logo']")
+    assert (logo.get("width"), logo.get("height")) == ("100", "300")  # upright: not 300 x 100
+
+
+def test_a_webp_or_gif_logo_becomes_png_and_a_query_is_dropped_as_for_post_images(project, cli):
+    (project.root / "images").mkdir()
+    out = io.BytesIO()
+    Image.new("RGBA", (200, 50), (123, 63, 160, 200)).save(out, "WEBP", lossless=True)
+    (project.root / "images" / "logo.webp").write_bytes(out.getvalue())
+    _project(project, "logo = images/logo.webp?v=2\n")
+    _build(project, cli)
+    (name,) = _logo_names(project)
+    assert name.endswith(".png")  # Outlook does not show WebP
+    with Image.open(project.build / WEEK / "images" / name) as made:
+        assert (made.format, made.mode, made.size) == ("PNG", "RGBA", (200, 50))
+    from newsletter.preview.server import _local_images
+
+    url = f"https://viaskincare.com/newsletter/{WEEK}/images/{name}"
+    assert (
+        _local_images(url.encode(), "https://viaskincare.com/newsletter")
+        == f"/build/{WEEK}/images/{name}".encode()
+    )
+    _project(project, "logo = images/missing.png?v=2\n")
+    result = cli("--project", project.root, "build")
+    assert result.stderr.splitlines()[0] == (
+        "setup.cfg:15: [newsletter] logo: 'images/missing.png?v=2' cannot be read: No such file or directory (the "
+        "'?v=2' after the file name is not part of it: a file name ends at '?' or '#')"
+    )
+
+
+def test_an_http_logo_is_flagged_as_an_http_hero_is(project, cli):
+    _project(project, "logo = http://cdn.example.com/logo.png\nlogo_width = 120\n")
+    result = _build(project, cli)
+    assert (
+        "setup.cfg:15: warning: [newsletter] logo: insecure logo 'http://cdn.example.com/logo.png': mail clients "
+        "block or flag http:// pictures; change http:// to https://"
+    ) in result.stderr.splitlines()
+    checked = cli("--project", project.root, "check")
+    assert "setup.cfg:15: warning[link-insecure]: [newsletter] logo: insecure logo" in checked.stdout

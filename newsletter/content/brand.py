@@ -6,8 +6,6 @@ itself (a colour too pale to read, a logo given wider than its pixels) or what o
 from __future__ import annotations
 
 import difflib
-import hashlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +28,6 @@ COLUMN = 536  # the email's column, in pixels
 DEFAULT_LOGO_WIDTH = 200
 # A logo is a small picture; the cap keeps a stray video named logo.png from being read whole.
 LOGO = reader.Kind("a logo is", 2 * 1024 * 1024, "use a PNG, JPEG, GIF or WebP file")
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 NETWORKS = {
     "instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok", "linkedin": "LinkedIn",
     "pinterest": "Pinterest", "youtube": "YouTube", "x": "X", "bluesky": "Bluesky", "threads": "Threads",
@@ -177,6 +174,9 @@ def _logo(root: Path, v: dict[str, str], bad: Bad, note) -> Logo | None:
         if problem := _url_problem(src):
             bad("logo", f"{problem}: give an https:// URL or a file of the project such as images/logo.png")
             return None
+        if urlsplit(src).scheme.lower() == "http":  # as an http:// hero is (check's rule link-insecure)
+            note("logo", f"insecure logo '{src}': mail clients block or flag http:// pictures; change "
+                         "http:// to https://", "link-insecure")  # fmt: skip
         if not width:
             note("logo", f"'{src}' is on the web and has no logo_width: it is shown {DEFAULT_LOGO_WIDTH} px "
                          "wide (the build never downloads it to measure); set logo_width", "logo")  # fmt: skip
@@ -188,38 +188,37 @@ def _logo(root: Path, v: dict[str, str], bad: Bad, note) -> Logo | None:
 
 
 def _logo_file(root: Path, src: str, width: int, bad: Bad, note) -> Logo | None:
-    path = root / src
-    if not Path(src).parts or ".." in Path(src).parts or reader.leads_out(path, root):
+    """A logo in the project, made by the pipeline every post picture goes through (email.pictures):
+    decoded in full, within its limits, upright, sRGB, no metadata, at most twice its display width
+    (sharp on high-density screens), PNG or JPEG. Its file name is read as a post image's is."""
+    from newsletter.email import images, pictures  # only a project with a logo file pays for Pillow
+
+    file, dropped = images.file_part(src)
+    path = root / file
+    if not Path(file).parts or ".." in Path(file).parts or reader.leads_out(path, root):
         bad("logo", f"'{src}' is outside the project; put the logo in the project, e.g. images/logo.png")
         return None
     found = Problems()
-    data = reader.read_file(path, src, found, LOGO)
+    data = reader.read_file(path, file, found, LOGO)
     if data is None:
-        bad("logo", f"'{src}' " + "; ".join(p.message for p in found.items))
+        bad("logo", f"'{src}' " + "; ".join(p.message for p in found.items) + dropped)
         return None
-    size = _image_size(data)
-    if size is None:
-        why = " (Gmail and Outlook do not show SVG; export a PNG)" if src.lower().endswith(".svg") else ""
+    display = width or DEFAULT_LOGO_WIDTH
+    try:
+        made = pictures.make(data, True, max_width=2 * display, animation=False, digits=12)
+    except pictures.NotAPicture:
+        why = " (Gmail and Outlook do not show SVG; export a PNG)" if file.lower().endswith(".svg") else ""
         bad("logo", f"'{src}' is not a PNG, JPEG, GIF or WebP image{why}")
         return None
-    (natural, tall), kind = size
-    if width > natural:
-        note("logo", f"logo_width {width} is wider than '{src}' ({natural} px): it is shown {natural} px wide, "
-                     "never stretched; give a picture at least twice as wide for sharp screens", "logo")  # fmt: skip
-    shown = min(width or DEFAULT_LOGO_WIDTH, natural)
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    return Logo(src, "", f"images/logo-{digest}.{kind}", shown, round(shown * tall / natural), data)
-
-
-def _image_size(data: bytes) -> tuple[tuple[int, int], str] | None:
-    from PIL import Image, UnidentifiedImageError  # only a project with a logo file pays for Pillow
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = LOGO_FORMATS.get(image.format or "")
-            return (image.size, kind) if kind and image.width and image.height else None
-    except (UnidentifiedImageError, OSError, ValueError):
+    except pictures.Unusable as exc:
+        bad("logo", f"'{src}': {exc}")
         return None
+    if width > made.width:  # never resized then: made.width is the picture's own
+        note("logo", f"logo_width {width} is wider than '{src}' ({made.width} px): it is shown {made.width} px "
+                     "wide, never stretched; give a picture at least twice as wide for sharp screens", "logo")  # fmt: skip
+    shown = min(display, made.width)
+    height = round(shown * made.height / made.width)
+    return Logo(src, "", f"images/logo-{made.tail}", shown, height, made.data or b"")
 
 
 # Links -----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ JPEG_QUALITY = 85  # what Ghost and most CDNs use: no visible loss at email size
 PROCESS = b"2"  # hashed into every name: bump it when the processing changes, so caches see new files
 _JPEG = ("JPEG", "MPO")
 _TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif")}
+SUFFIXES = tuple(suffix.lstrip(".") for _, suffix in _TYPES.values())  # all this module writes: png, jpg, gif
 _SWAPPED = (5, 6, 7, 8)  # EXIF orientations that turn the picture a quarter
 _DEEP = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # more than 8 bits a pixel: scaled, never clipped
 _OUT_MODES = {"JPEG": ("RGB", "L"), "PNG": ("RGB", "RGBA", "L", "LA", "P")}
