@@ -282,3 +282,31 @@ def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(p
     (tag,) = [t for t in _img_tags(html) if "steps" in t]
     assert _src(tag) == f"cid:{name}@viaskincare.com"
     assert [p["Content-ID"] for p in message.walk() if p["Content-ID"]] == [f"<{name}@viaskincare.com>"]
+
+
+def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
+    """Review 9: the line was the first one holding the path's text: prose mentioning it earlier, an
+    escaped `&amp;` src (never found: line 0 of the body) and `![d](.)` (a dot is on most lines)."""
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello.\n\n"
+        "First put images/gone.png and a&b.png beside the post (see the picture below).\n\n"
+        "```\n![Gone](images/gone.png)\n```\n\n"
+        "![Gone](images/gone.png)\n\n"
+        '<img src="a&amp;b.png" alt="Both">\n\n'
+        "![Dot](.)\n\n"
+        "![Ref][later]\n\n"
+        "[later]: images/later.png\n",
+    )
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    fix = "add the file or fix the path"
+    assert result.stderr.splitlines() == [
+        f"{POST}:14: image 'images/gone.png' not found: looked for posts/images/gone.png and images/gone.png; {fix}",
+        f"{POST}:16: image 'a&b.png' not found: looked for posts/a&b.png and a&b.png; {fix}",
+        f"{POST}:18: image '.' (posts): not a regular file (a pipe, device or folder): use a picture file (PNG, "
+        "JPEG, GIF or WebP)",
+        f"{POST}:22: image 'images/later.png' not found: looked for posts/images/later.png and images/later.png; "
+        f"{fix}",
+        "Aborted: 4 errors found.",
+    ]

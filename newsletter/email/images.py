@@ -44,19 +44,75 @@ def is_local(ref: str) -> bool:
 
 
 def body_refs(fragment: str, body: str, body_line: int) -> tuple[tuple[str, int], ...]:
-    """(reference, line in the post) of every local image in a post's sanitised HTML, each once; the
-    line is the first one of the Markdown body that holds the reference (a reference-style image's is
-    its definition's)."""
+    """(reference, line in the post) of every local image in a post's sanitised HTML, each once. The
+    line is the image's own: the HTML's images are, in order, the Markdown's image syntax (`![](...)`,
+    `![][ref]`, `<img src>`, outside code) in order, matched by their URL; a reference-style image's line
+    is its definition's. Prose that mentions the path earlier, an escaped `&amp;` or a src such as `.`
+    (found on every line) no longer takes the line."""
     import html
 
     found: dict[str, int] = {}
-    lines = body.split("\n")
+    spots = _image_spots(body)
+    cursor = 0
     for raw in _IMG_SRC.findall(fragment):
         src = html.unescape(raw)
+        at = next((i for i in range(cursor, len(spots)) if spots[i][0] == src), None)
+        if at is not None:
+            cursor = at + 1
         if is_local(src) and src not in found:
-            number = next((n for n, line in enumerate(lines) if src in line), 0)
+            if at is not None:
+                number = spots[at][1]
+            else:  # syntax the scan does not know: the first line holding the reference, as before
+                number = next((n for n, line in enumerate(body.split("\n")) if src in line), 0)
             found[src] = body_line + number
     return tuple(found.items())
+
+
+_FENCE = re.compile(r"(?m)^ {0,3}(`{3,}|~{3,})[^\n]*\n(?:.*\n)*?(?: {0,3}\1[`~]*[ \t]*$|\Z)")
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_ALT = r"\[(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]"
+_DEST = r"<(?P<angled>[^>\n]*)>|(?P<bare>(?:[^\s()\\]|\\.|\([^\s()]*\))+)"
+_INLINE = re.compile(r"!" + _ALT + r"\(\s*(?:" + _DEST + r")")
+_REFERENCE = re.compile(r"!\[(?P<alt>(?:[^\[\]\\]|\\.)*)\](?:\[(?P<label>[^\[\]]*)\])?(?!\()")
+_DEFINITION = re.compile(r"(?m)^ {0,3}\[(?P<label>[^\[\]]+)\]:[ \t]*(?:<(?P<angled>[^>\n]*)>|(?P<bare>\S+))")
+_RAW_IMG = re.compile(
+    r"""<img\b[^>]*?\ssrc\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))""", re.I
+)
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _image_spots(body: str) -> list[tuple[str, int]]:
+    """(URL as the HTML has it, 0-based line) of each image in the Markdown source, in order; code
+    blocks and spans are blanked first (an image there is text)."""
+    import html
+
+    def blank(match: re.Match) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    text = _CODE_SPAN.sub(blank, _FENCE.sub(blank, body))
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset)
+
+    def url(match: re.Match, *groups: str) -> tuple[str, int]:
+        name = next(g for g in groups if match.group(g) is not None)
+        value = match.group(name)
+        if match.re is not _RAW_IMG:  # Markdown backslash escapes; HTML has entities only
+            value = _ESCAPED.sub(r"\1", value)
+        return html.unescape(value), line_of(match.start(name))
+
+    definitions = {
+        " ".join(m.group("label").lower().split()): url(m, "angled", "bare")
+        for m in _DEFINITION.finditer(text)
+    }
+    spots: list[tuple[int, tuple[str, int]]] = []
+    spots += [(m.start(), url(m, "angled", "bare")) for m in _INLINE.finditer(text)]
+    spots += [(m.start(), url(m, "dq", "sq", "bare")) for m in _RAW_IMG.finditer(text)]
+    for m in _REFERENCE.finditer(text):
+        label = " ".join((m.group("label") or m.group("alt")).lower().split())
+        if label in definitions:
+            spots.append((m.start(), definitions[label]))
+    return [spot for _, spot in sorted(spots, key=lambda s: s[0])]
 
 
 @dataclass(frozen=True)
