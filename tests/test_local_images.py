@@ -310,3 +310,31 @@ def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
         f"{fix}",
         "Aborted: 4 errors found.",
     ]
+
+
+def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
+    """Review 10: `image: ../images/photo.jpg` was refused with an outdated message, while the body took
+    `../`: inside the project both are fine, outside both get the body's error."""
+    _jpeg(project.root / "images" / "photo.jpg", (300, 200))
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: ../images/photo.jpg\nimage_alt: Hands\n---\n\n"
+        "Hello.\n\n![Again](../images/photo.jpg)\n",
+    )
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert [_src(t) for t in _img_tags(html) if "photo" in t] == [f"{ARCHIVE}/{WEEK}/images/{name}"] * 2
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: ../../photo.jpg\nimage_alt: Hands\n---\n\n"
+        "Hello.\n\n![Again](../../other.jpg)\n",
+    )
+    result = _build(cli, project)
+    outside = ("image '../../photo.jpg' is outside the project; copy the picture into the project (beside the post "
+               "or from the project root)")  # fmt: skip
+    assert result.stderr.splitlines() == [
+        f"{POST}:4: {outside}",
+        f"{POST}:10: {outside.replace('photo', 'other')}",
+        "Aborted: 2 errors found.",
+    ]
