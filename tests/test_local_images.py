@@ -338,3 +338,41 @@ def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
         f"{POST}:10: {outside.replace('photo', 'other')}",
         "Aborted: 2 errors found.",
     ]
+
+
+def test_pictures_in_the_issue_files_intro_are_local_images(project, cli):
+    """Review 4: the intro's pictures became site URLs and check said nothing about missing ones."""
+    _png(project.root / "images" / "steps.png", (400, 300))
+    project.post("2026-10-14-pictures.md", "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello.\n")
+    issues = project.root / "issues"
+    issues.mkdir()
+    intro = "---\nsubject: Pictures week\n---\n\nA note from the studio.\n\n![Steps](images/steps.png)\n"
+    (issues / f"{WEEK}.md").write_text(intro, encoding="utf-8")
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    assert name.startswith("steps-")
+    for page in ("email.html", "index.html"):
+        html = (project.build / WEEK / page).read_text(encoding="utf-8")
+        (tag,) = [t for t in _img_tags(html) if "steps" in t]
+        assert _src(tag) == f"{ARCHIVE}/{WEEK}/images/{name}" and ' width="400" height="300"' in tag, page
+    sent = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    assert f'src="cid:{name}@viaskincare.com"' in sent.stdout.replace("=\n", "").replace("=3D", "=")
+    # An edited intro picture renders the issue again.
+    _png(project.root / "images" / "steps.png", (400, 300), colour=(200, 30, 30, 255))
+    assert " 0 written" not in _build(cli, project).stdout
+    (issues / f"{WEEK}.md").write_text(
+        intro + "\n![Gone](images/gone.png)\n\n![Key](../../etc/passwd)\n", "utf-8"
+    )
+    expected = [
+        f"issues/{WEEK}.md:9: image 'images/gone.png' not found: looked for issues/images/gone.png and "
+        "images/gone.png; add the file or fix the path",
+        f"issues/{WEEK}.md:11: image '../../etc/passwd' is outside the project; copy the picture into the "
+        "project (beside the issue file or from the project root)",
+    ]
+    built = cli("--project", project.root, "build")
+    assert (built.exit_code, built.stderr.splitlines()) == (1, [*expected, "Aborted: 2 errors found."])
+    checked = cli("--project", project.root, "check")
+    assert checked.exit_code == 1
+    assert [line for line in checked.stdout.splitlines() if line.startswith("issues/")] == [
+        e.replace(": image", ": error[image]: image", 1) for e in expected
+    ]

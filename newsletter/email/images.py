@@ -171,13 +171,37 @@ def prepare(
 ) -> LocalImages:
     """Every local image of the issue's posts, checked (`make` False) or made; each file that is
     missing, unreadable or no picture is an error at the post's line that refers to it."""
-    pictures: dict[tuple[str, str], Picture] = {}
+    found: dict[tuple[str, str], Picture] = {}
     for post in posts:
         for ref, line in post.images:
             picture = _picture_for(post.source, ref, line, settings, memo, make, problems)
             if picture is not None:
-                pictures[(post.source, ref)] = picture
-    return LocalImages(f"{settings.archive_url}/{week}/images", pictures)
+                found[(post.source, ref)] = picture
+    return LocalImages(f"{settings.archive_url}/{week}/images", found)
+
+
+@dataclass(frozen=True)
+class Intro:
+    """The issue file's intro as a referrer of local images, like a post: looked up from issues/,
+    then the project root; errors name issues/FILE:LINE."""
+
+    source: str
+    images: tuple[tuple[str, int], ...]
+
+
+def intro(file, memo: Memo) -> Intro | None:
+    """The local images of an issue file's intro (content.issuefile.IssueFile), or None. Its Markdown
+    is read only when it can hold a picture at all; once per run and file."""
+    text = file.intro if file is not None else ""
+    if "![" not in text and "<img" not in text.lower():
+        return None
+    table = memo.table("intro-images")
+    if file.digest not in table:
+        from newsletter.content.markup import Converter
+
+        rendered = Converter().render(text)  # its own errors are the renderer's to report
+        table[file.digest] = () if rendered.errors else body_refs(rendered.html, text, file.intro_line)
+    return Intro(file.source, table[file.digest]) if table[file.digest] else None
 
 
 def digests(metas: Iterable, settings: Settings, memo: Memo) -> tuple[str, ...]:
@@ -248,11 +272,16 @@ def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Pa
         tried.append(settings.relative(path))
     if not tried and outside:
         problems.error(source, line, f"image '{ref}' is outside the project; copy the picture into the "
-                       "project (beside the post or from the project root)", "image")  # fmt: skip
+                       f"project (beside the {_what(source, settings)} or from the project root)", "image")  # fmt: skip
     else:
         problems.error(source, line, f"image '{ref}' not found: looked for {' and '.join(tried)}{dropped}; "
                        "add the file or fix the path", "image")  # fmt: skip
     return None
+
+
+def _what(source: str, settings) -> str:
+    issues = settings.relative(settings.issues_dir)
+    return "issue file" if source.startswith(f"{issues}/") else "post"
 
 
 def file_part(ref: str) -> tuple[str, str]:

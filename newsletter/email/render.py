@@ -209,13 +209,18 @@ def email_html(
         preheader_filler=Markup(PREHEADER_FILLER),
         layout=_layout(layout or issue.layout, settings),
         web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
-        intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
+        intro=Markup(emailbody.prepare(intro.html, "", _intro_images(issue, local))) if intro else "",
         button_text=settings.brand.palette.button_text,
         logo=logo_of(settings, issue.week),
         archive_home=home(settings) if settings.archive_url else "",  # the web copy's "All issues"
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")
+
+
+def _intro_images(issue: Issue, local: LocalImages | None) -> dict[str, tuple[str, int, int]]:
+    """The intro's local images (email.images.intro): its copies in the issue folder, as a post's."""
+    return local.for_post(issue.file.source) if local and issue.file else {}
 
 
 def _layout(layout: str | None, settings: Settings) -> str:
