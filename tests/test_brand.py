@@ -398,6 +398,54 @@ def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(projec
     )
 
 
+def test_a_subscribe_url_the_editor_tagged_keeps_its_tags_and_only_exact_pages_lose_ours(project, cli):
+    """Review 13: a subscribe_url with utm_ tags got utm_source=newsletter added in the web copy (the
+    untracked pages were matched by string prefix, which also hit every URL under archive_url)."""
+    tagged = "https://viaskincare.com/subscribe?utm_source=site&utm_medium=web&ref=nl"
+    _project(project, f"subscribe_url = {tagged}\n")
+    project.post(
+        "2026-10-14-colour.md",
+        POST + "\n[Last week](https://viaskincare.com/newsletter/2026-W41/) and [all issues]"
+        "(https://viaskincare.com/newsletter?x=1).\n",
+    )
+    _build(project, cli)
+    web = _web(project)
+    assert web.xpath("//a[@class='web-subscribe']/@href") == [tagged]
+    assert _archive(project).xpath("//a[@class='subscribe']/@href") == [tagged]
+    links = {a.text: a.get("href") for a in web.xpath("//a[@href]")}
+    utm = "utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    assert links["Last week"] == f"https://viaskincare.com/newsletter/2026-W41/?{utm}"  # not the home page
+    assert links["all issues"] == "https://viaskincare.com/newsletter?x=1"  # the home page: ours dropped
+    assert f"https://viaskincare.com/newsletter?x=1&{utm}" in (project.build / WEEK / "email.html").read_text(
+        encoding="utf-8"
+    ).replace("&amp;", "&")
+
+
+def test_a_merge_tag_in_a_link_to_the_site_stays_as_typed(project, cli):
+    """Review 5: with_utm percent-encoded the query, so the ESP found no merge tag to fill in."""
+    _project(project)
+    project.post(
+        "2026-10-14-colour.md",
+        POST + "\n[Your bookings](https://viaskincare.com/account?e=*|EMAIL|*&lang=en%20GB&utm_source=old)\n",
+    )
+    _build(project, cli)
+    utm = "utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    wanted = f"https://viaskincare.com/account?e=*|EMAIL|*&lang=en%20GB&{utm}"
+    folder = project.build / WEEK
+    hrefs = [a.get("href") for a in _email(project).xpath("//a[text()='Your bookings']")]
+    assert hrefs == [wanted]
+    assert f"Your bookings ({wanted})" in " ".join((folder / "email.txt").read_text(encoding="utf-8").split())
+    import email as mail
+    import email.policy
+
+    message = mail.message_from_bytes((folder / "email.eml").read_bytes(), policy=email.policy.default)
+    assert wanted.replace("&", "&amp;") in message.get_body(("html",)).get_content()
+    # The web copy has no reader an ESP fills in: its merge tags go, as in prose; the rest stays.
+    assert [a.get("href") for a in _web(project).xpath("//a[text()='Your bookings']")] == [
+        wanted.replace("*|EMAIL|*", "")
+    ]
+
+
 def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
     _project(project)
     _build(project, cli)

@@ -28,7 +28,7 @@ from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
 from newsletter.site.archive import home, logo_of, rfc3339, web_url
-from newsletter.urls import absolute, is_allowed, with_utm, without_utm
+from newsletter.urls import absolute, has_utm, is_allowed, with_utm, without_utm
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Issue
@@ -161,7 +161,10 @@ class Links:
     def __call__(self, url: str) -> str:
         if not is_allowed(url):
             return ""
-        return with_utm(absolute(url, self.settings.site_url), self.settings.site_url, dict(self.utm))
+        made = absolute(url, self.settings.site_url)
+        if made == self.settings.brand.subscribe_url and has_utm(made):
+            return made  # the editor tagged the sign-up link in setup.cfg: their attribution, everywhere
+        return with_utm(made, self.settings.site_url, dict(self.utm))
 
     def image(self, url: str) -> str:
         """An image's URL: absolute, never tagged for the campaign (an image is no landing page)."""
