@@ -96,9 +96,12 @@ def _address_warning(address: str, what: str) -> str:
 @pytest.mark.parametrize(
     ("address", "what"),
     [
-        (PLACEHOLDER, "Example"),  # what `newsletter init` writes
+        (PLACEHOLDER, "Example Street"),  # what `newsletter init` writes
         ("Via Skincare, studio address to be confirmed", "to be confirmed"),  # the repository's sample
-        ("Studio Lumen, see www.example.com", "example"),
+        ("Studio Lumen, see www.example.com", "example.com"),
+        ("Studio Lumen, TBD", "TBD"),
+        ("Studio Lumen, address tbc", "tbc"),
+        ("XXX Larkin Street", "XXX"),
     ],
 )
 def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, what):
@@ -120,7 +123,7 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example'); {WHY}: "
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example Street'); {WHY}: "
         "set it to the studio's postal address",
         "Aborted: 1 error found.",
     ]
@@ -141,11 +144,45 @@ def test_a_real_address_sends_and_warns_nowhere(project, cli):
     assert "address" not in _build(project, cli).stderr
 
 
+@pytest.mark.parametrize(
+    "address", ["Studio Lumen, Examplestraße 5, 10115 Berlin", "1 Main St, Example, TX 75001"]
+)
+def test_a_real_address_holding_example_sends(project, cli, address):
+    """Review 12: any 'example' substring was a placeholder, so real streets and towns were refused."""
+    _project(project, address=address)
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "address" not in result.stderr
+
+
+def test_a_postal_address_on_several_lines_is_shown_as_lines(project, cli):
+    """Review 12: a multi-line address was refused ('must be a single line'); setup.cfg's continuation
+    lines are the address's lines in the email's and web copy's footer and the text part, joined with
+    commas on the archive page's one footer line."""
+    lines = ["Via Skincare", "2140 Larkin Street", "San Francisco, CA 94109"]
+    _project(project, address="\n    ".join(lines))
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 0, result.output
+    _build(project, cli)
+    for page in (_email(project), _web(project)):
+        (footer,) = [p for p in page.xpath("//p") if p.text == lines[0]]
+        assert [footer.text, *(br.tail for br in footer.iter("br"))] == lines
+    text = (project.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert "\n".join(lines) + "\n" in text
+    assert "Via Skincare, 2140 Larkin Street, San Francisco, CA 94109" in _archive(project).text_content()
+    _project(project, address="\n    ".join(["Via Skincare", "Example Street 1"]))
+    sent = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert sent.stderr.splitlines()[0] == (
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: 'Via Skincare, Example Street 1' is a placeholder "
+        f"('Example Street'); {WHY}: set it to the studio's postal address"
+    )
+
+
 def test_the_preview_warns_about_the_placeholder_address_too(project):
     _project(project, address=PLACEHOLDER)
     made = plan_of(project.root, "PREVIEW")
     assert [str(w) for w in made.warnings if w.rule == "address"] == [
-        _address_warning(PLACEHOLDER, "Example")
+        _address_warning(PLACEHOLDER, "Example Street")
     ]
 
 

@@ -39,8 +39,14 @@ HOSTS = {
     "linkedin.com": "linkedin", "pinterest.com": "pinterest", "pin.it": "pinterest", "youtube.com": "youtube",
     "youtu.be": "youtube", "x.com": "x", "twitter.com": "x", "bsky.app": "bluesky", "threads.net": "threads",
 }  # fmt: skip
-# What `init` and the sample write, and what any unfinished address still says.
-PLACEHOLDER = re.compile(r"to be confirmed|example", re.IGNORECASE)
+# What `init` and the sample write, and what an unfinished address still says, as whole words only:
+# `Examplestraße 5` and `1 Main St, Example, TX` are real addresses.
+PLACEHOLDER = re.compile(
+    r"\b(?:to be (?:confirmed|determined|announced|added)|example (?:street|st|road|rd|avenue|ave|lane)"
+    r"|example\.(?:com|org|net)|your (?:postal |street )?address|address here|lorem ipsum"
+    r"|TBD|TBC|TBA|X{3,}|N/A)\b",
+    re.IGNORECASE,
+)
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 _ENTRY = re.compile(r"([A-Za-z][\w-]*)\s*(?:[:=]\s*|\s+)(\S+)")
 
@@ -114,7 +120,7 @@ def parse(root: Path, v: dict[str, str], lines: dict[str, int], text: str, probl
 
 def address_problem(address: str) -> str:
     """Why the postal address cannot go out, or ''."""
-    address = " ".join(address.split())
+    address = ", ".join(" ".join(line.split()) for line in address.split("\n") if line.strip())
     why = "a postal address is required in commercial email in the US and the EU"
     if not address:
         return f"is empty; {why}: set it to the studio's postal address"
