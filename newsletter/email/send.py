@@ -43,20 +43,26 @@ class Sent:
     warnings: tuple[Problem, ...]
 
 
+class Malformed(NewsletterError):
+    """A --to value that is no address list: the command line's usage error (exit 2)."""
+
+
 def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
-    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once."""
+    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once.
+    A value that does not parse is Malformed; a list longer than MAX_RECIPIENTS is well-formed but
+    refused (exit 1)."""
     found: dict[str, headers.Mailbox] = {}
     for value in (values,) if isinstance(values, str) else values:
         try:
             boxes = headers.parse_mailbox_list(value)
         except headers.AddressError as exc:
-            raise NewsletterError(
+            raise Malformed(
                 f"--to: expected an email address (or several, comma-separated), got {value!r}: {exc}"
             ) from None
         for box in boxes:
             found.setdefault(box.address.lower(), box)
     if not found:
-        raise NewsletterError("--to: give at least one address")
+        raise Malformed("--to: give at least one address")
     if len(found) > MAX_RECIPIENTS:
         raise NewsletterError(f"--to: {len(found)} addresses; a test copy goes to at most {MAX_RECIPIENTS}")
     return tuple(found.values())
