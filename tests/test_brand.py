@@ -690,3 +690,23 @@ def test_an_http_logo_is_flagged_as_an_http_hero_is(project, cli):
     ) in result.stderr.splitlines()
     checked = cli("--project", project.root, "check")
     assert "setup.cfg:15: warning[link-insecure]: [newsletter] logo: insecure logo" in checked.stdout
+
+
+@pytest.mark.parametrize("handle", ["@a b", "@", "way_too_long_handle", "viaskin-care", "@via@x.com"])
+def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
+    """Review 17: `handle_x = @a b` went into twitter:site as it was."""
+    _project(project, f"handle_x = {handle}\n")
+    result = cli("--project", project.root, "build")
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [
+        f"setup.cfg:15: [newsletter] handle_x: expected an X handle, 1 to 15 letters, digits or _ (an @ first is "
+        f"fine), got '{handle}'",
+        "Aborted: 1 error found.",
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("handle", ["@viaskincare", "Via_Skin_2026", "x"])
+def test_a_good_x_handle_is_taken(project, cli, handle):
+    _project(project, f"handle_x = {handle}\n")
+    _build(project, cli)
+    (site,) = _web(project).xpath("//meta[@name='twitter:site']/@content")
+    assert site == "@" + handle.lstrip("@")

@@ -76,6 +76,7 @@ SINGLE_LINE = (
 # The only fields each format-string setting may name (str.format would also reach attributes).
 FORMAT_FIELDS = {"utm_campaign": ("week",), "post_url": ("site_url", "slug")}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
+_X_HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")  # what X allows (twitter:site names it)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}):(\d{2})")
 
@@ -303,6 +304,8 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             bad("address", f"each line must be free of control characters, got U+{ord(bad_char):04X}")
             broken.add("address")
             break
+    if (x := v["handle_x"].strip()) and not _X_HANDLE.fullmatch(x):
+        bad("handle_x", f"expected an X handle, 1 to 15 letters, digits or _ (an @ first is fine), got '{x}'")
     site_url = v["site_url"] if "site_url" not in broken else ""
     if site_url and (problem := _site_url_problem(site_url) or _mail_domain_problem(site_url)):
         bad("site_url", problem)
