@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import SplitResult, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 # Merge tags of common ESPs: Mailchimp *|UNSUB|*, Liquid/Handlebars {{ x }}, Mailgun %x%, Brevo/Sendy {$x}.
 # ASCII only and no line breaks inside: a merge tag also goes into the List-Unsubscribe header.
@@ -109,3 +109,16 @@ def without_utm(url: str) -> str:
         return url
     kept = [piece for piece in parts.query.split("&") if not _is_utm(piece)]
     return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def file_part(ref: str) -> tuple[str, str]:
+    """The file a reference names, as a browser reads a URL: up to its '?' or '#', percent-decoded
+    (`my%20photo.jpg` is `my photo.jpg`); and, when something was dropped, the note that says so."""
+    cut = min((i for i in (ref.find("?"), ref.find("#")) if i >= 0), default=len(ref))
+    rest = ref[cut:]
+    note = (
+        f" (the '{rest}' after the file name is not part of it: a file name ends at '?' or '#')"
+        if rest
+        else ""
+    )
+    return unquote(ref[:cut]), note

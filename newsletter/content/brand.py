@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from newsletter import colors
 from newsletter.content import reader
 from newsletter.errors import WARNING, Problem, Problems
-from newsletter.urls import is_absolute_http, split
+from newsletter.urls import file_part, is_absolute_http, split
 
 DEFAULTS = {
     "logo": "",  # a project file (images/logo.png) or an https URL
@@ -197,9 +197,9 @@ def _logo_file(root: Path, src: str, width: int, bad: Bad, note) -> Logo | None:
     """A logo in the project, made by the pipeline every post picture goes through (email.pictures):
     decoded in full, within its limits, upright, sRGB, no metadata, at most twice its display width
     (sharp on high-density screens), PNG or JPEG. Its file name is read as a post image's is."""
-    from newsletter.email import images, pictures  # only a project with a logo file pays for Pillow
+    from newsletter.email import pictures  # only a project with a logo file pays for Pillow
 
-    file, dropped = images.file_part(src)
+    file, dropped = file_part(src)
     path = root / file
     if not Path(file).parts or ".." in Path(file).parts or reader.leads_out(path, root):
         bad("logo", f"'{src}' is outside the project; put the logo in the project, e.g. images/logo.png")

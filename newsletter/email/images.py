@@ -22,12 +22,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote
 
 from newsletter.content.reader import IMAGE, RACY_SECONDS, leads_out, read_file
 from newsletter.email import pictures
 from newsletter.errors import Problems
-from newsletter.urls import is_merge_tag, scheme_of
+from newsletter.urls import file_part, is_merge_tag, scheme_of
 
 if TYPE_CHECKING:
     from newsletter.content.settings import Settings
@@ -282,19 +281,6 @@ def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Pa
 def _what(source: str, settings) -> str:
     issues = settings.relative(settings.issues_dir)
     return "issue file" if source.startswith(f"{issues}/") else "post"
-
-
-def file_part(ref: str) -> tuple[str, str]:
-    """The file a reference names, as a browser reads a URL: up to its '?' or '#', percent-decoded
-    (`my%20photo.jpg` is `my photo.jpg`); and, when something was dropped, the note that says so."""
-    cut = min((i for i in (ref.find("?"), ref.find("#")) if i >= 0), default=len(ref))
-    rest = ref[cut:]
-    note = (
-        f" (the '{rest}' after the file name is not part of it: a file name ends at '?' or '#')"
-        if rest
-        else ""
-    )
-    return unquote(ref[:cut]), note
 
 
 def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> tuple[str, bytes | None]:
