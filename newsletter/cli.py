@@ -8,6 +8,10 @@ from pathlib import Path
 import click
 
 from newsletter import __version__
+from newsletter.content.scheduling import (
+    DATE_FORMATS,
+    date_format_named,
+)  # standard library only: cheap at start-up
 
 
 class Context:
@@ -186,6 +190,20 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     )
 
 
+def _date_format(ctx, param, value):
+    """One of Hootsuite's date formats, in any case; a wrong one is a usage error listing them as the
+    upload dialog spells them (click.Choice would list them lower-cased, where mm reads as minutes)."""
+    if value is None:
+        return None
+    found = date_format_named(value)
+    if found is None:
+        accepted = ", ".join(f"'{name}'" for name in DATE_FORMATS)
+        raise click.BadParameter(
+            f"'{value}' is not one of {accepted} (pick the same in Hootsuite's upload dialog)"
+        )
+    return found
+
+
 @main.command(short_help="Export social captions as text, JSON or scheduler CSV.")
 @click.argument("posts", nargs=-1, metavar="[POST]...")
 @click.option(
@@ -220,8 +238,15 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Scheduler exports: first day of posting slots, YYYY-MM-DD (default today; never in the past).",
 )
+@click.option(
+    "--date-format",
+    callback=_date_format,
+    metavar="FORMAT",
+    help=f"Hootsuite's date column, as chosen in its upload dialog: {', '.join(map(repr, DATE_FORMATS))} "
+    "(default: the hootsuite_date_format setting, MM/DD/YYYY HH:mm).",
+)
 @click.pass_obj
-def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
+def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format) -> None:
     """Export social captions for POSTs (files or slugs; default: every published post).
 
     \b
@@ -229,15 +254,27 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
       newsletter social --platform x --kind thread
       newsletter social why-facial-muscles-need-movement --format json
       newsletter social --format buffer --out exports/ --start 2026-10-19
+      newsletter social --format hootsuite --date-format "DD/MM/YYYY HH:mm"
     """
+    from dataclasses import replace
+
     from newsletter.content.settings import PLATFORMS
     from newsletter.social.command import export
 
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
+    if date_format and fmt not in ("hootsuite", "csv"):
+        raise click.BadParameter(
+            f"only --format hootsuite and csv write Hootsuite's dates, not --format {fmt}"
+            + (" (Buffer's Posting Time is always YYYY-MM-DD HH:mm)" if fmt == "buffer" else ""),
+            param_hint="--date-format",
+        )
+    settings = obj.settings
+    if date_format:  # the option overrides its setting for this run
+        settings = replace(settings, scheduling=replace(settings.scheduling, date_format=date_format))
     result = export(
-        obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
+        settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
     )
     _report_warnings(result.warnings)
     if result.stdout is not None:

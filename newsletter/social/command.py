@@ -90,9 +90,9 @@ def export(
         )
     published = {post.slug: post.published for post in posts}
     times = schedule.posting_times(made, published, settings, start or now.date(), now)
-    files = {} if fmt == "hootsuite" else exports.buffer_files(made, times)
+    files = {} if fmt == "hootsuite" else exports.buffer_files(made, times, settings)
     if fmt != "buffer":
-        files |= exports.hootsuite_files(made, times)
+        files |= exports.hootsuite_files(made, times, settings)
     folder = out or Path.cwd()
     if folder.exists() and not folder.is_dir():
         raise NewsletterError(f"--out {folder}: is a file; --format {fmt} writes its files into a folder")
