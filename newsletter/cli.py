@@ -134,13 +134,13 @@ def main(ctx: click.Context, project: Path | None) -> None:
 @click.option("--all", "every", is_flag=True, help="Build one issue per week that has posts.")
 @click.option(
     "--post", "files", multiple=True, metavar="FILE|SLUG",
-    help="Build an issue of exactly these posts, by file or slug (repeatable).",
+    help="Build an issue of exactly these posts, by file or slug (repeatable), into build/selected/.",
 )  # fmt: skip
 @click.option("--drafts", is_flag=True, help="Include drafts; their issues' subjects start with [DRAFT].")
 @click.option(
     "--out",
     type=_Out(file_okay=False, path_type=Path),
-    help="Output folder (default: build/).",
+    help="Output folder (default: build/; with --post, build/selected/).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
@@ -150,7 +150,9 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     """Build the weekly issue: email.html, email.txt, email.eml, the web copy (index.html),
     captions and image cards; plus the archive page and the Atom feed.
 
-    With no selection, builds the latest week that has published posts.
+    With no selection, builds the latest week that has published posts. --post builds an issue of
+    only the posts named into build/selected/YYYY-Www/ (or --out DIR), never over the week's issue
+    in build/, and leaves the archive page and feed alone.
 
     \b
     Examples:

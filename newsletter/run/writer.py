@@ -38,11 +38,15 @@ class Written:
     removed: tuple[str, ...]
 
 
-def check_out(given: Path | None, settings: Settings) -> Path:
-    """The output folder (--out, else build_dir), resolved; refused, before anything is written or
-    removed, when it is a symbolic link (the swaps and the clean-up of `build --all` would act in the
-    link's target) or when its clean-up or swaps could touch the project's sources."""
-    out = given if given is not None else settings.build_dir
+SELECTED = "selected"  # build --post writes into build_dir/selected/: never over the week's issue
+
+
+def check_out(given: Path | None, settings: Settings, selected: bool = False) -> Path:
+    """The output folder (--out, else build_dir; for hand-picked posts, build_dir/selected), resolved;
+    refused, before anything is written or removed, when it is a symbolic link (the swaps and the
+    clean-up of `build --all` would act in the link's target), when its clean-up or swaps could touch
+    the project's sources, or when hand-picked posts would replace the week's published issue."""
+    out = given if given is not None else settings.build_dir / SELECTED if selected else settings.build_dir
     label = f"--out {settings.relative(out.absolute())}" if given is not None else settings.relative(out)
     if out.is_symlink():
         raise NewsletterError(
@@ -53,6 +57,12 @@ def check_out(given: Path | None, settings: Settings) -> Path:
     shown = f"--out {settings.relative(out)}" if given is not None else settings.relative(out)
     if out.exists() and not out.is_dir():
         raise NewsletterError(f"{shown}: is a file, not a folder; choose a folder such as build/")
+    if selected and out == settings.build_dir.resolve():
+        raise NewsletterError(
+            f"{shown}: is where the weekly issues are published; a build of chosen posts (--post) would "
+            f"replace that week's issue there: leave out --out (it writes into "
+            f"{settings.relative(settings.build_dir / SELECTED)}/) or choose another folder"
+        )
     root = settings.root.resolve()
     if root.is_relative_to(out):
         raise NewsletterError(
