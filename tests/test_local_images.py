@@ -210,9 +210,22 @@ def test_editing_a_picture_renders_its_issue_again(project, cli):
     assert edited.exit_code == 0 and " 0 written" not in edited.stdout
     after = _images(project)
     old = next(n for n in before if n.startswith("steps-"))
-    new = next(n for n in after if n.startswith("steps-"))
-    assert old != new and old not in after  # a new name for new bytes; the old file is gone
-    assert new in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    (new,) = [n for n in after if n.startswith("steps-") and n != old]  # a new name for new bytes
+    assert after[old] == before[old]  # and the old file stays: emails sent already point at it
+    assert " removed" not in edited.stdout
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert new in html and old not in html
+    assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
+
+
+def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    before = _images(project)
+    _pictures(project, body="No picture in the body any more.\n")
+    result = _build(cli, project)
+    assert result.exit_code == 0 and " removed" not in result.stdout, result.output
+    assert _images(project) == before
 
 
 def test_two_builds_are_byte_identical(project, cli):
