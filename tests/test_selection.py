@@ -266,3 +266,55 @@ def test_a_digest_article_shows_its_first_body_image_and_names_itself_on_its_but
     assert [a.text_content() for a in page.xpath('//a[@class="button"]')] == ["Read more"] * 3
     others = [td for td in page.xpath('//td[@class="article"]') if "Jade rollers" not in td.text_content()]
     assert all(not td.xpath(".//img") for td in others)  # no picture of their own: none is invented
+
+
+# Issue 22 follow-up: issue files of other weeks, broken posts named in `order` ---------------------------
+
+W41_RENAME = (
+    "issues/2026-w41.md: rename it to 2026-W41.md: issue files are named YYYY-Www.md with a capital W"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("build", "--week", "2026-W42"), ("build",), ("send", "--to", "t@example.com", "--dry-run")],
+)
+def test_a_misnamed_issue_file_of_another_week_is_a_warning(sample, cli, args):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{W41_RENAME.replace(': ', ': warning: ', 1)} (for 2026-W41, not this issue)"
+    ]
+
+
+def test_check_of_this_week_warns_about_another_weeks_misnamed_issue_file_with_the_right_fix(sample, cli):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, "check", "--week", "2026-W42")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "issues/2026-w41.md: warning[issue-name]: rename it to 2026-W41.md: issue files are named YYYY-Www.md "
+        "with a capital W (for 2026-W41, not this issue)\n"
+        "    fix: rename the file as the message says (git mv keeps its history)\n0 errors, 1 warning\n"
+    )
+
+
+@pytest.mark.parametrize("args", [("check", "--week", "2026-W41"), ("check", "--all"), ("build", "--all")])
+def test_a_misnamed_issue_file_is_an_error_for_its_own_week_and_for_all(sample, cli, args):
+    sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, *args)
+    assert result.exit_code == 1
+    if args[0] == "build":
+        assert result.stderr.splitlines()[-2:] == [W41_RENAME, "Aborted: 1 error found."]
+    else:
+        assert (
+            "issues/2026-w41.md: error[issue-name]: rename it to 2026-W41.md: issue files are named "
+            "YYYY-Www.md with a capital W\n    fix: rename the file as the message says (git mv keeps its "
+            "history)\n"
+        ) in result.stdout

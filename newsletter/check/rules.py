@@ -63,8 +63,10 @@ RULES = {r.id: r for r in [
          "new` wrote (in a draft or another week's post: a warning)", "write the article, or the intro"),
     Rule("summary-empty", WARNING, "a summary given in front matter is not empty",
          "write one or two sentences, or remove the line to use the first paragraph"),
-    Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
-         "fix the key on that line"),
+    Rule("issue-name", ERROR, "issue files are named YYYY-Www.md with a capital W (one for another week: a "
+         "warning)", "rename the file as the message says (git mv keeps its history)"),
+    Rule("issue-file", ERROR, "issues/YYYY-Www.md is valid and names only posts of its week (one for another "
+         "week: a warning)", "fix the key on that line"),
     Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
     Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries, or set preheader: in the issue file"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),

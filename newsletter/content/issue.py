@@ -176,11 +176,11 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
         try:
             week = parse_week(path.stem)
         except ValueError as exc:
-            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
+            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-name")
             continue
         if path.stem != week:  # 2026-w47.md: --week takes it, but other tools and people look for -W
             problems.error(where, 0, f"rename it to {week}.md: issue files are named YYYY-Www.md with a "
-                           "capital W", "issue-file")  # fmt: skip
+                           "capital W", "issue-name")  # fmt: skip
             continue
         if week in found:
             problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
@@ -190,6 +190,18 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
         if parsed is not None:
             found[week] = parsed
     return found
+
+
+def file_week(settings: Settings, where: str) -> str | None:
+    """The week an issue file is for, by its name (2026-w48.md too), from a problem's place; None for
+    anything else (a post, setup.cfg, an issue file whose name holds no week)."""
+    path = Path(where)
+    if path.suffix != ".md" or path.parent != Path(settings.relative(settings.issues_dir)):
+        return None
+    try:
+        return parse_week(path.stem)
+    except ValueError:
+        return None
 
 
 def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:

@@ -22,6 +22,7 @@ from newsletter.content.issue import (
     Selection,
     Week,
     arrange,
+    file_week,
     issue_files,
     resolve_posts,
     select,
@@ -216,7 +217,8 @@ def outside(
     """Posts outside the selection never block it: a broken post of a week not selected (a draft of
     next week, above all) is a warning naming its week, and the warnings of other weeks' posts are not
     this run's. `--all` selects every post's week; a broken post with no date (neither in its front
-    matter nor in its file name) belongs to no week and stays an error everywhere."""
+    matter nor in its file name) belongs to no week and stays an error everywhere. Issue files alike:
+    one for another week (misnamed `2026-w48.md` included) is that week's business; `--post` uses none."""
     if selection.every and not selection.shown_only:
         return
     named = {p.source for w in weeks for p in w.posts}
@@ -240,6 +242,14 @@ def outside(
                 demoted[p] = replace(p, severity=WARNING, message=p.message + note)
             else:
                 dropped.add(p)
+    for p in problems.items:
+        week = file_week(settings, p.where)
+        if week is None or (not selection.files and week in chosen):
+            continue
+        if p.is_error:
+            demoted[p] = replace(p, severity=WARNING, message=p.message + f" (for {week}, not this issue)")
+        else:
+            dropped.add(p)
     problems.items = [demoted.get(p, p) for p in problems.items if p not in dropped]
 
 
