@@ -318,3 +318,19 @@ def test_a_misnamed_issue_file_is_an_error_for_its_own_week_and_for_all(sample, 
             "YYYY-Www.md with a capital W\n    fix: rename the file as the message says (git mv keeps its "
             "history)\n"
         ) in result.stdout
+
+
+def test_a_broken_post_named_in_order_reports_only_its_own_error(sample, cli):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(
+        '---\npreheader: "Two reads."\norder: [broken-one, why-facial-muscles-need-movement]\n---\n',
+        encoding="utf-8",
+    )
+    sample.post("2026-10-15-broken-one.md", '---\ntitle: "Unclosed\ndate: 2026-10-15\n---\n\nBody.\n')
+    result = cli("--project", sample.root, "build", "--week", "2026-W42")
+    assert result.exit_code == 1
+    assert "which is not a post of" not in result.stderr
+    assert result.stderr == (
+        "posts/2026-10-15-broken-one.md:2: invalid YAML at column 8: a quoted scalar starts here and is not "
+        "closed (found unexpected end of stream on line 3); close the quote\nAborted: 1 error found.\n"
+    )

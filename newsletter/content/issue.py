@@ -204,11 +204,15 @@ def file_week(settings: Settings, where: str) -> str | None:
         return None
 
 
-def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
-    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date."""
+def arrange(
+    week: Week, file: IssueFile | None, problems: Problems, broken: frozenset[str] = frozenset()
+) -> Week:
+    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date.
+    A slug of one of the week's `broken` posts is not "not a post of the week": that post's own error
+    says what is wrong, and once it is fixed the slug is found."""
     if file is None:
         return week
-    slugs = {p.slug for p in week.posts}
+    slugs = {p.slug for p in week.posts} | broken
     listed = ", ".join(p.slug for p in week.posts)
     for key, values, line in (
         ("order", file.order, file.order_line),

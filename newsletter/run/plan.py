@@ -171,7 +171,7 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     outside(settings, problems, library, selection, weeks)
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
-        weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
+        weeks = tuple(arrange(w, files.get(w.week), problems, _broken_slugs(library, w.week)) for w in weeks)
     known = _Known(settings, library)
     todo, reused = [], []
     for week in weeks:
@@ -201,6 +201,11 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
+
+
+def _broken_slugs(library: Library, week: str) -> frozenset[str]:
+    """The slugs (by file name) of the posts of `week` that could not be loaded."""
+    return frozenset(b.slug for b in library.broken.values() if b.week in (week, None))
 
 
 def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
@@ -355,7 +360,9 @@ def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool
     """The archive page and the Atom feed: every issue of the site, by subject and date."""
     from newsletter.site import archive
 
-    items = archive.entries(library.metas, files, run.settings, drafts)
+    items = archive.entries(
+        library.metas, files, run.settings, drafts, functools.partial(_broken_slugs, library)
+    )
     try:
         renderer: Renderer = run.renderer()
         return (archive.index_html(renderer, items).encode("utf-8"),

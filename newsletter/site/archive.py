@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html as htmlmod
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -141,16 +142,20 @@ def card_url(settings: Settings, week: str, slug: str) -> str:
 
 
 def entries(
-    metas: tuple[PostMeta, ...], files: dict[str, IssueFile], settings: Settings, drafts: bool
+    metas: tuple[PostMeta, ...],
+    files: dict[str, IssueFile],
+    settings: Settings,
+    drafts: bool,
+    broken: Callable[[str], frozenset[str]] = lambda week: frozenset(),
 ) -> list[Entry]:
     """Every issue of the site, newest first, arranged by its issue file (a broken one is ignored here:
-    the issue's own plan reports it)."""
+    the issue's own plan reports it; `broken(week)`: the slugs of that week's posts that failed to load)."""
     from newsletter.content.issue import arrange
     from newsletter.errors import Problems
 
     made = []
     for week, posts in by_week(metas, drafts).items():
-        arranged = arrange(Week(week, posts), files.get(week), sink := Problems())
+        arranged = arrange(Week(week, posts), files.get(week), sink := Problems(), broken(week))
         if sink.has_errors():
             arranged = Week(week, posts)
         shown = arranged.posts
