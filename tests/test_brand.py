@@ -259,8 +259,10 @@ def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
         "Via Skincare",
     )
     assert logo.getparent().get("href").startswith("https://viaskincare.com")  # the logo links home
-    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [url]
-    assert _archive(project).xpath("//header//img/@src") == [url]
+    # The web copy and the archive page refer to the issue folder's copy relatively: right when published
+    # at {archive_url}/WEEK/ and {archive_url}/, and shown when opened from build/ before that.
+    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [name]
+    assert _archive(project).xpath("//header//img/@src") == [f"{WEEK}/{name}"]
     # A new logo: a new name, and the old copy stays (emails sent already show it).
     new = _png(400, 100, (10, 120, 90))
     (project.root / "images" / "logo.png").write_bytes(new)

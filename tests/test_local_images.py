@@ -130,6 +130,21 @@ def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, 
         assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
 
 
+def test_the_web_copy_refers_to_its_own_pictures_relatively(project, cli):
+    """Opened from build/ (file://) before anything is published, the web copy shows its pictures; at
+    {archive_url}/WEEK/ the same relative URLs are the published files. The email keeps absolute URLs."""
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    names = sorted(_images(project))
+    web = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(web)) == [f"images/{n}" for n in names]
+    assert all((project.build / WEEK / _src(t)).is_file() for t in _img_tags(web))
+    card = f"{ARCHIVE}/{WEEK}/cards/pictures-title-1200x630.png"
+    assert f'<meta property="og:image" content="{card}">' in web  # other sites read it: absolute
+    email_html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(email_html)) == [f"{ARCHIVE}/{WEEK}/images/{n}" for n in names]
+
+
 def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(project, cli, tmp_path):
     images = project.root / "images"
     images.mkdir()

@@ -59,10 +59,21 @@ def web_copy(page: str, issue: Issue, settings: Settings) -> str:
     )
     page = _INLINE_MERGE.sub("", page)  # *|FNAME|* in prose: no reader of the web copy has one
     page = _untracked(page, settings)
+    page = own_images(page, settings, issue.week)
     url = web_url(settings, issue.week)
     tags = head_tags(settings, "article", issue.subject, issue.preheader, url,
                      card_url(settings, issue.week, issue.posts[0].slug))  # fmt: skip
     return page.replace("</head>", str(tags) + "</head>", 1)  # str: Markup + "</head>" would escape it
+
+
+def own_images(page: str, settings: Settings, week: str, into: str = "") -> str:
+    """The issue folder's own pictures (images/NAME-HASH.EXT, the logo) by a relative URL: the web copy is
+    published beside them at {archive_url}/WEEK/, so the same page is right there and opened from
+    build/ before anything is published (the email keeps absolute URLs: it is read far from the archive).
+    `into`: the page's folder seen from the archive root ("" for the web copy, "WEEK/" for the archive
+    page). og:image and the cards stay absolute: other sites read them."""
+    base = re.escape(htmlmod.escape(f"{settings.archive_url.rstrip('/')}/{week}/images/", quote=True))
+    return re.sub(rf'(\ssrc=")(?:{base})', lambda m: f"{m.group(1)}{into}images/", page)
 
 
 def _untracked(page: str, settings: Settings) -> str:
@@ -175,10 +186,11 @@ def index_html(renderer, items: list[Entry]) -> str:
     description = f"Every issue of the {settings.name} newsletter, newest first."
     tags = head_tags(settings, "website", f"{settings.name}: newsletter archive", description, home(settings),
                      items[0].image if items else "")  # fmt: skip
-    return renderer.render(
+    page = renderer.render(
         "index.html", issues=items, logo=logo_of(settings, items[0].week) if items else None,
         home=home(settings), head_tags=tags,
     )  # fmt: skip
+    return own_images(page, settings, items[0].week, f"{items[0].week}/") if items else page
 
 
 def feed_xml(renderer, items: list[Entry]) -> str:
