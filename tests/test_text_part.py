@@ -346,3 +346,24 @@ def test_the_bare_url_scanner_is_linear():
     )
     made = render(body)
     assert made.html.count("<a href=") == 20002  # the run of "https://" is one (odd) URL
+
+
+def test_table_column_alignment_is_kept_in_the_html(project, cli):
+    """`:--`, `:-:`, `--:` align the HTML cells too (the email's stylesheet aligns cells left): as the
+    `align` attribute Outlook reads and an inline style, which premailer keeps over the stylesheet."""
+    table = "| Step | Product | Minutes |\n|:-----|:-------:|--------:|\n| 1 | Cleanser | 2 |\n"
+    project.post("2026-10-14-table.md", f"---\ntitle: Table\ndate: 2026-10-14\n---\n\n{table}")
+    assert cli("--project", project.root, "build").exit_code == 0
+    import lxml.html
+
+    for name in ("email.html", "index.html"):
+        page = lxml.html.fromstring((project.build / WEEK / name).read_bytes())
+        cells = page.xpath("//div[contains(@class, 'content')]//table//*[self::th or self::td]")
+        found = [
+            (c.text_content(), c.get("align"), re.findall(r"text-align:\s*(\w+)", c.get("style")))
+            for c in cells
+        ]
+        assert found == [
+            ("Step", "left", ["left"]), ("Product", "center", ["center"]), ("Minutes", "right", ["right"]),
+            ("1", "left", ["left"]), ("Cleanser", "center", ["center"]), ("2", "right", ["right"]),
+        ], name  # fmt: skip

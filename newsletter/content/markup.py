@@ -172,7 +172,7 @@ class Converter:
             return Rendered("", _EMPTY, (), (), ((deepest_line, message),))
         _resolve_stash(tree, md)
         removed, empty_alt = audit.findings(raw, body)
-        return Rendered(sanitize(raw), tree, removed, empty_alt)
+        return Rendered(_aligned(sanitize(raw)), tree, removed, empty_alt)
 
 
 def _markdown():
@@ -305,7 +305,9 @@ def _extensions() -> list:
     finally:
         if blocked:
             del sys.modules["pygments"]
-    return [TableExtension(), FencedCodeExtension(), SaneListExtension(), AttrListExtension()]
+    # Tables: a column's alignment as an `align` attribute (nh3 keeps it; a style it would drop).
+    return [TableExtension(use_align_attribute=True), FencedCodeExtension(), SaneListExtension(),
+            AttrListExtension()]  # fmt: skip
 
 
 def render(body: str) -> Rendered:
@@ -340,6 +342,16 @@ def _tree_depth(tree: ET.Element) -> int:
         if depth <= MAX_DEPTH:
             stack.extend((child, depth + 1) for child in element)
     return deepest
+
+
+_ALIGNED = re.compile(r'<(td|th)\b([^>]*?)\salign="(left|right|center)"')
+
+
+def _aligned(fragment: str) -> str:
+    """A table column's alignment (`--:`) as an inline style beside the `align` attribute: the email's
+    stylesheet aligns cells left, and premailer lets a cell's own style win over it (Outlook reads
+    `align`). Added after nh3, which allows no style attribute, so no author CSS gets through."""
+    return _ALIGNED.sub(r'<\1\2 align="\3" style="text-align:\3"', fragment)
 
 
 def sanitize(fragment: str) -> str:
