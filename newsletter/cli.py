@@ -267,9 +267,13 @@ def _unknown_platform(name: str, platforms) -> str:
 @click.option(
     "--week", callback=_week, metavar="YYYY-Www", help="Send this ISO week's issue (default: latest)."
 )
-@click.option("--dry-run", is_flag=True, help="Print the message instead of sending it.")
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Send nothing: print the headers, the parts with their sizes and the text part.",
+)  # fmt: skip
+@click.option("--raw", is_flag=True, help="With --dry-run: print the message as sent (MIME, encoded).")
 @click.pass_obj
-def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
+def send(obj: Context, to: tuple[str, ...], week, dry_run: bool, raw: bool) -> None:
     """Send a test copy of the issue by SMTP, subject prefixed [TEST].
 
     Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
@@ -281,16 +285,25 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
       newsletter send --to me@example.com
       newsletter send --to me@example.com --to editor@example.com --week 2026-W42
       newsletter send --to me@example.com --dry-run
+      newsletter send --to me@example.com --dry-run --raw > test.eml
     """
     from newsletter.email.send import send as run
+    from newsletter.email.send import summary
 
+    if raw and not dry_run:
+        raise click.UsageError("--raw goes with --dry-run (it prints the message instead of sending it)")
     result = run(obj.settings, to, obj.now, week, dry_run)
     _report_warnings(result.warnings)
-    if dry_run:
+    if dry_run and raw:
         click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
         return
+    if dry_run:
+        click.echo(summary(result.message), nl=False)
+        return
     tls = "STARTTLS" if result.encrypted else "no TLS"
-    click.echo(f"Sent a test to {', '.join(result.to)} via {result.server} ({tls})")
+    click.echo(
+        f'Sent {result.week} "{result.subject}" as a test to {", ".join(result.to)} via {result.server} ({tls})'
+    )
 
 
 @main.command(short_help="Report everything wrong with an issue; writes nothing.")

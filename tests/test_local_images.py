@@ -196,7 +196,7 @@ def test_check_opens_pictures_without_making_them(project, cli, monkeypatch):
 
 def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     _pictures(project)
-    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
     message = email.message_from_bytes(raw, policy=email.policy.default)
