@@ -405,7 +405,7 @@ def list_posts(obj: Context) -> None:
         rows.append((b.date, day, b.week or "-", "error", b.slug, f"line {first.line}: {first.message}"))
     rows.sort(key=lambda r: (r[0] is None, r[0] or dt.date.min, r[4]))
     rowed = {p for b in library.broken.values() for p in b.problems}
-    _report_warnings([p for p in problems.items if p not in rowed])
+    warned = sum(not p.is_error for p in problems.items if p not in rowed)  # counted, not listed: check's job
     width = max((len(r[4]) for r in rows), default=0)
     if rows:
         click.echo(f"{'date':<10}  {'week':<8}  {'status':<9}  {'slug':<{width}}  title")
@@ -413,9 +413,10 @@ def list_posts(obj: Context) -> None:
         click.echo(f"{day:<10}  {week:<8}  {status:<9}  {slug:<{width}}  {title}")
     if not rows:
         click.echo("No posts yet: write one with 'newsletter new TITLE'.")
-    if library.broken:
-        click.echo(f"{plural(len(library.broken), 'post')} with errors: `newsletter check --all` lists every "
-                   "problem", err=True)  # fmt: skip
+    counts = [f"{plural(len(library.broken), 'post')} with errors"] if library.broken else []
+    counts += [plural(warned, "warning")] if warned else []
+    if counts:
+        click.echo(f"{', '.join(counts)}: `newsletter check --all` lists every problem", err=True)
 
 
 @main.command(short_help="Create a draft post, or an issue file with --issue.")

@@ -115,6 +115,14 @@ def test_list_always_lists_and_marks_broken_posts_with_their_first_problem(broke
     assert result.stderr == "2 posts with errors: `newsletter check --all` lists every problem\n"
 
 
+def test_list_counts_warnings_and_leaves_them_to_check(sample, cli):
+    sample.post("2026-10-21-typo.md", "---\ntitle: Typo\ndate: 2026-10-21\ntitel: x\n---\n\nBody.\n")
+    result = cli("--project", sample.root, "list")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("2026-10-21  2026-W43  published  typo")
+    assert result.stderr == "1 warning: `newsletter check --all` lists every problem\n"
+
+
 # Item 6: `check --week W` reports only W ---------------------------------------------------------------
 
 W49 = "---\ntitle: December\ndate: 2026-12-02\ntitel: x\n---\n\nSee [the shop](http://example.com/shop).\n"
