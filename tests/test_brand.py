@@ -378,6 +378,23 @@ def test_social_link_errors_name_the_line_of_the_entry(project, cli):
     ]
 
 
+def test_an_http_social_or_subscribe_link_is_flagged_like_a_post_link(project, cli):
+    _project(
+        project,
+        "social_links =\n    instagram https://www.instagram.com/v\n    facebook http://www.facebook.com/v\n"
+        "subscribe_url = http://viaskincare.com/subscribe\n",
+    )
+    result = cli("--project", project.root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "setup.cfg:17: warning[link-insecure]: [newsletter] social_links: facebook: insecure link "
+        "'http://www.facebook.com/v'\n    fix: change http:// to https://\n"
+        "setup.cfg:18: warning[link-insecure]: [newsletter] subscribe_url: insecure link "
+        "'http://viaskincare.com/subscribe'\n    fix: change http:// to https://\n"
+    ) in result.stdout
+    assert "insecure link 'http://www.facebook.com/v'" in _build(project, cli).stderr
+
+
 def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(project, cli):
     _project(project, "subscribe_url = https://viaskincare.com/subscribe\n")
     _build(project, cli)

@@ -106,10 +106,12 @@ def parse(root: Path, v: dict[str, str], lines: dict[str, int], text: str, probl
 
     made = _palette(v, bad, note)
     logo = _logo(root, v, bad, note)
-    social = _social(v["social_links"], line("social_links"), text, problems)
+    social = _social(v["social_links"], line("social_links"), text, problems, notes)
     subscribe = v["subscribe_url"].strip()
     if subscribe and (problem := _url_problem(subscribe)):
         bad("subscribe_url", f"{problem}: give the address of your sign-up page")
+    elif subscribe.lower().startswith("http://"):
+        note("subscribe_url", f"insecure link '{subscribe}'", "link-insecure")
     if message := address_problem(v["address"]):
         note("address", message, "address")
     return Brand(made, logo, social, subscribe, tuple(notes))
@@ -234,9 +236,12 @@ def _url_problem(url: str) -> str:
     return ""
 
 
-def _social(value: str, key_line: int, text: str, problems: Problems) -> tuple[SocialLink, ...]:
+def _social(
+    value: str, key_line: int, text: str, problems: Problems, notes: list[Problem]
+) -> tuple[SocialLink, ...]:
     """`network URL` entries, one a line (or separated by commas); a bare URL names its network by its
-    host. Each problem names the entry's own line."""
+    host. Each problem names the entry's own line; an http:// link is a `link-insecure` note, as an
+    http:// link or image in a post is."""
     found: dict[str, tuple[SocialLink, int]] = {}
     physical = text.split("\n")
     for entry in (e.strip() for e in re.split(r"[\n,]", value)):
@@ -254,6 +259,9 @@ def _social(value: str, key_line: int, text: str, problems: Problems) -> tuple[S
             bad(f"'{link.network}' is listed twice (first on line {found[link.network][1]}); keep one")
             continue
         found[link.network] = (link, number)
+        if link.url.lower().startswith("http://"):
+            message = f"[newsletter] social_links: {link.network}: insecure link '{link.url}'"
+            notes.append(Problem("setup.cfg", number, message, WARNING, "link-insecure"))
     return tuple(link for link, _ in found.values())
 
 
