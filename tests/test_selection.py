@@ -223,7 +223,7 @@ def test_an_http_hero_image_is_flagged_like_a_body_image(broken, cli):
 def test_the_preheader_warning_says_the_issue_file_sets_it(sample, cli):
     result = cli("--project", sample.root, "build")
     assert result.stderr == (
-        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100: shorten the summaries, "
+        "issue 2026-W42: warning: preheader is 149 characters; inboxes show about 100: shorten the summaries, "
         "or set 'preheader:' in the issue file (newsletter new --issue 2026-W42)\n"
     )
     (sample.root / "issues").mkdir()

@@ -20,6 +20,7 @@ WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")  # 2026-w42 is read as 2026-W42
 DRAFT_PREFIX = "[DRAFT] "  # a drafts build marks every issue that holds a draft
 SUBJECT_LIMIT = 60
 PREHEADER_MAX = 200
+ARCHIVE_SUMMARY = 160  # the archive page's line under each issue: two or three lines, whole sentences
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,36 @@ class Week:
         return max(p.published for p in self.posts)
 
 
-def preheader_of(summaries: list[str], file: IssueFile | None = None) -> str:
+def preheader_of(summaries: list[str], file: IssueFile | None = None, limit: int = PREHEADER_MAX) -> str:
     """The editor's preheader; else the summaries, one line, cut at a word before Gmail's ~200-character
     preview ends (the email's preheader and the archive page's line under each issue)."""
     if file is not None and file.preheader:
         return file.preheader
-    text = " ".join(" ".join(summaries).split())
-    if len(text) <= PREHEADER_MAX:
+    return excerpt(" ".join(" ".join(summaries).split()), limit)
+
+
+MIN_SENTENCE = 40  # "Hi." before a long paragraph is no summary: cut that at a word instead
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?= )")
+
+
+def excerpt(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters where a reader expects a cut: after the last whole
+    sentence that fits (a real one, MIN_SENTENCE characters at least), else at a word, with "…"."""
+    if len(text) <= limit:
         return text
-    return text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+    room = text[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(room) if m.end() <= limit]
+    if ends and ends[-1] >= MIN_SENTENCE:
+        return text[: ends[-1]]
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
+
+
+def heading_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> tuple[str, int]:
+    """What the archive page heads an issue with: the editor's subject, else the lead article's title,
+    and how many more articles to announce beside it ("and 1 more article"), not "Title + 1 more"."""
+    if file is not None and file.subject:
+        return subject_of(titles, file, draft), 0
+    return (DRAFT_PREFIX if draft else "") + titles[0], len(titles) - 1
 
 
 def subject_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> str:

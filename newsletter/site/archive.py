@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from newsletter.content.issue import Week, by_week, preheader_of, subject_of
+from newsletter.content.issue import ARCHIVE_SUMMARY, Week, by_week, heading_of, preheader_of, subject_of
 from newsletter.content.settings import Settings
 from newsletter.urls import is_merge_tag
 
@@ -42,6 +42,8 @@ class Entry:
     posts: tuple[tuple[str, str], ...]  # (title, url)
     image: str = ""  # the lead article's 1200x630 title card
     summary: str = ""  # the issue's preheader: the issue file's, else its articles' summaries
+    heading: str = ""  # the archive page's: the editor's subject, else the lead article's title
+    more: int = 0  # articles beside the lead one that the heading does not name ("and 1 more article")
 
 
 def email_copy(page: str) -> str:
@@ -170,11 +172,13 @@ def entries(
         if sink.has_errors():
             arranged = Week(week, posts)
         shown = arranged.posts
+        titles, draft = [p.title for p in shown], any(p.draft for p in shown)
         made.append(Entry(
-            week, subject_of([p.title for p in shown], arranged.file, any(p.draft for p in shown)),
+            week, subject_of(titles, arranged.file, draft),
             max(p.published for p in shown), web_url(settings, week),
             tuple((p.title, settings.url_for(p.slug)) for p in shown), card_url(settings, week, shown[0].slug),
-            preheader_of([p.summary for p in shown], arranged.file),
+            preheader_of([p.summary for p in shown], arranged.file, ARCHIVE_SUMMARY),
+            *heading_of(titles, arranged.file, draft),
         ))  # fmt: skip
     return sorted(made, key=lambda e: e.week, reverse=True)
 
