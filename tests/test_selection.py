@@ -150,6 +150,18 @@ def test_check_of_a_week_without_posts_reports_only_that(broken, cli):
     )
 
 
+def test_a_week_without_posts_gets_nothing_of_other_weeks_issue_files_or_broken_posts(broken, cli):
+    """The broken draft of 2026-W43 and 2026-W49's issue file (an unknown key) are not 2026-W50's."""
+    (broken.root / "posts" / "2026-12-02-december.md").write_text(W49.replace("titel: x\n", ""), "utf-8")
+    (broken.root / "issues" / "2026-W49.md").write_text("---\nsubjct: December\n---\n", encoding="utf-8")
+    result = cli("--project", broken.root, "check", "--week", "2026-W50")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "--week 2026-W50: error[no-posts]: no published posts that week; weeks with posts: 2026-W42, "
+        "2026-W49\n    fix: write a post or choose another --week\n1 error, 0 warnings\n"
+    )
+
+
 def test_check_of_a_week_still_reports_its_own_drafts(broken, cli):
     (broken.root / BROKEN).unlink()
     draft = "---\ntitle: Later\ndate: 2026-10-16\ndraft: true\n---\n\nSee [it](http://example.com/x).\n"

@@ -164,8 +164,10 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         candidates = _candidates(selection, library, settings)
         weeks = tuple(select(candidates, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
-        if selection.week:  # `--week W50` with no posts: other weeks' posts are not its business
-            outside(settings, problems, library, selection, ())
+        if selection.week:  # `--week W51` with no posts: other weeks' posts and issue files are not its
+            # business, not even as the warnings a week that has an issue gets about them
+            demoted = outside(settings, problems, library, selection, ())
+            problems.items = [p for p in problems.items if p not in demoted]
         if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
@@ -218,14 +220,14 @@ def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
 
 def outside(
     settings: Settings, problems: Problems, library: Library, selection: Selection, weeks: tuple[Week, ...]
-) -> None:
+) -> frozenset[Problem]:
     """Posts outside the selection never block it: a broken post of a week not selected (a draft of
     next week, above all) is a warning naming its week, and the warnings of other weeks' posts are not
     this run's. `--all` selects every post's week; a broken post with no date (neither in its front
     matter nor in its file name) belongs to no week and stays an error everywhere. Issue files alike:
     one for another week (misnamed `2026-w48.md` included) is that week's business; `--post` uses none."""
     if selection.every and not selection.shown_only:
-        return
+        return frozenset()
     named = {p.source for w in weeks for p in w.posts}
     named.update(settings.relative(Path(n).resolve()) for n in selection.files if Path(n).exists())
     chosen = {selection.week} if selection.week else {w.week for w in weeks}
@@ -256,6 +258,7 @@ def outside(
         else:
             dropped.add(p)
     problems.items = [demoted.get(p, p) for p in problems.items if p not in dropped]
+    return frozenset(demoted.values())
 
 
 class _Known:
