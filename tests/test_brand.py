@@ -504,3 +504,96 @@ def test_brand_settings_reach_templates_as_data(project, cli):
     assert (
         project.build / WEEK / "email.txt"
     ).read_text() == "#7b3fa0 Instagram Facebook TikTok shop.viaskincare.com \n"
+
+
+# A logo for dark mode ----------------------------------------------------------------------------------
+
+
+def _clear_png(colour: tuple[int, int, int]) -> bytes:
+    """A 320x80 logo: a mark in `colour` on a transparent background, as designers export them."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (320, 80), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((10, 10, 150, 70), fill=(*colour, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _logos(project, dark: bool) -> tuple[str, str]:
+    (project.root / "images").mkdir(exist_ok=True)
+    light, night = _clear_png((30, 20, 40)), _clear_png((235, 225, 245))
+    (project.root / "images" / "logo.png").write_bytes(light)
+    (project.root / "images" / "logo-dark.png").write_bytes(night)
+    extra = "logo = images/logo.png\nlogo_width = 160\n" + (
+        "logo_dark = images/logo-dark.png\n" if dark else ""
+    )
+    _project(project, extra)
+    return tuple(f"logo-{hashlib.sha256(d).hexdigest()[:12]}.png" for d in (light, night))  # type: ignore[return-value]
+
+
+def test_a_dark_logo_on_transparency_without_logo_dark_is_a_warning(project, cli):
+    _logos(project, dark=False)
+    result = cli("--project", project.root, "check")
+    assert (
+        "setup.cfg:15: warning[logo]: [newsletter] logo: 'images/logo.png' is dark on a transparent background "
+        "(its pixels average #1e1428, 1.19:1 on the dark-mode card #212832; 3:1 is needed): it nearly "
+        "disappears in dark mode; set logo_dark to a light version of it, or give the logo a background of "
+        "its own\n    fix: set logo_width, give a picture at least that wide, or set logo_dark to a light "
+        "version\n"
+    ) in result.stdout
+    _logos(project, dark=True)
+    assert "logo" not in cli("--project", project.root, "check").stdout
+
+
+def test_logo_dark_needs_logo(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo-dark.png").write_bytes(_clear_png((235, 225, 245)))
+    _project(project, "logo_dark = images/logo-dark.png\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "setup.cfg:15: [newsletter] logo_dark: is set but logo is not; set logo too (logo_dark is its "
+        "dark-mode version)\nAborted: 1 error found.\n"
+    )
+
+
+def test_logo_dark_shows_in_dark_mode_only_where_clients_support_it(project, cli, browser):
+    light, night = _logos(project, dark=True)
+    _build(project, cli)
+    assert sorted(p.name for p in (project.build / WEEK / "images").iterdir()) == sorted([light, night])
+    email = _email(project)
+    (hidden,) = email.xpath("//div[@class='logo-dark']")
+    assert "mso-hide:all" in hidden.get("style") and "display:none" in hidden.get("style")
+    assert hidden.xpath(".//img/@src") == [f"https://viaskincare.com/newsletter/{WEEK}/images/{night}"]
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert '<!--[if !mso]><!--><div class="logo-dark"' in html  # Outlook for Windows never sees it
+    pages = {
+        "email": (project.build / WEEK / "email.html").as_uri(),
+        "web": (project.build / WEEK / "index.html").as_uri(),
+        "archive": (project.build / "index.html").as_uri(),
+    }
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 640, "height": 600}, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for name, url in pages.items():
+                page.goto(url)
+                seen[scheme, name] = page.evaluate(
+                    "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                    ".map(i => (i.currentSrc || i.src).split('/').pop())"
+                )
+            page.goto(pages["email"])  # a client that drops the head <style> (Gmail) keeps the light one
+            page.evaluate("document.querySelectorAll('style').forEach(s => s.remove())")
+            seen[scheme, "no style"] = page.evaluate(
+                "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                ".map(i => i.src.split('/').pop())"
+            )
+        finally:
+            context.close()
+    assert seen == {
+        **{("light", n): [light] for n in ("email", "web", "archive", "no style")},
+        **{("dark", n): [night] for n in ("email", "web", "archive")},
+        ("dark", "no style"): [light],
+    }

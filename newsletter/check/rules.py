@@ -35,8 +35,9 @@ RULES = {r.id: r for r in [
     Rule("accent-contrast", WARNING, "each accent colour reaches WCAG AA on its background in light and dark "
          "mode (4.5:1 for text, 3:1 for the quote bar), else the email uses the nearest shade that does",
          "choose a darker accent_color (a lighter accent_color_dark), or keep the shade the warning names"),
-    Rule("logo", WARNING, "the logo has a known width and is not shown wider than its pixels",
-         "set logo_width, or give a picture at least that wide"),
+    Rule("logo", WARNING, "the logo has a known width, is not shown wider than its pixels, and a dark logo on "
+         "transparency has a logo_dark for dark mode", "set logo_width, give a picture at least that wide, or "
+         "set logo_dark to a light version"),
     Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
     Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
     Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),

@@ -75,7 +75,7 @@ def own_images(page: str, settings: Settings, week: str, into: str = "") -> str:
     `into`: the page's folder seen from the archive root ("" for the web copy, "WEEK/" for the archive
     page). og:image and the cards stay absolute: other sites read them."""
     base = re.escape(htmlmod.escape(f"{settings.archive_url.rstrip('/')}/{week}/images/", quote=True))
-    return re.sub(rf'(\ssrc=")(?:{base})', lambda m: f"{m.group(1)}{into}images/", page)
+    return re.sub(rf'(\s(?:src|srcset)=")(?:{base})', lambda m: f"{m.group(1)}{into}images/", page)
 
 
 def _untracked(page: str, settings: Settings) -> str:
@@ -131,16 +131,21 @@ def home(settings: Settings) -> str:
 def logo_of(settings: Settings, week: str) -> dict | None:
     """The logo as a template shows it in the issue of `week` (a project file is copied into each issue
     folder, so its URL is that issue's), or None."""
-    logo = settings.brand.logo
+    logo, dark = settings.brand.logo, settings.brand.logo_dark
     if logo is None:
         return None
-    return {"url": logo.url_in(settings.archive_url, week), "width": logo.width, "height": logo.height}
+    shown: dict = {"url": logo.url_in(settings.archive_url, week), "width": logo.width, "height": logo.height,
+                   "dark": None}  # fmt: skip
+    if dark is not None:  # dark mode's version, in the same box
+        shown["dark"] = {"url": dark.url_in(settings.archive_url, week), "width": dark.width,
+                         "height": dark.height}  # fmt: skip
+    return shown
 
 
 def assets(settings: Settings) -> dict[str, bytes]:
-    """Files every issue folder holds beside the email: the logo, when it is a project file."""
-    logo = settings.brand.logo
-    return {logo.file: logo.data} if logo is not None and logo.file else {}
+    """Files every issue folder holds beside the email: the logos, when they are project files."""
+    brand = settings.brand
+    return {logo.file: logo.data for logo in (brand.logo, brand.logo_dark) if logo is not None and logo.file}
 
 
 def web_url(settings: Settings, week: str) -> str:
