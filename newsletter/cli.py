@@ -138,13 +138,13 @@ def main(ctx: click.Context, project: Path | None) -> None:
 @click.option("--all", "every", is_flag=True, help="Build one issue per week that has posts.")
 @click.option(
     "--post", "files", multiple=True, metavar="FILE|SLUG",
-    help="Build an issue of exactly these posts, by file or slug (repeatable).",
+    help="Build an issue of exactly these posts, by file or slug (repeatable), into build/selected/.",
 )  # fmt: skip
 @click.option("--drafts", is_flag=True, help="Include drafts; their issues' subjects start with [DRAFT].")
 @click.option(
     "--out",
     type=_Out(file_okay=False, path_type=Path),
-    help="Output folder (default: build/).",
+    help="Output folder (default: build/; with --post, build/selected/).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
@@ -154,7 +154,9 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     """Build the weekly issue: email.html, email.txt, email.eml, the web copy (index.html),
     captions and image cards; plus the archive page and the Atom feed.
 
-    With no selection, builds the latest week that has published posts.
+    With no selection, builds the latest week that has published posts. --post builds an issue of
+    only the posts named into build/selected/YYYY-Www/ (or --out DIR), never over the week's issue
+    in build/, and leaves the archive page and feed alone.
 
     \b
     Examples:
@@ -302,9 +304,13 @@ def _unknown_platform(name: str, platforms) -> str:
 @click.option(
     "--week", callback=_week, metavar="YYYY-Www", help="Send this ISO week's issue (default: latest)."
 )
-@click.option("--dry-run", is_flag=True, help="Print the message instead of sending it.")
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Send nothing: print the headers, the parts with their sizes and the text part.",
+)  # fmt: skip
+@click.option("--raw", is_flag=True, help="With --dry-run: print the message as sent (MIME, encoded).")
 @click.pass_obj
-def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
+def send(obj: Context, to: tuple[str, ...], week, dry_run: bool, raw: bool) -> None:
     """Send a test copy of the issue by SMTP, subject prefixed [TEST].
 
     Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
@@ -316,16 +322,25 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
       newsletter send --to me@example.com
       newsletter send --to me@example.com --to editor@example.com --week 2026-W42
       newsletter send --to me@example.com --dry-run
+      newsletter send --to me@example.com --dry-run --raw > test.eml
     """
     from newsletter.email.send import send as run
+    from newsletter.email.send import summary
 
+    if raw and not dry_run:
+        raise click.UsageError("--raw goes with --dry-run (it prints the message instead of sending it)")
     result = run(obj.settings, to, obj.now, week, dry_run)
     _report_warnings(result.warnings)
-    if dry_run:
+    if dry_run and raw:
         click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
         return
+    if dry_run:
+        click.echo(summary(result.message), nl=False)
+        return
     tls = "STARTTLS" if result.encrypted else "no TLS"
-    click.echo(f"Sent a test to {', '.join(result.to)} via {result.server} ({tls})")
+    click.echo(
+        f'Sent {result.week} "{result.subject}" as a test to {", ".join(result.to)} via {result.server} ({tls})'
+    )
 
 
 @main.command(short_help="Report everything wrong with an issue; writes nothing.")
@@ -427,7 +442,7 @@ def list_posts(obj: Context) -> None:
         rows.append((b.date, day, b.week or "-", "error", b.slug, f"line {first.line}: {first.message}"))
     rows.sort(key=lambda r: (r[0] is None, r[0] or dt.date.min, r[4]))
     rowed = {p for b in library.broken.values() for p in b.problems}
-    _report_warnings([p for p in problems.items if p not in rowed])
+    warned = sum(not p.is_error for p in problems.items if p not in rowed)  # counted, not listed: check's job
     width = max((len(r[4]) for r in rows), default=0)
     if rows:
         click.echo(f"{'date':<10}  {'week':<8}  {'status':<9}  {'slug':<{width}}  title")
@@ -435,9 +450,10 @@ def list_posts(obj: Context) -> None:
         click.echo(f"{day:<10}  {week:<8}  {status:<9}  {slug:<{width}}  {title}")
     if not rows:
         click.echo("No posts yet: write one with 'newsletter new TITLE'.")
-    if library.broken:
-        click.echo(f"{plural(len(library.broken), 'post')} with errors: `newsletter check --all` lists every "
-                   "problem", err=True)  # fmt: skip
+    counts = [f"{plural(len(library.broken), 'post')} with errors"] if library.broken else []
+    counts += [plural(warned, "warning")] if warned else []
+    if counts:
+        click.echo(f"{', '.join(counts)}: `newsletter check --all` lists every problem", err=True)
 
 
 @main.command(short_help="Create a draft post, or an issue file with --issue.")

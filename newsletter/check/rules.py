@@ -35,8 +35,9 @@ RULES = {r.id: r for r in [
     Rule("accent-contrast", WARNING, "each accent colour reaches WCAG AA on its background in light and dark "
          "mode (4.5:1 for text, 3:1 for the quote bar), else the email uses the nearest shade that does",
          "choose a darker accent_color (a lighter accent_color_dark), or keep the shade the warning names"),
-    Rule("logo", WARNING, "the logo has a known width and is not shown wider than its pixels",
-         "set logo_width, or give a picture at least that wide"),
+    Rule("logo", WARNING, "the logo has a known width, is not shown wider than its pixels, and a dark logo on "
+         "transparency has a logo_dark for dark mode", "set logo_width, give a picture at least that wide, or "
+         "set logo_dark to a light version"),
     Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
     Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
     Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),
@@ -63,8 +64,10 @@ RULES = {r.id: r for r in [
          "new` wrote (in a draft or another week's post: a warning)", "write the article, or the intro"),
     Rule("summary-empty", WARNING, "a summary given in front matter is not empty",
          "write one or two sentences, or remove the line to use the first paragraph"),
-    Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
-         "fix the key on that line"),
+    Rule("issue-name", ERROR, "issue files are named YYYY-Www.md with a capital W (one for another week: a "
+         "warning)", "rename the file as the message says (git mv keeps its history)"),
+    Rule("issue-file", ERROR, "issues/YYYY-Www.md is valid and names only posts of its week (one for another "
+         "week: a warning)", "fix the key on that line"),
     Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
     Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries, or set preheader: in the issue file"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
