@@ -220,15 +220,25 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Scheduler exports: first day of posting slots, YYYY-MM-DD (default today; never in the past).",
 )
+@click.option(
+    "--edit",
+    metavar="POST",
+    help="Write POST's social file (posts/STEM.social.yaml) with its current captions, to edit; "
+    "never overwrites one.",
+)
 @click.pass_obj
-def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
+def social(obj: Context, posts, platforms, kinds, fmt, out, start, edit) -> None:
     """Export social captions for POSTs (files or slugs; default: every published post).
+
+    With --edit POST, write the post's social file instead: its captions as the build makes them
+    now, in a YAML to edit; every build then posts what the file says (see the README).
 
     \b
     Examples:
       newsletter social --platform x --kind thread
       newsletter social why-facial-muscles-need-movement --format json
       newsletter social --format buffer --out exports/ --start 2026-10-19
+      newsletter social --edit why-facial-muscles-need-movement
     """
     from newsletter.content.settings import PLATFORMS
     from newsletter.social.command import export
@@ -236,6 +246,18 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
+    if edit is not None:
+        from newsletter.social.command import edit as write_edit
+
+        if posts or out or start or fmt != "text":
+            raise click.UsageError(
+                "--edit writes one post's social file: give no POST, --format, --out or --start"
+            )
+        path = write_edit(obj.settings, edit, tuple(platforms), tuple(kinds), obj.now)
+        click.echo(
+            f"Wrote {obj.settings.relative(path)}: edit its captions; every build posts them as written"
+        )
+        return
     result = export(
         obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
     )
@@ -247,14 +269,9 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
 
 
 def _unknown_platform(name: str, platforms) -> str:
-    import difflib
+    from newsletter.content.settings import platform_hint
 
-    renamed = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky"}
-    hint = renamed.get(name.lower()) or next(
-        iter(difflib.get_close_matches(name.lower(), platforms, n=1)), ""
-    )
-    suggestion = f"; did you mean '{hint}'?" if hint else ""
-    return f"'{name}' is not one of {', '.join(platforms)}{suggestion}"
+    return f"'{name}' is not one of {', '.join(platforms)}{platform_hint(name)}"
 
 
 @main.command(short_help="Send a test copy of the issue by SMTP.")

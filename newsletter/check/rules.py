@@ -75,6 +75,10 @@ RULES = {r.id: r for r in [
     Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
          "add a font that has it to card_fonts in setup.cfg, or retype the text"),
     Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
+    # A post's social file (content/socialfile.py): the captions the social manager edited.
+    Rule("social-file", ERROR, "a post's social file (posts/STEM.social.yaml) is valid YAML naming known platforms "
+         "and kinds, each caption fits its platform, and the file is named after a post",
+         "edit the caption or key on that line (newsletter social --edit POST writes a starting point)"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 
