@@ -247,9 +247,18 @@ def _date_format(ctx, param, value):
     help=f"Hootsuite's date column, as chosen in its upload dialog: {', '.join(map(repr, DATE_FORMATS))} "
     "(default: the hootsuite_date_format setting, MM/DD/YYYY HH:mm).",
 )
+@click.option(
+    "--edit",
+    metavar="POST",
+    help="Write POST's social file (posts/STEM.social.yaml) with its current captions, to edit; "
+    "never overwrites one.",
+)
 @click.pass_obj
-def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format) -> None:
+def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format, edit) -> None:
     """Export social captions for POSTs (files or slugs; default: every published post).
+
+    With --edit POST, write the post's social file instead: its captions as the build makes them
+    now, in a YAML to edit; every build then posts what the file says (see the README).
 
     \b
     Examples:
@@ -257,6 +266,7 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format) 
       newsletter social why-facial-muscles-need-movement --format json
       newsletter social --format buffer --out exports/ --start 2026-10-19
       newsletter social --format hootsuite --date-format "DD/MM/YYYY HH:mm"
+      newsletter social --edit why-facial-muscles-need-movement
     """
     from dataclasses import replace
 
@@ -266,6 +276,19 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format) 
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
+    if edit is not None:
+        from newsletter.social.command import edit as write_edit
+
+        if posts or out or start or date_format or fmt != "text":
+            raise click.UsageError(
+                "--edit writes one post's social file: "
+                "give no POST, --format, --out, --start or --date-format"
+            )
+        path = write_edit(obj.settings, edit, tuple(platforms), tuple(kinds), obj.now)
+        click.echo(
+            f"Wrote {obj.settings.relative(path)}: edit its captions; every build posts them as written"
+        )
+        return
     if date_format and fmt not in ("hootsuite", "csv"):
         raise click.BadParameter(
             f"only --format hootsuite and csv write Hootsuite's dates, not --format {fmt}"
@@ -286,14 +309,9 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format) 
 
 
 def _unknown_platform(name: str, platforms) -> str:
-    import difflib
+    from newsletter.content.settings import platform_hint
 
-    renamed = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky"}
-    hint = renamed.get(name.lower()) or next(
-        iter(difflib.get_close_matches(name.lower(), platforms, n=1)), ""
-    )
-    suggestion = f"; did you mean '{hint}'?" if hint else ""
-    return f"'{name}' is not one of {', '.join(platforms)}{suggestion}"
+    return f"'{name}' is not one of {', '.join(platforms)}{platform_hint(name)}"
 
 
 @main.command(short_help="Send a test copy of the issue by SMTP.")

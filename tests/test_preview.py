@@ -133,6 +133,21 @@ def test_thread_posts_each_have_a_count_and_a_copy_button(live, page):
     assert copied.endswith(f"2/{posts.count()}") and "1/" not in copied  # one post, not the whole thread
 
 
+def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(live, page, sample):
+    """Issue 21, item 7: the social file is watched with the post; its caption replaces the article's."""
+    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    assert page.locator(".badge.edited").count() == 0
+    words = "My own words for X, written in the social file."
+    social = sample.root / "posts/2026-10-17-why-facial-muscles-need-movement.social.yaml"
+    social.write_text(f"x:\n  teaser: {words}\n", encoding="utf-8")
+    teaser = page.locator("article[data-platform='x'][data-kind='teaser']")
+    expect(teaser.locator(".badge.edited")).to_have_text("edited", timeout=10_000)
+    assert teaser.locator("pre.text").inner_text() == words
+    assert teaser.locator("textarea").input_value() == words  # what Copy copies
+    assert page.locator(".badge.edited").count() == 1  # the other captions are the article's
+    assert page.errors == []
+
+
 def test_copy_says_copied_only_when_the_clipboard_accepts(live, page):
     page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")

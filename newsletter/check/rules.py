@@ -78,6 +78,23 @@ RULES = {r.id: r for r in [
     Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
          "add a font that has it to card_fonts in setup.cfg, or retype the text"),
     Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
+    # A post's social file (content/socialfile.py): the captions the social manager edited.
+    Rule("social-file", ERROR, "a post's social file (posts/STEM.social.yaml) is valid YAML naming known platforms "
+         "and kinds, each caption fits its platform, and the file is named after a post",
+         "edit the caption or key on that line (newsletter social --edit POST writes a starting point)"),
+    # Caption lints (social/lint.py), on the captions as posted: made from the article or edited.
+    Rule("caption-mid-sentence", WARNING, "every post of a thread starts at the start of a sentence, a heading "
+         "or a list item", "edit the post in the social file, or the sentence in the article"),
+    Rule("caption-dangling", WARNING, "a sentence that opens by pointing back (this, it, these…) comes after what "
+         "it points at", "add the sentence it points at, or reword its opening"),
+    Rule("caption-title", WARNING, "the title fits whole in each platform's teaser, thread opening and pin "
+         "title, and before the teaser's \"see more\"",
+         "shorten the title, or write the caption in the social file"),
+    Rule("caption-list", WARNING, "a list comes with its heading or the sentence that introduces it (a list of "
+         "things to avoid, with words that say so)", "put the list's heading or lead-in above it"),
+    Rule("caption-utm", WARNING, "the site's own links carry no one else's utm_source (the platform's own, "
+         "where it has tracking) and no tracking twice", "write the platform's own utm_source in the link, "
+         "or none"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 

@@ -32,6 +32,15 @@ PLATFORMS = (
     "facebook",
     "pinterest",
 )
+_RENAMED = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky", "insta": "instagram"}
+
+
+def platform_hint(name: str) -> str:
+    """What an unknown platform name may have meant: "; did you mean 'x'?" for 'twitter', or ''."""
+    close = difflib.get_close_matches(name.lower(), [*PLATFORMS, *_RENAMED], n=1)
+    hint = _RENAMED.get(name.lower()) or next((_RENAMED.get(c, c) for c in close), "")
+    return f"; did you mean '{hint}'?" if hint else ""
+
 
 DEFAULTS: dict[str, str] = {
     "name": "",

@@ -29,7 +29,8 @@ class Work:
     `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
     stopping at the first error (`check`). `images`: local images made into the issue folder ("make")
     or only checked to exist and open as pictures ("check"). `sends`: a message goes to people, so what
-    the law requires of it (a postal address) is an error, not a warning."""
+    the law requires of it (a postal address) is an error, not a warning. `lints`: the captions are
+    linted as a follower would read them (social.lint)."""
 
     captions: bool = True
     cards: CardWork = "draw"
@@ -37,11 +38,12 @@ class Work:
     collect: bool = False
     images: Literal["make", "check"] = "make"
     sends: bool = False
+    lints: bool = False
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
-CHECK = Work(cards="none", collect=True, images="check")
+CHECK = Work(cards="none", collect=True, images="check", lints=True)
 SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)
 

@@ -354,7 +354,7 @@ def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPar
 
     problems = Problems()
     captions, files, cards = social.outputs(
-        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards
+        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards, run.work.lints
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 

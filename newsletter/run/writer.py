@@ -296,6 +296,20 @@ def atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
+def write_new(target: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (a post's social file, which holds a person's edits): made
+    aside, then linked into place, which fails if anything is there by then; never replaces one.
+    FileExistsError when it exists."""
+    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.link(temp, target, follow_symlinks=False)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)

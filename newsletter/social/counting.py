@@ -216,6 +216,17 @@ class Rule:
             return False
         return not self.max_links or len(urls(text)) <= self.max_links
 
+    def over(self, text: str) -> str:
+        """Why `text` does not fit, as a message says it ('312 of 280', '3,104 bytes of 3,000', '6 links
+        of 5'); '' when it fits."""
+        if (counted := self.count(text)) > self.limit:
+            return f"{counted:,} of {self.limit:,}"
+        if self.byte_limit and (size := len(text.encode("utf-8"))) > self.byte_limit:
+            return f"{size:,} bytes of {self.byte_limit:,}"
+        if self.max_links and (links := len(urls(text))) > self.max_links:
+            return f"{links} links of {self.max_links}"
+        return ""
+
 
 def rules(mastodon_limit: int = 500) -> dict[str, Rule]:
     table = [

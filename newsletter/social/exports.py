@@ -65,6 +65,7 @@ def as_markdown(captions: list[Caption], week: str) -> str:
             post = c.post
             out += [f"## {c.title}", ""]
         fold = f", folds at {c.fold}" if c.fold else ""
+        fold += " · edited" if c.edited else ""  # the post's social file gives other words than the article
         out += [f"### {LABELS.get(c.platform, c.platform)} · {c.kind} · {c.length}/{c.limit}{fold}", ""]
         for n, part in enumerate(c.parts or (c.text,), 1):
             if len(c.parts) > 1:

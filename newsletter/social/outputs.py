@@ -53,11 +53,13 @@ def outputs(
     week: str,
     earlier: Earlier | None = None,
     cards: str = "draw",
+    lint: bool = False,
 ) -> tuple[list, dict[str, object], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
-    `lazy_cards` (the preview) each card is a LazyCard, drawn on request."""
+    `lazy_cards` (the preview) each card is a LazyCard, drawn on request. With `lint` (check), the
+    captions as posted are linted (social.lint)."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
@@ -68,6 +70,12 @@ def outputs(
     keys: dict[str, str] = {}
     for base in bases:
         glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
+        if lint:
+            from newsletter.social import lint as lints
+
+            lints.report(
+                base.post, base.sections, [c for c in made if c.post == base.post.slug], settings, problems
+            )
         if cards == "none":  # check: the warnings, no drawing
             continue
         names = {

@@ -32,9 +32,10 @@ def thread_parts(
     label: Callable[[str, int, int], str],
     scorer: Scorer | None = None,
 ) -> tuple[str, ...]:
-    """`closing` holds the last post's text from richest to leanest (with and without hashtags);
-    `label(text, index, total)` renders one post through the thread template. `scorer` (of these
-    sections) can be shared by the threads of one article."""
+    """The thread's posts, not yet numbered (see `numbered`). `closing` holds the last post's text from
+    richest to leanest (with and without hashtags); `label(text, index, total)` renders one post
+    through the thread template. `scorer` (of these sections) can be shared by the threads of one
+    article."""
     widest = _labeller(label, MAX_POSTS)
 
     def fits(body: str) -> bool:
@@ -53,10 +54,14 @@ def thread_parts(
     for end in closing:  # a short article that fits one post is one post, not a thread
         whole = "\n\n".join([*posts, end])
         if rule.fits(label(whole, 1, 1)):
-            return (label(whole, 1, 1),)
-    posts = _close(posts, closing, fits)
-    total = len(posts)
-    return tuple(label(text, i, total) for i, text in enumerate(posts, 1))
+            return (whole,)
+    return tuple(_close(posts, closing, fits))
+
+
+def numbered(posts: tuple[str, ...], label: Callable[[str, int, int], str]) -> tuple[str, ...]:
+    """Each post through the thread template, as post i of N (a thread of one post is not numbered by
+    the default template): after edits, so a post left out or added renumbers the others."""
+    return tuple(label(text, i, len(posts)) for i, text in enumerate(posts, 1))
 
 
 def _labeller(label: Callable[[str, int, int], str], widest: int) -> Callable[[str], str]:
