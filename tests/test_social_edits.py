@@ -275,7 +275,10 @@ def test_edit_of_some_platforms_and_kinds_and_of_a_draft(project, cli):
     )
     usage = cli("--project", project.root, "social", "--edit", "draft", "--format", "json")
     assert usage.exit_code == 2
-    assert "--edit writes one post's social file: give no POST, --format, --out or --start" in usage.stderr
+    assert (
+        "--edit writes one post's social file: give no POST, --format, --out, --start or --date-format"
+        in usage.stderr
+    )
 
 
 def test_edit_reads_back_to_the_same_words_on_every_corpus_article(project, cli):
