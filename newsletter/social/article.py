@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 
+from newsletter.run.memo import per_run
 from newsletter.social import text as T
 from newsletter.social.counting import HTTP_URL
 from newsletter.urls import absolute, is_allowed, is_merge_tag, scheme_of
@@ -516,7 +516,7 @@ class Scorer:
         return found
 
     @staticmethod
-    @lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
+    @per_run(4096)  # an issue's sentences, in the run's memo
     def topic_words(sentence: str) -> tuple[str, ...]:
         if "://" in sentence:
             sentence = HTTP_URL.sub(" ", sentence)

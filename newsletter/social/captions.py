@@ -15,6 +15,7 @@ from newsletter.content.settings import Settings
 from newsletter.content.socialfile import Edit
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.memo import entry
 from newsletter.social import cards as C
 from newsletter.social import text as T
 from newsletter.social.article import REFUSED, Scorer, Section, inline, resolver, sections
@@ -114,6 +115,7 @@ def _unlinked(text: str) -> str:
     return " ".join(cut.replace(" .", ".").replace(" ,", ",").split())
 
 
+@entry  # under the run's memo, or one of its own (run/memo.py)
 def captions(
     posts: list[Post],
     renderer: Renderer,
@@ -127,6 +129,7 @@ def captions(
     return of_articles(bases, renderer, problems, platforms, kinds)
 
 
+@entry
 def of_articles(
     bases: list[Article],
     renderer: Renderer,

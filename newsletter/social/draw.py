@@ -12,10 +12,10 @@ import math
 import struct
 import zlib
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from newsletter.run.memo import entry, per_run
 from newsletter.social import lines as L
 from newsletter.social.cards import SIZES, Card
 from newsletter.social.fonts import PLAIN, PRIMARY, Face, Fonts, primary
@@ -81,7 +81,7 @@ def font(role: str, px: int) -> ImageFont.FreeTypeFont:
     return face_font(primary(role), px)
 
 
-@lru_cache(maxsize=256)
+@per_run(256)
 def face_font(face: Face, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, px, index=face.index, layout_engine=LAYOUT)
 
@@ -129,7 +129,7 @@ REF_PX = 100  # words are measured once at this size; other sizes scale (then th
 _MEASURABLE = 10_000
 
 
-@lru_cache(maxsize=4096)
+@per_run(4096)
 def _length(fonts: Fonts, role: str, px: int, text: str) -> float:
     """The advance width of `text`: the sum of its runs', each in its own font."""
     if len(text) > _MEASURABLE:
@@ -137,7 +137,7 @@ def _length(fonts: Fonts, role: str, px: int, text: str) -> float:
     return sum(face_font(face, px).getlength(run) for face, run in fonts.runs(role, text))
 
 
-@lru_cache(maxsize=1024)
+@per_run(1024)
 def _words(
     fonts: Fonts, role: str, text: str
 ) -> tuple[tuple[str, ...], tuple[float, ...], tuple[bool, ...], float]:
@@ -194,7 +194,7 @@ def _balanced(text: str, role: str, px: int, width: float, fonts: Fonts = PLAIN)
     return _wrap(text, role, px, high, fonts)
 
 
-@lru_cache(maxsize=256)
+@per_run(256)
 def _indent(role: str, px: int) -> int:
     return round(font(role, px).getlength("•  "))
 
@@ -284,7 +284,7 @@ def _render(
     )
 
 
-_short = lru_cache(maxsize=256)(_render)  # a few KB each
+_short = per_run(256)(_render)  # a few KB each
 
 
 def placed(
@@ -362,7 +362,8 @@ class _Canvas:
         return [(top, bottom) for top, bottom in out]
 
 
-@lru_cache(maxsize=32)  # a card asked for again (an issue rendered twice in a process): ~50 KB each
+@per_run(32)  # a card asked for again in a run (the preview's, across saves): ~50 KB each
+@entry  # outside a run: the card's own memo (__wrapped__ draws afresh, under the active memo)
 def png(card: Card, size: str, accent: str) -> bytes:
     """The card as PNG bytes. Drawn as a coverage mask (0 = background, 255 = ink) and stored with
     a palette of the 256 blends between the two colours: the same pixels as an RGB drawing, in a
@@ -398,6 +399,7 @@ def _footer_px(size: str) -> int:
     return max(MIN_PX, round(min(SIZES[size]) * 0.035))
 
 
+@entry
 def layout(card: Card, size: str) -> list[Line]:
     """Every line of the card at its place on the card: the text block centred in its box, then the
     site's name at the foot (right-aligned for a right-to-left name)."""
@@ -422,7 +424,7 @@ def drawn_text(card: Card, size: str) -> list[str]:
     return [line.text for line in layout(card, size)]
 
 
-@lru_cache(maxsize=16)
+@per_run(16)
 def _palette(accent: str, color: str) -> bytes:
     return bytes(_blends(rgb(accent), rgb(color)))
 
@@ -435,7 +437,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-@lru_cache(maxsize=1024)  # a few hundred bytes each
+@per_run(1024)  # a few hundred bytes each
 def _blank_rows(width: int, rows: int) -> bytes:
     """Blank rows (filter byte 0, then zeros), deflated once: a raw deflate piece ending on a byte
     boundary with a full flush, so it can stand anywhere in the stream."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from newsletter.content.posts import Post
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.memo import entry
 from newsletter.run.store import Earlier
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
@@ -46,6 +47,7 @@ class LazyCard:
             return self._png
 
 
+@entry
 def outputs(
     posts: list[Post],
     renderer: Renderer,

@@ -7,10 +7,10 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 
 import regex
 
+from newsletter.run.memo import per_run
 from newsletter.social.counting import HTTP_URL, urls
 
 ABBREVIATIONS = {
@@ -227,13 +227,13 @@ def _balanced(inner: str, opening: str, closing: str) -> bool:
     return depth == 0
 
 
-@lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
+@per_run(4096)  # an issue's sentences, in the run's memo
 def words_of(text: str) -> tuple[str, ...]:
     """Lowercased words; cached: threads ask about the same sentences for every platform."""
     return tuple(w.lower() for w in _WORD.findall(text))
 
 
-@lru_cache(maxsize=4096)
+@per_run(4096)
 def key(sentence: str) -> str:
     """What two sentences share when they say the same thing: their words, lowercased, without a
     leading 'and'/'but' (the summary often drops the 'But' its article sentence starts with)."""
