@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from newsletter.colors import AA, BLACK, WHITE, contrast, rgb
 from newsletter.run.memo import entry, per_run
 from newsletter.social import lines as L
 from newsletter.social.cards import SIZES, Card
 from newsletter.social.fonts import PLAIN, PRIMARY, Face, Fonts, primary
 
-LIGHT, DARK, BLACK = "#ffffff", "#1f1b16", "#000000"
-MIN_CONTRAST = 4.5  # WCAG AA for normal text
+LIGHT, DARK = WHITE, "#1f1b16"  # the cards' dark ink is warmer than the email's
+MIN_CONTRAST = AA  # WCAG AA for normal text
 FONTS = PRIMARY
 # Base size cap, as a share of the width: a short title on a tall card grows until it fills the width
 # (its height is rarely the limit there); the link card is wide and short, so height limits it first.
@@ -47,34 +48,11 @@ class Para:
         return L.is_rtl(self.text)
 
 
-def _channel(value: int) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def luminance(rgb: tuple[int, int, int]) -> float:
-    r, g, b = (_channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio, 1 to 21."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def rgb(color: str) -> tuple[int, int, int]:
-    color = color.lstrip("#")
-    if len(color) == 3:
-        color = "".join(c * 2 for c in color)
-    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
-
-
 def ink(background: str) -> str:
     """Light or dark text, whichever contrasts more; pure black when even that is under 4.5:1
     (every colour reaches 4.5:1 against white or black)."""
-    best = max((LIGHT, DARK), key=lambda c: contrast(rgb(c), rgb(background)))
-    return best if contrast(rgb(best), rgb(background)) >= MIN_CONTRAST else BLACK
+    best = max((LIGHT, DARK), key=lambda c: contrast(c, background))
+    return best if contrast(best, background) >= MIN_CONTRAST else BLACK
 
 
 def font(role: str, px: int) -> ImageFont.FreeTypeFont:

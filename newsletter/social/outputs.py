@@ -17,8 +17,9 @@ from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
-_DRAWING_CODE = tuple(
-    Path(__file__).with_name(name) for name in ("cards.py", "draw.py", "fonts.py", "lines.py")
+_DRAWING_CODE = (
+    *(Path(__file__).with_name(name) for name in ("cards.py", "draw.py", "fonts.py", "lines.py")),
+    Path(__file__).parents[1] / "colors.py",  # the ink's contrast
 )
 _DRAWING = threading.Lock()  # one lazy card drawn at a time, and each only once
 
