@@ -24,7 +24,7 @@ import contextlib
 import functools
 from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,7 +92,7 @@ def per_run(limit: int = LIMIT) -> Callable[[F], F]:
             found = memo.table(remembered, limit)[args] = function(*args)
             return found
 
-        return remembered  # type: ignore[return-value]
+        return cast(F, remembered)  # the same call signature
 
     return decorate
 
@@ -111,4 +111,4 @@ def entry(function: F) -> F:
         finally:
             _ACTIVE.reset(token)
 
-    return entered  # type: ignore[return-value]
+    return cast(F, entered)

@@ -371,7 +371,8 @@ def heading_text(element: ET.Element, resolve: Resolve) -> tuple[str, int]:
 def sections(tree: ET.Element, title: str = "", resolve: Resolve = lambda href: href) -> list[Section]:
     """Top-level blocks grouped under their headings."""
     out: list[Section] = []
-    heading, number, units = "", 0, []
+    heading, number = "", 0
+    units: list[Unit] = []
     for element in tree:
         if re.fullmatch(r"h[1-6]", element.tag):
             if units or heading:

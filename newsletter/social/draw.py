@@ -183,7 +183,8 @@ def _layout(
     """Every line placed from y = 0 at this base size; None if a word does not fit the width. Without
     `balance` the lines are greedy: the same number of them (so the same height), found ~10× faster.
     A right-to-left paragraph's lines get their x when the size is settled (see _aligned)."""
-    lines, y = [], 0
+    lines: list[Line] = []
+    y = 0
     for para in paras:
         px = max(MIN_PX, round(base * para.scale))
         indent = _indent(para.role, px) if para.bullet else 0
@@ -273,10 +274,10 @@ def placed(
     runs = fonts.runs(role, text)
     if not rtl and len(runs) == 1 and runs[0][0] == primary(role) and not L.is_rtl(text):
         return [(runs[0][0], runs[0][1], "", 0.0)]
-    runs = [(face, part) for face, run in runs for part in _spaces_apart(run)]
+    pieces = [(face, part) for face, run in runs for part in _spaces_apart(run)]
     out, x = [], 0.0
-    for n, backwards in L.visual([run for _, run in runs], rtl):
-        face, run = runs[n]
+    for n, backwards in L.visual([run for _, run in pieces], rtl):
+        face, run = pieces[n]
         direction = "rtl" if backwards else "ltr"
         out.append((face, run, direction, x))
         x += face_font(face, px).getlength(run, direction=direction)

@@ -15,6 +15,7 @@ from newsletter.run.store import Earlier
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
+from newsletter.social.records import Caption
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
 _DRAWING_CODE = (
@@ -31,7 +32,8 @@ class LazyCard:
     __slots__ = ("_png", "accent", "card", "size")
 
     def __init__(self, card: C.Card, size: str, accent: str):
-        self.card, self.size, self.accent, self._png = card, size, accent, None
+        self.card, self.size, self.accent = card, size, accent
+        self._png: bytes | None = None
 
     def __getstate__(self):
         return (self.card, self.size, self.accent, self._png)
@@ -41,11 +43,12 @@ class LazyCard:
 
     def __call__(self) -> bytes:
         with _DRAWING:
-            if self._png is None:
+            png = self._png
+            if png is None:
                 from newsletter.social import draw
 
-                self._png = draw.png(self.card, self.size, self.accent)
-            return self._png
+                png = self._png = draw.png(self.card, self.size, self.accent)
+            return png
 
 
 @entry
@@ -57,7 +60,7 @@ def outputs(
     earlier: Earlier | None = None,
     cards: str = "draw",
     lint: bool = False,
-) -> tuple[list, dict[str, object], dict[str, str]]:
+) -> tuple[list[Caption], dict[str, bytes | LazyCard], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
@@ -66,7 +69,7 @@ def outputs(
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
-    files = {
+    files: dict[str, bytes | LazyCard] = {
         "captions.json": exports.as_json(made).encode("utf-8"),
         "captions.md": exports.as_markdown(made, week).encode("utf-8"),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import math
 import re
@@ -359,6 +360,10 @@ def cut_sentences(text: str, fits: Callable[[str], bool]) -> str | None:
     return cut_to_fit(said[0], fits, force=True) if said else None
 
 
+def _words_fit(fits: Callable[[str], bool], words: list[str], at: int, count: int) -> bool:
+    return fits(" ".join(words[at : at + count]))
+
+
 def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
     """`text` in pieces that each fit: at sentence ends first, then between words, never inside a URL
     (a URL has no spaces). A single word too long for a post is the one thing cut, with an ellipsis."""
@@ -374,7 +379,7 @@ def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
         current = ""
         words, at = sentence.split(" "), 0  # an index, not words[n:]: a slice per piece is quadratic
         while at < len(words):
-            n = longest(len(words) - at, lambda k, w=words, a=at: fits(" ".join(w[a : a + k])))
+            n = longest(len(words) - at, functools.partial(_words_fit, fits, words, at))
             if n == 0:  # one word longer than a post: cut it, it cannot be split at a space
                 pieces.append(cut_to_fit(words[at], fits) or ELLIPSIS)
                 at += 1
