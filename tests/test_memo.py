@@ -34,7 +34,7 @@ def test_a_helper_keeps_its_answers_in_the_active_run_only():
         assert _length("a") == _length("a") == 1
         assert M.current() is memo
     assert CALLS == ["a", "a", "a"]
-    assert memo.table(_length) == {("a",): 1}
+    assert memo.table(_length) == {"a": 1}
     assert M.current() is None
 
 
@@ -74,7 +74,7 @@ def test_a_run_counts_its_captions_in_its_own_memo(sample):
 def _seen(state: object, text: str) -> tuple[bool, bool]:
     """In a worker: is a memo active, and does it hold what the parent counted before the pool?"""
     memo = M.current()
-    return memo is not None, memo is not None and ("parent",) in memo.table(_length)
+    return memo is not None, memo is not None and "parent" in memo.table(_length)
 
 
 def test_pool_workers_work_under_the_memo_of_the_run_that_started_them():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -29,6 +30,7 @@ from typing import Any, TypeVar, cast
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIMIT = 8192  # entries per table unless the table says otherwise
+_STAR_ARGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 
 class Memo:
@@ -73,26 +75,43 @@ def install(memo: Memo | None) -> None:
 
 
 def per_run(limit: int = LIMIT) -> Callable[[F], F]:
-    """A pure function's answers kept in the active run's memo, by its positional arguments (at most
-    `limit` of them at a time; the table is `memo.table(function)`); computed afresh when no run is
-    active."""
+    """A pure function's answers kept in the active run's memo, by its positional arguments (the
+    argument itself for a function of one; at most `limit` answers at a time; the table is
+    `memo.table(function)`); computed afresh when no run is active."""
 
     def decorate(function: F) -> F:
         active = _ACTIVE.get
+        code = function.__code__
+        if code.co_argcount == 1 and not code.co_flags & _STAR_ARGS:  # most helpers take one text: the
+            # text itself is the key (no tuple to build and hash on every call)
+
+            @functools.wraps(function)
+            def remembered(arg):
+                memo = active()
+                if memo is None:
+                    return function(arg)
+                try:  # the common case, a hit: two dict lookups
+                    return memo._tables[remembered][arg]
+                except KeyError:
+                    pass
+                found = memo.table(remembered, limit)[arg] = function(arg)
+                return found
+
+            return cast(F, remembered)
 
         @functools.wraps(function)
-        def remembered(*args):
+        def remembered_all(*args):
             memo = active()
             if memo is None:
                 return function(*args)
-            try:  # the common case, a hit: two dict lookups
-                return memo._tables[remembered][args]
+            try:
+                return memo._tables[remembered_all][args]
             except KeyError:
                 pass
-            found = memo.table(remembered, limit)[args] = function(*args)
+            found = memo.table(remembered_all, limit)[args] = function(*args)
             return found
 
-        return cast(F, remembered)  # the same call signature
+        return cast(F, remembered_all)  # the same call signature
 
     return decorate
 
