@@ -452,8 +452,10 @@ def list_posts(obj: Context) -> None:
     problems = Problems()
     library = load(obj.settings, problems)
     # A broken post is a row of its own, marked with its first problem: list always lists (exit 0).
-    rows = [(p.date, p.date.isoformat(), week_of(p), "draft" if p.draft else "published", p.slug, p.title)
-            for p in library.metas]  # fmt: skip
+    rows: list[tuple[dt.date | None, str, str, str, str, str]] = [
+        (p.date, p.date.isoformat(), week_of(p), "draft" if p.draft else "published", p.slug, p.title)
+        for p in library.metas
+    ]
     for b in library.broken.values():
         day = b.date.isoformat() if b.date else "no date"
         first = b.first

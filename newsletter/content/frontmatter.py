@@ -180,14 +180,11 @@ def _yaml_message(exc: yaml.MarkedYAMLError, first: int) -> tuple[int, str]:
     is where it gave up (an unclosed quote: the end of the front matter), its context mark where the
     construct it was reading opened (the quote itself). The context of a block mapping or of a
     constructor is the whole front matter, so there the problem mark says more."""
-    opened = exc.context_mark is not None and not str(exc.context).startswith(
-        ("while parsing a block", "while constructing")
-    )
-    if not opened:
-        mark = exc.problem_mark or exc.context_mark
+    start, end = exc.context_mark, exc.problem_mark
+    if start is None or str(exc.context).startswith(("while parsing a block", "while constructing")):
+        mark = end or start
         line, col = (mark.line + first, mark.column + 1) if mark else (first, 1)
         return line, f"invalid YAML at column {col}: {exc.problem or exc.context}"
-    start, end = exc.context_mark, exc.problem_mark
     what = str(exc.context).removeprefix("while scanning ").removeprefix("while parsing ")
     found = f"{exc.problem} on line {end.line + first}" if end is not None else str(exc.problem)
     fix = "; close the quote" if "quoted" in what else ""

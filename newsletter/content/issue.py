@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from newsletter.content import issuefile
 from newsletter.content.issuefile import IssueFile
@@ -137,7 +137,14 @@ class Issue:
         return max(p.published for p in self.posts)
 
 
-def week_of(post: PostMeta) -> str:
+class Dated(Protocol):
+    """Anything with a date: a post's metadata or the post itself."""
+
+    @property
+    def date(self) -> dt.date: ...
+
+
+def week_of(post: Dated) -> str:
     year, week, _ = post.date.isocalendar()
     return f"{year}-W{week:02d}"
 

@@ -346,17 +346,19 @@ RACY_SECONDS = 2.0  # coarse file systems keep mtimes to the second or two
 def _stat(path: Path, settings: Settings) -> tuple[int, ...] | None:
     """A post's stat, then its social file's when it has one (a social file added, edited or removed
     changes it)."""
-    info = _stat_of(path)
+    info = file_stamp(path)
     if info is None:
         return None
     social = _social_file(path, settings)
     if social is None:
         return info
-    extra = _stat_of(social)
+    extra = file_stamp(social)
     return info + extra if extra is not None else None
 
 
-def _stat_of(path: Path) -> tuple[int, ...] | None:
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What tells a file's version from another without reading it (None when it cannot be stat'ed):
+    the ctime and inode catch an edit that kept the size and the modification time."""
     try:
         info = os.stat(path)
     except OSError:

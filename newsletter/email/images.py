@@ -106,7 +106,7 @@ class _Unusable(Exception):
 class Memo(Protocol):
     """The run's memo (run.context.Memo), as this module uses it."""
 
-    def table(self, name: str) -> dict: ...
+    def table(self, name: str, limit: int = ...) -> dict: ...
 
 
 class _Referring(Protocol):
@@ -155,7 +155,7 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
         problems.error(source, line, f"image '{ref}' ({shown}): {problem.message}", "image")
     if not digest:
         return None
-    table = memo.table("images")
+    table = memo.table("images", MEMO_LIMIT)
     key = (digest, make)
     if key not in table:
         if raw is None:
@@ -167,8 +167,6 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
         except _Unusable as exc:
             problems.error(source, line, f"image '{ref}' ({shown}): {exc}", "image")
             return None
-        if len(table) >= MEMO_LIMIT:
-            table.clear()
         table[key] = made
     return table[key]
 

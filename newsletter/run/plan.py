@@ -129,9 +129,10 @@ def plan(run: Run, selection: Selection) -> Plan:
     """Read, validate and render what the selection and the run's work need; raise once with every
     problem (or, when the work collects, return them all as findings)."""
     problems = Problems(strict=run.strict)
-    rules.settings_findings(run.settings, run.work.sends, problems)
-    library = gather(run, selection, problems)
-    made = _issues(run, selection, library, problems)
+    with run.active():  # the deep helpers remember in the run's memo (run/memo.py)
+        rules.settings_findings(run.settings, run.work.sends, problems)
+        library = gather(run, selection, problems)
+        made = _issues(run, selection, library, problems)
     if not run.work.collect:
         problems.raise_if_errors()
     return made
@@ -314,7 +315,13 @@ def _render_job(run: Run, job: RenderJob) -> Rendered:
 def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `job.split` the captions and cards are made by a forked child while this process makes the
-    email (a build of one issue then uses two cores); the outputs are the same bytes either way."""
+    email (a build of one issue then uses two cores); the outputs are the same bytes either way.
+    Under the run's memo wherever it runs (a worker, the preview's warm-up)."""
+    with run.active():
+        return _render_issue(run, job)
+
+
+def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     from newsletter.email import images, inline, mime, render
     from newsletter.site import archive
 

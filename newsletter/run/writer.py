@@ -199,16 +199,20 @@ def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) ->
             if name not in files and not _removable(name) and not _link(folder / name, stage / name):
                 _write_file(stage / name, old[name])
     except OSError as exc:
-        raise NewsletterError(
-            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
-            "(the issue folder is unchanged)"
-        ) from None
+        raise _unchanged(folder, exc) from None
     return Staged(week, names, True, removed, tuple(sorted(kept)))
 
 
 def _removable(name: str) -> bool:
     """A file of ours that a rebuild drops when the issue no longer has it; not a content-named picture."""
     return bool(OURS.fullmatch(name)) and not KEPT.fullmatch(name)
+
+
+def _unchanged(folder: Path, exc: OSError) -> NewsletterError:
+    return NewsletterError(
+        f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
+        "(the issue folder is unchanged)"
+    )
 
 
 def _link(existing: Path, target: Path) -> bool:
@@ -230,10 +234,7 @@ def commit(out: Path, root: Path, staged: Staged) -> Written:
     try:
         _swap(root / staged.week, folder)
     except OSError as exc:
-        raise NewsletterError(
-            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
-            "(the issue folder is unchanged)"
-        ) from None
+        raise _unchanged(folder, exc) from None
     # The folder was replaced whole; files whose bytes were unchanged are the same files (hard links).
     week, kept = staged.week, set(staged.kept)
     return Written(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from jinja2 import nodes
@@ -15,6 +17,7 @@ from newsletter.content.settings import Settings
 from newsletter.content.socialfile import Edit
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.memo import entry
 from newsletter.social import cards as C
 from newsletter.social import text as T
 from newsletter.social.article import REFUSED, Scorer, Section, inline, resolver, sections
@@ -69,9 +72,10 @@ def article(post: Post, settings: Settings, week: str = "") -> Article:
     hook = T.Seen([title]).fresh(_summary(post, resolve))
     chosen = highlights(post, found, title)
     listed = T.Seen()
-    for said in (title, *(line for i in chosen.intros for line in i.split("\n"))):
-        listed.add_all(said)
-    items, numbers = [], []
+    for line in (title, *(line for i in chosen.intros for line in i.split("\n"))):
+        listed.add_all(line)
+    items: list[str] = []
+    numbers: list[int] = []
     for n, item in enumerate(chosen.items):
         if item and not listed.says_any(item):  # an item that repeats the title or another item goes
             items.append(item)
@@ -114,6 +118,7 @@ def _unlinked(text: str) -> str:
     return " ".join(cut.replace(" .", ".").replace(" ,", ",").split())
 
 
+@entry  # under the run's memo, or one of its own (run/memo.py)
 def captions(
     posts: list[Post],
     renderer: Renderer,
@@ -127,6 +132,7 @@ def captions(
     return of_articles(bases, renderer, problems, platforms, kinds)
 
 
+@entry
 def of_articles(
     bases: list[Article],
     renderer: Renderer,
@@ -517,12 +523,16 @@ def _reduce(rule, steps: list[Step], fields: Fields, base: Article, text_of) -> 
         return fields
     for step in steps:
         count = step.count(fields, base)
-        k = _first(count, lambda k, f=fields, s=step: rule.fits(text_of(s.apply(f, base, k))))
+        k = _first(count, functools.partial(_step_fits, rule, step, fields, base, text_of))
         if k:
             return step.apply(fields, base, k)
         if count:
             fields = step.apply(fields, base, count)
     return None
+
+
+def _step_fits(rule: Rule, step: Step, fields: Fields, base: Article, text_of, k: int) -> bool:
+    return rule.fits(text_of(step.apply(fields, base, k)))
 
 
 def _first(count: int, fits: Callable[[int], bool]) -> int:
@@ -545,10 +555,16 @@ def _cut_field(rule, fields: Fields, steps: list[Step], base: Article, field: st
         fields = step.apply(fields, base, step.count(fields, base)) if step.count(fields, base) else fields
     value = getattr(fields, field)
     cut = T.cut_to_fit if field == "title" else T.cut_sentences  # whole sentences of a summary or quote
-    best = cut(value, lambda v: rule.fits(text_of(replace(fields, **{field: v}))))
+    best = cut(value, lambda v: rule.fits(text_of(_with(fields, field, v))))
     if field == "quote" and best and T.words_in(best) < 6:
         return None  # a quote cut to a few words says nothing
-    return replace(fields, **{field: best}) if best else None
+    return _with(fields, field, best) if best else None
+
+
+def _with(fields: Fields, field: str, value: str) -> Fields:
+    """`fields` with one text field, named at run time, replaced."""
+    changes: dict[str, Any] = {field: value}
+    return replace(fields, **changes)
 
 
 def _refill_tags(rule, fitted: Fields, wanted: tuple[str, ...], text_of) -> Fields:

@@ -100,8 +100,8 @@ def export(
     folder = out or Path.cwd()
     if folder.exists() and not folder.is_dir():
         raise NewsletterError(f"--out {folder}: is a file; --format {fmt} writes its files into a folder")
-    for name, data in files.items():
-        _write(folder / name, data)
+    for name, content in files.items():
+        _write(folder / name, content)
     return Export(None, tuple(str(folder / n) for n in sorted(files)), tuple(problems.warnings))
 
 

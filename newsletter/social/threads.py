@@ -6,6 +6,7 @@ sentence, a heading or a list item; posts are numbered i/N only when there are t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from newsletter.social import text as T
@@ -313,7 +314,7 @@ class Post:
             unit = self.units[index]
             if self._repeats({index: unit.text}) or self.fits(self._text({index: self._form(unit)})):
                 continue  # left out for saying something again, not for its length
-            cut = T.cut_to_fit(self._form(unit), lambda c, i=index: self.fits(self._text({i: c})), force=True)
+            cut = T.cut_to_fit(self._form(unit), functools.partial(self._fits_as, index), force=True)
             if cut:
                 self._remember({index: cut})
                 self.seen.last = ""
@@ -356,9 +357,7 @@ class Post:
                 n = min(room, -(-len(items) // (after + 1)))
             if n == 0:  # one item longer than a post: cut at a word
                 n_, text = items[0]
-                short = T.cut_to_fit(
-                    text, lambda c, s=start, k=n_: self.fits(self._listed(unit, s, glue, [(k, c)]))
-                )
+                short = T.cut_to_fit(text, functools.partial(self._item_fits, unit, start, glue, n_))
                 if short is None:
                     if first:
                         return []  # not even what introduces the list and one word of an item
@@ -370,6 +369,14 @@ class Post:
             items = items[n:]
         self._remember({**before, index: ""})
         return posts
+
+    def _fits_as(self, index: int, text: str) -> bool:
+        """The post fits with `text` in place of the unit at `index`."""
+        return self.fits(self._text({index: text}))
+
+    def _item_fits(self, unit: Unit, prefix: str, glue: str, number: int, text: str) -> bool:
+        """The post of one item, `text`, numbered `number`, fits after `prefix`."""
+        return self.fits(self._listed(unit, prefix, glue, [(number, text)]))
 
     def _listed(self, unit: Unit, prefix: str, glue: str, lines: list[tuple[int, str]]) -> str:
         listed = "\n".join(f"{self._marker(unit, n)} {line}" for n, line in lines)
