@@ -302,13 +302,16 @@ def test_a_logo_file_is_made_into_the_issue_folder_by_content(project, cli):
         "Via Skincare",
     )
     assert logo.getparent().get("href").startswith("https://viaskincare.com")  # the logo links home
-    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [url]
-    assert _archive(project).xpath("//header//img/@src") == [url]
-    # A new logo: a new name.
+    # The web copy and the archive page refer to the issue folder's copy relatively: right when published
+    # at {archive_url}/WEEK/ and {archive_url}/, and shown when opened from build/ before that.
+    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [f"images/{name}"]
+    assert _archive(project).xpath("//header//img/@src") == [f"{WEEK}/images/{name}"]
+    # A new logo: a new name, and the old copy stays (emails sent already show it).
     (project.root / "images" / "logo.png").write_bytes(_png(400, 100, (10, 120, 90)))
-    _build(project, cli)
+    rebuilt = _build(project, cli)
+    assert " removed" not in rebuilt.stdout
     assert name not in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
-    assert [n for n in _logo_names(project) if n != name]
+    assert len(_logo_names(project)) == 2 and name in _logo_names(project)
 
 
 def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
@@ -414,6 +417,23 @@ def test_social_link_errors_name_the_line_of_the_entry(project, cli):
         "https://www.instagram.com/yourstudio', got 'just words here'",
         "Aborted: 4 errors found.",
     ]
+
+
+def test_an_http_social_or_subscribe_link_is_flagged_like_a_post_link(project, cli):
+    _project(
+        project,
+        "social_links =\n    instagram https://www.instagram.com/v\n    facebook http://www.facebook.com/v\n"
+        "subscribe_url = http://viaskincare.com/subscribe\n",
+    )
+    result = cli("--project", project.root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "setup.cfg:17: warning[link-insecure]: [newsletter] social_links: facebook: insecure link "
+        "'http://www.facebook.com/v'\n    fix: change http:// to https://\n"
+        "setup.cfg:18: warning[link-insecure]: [newsletter] subscribe_url: insecure link "
+        "'http://viaskincare.com/subscribe'\n    fix: change http:// to https://\n"
+    ) in result.stdout
+    assert "insecure link 'http://www.facebook.com/v'" in _build(project, cli).stderr
 
 
 def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(project, cli):
@@ -710,3 +730,99 @@ def test_a_good_x_handle_is_taken(project, cli, handle):
     _build(project, cli)
     (site,) = _web(project).xpath("//meta[@name='twitter:site']/@content")
     assert site == "@" + handle.lstrip("@")
+
+
+# A logo for dark mode ----------------------------------------------------------------------------------
+
+
+def _clear_png(colour: tuple[int, int, int]) -> bytes:
+    """A 320x80 logo: a mark in `colour` on a transparent background, as designers export them."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (320, 80), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((10, 10, 150, 70), fill=(*colour, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _logos(project, dark: bool) -> tuple[str, str]:
+    (project.root / "images").mkdir(exist_ok=True)
+    light, night = _clear_png((30, 20, 40)), _clear_png((235, 225, 245))
+    (project.root / "images" / "logo.png").write_bytes(light)
+    (project.root / "images" / "logo-dark.png").write_bytes(night)
+    extra = "logo = images/logo.png\nlogo_width = 160\n" + (
+        "logo_dark = images/logo-dark.png\n" if dark else ""
+    )
+    _project(project, extra)
+    from newsletter.email import pictures  # the names the pipeline gives them at logo_width 160
+
+    made = (pictures.make(d, True, max_width=320, animation=False, digits=12) for d in (light, night))
+    return tuple(f"logo-{m.tail}" for m in made)  # type: ignore[return-value]
+
+
+def test_a_dark_logo_on_transparency_without_logo_dark_is_a_warning(project, cli):
+    _logos(project, dark=False)
+    result = cli("--project", project.root, "check")
+    assert (
+        "setup.cfg:15: warning[logo]: [newsletter] logo: 'images/logo.png' is dark on a transparent background "
+        "(its pixels average #1e1428, 1.19:1 on the dark-mode card #212832; 3:1 is needed): it nearly "
+        "disappears in dark mode; set logo_dark to a light version of it, or give the logo a background of "
+        "its own\n    fix: set logo_width, give a picture at least that wide, or set logo_dark to a light "
+        "version\n"
+    ) in result.stdout
+    _logos(project, dark=True)
+    assert "logo" not in cli("--project", project.root, "check").stdout
+
+
+def test_logo_dark_needs_logo(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo-dark.png").write_bytes(_clear_png((235, 225, 245)))
+    _project(project, "logo_dark = images/logo-dark.png\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "setup.cfg:15: [newsletter] logo_dark: is set but logo is not; set logo too (logo_dark is its "
+        "dark-mode version)\nAborted: 1 error found.\n"
+    )
+
+
+def test_logo_dark_shows_in_dark_mode_only_where_clients_support_it(project, cli, browser):
+    light, night = _logos(project, dark=True)
+    _build(project, cli)
+    assert sorted(p.name for p in (project.build / WEEK / "images").iterdir()) == sorted([light, night])
+    email = _email(project)
+    (hidden,) = email.xpath("//div[@class='logo-dark']")
+    assert "mso-hide:all" in hidden.get("style") and "display:none" in hidden.get("style")
+    assert hidden.xpath(".//img/@src") == [f"https://viaskincare.com/newsletter/{WEEK}/images/{night}"]
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert '<!--[if !mso]><!--><div class="logo-dark"' in html  # Outlook for Windows never sees it
+    pages = {
+        "email": (project.build / WEEK / "email.html").as_uri(),
+        "web": (project.build / WEEK / "index.html").as_uri(),
+        "archive": (project.build / "index.html").as_uri(),
+    }
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 640, "height": 600}, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for name, url in pages.items():
+                page.goto(url)
+                seen[scheme, name] = page.evaluate(
+                    "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                    ".map(i => (i.currentSrc || i.src).split('/').pop())"
+                )
+            page.goto(pages["email"])  # a client that drops the head <style> (Gmail) keeps the light one
+            page.evaluate("document.querySelectorAll('style').forEach(s => s.remove())")
+            seen[scheme, "no style"] = page.evaluate(
+                "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                ".map(i => i.src.split('/').pop())"
+            )
+        finally:
+            context.close()
+    assert seen == {
+        **{("light", n): [light] for n in ("email", "web", "archive", "no style")},
+        **{("dark", n): [night] for n in ("email", "web", "archive")},
+        ("dark", "no style"): [light],
+    }

@@ -130,6 +130,21 @@ def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, 
         assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
 
 
+def test_the_web_copy_refers_to_its_own_pictures_relatively(project, cli):
+    """Opened from build/ (file://) before anything is published, the web copy shows its pictures; at
+    {archive_url}/WEEK/ the same relative URLs are the published files. The email keeps absolute URLs."""
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    names = sorted(_images(project))
+    web = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(web)) == [f"images/{n}" for n in names]
+    assert all((project.build / WEEK / _src(t)).is_file() for t in _img_tags(web))
+    card = f"{ARCHIVE}/{WEEK}/cards/pictures-title-1200x630.png"
+    assert f'<meta property="og:image" content="{card}">' in web  # other sites read it: absolute
+    email_html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(email_html)) == [f"{ARCHIVE}/{WEEK}/images/{n}" for n in names]
+
+
 def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(project, cli, tmp_path):
     images = project.root / "images"
     images.mkdir()
@@ -182,7 +197,7 @@ def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
 
 def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     _pictures(project)
-    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -211,9 +226,22 @@ def test_editing_a_picture_renders_its_issue_again(project, cli):
     assert edited.exit_code == 0 and " 0 written" not in edited.stdout
     after = _images(project)
     old = next(n for n in before if n.startswith("steps-"))
-    new = next(n for n in after if n.startswith("steps-"))
-    assert old != new and old not in after  # a new name for new bytes; the old file is gone
-    assert new in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    (new,) = [n for n in after if n.startswith("steps-") and n != old]  # a new name for new bytes
+    assert after[old] == before[old]  # and the old file stays: emails sent already point at it
+    assert " removed" not in edited.stdout
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert new in html and old not in html
+    assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
+
+
+def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    before = _images(project)
+    _pictures(project, body="No picture in the body any more.\n")
+    result = _build(cli, project)
+    assert result.exit_code == 0 and " removed" not in result.stdout, result.output
+    assert _images(project) == before
 
 
 def test_two_builds_are_byte_identical(project, cli):
@@ -269,12 +297,12 @@ def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(p
     assert _build(cli, project).exit_code == 0
     (name,) = _images(project)
     folder = project.build / WEEK
-    for page in ("email.html", "index.html"):
+    for page, url in (("email.html", f"{ARCHIVE}/{WEEK}/images/{name}"), ("index.html", f"images/{name}")):
         tags = _img_tags((folder / page).read_text(encoding="utf-8"))
         (tag,) = [t for t in tags if "steps" in t]
-        assert _src(tag) == f"{ARCHIVE}/{WEEK}/images/{name}", page
+        assert _src(tag) == url, page  # the web copy refers to the issue folder's copy relatively
         assert ' width="400" height="300"' in tag, page
-    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -351,11 +379,11 @@ def test_pictures_in_the_issue_files_intro_are_local_images(project, cli):
     assert _build(cli, project).exit_code == 0
     (name,) = _images(project)
     assert name.startswith("steps-")
-    for page in ("email.html", "index.html"):
+    for page, url in (("email.html", f"{ARCHIVE}/{WEEK}/images/{name}"), ("index.html", f"images/{name}")):
         html = (project.build / WEEK / page).read_text(encoding="utf-8")
         (tag,) = [t for t in _img_tags(html) if "steps" in t]
-        assert _src(tag) == f"{ARCHIVE}/{WEEK}/images/{name}" and ' width="400" height="300"' in tag, page
-    sent = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+        assert _src(tag) == url and ' width="400" height="300"' in tag, page
+    sent = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
     assert f'src="cid:{name}@viaskincare.com"' in sent.stdout.replace("=\n", "").replace("=3D", "=")
     # An edited intro picture renders the issue again.
     _png(project.root / "images" / "steps.png", (400, 300), colour=(200, 30, 30, 255))

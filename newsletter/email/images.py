@@ -153,7 +153,7 @@ class LocalImages:
 class Memo(Protocol):
     """The run's memo (run.context.Memo), as this module uses it."""
 
-    def table(self, name: str) -> dict: ...
+    def table(self, name: str, limit: int = ...) -> dict: ...
 
 
 class _Referring(Protocol):
@@ -229,7 +229,7 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
     # The memo holds what the bytes make, never a name: a picture's name comes from the reference that
     # names it here, so the same bytes under two names (a photo reused in another week as zzz.jpg) are
     # named the same in every run, whichever reference the run met first (--jobs, --week, the cache).
-    table = memo.table("images")
+    table = memo.table("images", MEMO_LIMIT)
     key = (digest, make)
     if key not in table:
         if raw is None:
@@ -241,8 +241,6 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
         except pictures.Unusable as exc:
             problems.error(source, line, f"image '{ref}' ({shown}): {exc}", "image")
             return None
-        if len(table) >= MEMO_LIMIT:
-            table.clear()
         table[key] = made
     for note in table[key].notes:
         problems.warn(source, line, f"image '{ref}' ({shown}): {note}", "image")

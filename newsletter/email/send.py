@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from newsletter.content.issue import Selection
+from newsletter.content.issue import Issue, Selection
 from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
 from newsletter.email import headers, links, mime
 from newsletter.errors import WARNING, NewsletterError, Problem
@@ -41,6 +41,8 @@ class Sent:
     server: str  # "" for a dry run
     encrypted: bool
     warnings: tuple[Problem, ...]
+    week: str = ""  # the issue sent
+    subject: str = ""  # its subject, without the "[TEST] " the copy carries
 
 
 class Malformed(NewsletterError):
@@ -70,7 +72,7 @@ def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
 
 def test_message(
     settings: Settings, now: dt.datetime, to: tuple[headers.Mailbox, ...], week: str | None
-) -> tuple[EmailMessage, tuple[Problem, ...]]:
+) -> tuple[EmailMessage, tuple[Problem, ...], Issue]:
     """The issue's message as built (only the email: no captions, cards or web copy), addressed to the
     testers, subject prefixed [TEST], with a Message-ID of its own and placeholder links for merge tags
     (see `for_test`)."""
@@ -81,7 +83,7 @@ def test_message(
     html, related = embedded_images(html, outputs.issue.week, outputs.files, settings)
     message_id = mime.fresh_message_id(settings, now)
     message = mime.message(outputs.issue, tested, html, text, "[TEST] ", to, message_id)
-    return with_related(message, related), made.warnings
+    return with_related(message, related), made.warnings, outputs.issue
 
 
 def placeholder(settings: Settings, tag: str) -> str:
@@ -175,17 +177,57 @@ def send(
 ) -> Sent:
     boxes = recipients(to)
     addresses = tuple(box.address for box in boxes)
-    message, warnings = test_message(settings, now, boxes, week)
+    message, warnings, issue = test_message(settings, now, boxes, week)
     # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
     # the inbox instead of days down, under the newest post's date.
     message.replace_header("Date", format_datetime(now.replace(microsecond=0)))
     data = mime.as_bytes(message)
     warnings += _size_warning(data)
     if dry_run:
-        return Sent(data, addresses, "", False, warnings)
+        return Sent(data, addresses, "", False, warnings, issue.week, issue.subject)
     server = f"{settings.smtp_host}:{settings.smtp_port}"
     encrypted = _deliver(settings, data, addresses, server)
-    return Sent(data, addresses, server, encrypted, warnings)
+    return Sent(data, addresses, server, encrypted, warnings, issue.week, issue.subject)
+
+
+SHOWN_HEADERS = ("From", "Reply-To", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
+                 "List-Unsubscribe-Post")  # fmt: skip
+
+
+def summary(data: bytes) -> str:
+    """A dry run as a person reads it: the headers decoded, the parts with their sizes (pictures named),
+    and the text part as the reader gets it; `--raw` prints the wire form instead."""
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(data, policy=policy.default)
+    lines = [f"Dry run, nothing sent: the test message is {_size(len(data))} as sent.", ""]
+    lines += [f"{name}: {message[name]}" for name in SHOWN_HEADERS if message[name] is not None]
+    lines += ["", "Parts:"]
+    for part, depth in _parts(message):
+        kind = part.get_content_type()
+        if part.is_multipart():
+            lines.append(f"{'  ' * depth}- {kind}")
+            continue
+        payload = part.get_payload(decode=True) or b""
+        name = part.get_filename() or ""
+        where = f" {name}" if name else ""
+        cid = f", Content-ID {part['Content-ID']}" if part["Content-ID"] else ""
+        lines.append(f"{'  ' * depth}- {kind}{where}: {_size(len(payload))}{cid}")
+    text = message.get_body(("plain",))
+    body = text.get_content().replace("\r\n", "\n") if text is not None else ""
+    lines += ["", "Text part:", "", body.rstrip("\n"), "", "(--raw prints the message as sent)"]
+    return "\n".join(lines) + "\n"
+
+
+def _parts(message, depth: int = 0):
+    yield message, depth
+    if message.is_multipart():
+        for part in message.iter_parts():
+            yield from _parts(part, depth + 1)
+
+
+def _size(count: int) -> str:
+    return f"{count:,} bytes" if count < 1024 else f"{count / 1024:.1f} KB"
 
 
 def _size_warning(data: bytes) -> tuple[Problem, ...]:
@@ -248,8 +290,16 @@ def _refusals(refused: dict) -> str:
 
 
 def _starttls(smtp: smtplib.SMTP, settings: Settings) -> bool:
-    if not (settings.smtp_starttls and smtp.has_extn("starttls")):
+    """`smtp_starttls = true` is a requirement, not a wish: a server that does not offer STARTTLS
+    (or a connection that strips it from the EHLO answer) gets nothing rather than the plain text."""
+    if not settings.smtp_starttls:
         return False
+    if not smtp.has_extn("starttls"):
+        raise NewsletterError(
+            f"smtp {settings.smtp_host}:{settings.smtp_port}: the server does not offer STARTTLS and "
+            "smtp_starttls = true in setup.cfg, so nothing was sent; use the server's submission port "
+            "(587) or its TLS settings, or set smtp_starttls = false for a local test server that has none"
+        )
     smtp.starttls(context=ssl.create_default_context())
     smtp.ehlo(settings.mail_domain)
     return True

@@ -3,6 +3,7 @@ Snapshot (preview/state.py), rebuilt by the watcher (preview/watcher.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import posixpath
@@ -222,7 +223,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if data is None:
             return self._not_found()
         if callable(data):  # a LazyCard: drawn on first request, then kept by the snapshot
-            data = data()
+            with snap.memo.active() if snap.memo is not None else contextlib.nullcontext():
+                data = data()  # under the run's memo: fonts and glyphs loaded once for every card
         if name.endswith(".html") and snap.settings is not None and snap.settings.archive_url:
             data = _local_images(data, snap.settings.archive_url)
         if query.get("dark") == ["1"] and name.endswith(".html"):

@@ -24,6 +24,7 @@ from newsletter.content.settings import Settings, load_settings
 from newsletter.errors import SHOWN_WARNINGS, NewsletterError, Problem, plural
 from newsletter.run import store
 from newsletter.run.context import PREVIEW, Run
+from newsletter.run.memo import Memo
 
 if TYPE_CHECKING:
     from newsletter.content.posts import PostMeta
@@ -44,6 +45,7 @@ class Snapshot:
     renderer: Renderer | None = None  # the run's renderer, for the preview's own pages
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
+    memo: Memo | None = None  # the run's memo: lazy cards are drawn under it (run/memo.py)
 
 
 class BuildFiles(Mapping[str, "bytes | LazyCard"]):
@@ -147,7 +149,7 @@ class Preview:
         frozen = MappingProxyType(dict(sorted(issues.items())))
         return Snapshot(
             old.generation + 1, settings, BuildFiles(top, frozen), frozen, made.posts, run.renderer(), "",
-            made.warnings,
+            made.warnings, run.memo,
         )  # fmt: skip
 
     def warm(self) -> None:

@@ -22,6 +22,7 @@ from newsletter.content.issue import (
     Selection,
     Week,
     arrange,
+    file_week,
     issue_files,
     resolve_posts,
     select,
@@ -128,9 +129,10 @@ def plan(run: Run, selection: Selection) -> Plan:
     """Read, validate and render what the selection and the run's work need; raise once with every
     problem (or, when the work collects, return them all as findings)."""
     problems = Problems(strict=run.strict)
-    rules.settings_findings(run.settings, run.work.sends, problems)
-    library = gather(run, selection, problems)
-    made = _issues(run, selection, library, problems)
+    with run.active():  # the deep helpers remember in the run's memo (run/memo.py)
+        rules.settings_findings(run.settings, run.work.sends, problems)
+        library = gather(run, selection, problems)
+        made = _issues(run, selection, library, problems)
     if not run.work.collect:
         problems.raise_if_errors()
     return made
@@ -163,14 +165,16 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         candidates = _candidates(selection, library, settings)
         weeks = tuple(select(candidates, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
-        if selection.week:  # `--week W50` with no posts: other weeks' posts are not its business
-            outside(settings, problems, library, selection, ())
+        if selection.week:  # `--week W51` with no posts: other weeks' posts and issue files are not its
+            # business, not even as the warnings a week that has an issue gets about them
+            demoted = outside(settings, problems, library, selection, ())
+            problems.items = [p for p in problems.items if p not in demoted]
         if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     outside(settings, problems, library, selection, weeks)
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
-        weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
+        weeks = tuple(arrange(w, files.get(w.week), problems, _broken_slugs(library, w.week)) for w in weeks)
     known = _Known(settings, library)
     todo, reused = [], []
     for week in weeks:
@@ -202,6 +206,11 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     )
 
 
+def _broken_slugs(library: Library, week: str) -> frozenset[str]:
+    """The slugs (by file name) of the posts of `week` that could not be loaded."""
+    return frozenset(b.slug for b in library.broken.values() if b.week in (week, None))
+
+
 def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
     intro = week.file is not None and bool(week.file.intro)
     if not intro and not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
@@ -220,13 +229,14 @@ def _referring(run: Run, posts, file: IssueFile | None) -> list:
 
 def outside(
     settings: Settings, problems: Problems, library: Library, selection: Selection, weeks: tuple[Week, ...]
-) -> None:
+) -> frozenset[Problem]:
     """Posts outside the selection never block it: a broken post of a week not selected (a draft of
     next week, above all) is a warning naming its week, and the warnings of other weeks' posts are not
     this run's. `--all` selects every post's week; a broken post with no date (neither in its front
-    matter nor in its file name) belongs to no week and stays an error everywhere."""
+    matter nor in its file name) belongs to no week and stays an error everywhere. Issue files alike:
+    one for another week (misnamed `2026-w48.md` included) is that week's business; `--post` uses none."""
     if selection.every and not selection.shown_only:
-        return
+        return frozenset()
     named = {p.source for w in weeks for p in w.posts}
     named.update(settings.relative(Path(n).resolve()) for n in selection.files if Path(n).exists())
     chosen = {selection.week} if selection.week else {w.week for w in weeks}
@@ -248,7 +258,16 @@ def outside(
                 demoted[p] = replace(p, severity=WARNING, message=p.message + note)
             else:
                 dropped.add(p)
+    for p in problems.items:
+        week = file_week(settings, p.where)
+        if week is None or (not selection.files and week in chosen):
+            continue
+        if p.is_error:
+            demoted[p] = replace(p, severity=WARNING, message=p.message + f" (for {week}, not this issue)")
+        else:
+            dropped.add(p)
     problems.items = [demoted.get(p, p) for p in problems.items if p not in dropped]
+    return frozenset(demoted.values())
 
 
 class _Known:
@@ -304,7 +323,13 @@ def _render_job(run: Run, job: RenderJob) -> Rendered:
 def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `job.split` the captions and cards are made by a forked child while this process makes the
-    email (a build of one issue then uses two cores); the outputs are the same bytes either way."""
+    email (a build of one issue then uses two cores); the outputs are the same bytes either way.
+    Under the run's memo wherever it runs (a worker, the preview's warm-up)."""
+    with run.active():
+        return _render_issue(run, job)
+
+
+def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     from newsletter.email import images, inline, mime, render
     from newsletter.site import archive
 
@@ -345,7 +370,7 @@ def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPar
 
     problems = Problems()
     captions, files, cards = social.outputs(
-        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards
+        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards, run.work.lints
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 
@@ -354,7 +379,9 @@ def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool
     """The archive page and the Atom feed: every issue of the site, by subject and date."""
     from newsletter.site import archive
 
-    items = archive.entries(library.metas, files, run.settings, drafts)
+    items = archive.entries(
+        library.metas, files, run.settings, drafts, functools.partial(_broken_slugs, library)
+    )
     try:
         renderer: Renderer = run.renderer()
         return (archive.index_html(renderer, items).encode("utf-8"),
