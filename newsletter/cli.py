@@ -52,6 +52,18 @@ def _week(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _to(ctx, param, value):
+    """A malformed --to is a usage error (exit 2), as a malformed --week is; a well-formed list that
+    is refused (too many addresses) exits 1."""
+    from newsletter.email.send import Malformed, recipients
+
+    try:
+        recipients(value)
+    except Malformed as exc:
+        raise click.BadParameter(exc.message.removeprefix("--to: ")) from None
+    return value
+
+
 def _date(ctx, param, value):
     """A malformed date is a usage error (exit 2), as a malformed --week is."""
     import re
@@ -316,7 +328,7 @@ def _unknown_platform(name: str, platforms) -> str:
 
 @main.command(short_help="Send a test copy of the issue by SMTP.")
 @click.option(
-    "--to", "to", required=True, multiple=True, metavar="ADDRESS",
+    "--to", "to", required=True, multiple=True, metavar="ADDRESS", callback=_to,
     help="Where the test copy goes: repeat it, or separate addresses with commas.",
 )  # fmt: skip
 @click.option(

@@ -185,8 +185,22 @@ def test_password_comes_only_from_the_environment(sample, cli, smtp_server, monk
     result = cli("--project", sample.root, "send", "--to", "tester@example.com")
     assert result.exit_code == 1
     assert "smtp_user is set but NEWSLETTER_SMTP_PASSWORD is not; export it first" in result.stderr
-    bad = cli("--project", sample.root, "send", "--to", "a@b.c\nBcc: x@y.z")
-    assert bad.exit_code == 1 and "--to: expected an email address" in bad.stderr
+
+
+def test_a_malformed_to_is_a_usage_error_and_too_many_addresses_exit_1(sample, cli):
+    """Review 15: the README says a malformed argument exits 2; `--to bad` exited 1."""
+    for value in ("bad", "a@b.c\nBcc: x@y.z", " , "):
+        bad = cli("--project", sample.root, "send", "--to", value, "--dry-run")
+        assert bad.exit_code == 2, value
+        assert bad.stderr.startswith("Usage: newsletter send [OPTIONS]\n"), value
+    bad = cli("--project", sample.root, "send", "--to", "bad", "--dry-run")
+    assert bad.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--to': expected an email address (or several, comma-separated), got 'bad': "
+        + bad.stderr.splitlines()[-1].split("got 'bad': ", 1)[1]
+    )
+    many = ", ".join(f"t{n}@example.com" for n in range(51))
+    refused = cli("--project", sample.root, "send", "--to", many, "--dry-run")
+    assert (refused.exit_code, refused.stderr) == (1, "--to: 51 addresses; a test copy goes to at most 50\n")
 
 
 def test_starttls_is_used_when_the_server_offers_it(sample, cli, tmp_path, monkeypatch):

@@ -6,7 +6,6 @@ itself (a colour too pale to read, a logo given wider than its pixels) or what o
 from __future__ import annotations
 
 import difflib
-import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 from newsletter import colors
 from newsletter.content import reader
 from newsletter.errors import WARNING, Problem, Problems
-from newsletter.urls import is_absolute_http, split
+from newsletter.urls import file_part, is_absolute_http, split
 
 DEFAULTS = {
     "logo": "",  # a project file (images/logo.png) or an https URL
@@ -31,7 +30,6 @@ COLUMN = 536  # the email's column, in pixels
 DEFAULT_LOGO_WIDTH = 200
 # A logo is a small picture; the cap keeps a stray video named logo.png from being read whole.
 LOGO = reader.Kind("a logo is", 2 * 1024 * 1024, "use a PNG, JPEG, GIF or WebP file")
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 NETWORKS = {
     "instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok", "linkedin": "LinkedIn",
     "pinterest": "Pinterest", "youtube": "YouTube", "x": "X", "bluesky": "Bluesky", "threads": "Threads",
@@ -43,8 +41,14 @@ HOSTS = {
     "linkedin.com": "linkedin", "pinterest.com": "pinterest", "pin.it": "pinterest", "youtube.com": "youtube",
     "youtu.be": "youtube", "x.com": "x", "twitter.com": "x", "bsky.app": "bluesky", "threads.net": "threads",
 }  # fmt: skip
-# What `init` and the sample write, and what any unfinished address still says.
-PLACEHOLDER = re.compile(r"to be confirmed|example", re.IGNORECASE)
+# What `init` and the sample write, and what an unfinished address still says, as whole words only:
+# `Examplestraße 5` and `1 Main St, Example, TX` are real addresses.
+PLACEHOLDER = re.compile(
+    r"\b(?:to be (?:confirmed|determined|announced|added)|example (?:street|st|road|rd|avenue|ave|lane)"
+    r"|example\.(?:com|org|net)|your (?:postal |street )?address|address here|lorem ipsum"
+    r"|TBD|TBC|TBA|X{3,}|N/A)\b",
+    re.IGNORECASE,
+)
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 _ENTRY = re.compile(r"([A-Za-z][\w-]*)\s*(?:[:=]\s*|\s+)(\S+)")
 
@@ -131,7 +135,7 @@ def parse(root: Path, v: dict[str, str], lines: dict[str, int], text: str, probl
 
 def address_problem(address: str) -> str:
     """Why the postal address cannot go out, or ''."""
-    address = " ".join(address.split())
+    address = ", ".join(" ".join(line.split()) for line in address.split("\n") if line.strip())
     why = "a postal address is required in commercial email in the US and the EU"
     if not address:
         return f"is empty; {why}: set it to the studio's postal address"
@@ -194,6 +198,9 @@ def _logo(root: Path, v: dict[str, str], bad: Bad, note, key: str = "logo") -> L
         if problem := _url_problem(src):
             bad(key, f"{problem}: give an https:// URL or a file of the project such as images/{key}.png")
             return None
+        if urlsplit(src).scheme.lower() == "http":  # as an http:// hero is (check's rule link-insecure)
+            note(key, f"insecure logo '{src}': mail clients block or flag http:// pictures; change "
+                      "http:// to https://", "link-insecure")  # fmt: skip
         if not width:
             note(key, f"'{src}' is on the web and has no logo_width: it is shown {DEFAULT_LOGO_WIDTH} px "
                       "wide (the build never downloads it to measure); set logo_width", "logo")  # fmt: skip
@@ -205,27 +212,37 @@ def _logo(root: Path, v: dict[str, str], bad: Bad, note, key: str = "logo") -> L
 
 
 def _logo_file(root: Path, src: str, width: int, bad: Bad, note, key: str = "logo") -> Logo | None:
-    path = root / src
-    if not Path(src).parts or ".." in Path(src).parts or reader.leads_out(path, root):
+    """A logo in the project, made by the pipeline every post picture goes through (email.pictures):
+    decoded in full, within its limits, upright, sRGB, no metadata, at most twice its display width
+    (sharp on high-density screens), PNG or JPEG. Its file name is read as a post image's is."""
+    from newsletter.email import pictures  # only a project with a logo file pays for Pillow
+
+    file, dropped = file_part(src)
+    path = root / file
+    if not Path(file).parts or ".." in Path(file).parts or reader.leads_out(path, root):
         bad(key, f"'{src}' is outside the project; put the logo in the project, e.g. images/{key}.png")
         return None
     found = Problems()
-    data = reader.read_file(path, src, found, LOGO)
+    data = reader.read_file(path, file, found, LOGO)
     if data is None:
-        bad(key, f"'{src}' " + "; ".join(p.message for p in found.items))
+        bad(key, f"'{src}' " + "; ".join(p.message for p in found.items) + dropped)
         return None
-    size = _image_size(data)
-    if size is None:
-        why = " (Gmail and Outlook do not show SVG; export a PNG)" if src.lower().endswith(".svg") else ""
+    display = width or DEFAULT_LOGO_WIDTH
+    try:
+        made = pictures.make(data, True, max_width=2 * display, animation=False, digits=12)
+    except pictures.NotAPicture:
+        why = " (Gmail and Outlook do not show SVG; export a PNG)" if file.lower().endswith(".svg") else ""
         bad(key, f"'{src}' is not a PNG, JPEG, GIF or WebP image{why}")
         return None
-    (natural, tall), kind = size
-    if width > natural:
-        note(key, f"logo_width {width} is wider than '{src}' ({natural} px): it is shown {natural} px wide, "
-                  "never stretched; give a picture at least twice as wide for sharp screens", "logo")  # fmt: skip
-    shown = min(width or DEFAULT_LOGO_WIDTH, natural)
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    return Logo(src, "", f"images/logo-{digest}.{kind}", shown, round(shown * tall / natural), data)
+    except pictures.Unusable as exc:
+        bad(key, f"'{src}': {exc}")
+        return None
+    if width > made.width:  # never resized then: made.width is the picture's own
+        note(key, f"logo_width {width} is wider than '{src}' ({made.width} px): it is shown {made.width} px "
+                  "wide, never stretched; give a picture at least twice as wide for sharp screens", "logo")  # fmt: skip
+    shown = min(display, made.width)
+    height = round(shown * made.height / made.width)
+    return Logo(src, "", f"images/logo-{made.tail}", shown, height, made.data or b"")
 
 
 CLEAR_SHARE = 0.1  # a logo with at least this share of (nearly) transparent pixels shows the card behind it
@@ -260,17 +277,6 @@ def _dark_on_clear(logo: Logo, palette: colors.Palette) -> str:
         f"dark-mode card {palette.card_dark}; {DARK_LOGO_RATIO:g}:1 is needed): it nearly disappears in dark "
         "mode; set logo_dark to a light version of it, or give the logo a background of its own"
     )
-
-
-def _image_size(data: bytes) -> tuple[tuple[int, int], str] | None:
-    from PIL import Image, UnidentifiedImageError  # only a project with a logo file pays for Pillow
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = LOGO_FORMATS.get(image.format or "")
-            return (image.size, kind) if kind and image.width and image.height else None
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
 
 
 # Links -----------------------------------------------------------------------------------------------

@@ -532,12 +532,13 @@ class FieldChecker:
             return ""
         if not self.line_text("image_alt"):
             self.error("image", "'image' needs 'image_alt': describe the picture for screen readers")
-        if (
-            scheme_of(value) not in ("http", "https", "")
-            or ".." in value.split("/")
-            or value.startswith("//")
-        ):
-            self.error("image", f"'image' must be an http(s) URL or a path on the site, got '{value}'")
+        # A file of the project follows the body's pictures' rules (email.images: `..` is fine while it
+        # stays inside the project, the body's error when it leads out); a path on the site never climbs.
+        on_site = value.startswith("/") and ".." in value.split("/")
+        if scheme_of(value) not in ("http", "https", "") or value.startswith("//") or on_site:
+            self.error("image", "'image' must be an https:// URL, a path on the site (/images/hero.jpg) or a "
+                       f"file of the project (images/hero.jpg, beside the post or from the project root), got "
+                       f"'{value}'")  # fmt: skip
             return ""
         if is_absolute_http(value):
             return value

@@ -78,12 +78,14 @@ LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" 
 REQUIRED = ("name", "site_url", "from", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
 SINGLE_LINE = (
-    "name", "site_url", "from", "reply_to", "address", "unsubscribe_url", "language", "timezone",
+    "name", "site_url", "from", "reply_to", "unsubscribe_url", "language", "timezone",
     "utm_campaign", "post_url", "smtp_host", "smtp_user",
 )  # fmt: skip
+# `address` may take several lines (setup.cfg continuation lines), each one checked like these.
 # The only fields each format-string setting may name (str.format would also reach attributes).
 FORMAT_FIELDS = {"utm_campaign": ("week",), "post_url": ("site_url", "slug")}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
+_X_HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")  # what X allows (twitter:site names it)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,11 @@ class Settings:
     archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
     card_fonts: tuple[Path, ...] = ()  # absolute; see social/fonts.py
     brand: branding.Brand = field(default_factory=branding.default)  # logo, palette, social links
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The postal address as the footer shows it: one line per line of setup.cfg."""
+        return tuple(self.address.split("\n")) if self.address else ()
 
     @property
     def issues_dir(self) -> Path:
@@ -291,6 +298,13 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         if bad_char := headers.control(v[key].strip()):
             bad(key, f"must be a single line without control characters, got U+{ord(bad_char):04X}")
             broken.add(key)
+    for line in v["address"].split("\n"):
+        if bad_char := headers.control(line.strip()):
+            bad("address", f"each line must be free of control characters, got U+{ord(bad_char):04X}")
+            broken.add("address")
+            break
+    if (x := v["handle_x"].strip()) and not _X_HANDLE.fullmatch(x):
+        bad("handle_x", f"expected an X handle, 1 to 15 letters, digits or _ (an @ first is fine), got '{x}'")
     site_url = v["site_url"] if "site_url" not in broken else ""
     if site_url and (problem := _site_url_problem(site_url) or _mail_domain_problem(site_url)):
         bad("site_url", problem)
@@ -343,7 +357,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         site_url=v["site_url"].rstrip("/"),
         sender=v["from"].strip(),
         reply_to=v["reply_to"].strip(),
-        address=v["address"].strip(),
+        address="\n".join(line.strip() for line in v["address"].split("\n") if line.strip()),
         unsubscribe_url=unsub,
         language=v["language"].strip(),
         timezone=v["timezone"].strip(),

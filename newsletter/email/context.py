@@ -32,7 +32,7 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "newsletter.content.brand.Brand": frozenset({"notes"}),
 }
 _PROPERTIES: dict[str, tuple[str, ...]] = {
-    "newsletter.content.settings.Settings": ("domain", "mail_domain"),
+    "newsletter.content.settings.Settings": ("domain", "mail_domain", "address_lines"),
     "newsletter.content.issue.Issue": ("subject", "draft", "layout", "intro", "preheader", "date"),
 }
 

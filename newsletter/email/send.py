@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from newsletter.content.issue import Issue, Selection
 from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
 from newsletter.email import headers, links, mime
-from newsletter.errors import NewsletterError, Problem
+from newsletter.errors import WARNING, NewsletterError, Problem
 from newsletter.run.context import SEND, Run
 from newsletter.run.plan import plan
 from newsletter.urls import LOOPBACK, is_merge_tag, split
@@ -25,6 +25,9 @@ from newsletter.urls import LOOPBACK, is_merge_tag, split
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 
 
+# A test copy carries its pictures: many mail servers refuse a message over 10 MB (Exchange's default),
+# Gmail one over 25 MB, and base64 makes each picture a third bigger.
+MAX_TEST_BYTES = 10_000_000
 MAX_RECIPIENTS = 50  # a test copy goes to a few people; a long list is a mistake (or a mailing)
 # Where a merge tag used as a link points in a test copy (no ESP fills it in): a page on the site's host
 # named for the tag, https://viaskincare.com/merge-tag-placeholder/UNSUB for *|UNSUB|*.
@@ -42,20 +45,26 @@ class Sent:
     subject: str = ""  # its subject, without the "[TEST] " the copy carries
 
 
+class Malformed(NewsletterError):
+    """A --to value that is no address list: the command line's usage error (exit 2)."""
+
+
 def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
-    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once."""
+    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once.
+    A value that does not parse is Malformed; a list longer than MAX_RECIPIENTS is well-formed but
+    refused (exit 1)."""
     found: dict[str, headers.Mailbox] = {}
     for value in (values,) if isinstance(values, str) else values:
         try:
             boxes = headers.parse_mailbox_list(value)
         except headers.AddressError as exc:
-            raise NewsletterError(
+            raise Malformed(
                 f"--to: expected an email address (or several, comma-separated), got {value!r}: {exc}"
             ) from None
         for box in boxes:
             found.setdefault(box.address.lower(), box)
     if not found:
-        raise NewsletterError("--to: give at least one address")
+        raise Malformed("--to: give at least one address")
     if len(found) > MAX_RECIPIENTS:
         raise NewsletterError(f"--to: {len(found)} addresses; a test copy goes to at most {MAX_RECIPIENTS}")
     return tuple(found.values())
@@ -173,6 +182,7 @@ def send(
     # the inbox instead of days down, under the newest post's date.
     message.replace_header("Date", format_datetime(now.replace(microsecond=0)))
     data = mime.as_bytes(message)
+    warnings += _size_warning(data)
     if dry_run:
         return Sent(data, addresses, "", False, warnings, issue.week, issue.subject)
     server = f"{settings.smtp_host}:{settings.smtp_port}"
@@ -218,6 +228,23 @@ def _parts(message, depth: int = 0):
 
 def _size(count: int) -> str:
     return f"{count:,} bytes" if count < 1024 else f"{count / 1024:.1f} KB"
+
+
+def _size_warning(data: bytes) -> tuple[Problem, ...]:
+    """A test copy too big for the servers on its way: said before it is refused (or clipped)."""
+    if len(data) <= MAX_TEST_BYTES:
+        return ()
+    return (
+        Problem(
+            "send",
+            0,
+            f"the test message is {len(data) / 1e6:.1f} MB with its pictures (over {MAX_TEST_BYTES / 1e6:g} MB): "
+            "many mail servers refuse messages over 10 MB and Gmail over 25 MB; make the pictures smaller or "
+            "use fewer of them",
+            WARNING,
+            "image",
+        ),
+    )
 
 
 def _deliver(settings: Settings, data: bytes, to: tuple[str, ...], server: str) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.check.rules import CLIP_BYTES
+from newsletter.email import pictures
 from newsletter.errors import NewsletterError, Problem
 from newsletter.urls import LOOPBACK
 
@@ -279,7 +280,8 @@ def _local_images(page: bytes, archive_url: str) -> bytes:
     """An issue's local images are linked where the archive will publish them; the preview serves
     them from the build it holds, so a picture shows before anything is published."""
     prefix = re.escape(archive_url.encode() + b"/")
-    return re.sub(prefix + rb"(\d{4}-W\d{2}/images/[\w-]+\.(?:png|jpg|gif))", rb"/build/\1", page)
+    suffixes = "|".join(pictures.SUFFIXES).encode()  # whatever the picture pipeline writes, the logo's too
+    return re.sub(prefix + rb"(\d{4}-W\d{2}/images/[\w-]+\.(?:" + suffixes + rb"))", rb"/build/\1", page)
 
 
 def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:

@@ -212,11 +212,19 @@ def _broken_slugs(library: Library, week: str) -> frozenset[str]:
 
 
 def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
-    if not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
+    intro = week.file is not None and bool(week.file.intro)
+    if not intro and not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
         return ()
     from newsletter.email import images
 
-    return images.digests(week.posts, run.settings, run.memo)
+    return images.digests(_referring(run, week.posts, week.file), run.settings, run.memo)
+
+
+def _referring(run: Run, posts, file: IssueFile | None) -> list:
+    """What refers to the issue's local images: its posts, and the issue file's intro."""
+    from newsletter.email import images
+
+    return [*posts, *filter(None, [images.intro(file, run.memo)])]
 
 
 def outside(
@@ -332,8 +340,9 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
         local = images.prepare(
-            issue.week, issue.posts, settings, run.memo, run.work.images == "make", problems
-        )
+            issue.week, _referring(run, issue.posts, issue.file), settings, run.memo,
+            run.work.images == "make", problems,
+        )  # fmt: skip
         # One render for both: the email drops the web copy's parts, the web copy the inbox's.
         page = inline.inline_css(render.email_html(issue, renderer, local=local))
         html = archive.email_copy(page)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from newsletter.content.issue import ARCHIVE_SUMMARY, Week, by_week, heading_of, preheader_of, subject_of
 from newsletter.content.settings import Settings
-from newsletter.urls import is_merge_tag
+from newsletter.urls import has_utm, is_merge_tag, same_page, without_utm
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Issue
@@ -79,17 +79,18 @@ def own_images(page: str, settings: Settings, week: str, into: str = "") -> str:
 
 
 def _untracked(page: str, settings: Settings) -> str:
-    """The archive's own pages and the sign-up page are where a reader of the web copy goes next, not
-    email traffic: their links lose the email's utm_ parameters."""
-    own = tuple(u for u in (home(settings), settings.brand.subscribe_url) if u)
+    """The archive's home and the sign-up page are where a reader of the web copy goes next, not email
+    traffic: links to exactly those pages (compared parsed, not by prefix: an issue's own page under
+    archive_url is not the home) lose the email's utm_ parameters, the rest of their query kept. A
+    sign-up link the editor tagged in setup.cfg keeps its tags (the email kept them too)."""
+    subscribe = settings.brand.subscribe_url
+    pages = [u for u in (home(settings), subscribe) if u and not (u == subscribe and has_utm(u))]
 
     def clean(match: re.Match) -> str:
         url = htmlmod.unescape(match.group(1))
-        if not url.startswith(own) or "?" not in url:
+        if not any(same_page(url, p) for p in pages) or (plain := without_utm(url)) == url:
             return match.group(0)
-        base, query = url.split("?", 1)
-        kept = "&".join(q for q in query.split("&") if not q.startswith("utm_"))
-        return f'href="{htmlmod.escape(base + ("?" + kept if kept else ""), quote=True)}"'
+        return f'href="{htmlmod.escape(plain, quote=True)}"'
 
     return _HREF.sub(clean, page)
 
