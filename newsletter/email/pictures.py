@@ -76,7 +76,7 @@ def make(
             data = _animation(image, (width, height), write)
         else:
             data = _still(image, (width, height), out_format, write)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if animated and data is not None and len(data) > GIF_BUDGET:
         notes = (f"an animated GIF of {len(data) / 1e6:.1f} MB (after re-encoding; email clients load it whole, "
                  f"often over phone data): keep it under {GIF_BUDGET / 1e6:g} MB with fewer frames, fewer "
