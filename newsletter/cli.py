@@ -8,6 +8,10 @@ from pathlib import Path
 import click
 
 from newsletter import __version__
+from newsletter.content.scheduling import (
+    DATE_FORMATS,
+    date_format_named,
+)  # standard library only: cheap at start-up
 
 
 class Context:
@@ -46,6 +50,18 @@ def _week(ctx, param, value):
         return parse_week(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _to(ctx, param, value):
+    """A malformed --to is a usage error (exit 2), as a malformed --week is; a well-formed list that
+    is refused (too many addresses) exits 1."""
+    from newsletter.email.send import Malformed, recipients
+
+    try:
+        recipients(value)
+    except Malformed as exc:
+        raise click.BadParameter(exc.message.removeprefix("--to: ")) from None
+    return value
 
 
 def _date(ctx, param, value):
@@ -134,13 +150,13 @@ def main(ctx: click.Context, project: Path | None) -> None:
 @click.option("--all", "every", is_flag=True, help="Build one issue per week that has posts.")
 @click.option(
     "--post", "files", multiple=True, metavar="FILE|SLUG",
-    help="Build an issue of exactly these posts, by file or slug (repeatable).",
+    help="Build an issue of exactly these posts, by file or slug (repeatable), into build/selected/.",
 )  # fmt: skip
 @click.option("--drafts", is_flag=True, help="Include drafts; their issues' subjects start with [DRAFT].")
 @click.option(
     "--out",
     type=_Out(file_okay=False, path_type=Path),
-    help="Output folder (default: build/).",
+    help="Output folder (default: build/; with --post, build/selected/).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
@@ -150,7 +166,9 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     """Build the weekly issue: email.html, email.txt, email.eml, the web copy (index.html),
     captions and image cards; plus the archive page and the Atom feed.
 
-    With no selection, builds the latest week that has published posts.
+    With no selection, builds the latest week that has published posts. --post builds an issue of
+    only the posts named into build/selected/YYYY-Www/ (or --out DIR), never over the week's issue
+    in build/, and leaves the archive page and feed alone.
 
     \b
     Examples:
@@ -184,6 +202,20 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
         f"Built {issues} ({span}{plural(result.posts, 'post')}) in {where}/: "
         f"{len(result.written)} written, {result.unchanged} unchanged{removed} in {result.seconds:.2f} s{warned}"
     )
+
+
+def _date_format(ctx, param, value):
+    """One of Hootsuite's date formats, in any case; a wrong one is a usage error listing them as the
+    upload dialog spells them (click.Choice would list them lower-cased, where mm reads as minutes)."""
+    if value is None:
+        return None
+    found = date_format_named(value)
+    if found is None:
+        accepted = ", ".join(f"'{name}'" for name in DATE_FORMATS)
+        raise click.BadParameter(
+            f"'{value}' is not one of {accepted} (pick the same in Hootsuite's upload dialog)"
+        )
+    return found
 
 
 @main.command(short_help="Export social captions as text, JSON or scheduler CSV.")
@@ -220,24 +252,66 @@ def build(obj: Context, week, every, files, drafts, out, strict, jobs, no_cache)
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Scheduler exports: first day of posting slots, YYYY-MM-DD (default today; never in the past).",
 )
+@click.option(
+    "--date-format",
+    callback=_date_format,
+    metavar="FORMAT",
+    help=f"Hootsuite's date column, as chosen in its upload dialog: {', '.join(map(repr, DATE_FORMATS))} "
+    "(default: the hootsuite_date_format setting, MM/DD/YYYY HH:mm).",
+)
+@click.option(
+    "--edit",
+    metavar="POST",
+    help="Write POST's social file (posts/STEM.social.yaml) with its current captions, to edit; "
+    "never overwrites one.",
+)
 @click.pass_obj
-def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
+def social(obj: Context, posts, platforms, kinds, fmt, out, start, date_format, edit) -> None:
     """Export social captions for POSTs (files or slugs; default: every published post).
+
+    With --edit POST, write the post's social file instead: its captions as the build makes them
+    now, in a YAML to edit; every build then posts what the file says (see the README).
 
     \b
     Examples:
       newsletter social --platform x --kind thread
       newsletter social why-facial-muscles-need-movement --format json
       newsletter social --format buffer --out exports/ --start 2026-10-19
+      newsletter social --format hootsuite --date-format "DD/MM/YYYY HH:mm"
+      newsletter social --edit why-facial-muscles-need-movement
     """
+    from dataclasses import replace
+
     from newsletter.content.settings import PLATFORMS
     from newsletter.social.command import export
 
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise click.BadParameter(_unknown_platform(unknown[0], PLATFORMS), param_hint="--platform")
+    if edit is not None:
+        from newsletter.social.command import edit as write_edit
+
+        if posts or out or start or date_format or fmt != "text":
+            raise click.UsageError(
+                "--edit writes one post's social file: "
+                "give no POST, --format, --out, --start or --date-format"
+            )
+        path = write_edit(obj.settings, edit, tuple(platforms), tuple(kinds), obj.now)
+        click.echo(
+            f"Wrote {obj.settings.relative(path)}: edit its captions; every build posts them as written"
+        )
+        return
+    if date_format and fmt not in ("hootsuite", "csv"):
+        raise click.BadParameter(
+            f"only --format hootsuite and csv write Hootsuite's dates, not --format {fmt}"
+            + (" (Buffer's Posting Time is always YYYY-MM-DD HH:mm)" if fmt == "buffer" else ""),
+            param_hint="--date-format",
+        )
+    settings = obj.settings
+    if date_format:  # the option overrides its setting for this run
+        settings = replace(settings, scheduling=replace(settings.scheduling, date_format=date_format))
     result = export(
-        obj.settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
+        settings, posts, tuple(platforms), tuple(kinds), fmt, out, start and start.date(), obj.now
     )
     _report_warnings(result.warnings)
     if result.stdout is not None:
@@ -247,27 +321,26 @@ def social(obj: Context, posts, platforms, kinds, fmt, out, start) -> None:
 
 
 def _unknown_platform(name: str, platforms) -> str:
-    import difflib
+    from newsletter.content.settings import platform_hint
 
-    renamed = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky"}
-    hint = renamed.get(name.lower()) or next(
-        iter(difflib.get_close_matches(name.lower(), platforms, n=1)), ""
-    )
-    suggestion = f"; did you mean '{hint}'?" if hint else ""
-    return f"'{name}' is not one of {', '.join(platforms)}{suggestion}"
+    return f"'{name}' is not one of {', '.join(platforms)}{platform_hint(name)}"
 
 
 @main.command(short_help="Send a test copy of the issue by SMTP.")
 @click.option(
-    "--to", "to", required=True, multiple=True, metavar="ADDRESS",
+    "--to", "to", required=True, multiple=True, metavar="ADDRESS", callback=_to,
     help="Where the test copy goes: repeat it, or separate addresses with commas.",
 )  # fmt: skip
 @click.option(
     "--week", callback=_week, metavar="YYYY-Www", help="Send this ISO week's issue (default: latest)."
 )
-@click.option("--dry-run", is_flag=True, help="Print the message instead of sending it.")
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Send nothing: print the headers, the parts with their sizes and the text part.",
+)  # fmt: skip
+@click.option("--raw", is_flag=True, help="With --dry-run: print the message as sent (MIME, encoded).")
 @click.pass_obj
-def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
+def send(obj: Context, to: tuple[str, ...], week, dry_run: bool, raw: bool) -> None:
     """Send a test copy of the issue by SMTP, subject prefixed [TEST].
 
     Server settings come from smtp_host, smtp_port, smtp_user and smtp_starttls in setup.cfg;
@@ -279,16 +352,25 @@ def send(obj: Context, to: tuple[str, ...], week, dry_run: bool) -> None:
       newsletter send --to me@example.com
       newsletter send --to me@example.com --to editor@example.com --week 2026-W42
       newsletter send --to me@example.com --dry-run
+      newsletter send --to me@example.com --dry-run --raw > test.eml
     """
     from newsletter.email.send import send as run
+    from newsletter.email.send import summary
 
+    if raw and not dry_run:
+        raise click.UsageError("--raw goes with --dry-run (it prints the message instead of sending it)")
     result = run(obj.settings, to, obj.now, week, dry_run)
     _report_warnings(result.warnings)
-    if dry_run:
+    if dry_run and raw:
         click.echo(result.message.decode("utf-8", "replace").replace("\r\n", "\n"), nl=False)
         return
+    if dry_run:
+        click.echo(summary(result.message), nl=False)
+        return
     tls = "STARTTLS" if result.encrypted else "no TLS"
-    click.echo(f"Sent a test to {', '.join(result.to)} via {result.server} ({tls})")
+    click.echo(
+        f'Sent {result.week} "{result.subject}" as a test to {", ".join(result.to)} via {result.server} ({tls})'
+    )
 
 
 @main.command(short_help="Report everything wrong with an issue; writes nothing.")
@@ -382,15 +464,17 @@ def list_posts(obj: Context) -> None:
     problems = Problems()
     library = load(obj.settings, problems)
     # A broken post is a row of its own, marked with its first problem: list always lists (exit 0).
-    rows = [(p.date, p.date.isoformat(), week_of(p), "draft" if p.draft else "published", p.slug, p.title)
-            for p in library.metas]  # fmt: skip
+    rows: list[tuple[dt.date | None, str, str, str, str, str]] = [
+        (p.date, p.date.isoformat(), week_of(p), "draft" if p.draft else "published", p.slug, p.title)
+        for p in library.metas
+    ]
     for b in library.broken.values():
         day = b.date.isoformat() if b.date else "no date"
         first = b.first
         rows.append((b.date, day, b.week or "-", "error", b.slug, f"line {first.line}: {first.message}"))
     rows.sort(key=lambda r: (r[0] is None, r[0] or dt.date.min, r[4]))
     rowed = {p for b in library.broken.values() for p in b.problems}
-    _report_warnings([p for p in problems.items if p not in rowed])
+    warned = sum(not p.is_error for p in problems.items if p not in rowed)  # counted, not listed: check's job
     width = max((len(r[4]) for r in rows), default=0)
     if rows:
         click.echo(f"{'date':<10}  {'week':<8}  {'status':<9}  {'slug':<{width}}  title")
@@ -398,9 +482,10 @@ def list_posts(obj: Context) -> None:
         click.echo(f"{day:<10}  {week:<8}  {status:<9}  {slug:<{width}}  {title}")
     if not rows:
         click.echo("No posts yet: write one with 'newsletter new TITLE'.")
-    if library.broken:
-        click.echo(f"{plural(len(library.broken), 'post')} with errors: `newsletter check --all` lists every "
-                   "problem", err=True)  # fmt: skip
+    counts = [f"{plural(len(library.broken), 'post')} with errors"] if library.broken else []
+    counts += [plural(warned, "warning")] if warned else []
+    if counts:
+        click.echo(f"{', '.join(counts)}: `newsletter check --all` lists every problem", err=True)
 
 
 @main.command(short_help="Create a draft post, or an issue file with --issue.")

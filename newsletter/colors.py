@@ -67,7 +67,8 @@ def mix(one: str, two: str, amount: float) -> str:
     """`amount` of `two` mixed into `one`, channel by channel in sRGB (0: one, 1: two). Mixing with
     black or white keeps the hue, which is what a reader recognises as the brand."""
     a, b = rgb(one), rgb(two)
-    return hex_of(tuple(round(x + (y - x) * amount) for x, y in zip(a, b, strict=True)))  # type: ignore[arg-type]
+    red, green, blue = (round(x + (y - x) * amount) for x, y in zip(a, b, strict=True))
+    return hex_of((red, green, blue))
 
 
 def reaching(color: str, background: str, ratio: float) -> str:

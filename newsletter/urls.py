@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 # Merge tags of common ESPs: Mailchimp *|UNSUB|*, Liquid/Handlebars {{ x }}, Mailgun %x%, Brevo/Sendy {$x}.
 # ASCII only and no line breaks inside: a merge tag also goes into the List-Unsubscribe header.
@@ -66,25 +66,59 @@ def is_own(url: str, site_url: str) -> bool:
 def with_utm(url: str, site_url: str, params: dict[str, str]) -> str:
     """The site's own links with these UTM parameters instead of any `utm_*` they had (a link copied
     from another campaign never reports to two); other parameters and other sites' links are kept.
-    With no `params`, an own link only loses its stale `utm_*`."""
+    With no `params`, an own link only loses its stale `utm_*`. The rest of the query stays byte for
+    byte: `?e=*|EMAIL|*` is a merge tag the ESP fills in, and percent-encoding it (as parse_qsl and
+    urlencode do) would leave the ESP nothing to find."""
     if not is_absolute_http(url) or not is_own(url, site_url):
         return url
     parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = [(k, v) for k, v in pairs if not k.lower().startswith("utm_")]
-    if not params and len(query) == len(pairs):
+    pieces = parts.query.split("&") if parts.query else []
+    kept = [piece for piece in pieces if not _is_utm(piece)]
+    if not params and len(kept) == len(pieces):
         return url  # nothing to take out or add: the link as written
-    query.extend(params.items())
-    return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
+    query = "&".join([*kept, urlencode(list(params.items()))] if params else kept)
+    return urlunsplit(parts._replace(path=parts.path or "/", query=query))
+
+
+def same_page(url: str, other: str) -> bool:
+    """The same page, whatever the query, the fragment, the host's case or a trailing slash."""
+    a, b = split(url), split(other)
+    if a is None or b is None:
+        return False
+    return (a.scheme.lower(), a.netloc.lower(), a.path.rstrip("/")) == (
+        b.scheme.lower(), b.netloc.lower(), b.path.rstrip("/"),
+    )  # fmt: skip
+
+
+def has_utm(url: str) -> bool:
+    parts = split(url)
+    return parts is not None and any(_is_utm(piece) for piece in parts.query.split("&"))
+
+
+def _is_utm(piece: str) -> bool:
+    """A query piece `name=value` whose name (decoded) is utm_*."""
+    return unquote_plus(piece.split("=", 1)[0]).lower().startswith("utm_")
 
 
 def without_utm(url: str) -> str:
     """`url` with no utm_* parameter: an image is never a campaign's landing page, and tracking on its
-    URL only defeats caches. A URL without one comes back byte for byte."""
+    URL only defeats caches. A URL without one comes back byte for byte, and so does the rest of the
+    query of one that had some."""
     parts = split(url)
-    if parts is None or "utm_" not in parts.query.lower():
+    if parts is None or not has_utm(url):
         return url
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    kept = [piece for piece in parts.query.split("&") if not _is_utm(piece)]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def file_part(ref: str) -> tuple[str, str]:
+    """The file a reference names, as a browser reads a URL: up to its '?' or '#', percent-decoded
+    (`my%20photo.jpg` is `my photo.jpg`); and, when something was dropped, the note that says so."""
+    cut = min((i for i in (ref.find("?"), ref.find("#")) if i >= 0), default=len(ref))
+    rest = ref[cut:]
+    note = (
+        f" (the '{rest}' after the file name is not part of it: a file name ends at '?' or '#')"
+        if rest
+        else ""
+    )
+    return unquote(ref[:cut]), note

@@ -5,7 +5,6 @@ is measured in a real browser in tests/test_perceptual.py."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import shutil
@@ -13,6 +12,7 @@ import shutil
 import lxml.html
 import pytest
 from conftest import REPO, SETTINGS, plan_of
+from PIL import Image
 
 from newsletter import colors
 
@@ -96,9 +96,12 @@ def _address_warning(address: str, what: str) -> str:
 @pytest.mark.parametrize(
     ("address", "what"),
     [
-        (PLACEHOLDER, "Example"),  # what `newsletter init` writes
+        (PLACEHOLDER, "Example Street"),  # what `newsletter init` writes
         ("Via Skincare, studio address to be confirmed", "to be confirmed"),  # the repository's sample
-        ("Studio Lumen, see www.example.com", "example"),
+        ("Studio Lumen, see www.example.com", "example.com"),
+        ("Studio Lumen, TBD", "TBD"),
+        ("Studio Lumen, address tbc", "tbc"),
+        ("XXX Larkin Street", "XXX"),
     ],
 )
 def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, what):
@@ -120,7 +123,7 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example'); {WHY}: "
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example Street'); {WHY}: "
         "set it to the studio's postal address",
         "Aborted: 1 error found.",
     ]
@@ -141,11 +144,45 @@ def test_a_real_address_sends_and_warns_nowhere(project, cli):
     assert "address" not in _build(project, cli).stderr
 
 
+@pytest.mark.parametrize(
+    "address", ["Studio Lumen, Examplestraße 5, 10115 Berlin", "1 Main St, Example, TX 75001"]
+)
+def test_a_real_address_holding_example_sends(project, cli, address):
+    """Review 12: any 'example' substring was a placeholder, so real streets and towns were refused."""
+    _project(project, address=address)
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "address" not in result.stderr
+
+
+def test_a_postal_address_on_several_lines_is_shown_as_lines(project, cli):
+    """Review 12: a multi-line address was refused ('must be a single line'); setup.cfg's continuation
+    lines are the address's lines in the email's and web copy's footer and the text part, joined with
+    commas on the archive page's one footer line."""
+    lines = ["Via Skincare", "2140 Larkin Street", "San Francisco, CA 94109"]
+    _project(project, address="\n    ".join(lines))
+    result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert result.exit_code == 0, result.output
+    _build(project, cli)
+    for page in (_email(project), _web(project)):
+        (footer,) = [p for p in page.xpath("//p") if p.text == lines[0]]
+        assert [footer.text, *(br.tail for br in footer.iter("br"))] == lines
+    text = (project.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert "\n".join(lines) + "\n" in text
+    assert "Via Skincare, 2140 Larkin Street, San Francisco, CA 94109" in _archive(project).text_content()
+    _project(project, address="\n    ".join(["Via Skincare", "Example Street 1"]))
+    sent = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
+    assert sent.stderr.splitlines()[0] == (
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: 'Via Skincare, Example Street 1' is a placeholder "
+        f"('Example Street'); {WHY}: set it to the studio's postal address"
+    )
+
+
 def test_the_preview_warns_about_the_placeholder_address_too(project):
     _project(project, address=PLACEHOLDER)
     made = plan_of(project.root, "PREVIEW")
     assert [str(w) for w in made.warnings if w.rule == "address"] == [
-        _address_warning(PLACEHOLDER, "Example")
+        _address_warning(PLACEHOLDER, "Example Street")
     ]
 
 
@@ -241,16 +278,22 @@ def test_accent_color_dark_is_checked_on_the_dark_card(project, cli):
 # The logo ----------------------------------------------------------------------------------------
 
 
-def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
+def _logo_names(project) -> list[str]:
+    return sorted(p.name for p in (project.build / WEEK / "images").iterdir())
+
+
+def test_a_logo_file_is_made_into_the_issue_folder_by_content(project, cli):
     (project.root / "images").mkdir()
-    data = _png(400, 100)
+    data = _png(800, 200)
     (project.root / "images" / "logo.png").write_bytes(data)
     _project(project, "logo = images/logo.png\nlogo_width = 160\n")
     result = _build(project, cli)
     assert "logo" not in result.stderr
-    name = f"images/logo-{hashlib.sha256(data).hexdigest()[:12]}.png"
-    assert (project.build / WEEK / name).read_bytes() == data
-    url = f"https://viaskincare.com/newsletter/{WEEK}/{name}"
+    (name,) = _logo_names(project)
+    assert re.fullmatch(r"logo-[0-9a-f]{12}\.png", name)
+    with Image.open(project.build / WEEK / "images" / name) as made:
+        assert (made.format, made.size) == ("PNG", (320, 80))  # twice its display width, for sharp screens
+    url = f"https://viaskincare.com/newsletter/{WEEK}/images/{name}"
     (logo,) = _email(project).xpath("//td[contains(@class, 'masthead')]//img")
     assert (logo.get("src"), logo.get("width"), logo.get("height"), logo.get("alt")) == (
         url,
@@ -259,15 +302,16 @@ def test_a_logo_file_is_copied_into_the_issue_folder_by_content(project, cli):
         "Via Skincare",
     )
     assert logo.getparent().get("href").startswith("https://viaskincare.com")  # the logo links home
-    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [url]
-    assert _archive(project).xpath("//header//img/@src") == [url]
-    # A new logo: a new name, and the old copy goes.
-    new = _png(400, 100, (10, 120, 90))
-    (project.root / "images" / "logo.png").write_bytes(new)
-    _build(project, cli)
-    assert [p.name for p in (project.build / WEEK / "images").iterdir()] == [
-        f"logo-{hashlib.sha256(new).hexdigest()[:12]}.png"
-    ]
+    # The web copy and the archive page refer to the issue folder's copy relatively: right when published
+    # at {archive_url}/WEEK/ and {archive_url}/, and shown when opened from build/ before that.
+    assert _web(project).xpath("//td[contains(@class, 'masthead')]//img/@src") == [f"images/{name}"]
+    assert _archive(project).xpath("//header//img/@src") == [f"{WEEK}/images/{name}"]
+    # A new logo: a new name, and the old copy stays (emails sent already show it).
+    (project.root / "images" / "logo.png").write_bytes(_png(400, 100, (10, 120, 90)))
+    rebuilt = _build(project, cli)
+    assert " removed" not in rebuilt.stdout
+    assert name not in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert len(_logo_names(project)) == 2 and name in _logo_names(project)
 
 
 def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
@@ -375,6 +419,23 @@ def test_social_link_errors_name_the_line_of_the_entry(project, cli):
     ]
 
 
+def test_an_http_social_or_subscribe_link_is_flagged_like_a_post_link(project, cli):
+    _project(
+        project,
+        "social_links =\n    instagram https://www.instagram.com/v\n    facebook http://www.facebook.com/v\n"
+        "subscribe_url = http://viaskincare.com/subscribe\n",
+    )
+    result = cli("--project", project.root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "setup.cfg:17: warning[link-insecure]: [newsletter] social_links: facebook: insecure link "
+        "'http://www.facebook.com/v'\n    fix: change http:// to https://\n"
+        "setup.cfg:18: warning[link-insecure]: [newsletter] subscribe_url: insecure link "
+        "'http://viaskincare.com/subscribe'\n    fix: change http:// to https://\n"
+    ) in result.stdout
+    assert "insecure link 'http://www.facebook.com/v'" in _build(project, cli).stderr
+
+
 def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(project, cli):
     _project(project, "subscribe_url = https://viaskincare.com/subscribe\n")
     _build(project, cli)
@@ -392,6 +453,54 @@ def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(projec
         "setup.cfg:15: [newsletter] subscribe_url: expected an http(s) URL, got 'viaskincare.com/subscribe': give "
         "the address of your sign-up page"
     )
+
+
+def test_a_subscribe_url_the_editor_tagged_keeps_its_tags_and_only_exact_pages_lose_ours(project, cli):
+    """Review 13: a subscribe_url with utm_ tags got utm_source=newsletter added in the web copy (the
+    untracked pages were matched by string prefix, which also hit every URL under archive_url)."""
+    tagged = "https://viaskincare.com/subscribe?utm_source=site&utm_medium=web&ref=nl"
+    _project(project, f"subscribe_url = {tagged}\n")
+    project.post(
+        "2026-10-14-colour.md",
+        POST + "\n[Last week](https://viaskincare.com/newsletter/2026-W41/) and [all issues]"
+        "(https://viaskincare.com/newsletter?x=1).\n",
+    )
+    _build(project, cli)
+    web = _web(project)
+    assert web.xpath("//a[@class='web-subscribe']/@href") == [tagged]
+    assert _archive(project).xpath("//a[@class='subscribe']/@href") == [tagged]
+    links = {a.text: a.get("href") for a in web.xpath("//a[@href]")}
+    utm = "utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    assert links["Last week"] == f"https://viaskincare.com/newsletter/2026-W41/?{utm}"  # not the home page
+    assert links["all issues"] == "https://viaskincare.com/newsletter?x=1"  # the home page: ours dropped
+    assert f"https://viaskincare.com/newsletter?x=1&{utm}" in (project.build / WEEK / "email.html").read_text(
+        encoding="utf-8"
+    ).replace("&amp;", "&")
+
+
+def test_a_merge_tag_in_a_link_to_the_site_stays_as_typed(project, cli):
+    """Review 5: with_utm percent-encoded the query, so the ESP found no merge tag to fill in."""
+    _project(project)
+    project.post(
+        "2026-10-14-colour.md",
+        POST + "\n[Your bookings](https://viaskincare.com/account?e=*|EMAIL|*&lang=en%20GB&utm_source=old)\n",
+    )
+    _build(project, cli)
+    utm = "utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    wanted = f"https://viaskincare.com/account?e=*|EMAIL|*&lang=en%20GB&{utm}"
+    folder = project.build / WEEK
+    hrefs = [a.get("href") for a in _email(project).xpath("//a[text()='Your bookings']")]
+    assert hrefs == [wanted]
+    assert f"Your bookings ({wanted})" in " ".join((folder / "email.txt").read_text(encoding="utf-8").split())
+    import email as mail
+    import email.policy
+
+    message = mail.message_from_bytes((folder / "email.eml").read_bytes(), policy=email.policy.default)
+    assert wanted.replace("&", "&amp;") in message.get_body(("html",)).get_content()
+    # The web copy has no reader an ESP fills in: its merge tags go, as in prose; the rest stays.
+    assert [a.get("href") for a in _web(project).xpath("//a[text()='Your bookings']")] == [
+        wanted.replace("*|EMAIL|*", "")
+    ]
 
 
 def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
@@ -484,3 +593,236 @@ def test_brand_settings_reach_templates_as_data(project, cli):
     assert (
         project.build / WEEK / "email.txt"
     ).read_text() == "#7b3fa0 Instagram Facebook TikTok shop.viaskincare.com \n"
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a size (IHDR) over a few bytes of pixels: what a decompression bomb looks like."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _photo_logo(orientation: int = 1) -> bytes:
+    """A JPEG as a phone saves it: camera, GPS, orientation, a comment."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (300, 100), (123, 63, 160)).save(out, "JPEG", exif=exif, comment=b"secret note")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_png_header(20000, 20000), "400,000,000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
+                                    "is all the email shows)"),
+        (_png_header(12000, 12000), "12000x12000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
+                                    "is all the email shows)"),
+        (_png(300, 200)[:-200], "the picture cannot be decoded (image file is truncated); export it again as PNG "
+                                "or JPEG"),
+    ],
+    ids=["bomb", "over-the-limit", "truncated"],
+)  # fmt: skip
+def test_a_logo_goes_through_the_picture_limits_in_build_check_and_list(project, cli, data, message):
+    """Issue 22 review 2: the logo was checked by its header only: a 20000x20000 PNG gave a traceback, a
+    12000x12000 one shipped 144 MP in every issue (with Pillow's raw warning printed), a truncated one
+    built."""
+    import warnings
+
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo.png").write_bytes(data)
+    _project(project, "logo = images/logo.png\n")
+    expected = f"setup.cfg:15: [newsletter] logo: 'images/logo.png': {message}"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        built = cli("--project", project.root, "build")
+        checked = cli("--project", project.root, "check")
+        listed = cli("--project", project.root, "list")
+    assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert (built.exit_code, built.stderr.splitlines()) == (1, [expected, "Aborted: 1 error found."])
+    assert (
+        checked.exit_code == 1
+        and expected.replace("setup.cfg:15: ", "setup.cfg:15: error[settings]: ") in checked.stdout
+    )
+    assert listed.exit_code == 1 and expected in listed.stderr
+    assert not project.build.exists()
+
+
+def test_a_logo_photo_is_turned_upright_and_loses_its_metadata(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo.jpg").write_bytes(_photo_logo(orientation=6))
+    _project(project, "logo = images/logo.jpg\n")
+    _build(project, cli)
+    (name,) = _logo_names(project)
+    data = (project.build / WEEK / "images" / name).read_bytes()
+    with Image.open(io.BytesIO(data)) as made:
+        assert (made.format, made.size, dict(made.getexif())) == ("JPEG", (100, 300), {})
+        assert "comment" not in made.info and "exif" not in made.info
+    assert b"PhoneMaker" not in data and b"secret note" not in data
+    (logo,) = _email(project).xpath("//img[@class='logo']")
+    assert (logo.get("width"), logo.get("height")) == ("100", "300")  # upright: not 300 x 100
+
+
+def test_a_webp_or_gif_logo_becomes_png_and_a_query_is_dropped_as_for_post_images(project, cli):
+    (project.root / "images").mkdir()
+    out = io.BytesIO()
+    Image.new("RGBA", (200, 50), (123, 63, 160, 200)).save(out, "WEBP", lossless=True)
+    (project.root / "images" / "logo.webp").write_bytes(out.getvalue())
+    _project(project, "logo = images/logo.webp?v=2\n")
+    _build(project, cli)
+    (name,) = _logo_names(project)
+    assert name.endswith(".png")  # Outlook does not show WebP
+    with Image.open(project.build / WEEK / "images" / name) as made:
+        assert (made.format, made.mode, made.size) == ("PNG", "RGBA", (200, 50))
+    from newsletter.preview.server import _local_images
+
+    url = f"https://viaskincare.com/newsletter/{WEEK}/images/{name}"
+    assert (
+        _local_images(url.encode(), "https://viaskincare.com/newsletter")
+        == f"/build/{WEEK}/images/{name}".encode()
+    )
+    _project(project, "logo = images/missing.png?v=2\n")
+    result = cli("--project", project.root, "build")
+    assert result.stderr.splitlines()[0] == (
+        "setup.cfg:15: [newsletter] logo: 'images/missing.png?v=2' cannot be read: No such file or directory (the "
+        "'?v=2' after the file name is not part of it: a file name ends at '?' or '#')"
+    )
+
+
+def test_an_http_logo_is_flagged_as_an_http_hero_is(project, cli):
+    _project(project, "logo = http://cdn.example.com/logo.png\nlogo_width = 120\n")
+    result = _build(project, cli)
+    assert (
+        "setup.cfg:15: warning: [newsletter] logo: insecure logo 'http://cdn.example.com/logo.png': mail clients "
+        "block or flag http:// pictures; change http:// to https://"
+    ) in result.stderr.splitlines()
+    checked = cli("--project", project.root, "check")
+    assert "setup.cfg:15: warning[link-insecure]: [newsletter] logo: insecure logo" in checked.stdout
+
+
+@pytest.mark.parametrize("handle", ["@a b", "@", "way_too_long_handle", "viaskin-care", "@via@x.com"])
+def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
+    """Review 17: `handle_x = @a b` went into twitter:site as it was."""
+    _project(project, f"handle_x = {handle}\n")
+    result = cli("--project", project.root, "build")
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [
+        f"setup.cfg:15: [newsletter] handle_x: expected an X handle, 1 to 15 letters, digits or _ (an @ first is "
+        f"fine), got '{handle}'",
+        "Aborted: 1 error found.",
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("handle", ["@viaskincare", "Via_Skin_2026", "x"])
+def test_a_good_x_handle_is_taken(project, cli, handle):
+    _project(project, f"handle_x = {handle}\n")
+    _build(project, cli)
+    (site,) = _web(project).xpath("//meta[@name='twitter:site']/@content")
+    assert site == "@" + handle.lstrip("@")
+
+
+# A logo for dark mode ----------------------------------------------------------------------------------
+
+
+def _clear_png(colour: tuple[int, int, int]) -> bytes:
+    """A 320x80 logo: a mark in `colour` on a transparent background, as designers export them."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (320, 80), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((10, 10, 150, 70), fill=(*colour, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _logos(project, dark: bool) -> tuple[str, str]:
+    (project.root / "images").mkdir(exist_ok=True)
+    light, night = _clear_png((30, 20, 40)), _clear_png((235, 225, 245))
+    (project.root / "images" / "logo.png").write_bytes(light)
+    (project.root / "images" / "logo-dark.png").write_bytes(night)
+    extra = "logo = images/logo.png\nlogo_width = 160\n" + (
+        "logo_dark = images/logo-dark.png\n" if dark else ""
+    )
+    _project(project, extra)
+    from newsletter.email import pictures  # the names the pipeline gives them at logo_width 160
+
+    made = (pictures.make(d, True, max_width=320, animation=False, digits=12) for d in (light, night))
+    return tuple(f"logo-{m.tail}" for m in made)  # type: ignore[return-value]
+
+
+def test_a_dark_logo_on_transparency_without_logo_dark_is_a_warning(project, cli):
+    _logos(project, dark=False)
+    result = cli("--project", project.root, "check")
+    assert (
+        "setup.cfg:15: warning[logo]: [newsletter] logo: 'images/logo.png' is dark on a transparent background "
+        "(its pixels average #1e1428, 1.19:1 on the dark-mode card #212832; 3:1 is needed): it nearly "
+        "disappears in dark mode; set logo_dark to a light version of it, or give the logo a background of "
+        "its own\n    fix: set logo_width, give a picture at least that wide, or set logo_dark to a light "
+        "version\n"
+    ) in result.stdout
+    _logos(project, dark=True)
+    assert "logo" not in cli("--project", project.root, "check").stdout
+
+
+def test_logo_dark_needs_logo(project, cli):
+    (project.root / "images").mkdir()
+    (project.root / "images" / "logo-dark.png").write_bytes(_clear_png((235, 225, 245)))
+    _project(project, "logo_dark = images/logo-dark.png\n")
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "setup.cfg:15: [newsletter] logo_dark: is set but logo is not; set logo too (logo_dark is its "
+        "dark-mode version)\nAborted: 1 error found.\n"
+    )
+
+
+def test_logo_dark_shows_in_dark_mode_only_where_clients_support_it(project, cli, browser):
+    light, night = _logos(project, dark=True)
+    _build(project, cli)
+    assert sorted(p.name for p in (project.build / WEEK / "images").iterdir()) == sorted([light, night])
+    email = _email(project)
+    (hidden,) = email.xpath("//div[@class='logo-dark']")
+    assert "mso-hide:all" in hidden.get("style") and "display:none" in hidden.get("style")
+    assert hidden.xpath(".//img/@src") == [f"https://viaskincare.com/newsletter/{WEEK}/images/{night}"]
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert '<!--[if !mso]><!--><div class="logo-dark"' in html  # Outlook for Windows never sees it
+    pages = {
+        "email": (project.build / WEEK / "email.html").as_uri(),
+        "web": (project.build / WEEK / "index.html").as_uri(),
+        "archive": (project.build / "index.html").as_uri(),
+    }
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 640, "height": 600}, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for name, url in pages.items():
+                page.goto(url)
+                seen[scheme, name] = page.evaluate(
+                    "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                    ".map(i => (i.currentSrc || i.src).split('/').pop())"
+                )
+            page.goto(pages["email"])  # a client that drops the head <style> (Gmail) keeps the light one
+            page.evaluate("document.querySelectorAll('style').forEach(s => s.remove())")
+            seen[scheme, "no style"] = page.evaluate(
+                "Array.from(document.querySelectorAll('img.logo')).filter(i => i.offsetWidth)"
+                ".map(i => i.src.split('/').pop())"
+            )
+        finally:
+            context.close()
+    assert seen == {
+        **{("light", n): [light] for n in ("email", "web", "archive", "no style")},
+        **{("dark", n): [night] for n in ("email", "web", "archive")},
+        ("dark", "no style"): [light],
+    }

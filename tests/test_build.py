@@ -85,9 +85,41 @@ def test_week_all_and_post_selection(project, cli):
         "Built 2 issues (2026-W41 … 2026-W42, 2 posts)"
     )
     one = cli("--project", project.root, "build", "--post", project.posts / "2026-10-07-old.md")
-    assert one.stdout.startswith("Built 2026-W41 (1 post)")
-    html = (project.build / "2026-W41/email.html").read_text(encoding="utf-8")
+    assert one.stdout.startswith("Built 2026-W41 (1 post) in build/selected/:")
+    html = (project.build / "selected/2026-W41/email.html").read_text(encoding="utf-8")
     assert "2026-10-07-old.md" in html and "2026-10-14-new.md" not in html
+
+
+def test_a_build_of_chosen_posts_never_replaces_the_weeks_issue(project, cli):
+    _post(
+        project, "2026-10-12-first.md", "2026-10-12", "image: https://viaskincare.com/a.jpg\nimage_alt: A\n"
+    )
+    _post(project, "2026-10-14-second.md", "2026-10-14")
+    assert cli("--project", project.root, "build").stdout.startswith("Built 2026-W42 (2 posts) in build/:")
+    week = project.outputs(project.build / "2026-W42")
+    index = (project.build / "index.html").read_bytes()
+    one = cli("--project", project.root, "build", "--post", "second")
+    assert one.exit_code == 0, one.output
+    assert one.stdout.startswith("Built 2026-W42 (1 post) in build/selected/: ")
+    assert project.outputs(project.build / "2026-W42") == week  # the week's issue, untouched
+    assert (project.build / "index.html").read_bytes() == index
+    chosen = (project.build / "selected/2026-W42/email.html").read_text(encoding="utf-8")
+    assert "2026-10-14-second.md" in chosen and "2026-10-12-first.md" not in chosen
+    assert not (project.build / "selected/index.html").exists()  # no archive page of its own
+
+
+@pytest.mark.parametrize("out", ["build", "build/"])
+def test_chosen_posts_are_refused_over_the_weekly_issues_folder(project, cli, out, monkeypatch):
+    _post(project, "2026-10-14-second.md", "2026-10-14")
+    monkeypatch.chdir(project.root)
+    result = cli("--project", project.root, "build", "--post", "second", "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "--out build: is where the weekly issues are published; a build of chosen posts (--post) would "
+        "replace that week's issue there: leave out --out (it writes into build/selected/) or choose "
+        "another folder\n"
+    )
+    assert not project.build.exists() or not (project.build / "2026-W42").exists()
 
 
 def test_week_without_posts_is_a_clear_error(project, cli):
@@ -156,3 +188,40 @@ def test_a_build_without_drafts_unpublishes_what_a_drafts_build_wrote(project, c
     assert not (project.build / "2026-W44").exists()
     assert (project.build / "2026-W42" / "email.html").is_file()
     assert "secret" not in (project.build / "index.html").read_text(encoding="utf-8").lower()
+
+
+def test_the_archive_heads_an_issue_with_its_lead_title_and_a_whole_sentence_summary(project, cli):
+    """Without an editor's subject the archive page does not show the inbox's "Title + 1 more": the lead
+    title, then "and 1 more article"; the summary is cut after a whole sentence, not mid-phrase."""
+    long = (
+        "Cold air and indoor heating strip the skin's barrier. Here is the routine our therapists use, "
+        "and why we start with less, not more, when skin is stinging and tight in December."
+    )
+    project.post(
+        "2026-10-12-winter.md",
+        f'---\ntitle: "Winter Barrier Repair: A Routine That Works"\ndate: 2026-10-12\nsummary: "{long}"\n---\n\nB.\n',
+    )
+    _post(project, "2026-10-14-calm.md", "2026-10-14", 'summary: "Five simple steps for calm skin."\n')
+    assert cli("--project", project.root, "build").exit_code == 0
+    import lxml.html
+
+    page = lxml.html.fromstring((project.build / "index.html").read_bytes())
+    (issue,) = page.xpath("//li[@class='issue']")
+    assert issue.xpath("string(a[@class='subject'])") == "Winter Barrier Repair: A Routine That Works"
+    assert issue.xpath("string(span[@class='more'])") == "and 1 more article"
+    summary = issue.xpath("string(p[@class='summary'])")
+    assert summary == "Cold air and indoor heating strip the skin's barrier."
+    eml = (project.build / WEEK / "email.eml").read_text(encoding="utf-8")
+    assert "Subject: Winter Barrier Repair: A Routine That Works + 1 more" in eml  # the inbox line stays
+
+
+def test_a_long_preheader_is_cut_after_a_sentence_or_at_a_word_with_an_ellipsis():
+    from newsletter.content.issue import excerpt
+
+    text = "One short sentence here. " + "word " * 60
+    assert (
+        excerpt(text, 200).endswith("word…") and len(excerpt(text, 200)) <= 200
+    )  # no sentence end late enough
+    many = "A sentence that goes on for a while. " * 8
+    assert excerpt(many, 200) == ("A sentence that goes on for a while. " * 5).rstrip()
+    assert excerpt("Short.", 200) == "Short."

@@ -14,6 +14,8 @@ import pytest
 from conftest import require
 from PIL import Image, ImageChops, ImageDraw
 
+from newsletter import colors
+from newsletter.run.memo import Memo
 from newsletter.social import draw
 from newsletter.social.cards import SIZES, Card, cards_of
 
@@ -53,8 +55,12 @@ def _colours(image: Image.Image) -> tuple[tuple, tuple, int]:
     and how many pixels are fully that ink."""
     counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 16)}
     background = max(counts, key=counts.__getitem__)
-    ink = max(counts, key=lambda c: draw.contrast(c, background))
+    ink = max(counts, key=lambda c: _contrast(c, background))
     return background, ink, counts[ink]
+
+
+def _contrast(one: tuple, two: tuple) -> float:
+    return colors.contrast(colors.hex_of(one), colors.hex_of(two))
 
 
 def test_every_card_has_its_platform_size(cards):
@@ -70,7 +76,7 @@ def test_text_contrasts_with_the_background_measured_from_pixels(cards):
     for name, data in cards.items():
         background, ink, solid = _colours(_image(data))
         assert background == (0x8A, 0x6F, 0x5A), name  # the accent colour
-        assert draw.contrast(ink, background) >= 4.5, (name, ink)
+        assert _contrast(ink, background) >= 4.5, (name, ink)
         assert solid > 2000, name  # the ink is real text, not a stray pixel
 
 
@@ -80,8 +86,8 @@ def test_light_or_dark_text_reaches_4_5_to_1_on_any_accent(accent):
         "x", "title", "Why Facial Muscles Need Movement", byline="by Katerina Summers", site="Via Skincare"
     )
     background, ink, _ = _colours(_image(draw.png(card, "link", accent)))
-    assert background == draw.rgb(accent)
-    assert draw.contrast(ink, background) >= 4.5
+    assert background == colors.rgb(accent)
+    assert _contrast(ink, background) >= 4.5
 
 
 def _inside_margins(image: Image.Image, background: tuple) -> None:
@@ -201,7 +207,9 @@ def test_cached_lines_and_own_encoder_give_the_plain_drawings_pixels(card):
 
 def test_a_card_is_the_same_bytes_with_the_line_cache_cold_or_warm():
     card = SAMPLES[1]
-    draw._short.cache_clear()
-    cold = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
-    warm = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
+    with Memo().active() as memo:  # a run of its own: its kept bitmaps start empty
+        cold = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
+        kept = len(memo.table(draw._short))
+        warm = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
+    assert kept and len(memo.table(draw._short)) == kept, "the second drawing found every bitmap kept"
     assert cold == warm

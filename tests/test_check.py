@@ -30,6 +30,8 @@ def _every_rule_project(project, tmp_path):
     p("2026-10-13-dup.md", "---\ntitle: Dup\ndate: 2026-10-13\nslug: same\n---\n\nOne.\n")
     p("2026-10-14-dup.md", "---\ntitle: Dup 2\ndate: 2026-10-14\nslug: same\n---\n\nTwo.\n")
     p("2026-10-14-cta.md", "---\ntitle: CTA\ndate: 2026-10-14\ncta: {text: Book}\n---\n\nText.\n")
+    p("2026-10-14-cta.social.yaml", "twiter:\n  teaser: Hi\n")
+    p("2026-10-12-a.social.yaml", "linkedin:\n  teaser: https://viaskincare.com/blog/a?utm_source=x\n")
     p(
         "2026-10-15-override.md",
         '---\ntitle: Over\ndate: 2026-10-15\nsocial: {x: "' + "word " * 80 + '"}\n---\n\nText.\n',
@@ -68,6 +70,8 @@ EXPECTED = {
     ("cta-empty", "posts/2026-10-14-cta.md", 4),
     ("symlink", "posts/2026-10-15-link.md", 0),
     ("caption-limit", "posts/2026-10-15-override.md", 0),
+    ("social-file", "posts/2026-10-14-cta.social.yaml", 1),
+    ("caption-utm", "posts/2026-10-12-a.social.yaml", 2),
     ("subject-length", "issue 2026-W42", 0),
     ("preheader-length", "issue 2026-W42", 0),
     ("img-width", "issue 2026-W42", 0),

@@ -70,7 +70,7 @@ def test_issue_file_errors_name_file_and_line(sample, cli):
     result = cli("--project", sample.root, "build")
     assert result.exit_code == 1
     assert result.stderr.replace(
-        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100: shorten the summaries, "
+        "issue 2026-W42: warning: preheader is 149 characters; inboxes show about 100: shorten the summaries, "
         "or set 'preheader:' in issues/2026-W42.md\n",
         "",
     ) == (

@@ -86,7 +86,8 @@ def test_send_to_a_list_delivers_to_every_address_and_names_them(sample, cli):
         controller.stop()
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Sent a test to a@example.com, jo@example.org, c@example.net via 127.0.0.1:{controller.port} (no TLS)\n"
+        'Sent 2026-W42 "Facial Massage and Tissue Regeneration + 1 more" as a test to a@example.com, '
+        f"jo@example.org, c@example.net via 127.0.0.1:{controller.port} (no TLS)\n"
     )
     ((_, rcpts, raw),) = inbox.messages
     assert rcpts == ["a@example.com", "jo@example.org", "c@example.net"]

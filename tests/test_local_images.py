@@ -130,6 +130,21 @@ def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, 
         assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
 
 
+def test_the_web_copy_refers_to_its_own_pictures_relatively(project, cli):
+    """Opened from build/ (file://) before anything is published, the web copy shows its pictures; at
+    {archive_url}/WEEK/ the same relative URLs are the published files. The email keeps absolute URLs."""
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    names = sorted(_images(project))
+    web = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(web)) == [f"images/{n}" for n in names]
+    assert all((project.build / WEEK / _src(t)).is_file() for t in _img_tags(web))
+    card = f"{ARCHIVE}/{WEEK}/cards/pictures-title-1200x630.png"
+    assert f'<meta property="og:image" content="{card}">' in web  # other sites read it: absolute
+    email_html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert sorted(_src(t) for t in _img_tags(email_html)) == [f"{ARCHIVE}/{WEEK}/images/{n}" for n in names]
+
+
 def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(project, cli, tmp_path):
     images = project.root / "images"
     images.mkdir()
@@ -165,23 +180,24 @@ def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(proj
     assert f"{POST}:4: error[image]: image 'images/gone.jpg' not found" in checked.stdout
 
 
-def test_check_opens_pictures_without_making_them(project, cli, monkeypatch):
+def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
     _pictures(project)
-    from newsletter.email import images
+    from newsletter.email import pictures
 
     made = []
-    encode = images._encode
-    monkeypatch.setattr(images, "_encode", lambda *a: made.append(a) or encode(*a))
+    real = pictures.make
+    monkeypatch.setattr(pictures, "make", lambda raw, write, *a: made.append(write) or real(raw, write, *a))
     result = cli("--project", project.root, "check")
     assert result.exit_code == 0, result.output
-    assert made == [] and not project.build.exists()
+    assert made == [False, False] and not project.build.exists()  # decoded, no file made
+    made.clear()
     assert _build(cli, project).exit_code == 0
-    assert len(made) == 2  # each picture made once in the run
+    assert made == [True, True]  # each picture made once in the run
 
 
 def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     _pictures(project)
-    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -210,9 +226,22 @@ def test_editing_a_picture_renders_its_issue_again(project, cli):
     assert edited.exit_code == 0 and " 0 written" not in edited.stdout
     after = _images(project)
     old = next(n for n in before if n.startswith("steps-"))
-    new = next(n for n in after if n.startswith("steps-"))
-    assert old != new and old not in after  # a new name for new bytes; the old file is gone
-    assert new in (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    (new,) = [n for n in after if n.startswith("steps-") and n != old]  # a new name for new bytes
+    assert after[old] == before[old]  # and the old file stays: emails sent already point at it
+    assert " removed" not in edited.stdout
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert new in html and old not in html
+    assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
+
+
+def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
+    _pictures(project)
+    assert _build(cli, project).exit_code == 0
+    before = _images(project)
+    _pictures(project, body="No picture in the body any more.\n")
+    result = _build(cli, project)
+    assert result.exit_code == 0 and " removed" not in result.stdout, result.output
+    assert _images(project) == before
 
 
 def test_two_builds_are_byte_identical(project, cli):
@@ -257,3 +286,121 @@ def test_the_preview_serves_an_issue_images_from_its_build():
     assert _local_images(page, ARCHIVE) == (
         f'<img src="/build/{WEEK}/images/steps-0123abcd.png"><a href="{ARCHIVE}/{WEEK}/">'.encode()
     )
+
+
+def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(project, cli):
+    """Issue 22 review 1: no hero, a local body picture; the digest used its reference as a site URL."""
+    _png(project.posts / "images" / "steps.png", (400, 300))
+    project.settings("layout = digest\n")
+    project.post("2026-10-14-pictures.md", "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello there.\n\n"
+                 "![Steps](images/steps.png)\n")  # fmt: skip
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    folder = project.build / WEEK
+    for page, url in (("email.html", f"{ARCHIVE}/{WEEK}/images/{name}"), ("index.html", f"images/{name}")):
+        tags = _img_tags((folder / page).read_text(encoding="utf-8"))
+        (tag,) = [t for t in tags if "steps" in t]
+        assert _src(tag) == url, page  # the web copy refers to the issue folder's copy relatively
+        assert ' width="400" height="300"' in tag, page
+    result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes[result.stdout_bytes.index(b"Subject:") :]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    html = message.get_body(("html",)).get_content()
+    (tag,) = [t for t in _img_tags(html) if "steps" in t]
+    assert _src(tag) == f"cid:{name}@viaskincare.com"
+    assert [p["Content-ID"] for p in message.walk() if p["Content-ID"]] == [f"<{name}@viaskincare.com>"]
+
+
+def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
+    """Review 9: the line was the first one holding the path's text: prose mentioning it earlier, an
+    escaped `&amp;` src (never found: line 0 of the body) and `![d](.)` (a dot is on most lines)."""
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello.\n\n"
+        "First put images/gone.png and a&b.png beside the post (see the picture below).\n\n"
+        "```\n![Gone](images/gone.png)\n```\n\n"
+        "![Gone](images/gone.png)\n\n"
+        '<img src="a&amp;b.png" alt="Both">\n\n'
+        "![Dot](.)\n\n"
+        "![Ref][later]\n\n"
+        "[later]: images/later.png\n",
+    )
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 1
+    fix = "add the file or fix the path"
+    assert result.stderr.splitlines() == [
+        f"{POST}:14: image 'images/gone.png' not found: looked for posts/images/gone.png and images/gone.png; {fix}",
+        f"{POST}:16: image 'a&b.png' not found: looked for posts/a&b.png and a&b.png; {fix}",
+        f"{POST}:18: image '.' (posts): not a regular file (a pipe, device or folder): use a picture file (PNG, "
+        "JPEG, GIF or WebP)",
+        f"{POST}:22: image 'images/later.png' not found: looked for posts/images/later.png and images/later.png; "
+        f"{fix}",
+        "Aborted: 4 errors found.",
+    ]
+
+
+def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
+    """Review 10: `image: ../images/photo.jpg` was refused with an outdated message, while the body took
+    `../`: inside the project both are fine, outside both get the body's error."""
+    _jpeg(project.root / "images" / "photo.jpg", (300, 200))
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: ../images/photo.jpg\nimage_alt: Hands\n---\n\n"
+        "Hello.\n\n![Again](../images/photo.jpg)\n",
+    )
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    assert [_src(t) for t in _img_tags(html) if "photo" in t] == [f"{ARCHIVE}/{WEEK}/images/{name}"] * 2
+    project.post(
+        "2026-10-14-pictures.md",
+        "---\ntitle: Pictures\ndate: 2026-10-14\nimage: ../../photo.jpg\nimage_alt: Hands\n---\n\n"
+        "Hello.\n\n![Again](../../other.jpg)\n",
+    )
+    result = _build(cli, project)
+    outside = ("image '../../photo.jpg' is outside the project; copy the picture into the project (beside the post "
+               "or from the project root)")  # fmt: skip
+    assert result.stderr.splitlines() == [
+        f"{POST}:4: {outside}",
+        f"{POST}:10: {outside.replace('photo', 'other')}",
+        "Aborted: 2 errors found.",
+    ]
+
+
+def test_pictures_in_the_issue_files_intro_are_local_images(project, cli):
+    """Review 4: the intro's pictures became site URLs and check said nothing about missing ones."""
+    _png(project.root / "images" / "steps.png", (400, 300))
+    project.post("2026-10-14-pictures.md", "---\ntitle: Pictures\ndate: 2026-10-14\n---\n\nHello.\n")
+    issues = project.root / "issues"
+    issues.mkdir()
+    intro = "---\nsubject: Pictures week\n---\n\nA note from the studio.\n\n![Steps](images/steps.png)\n"
+    (issues / f"{WEEK}.md").write_text(intro, encoding="utf-8")
+    assert _build(cli, project).exit_code == 0
+    (name,) = _images(project)
+    assert name.startswith("steps-")
+    for page, url in (("email.html", f"{ARCHIVE}/{WEEK}/images/{name}"), ("index.html", f"images/{name}")):
+        html = (project.build / WEEK / page).read_text(encoding="utf-8")
+        (tag,) = [t for t in _img_tags(html) if "steps" in t]
+        assert _src(tag) == url and ' width="400" height="300"' in tag, page
+    sent = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
+    assert f'src="cid:{name}@viaskincare.com"' in sent.stdout.replace("=\n", "").replace("=3D", "=")
+    # An edited intro picture renders the issue again.
+    _png(project.root / "images" / "steps.png", (400, 300), colour=(200, 30, 30, 255))
+    assert " 0 written" not in _build(cli, project).stdout
+    (issues / f"{WEEK}.md").write_text(
+        intro + "\n![Gone](images/gone.png)\n\n![Key](../../etc/passwd)\n", "utf-8"
+    )
+    expected = [
+        f"issues/{WEEK}.md:9: image 'images/gone.png' not found: looked for issues/images/gone.png and "
+        "images/gone.png; add the file or fix the path",
+        f"issues/{WEEK}.md:11: image '../../etc/passwd' is outside the project; copy the picture into the "
+        "project (beside the issue file or from the project root)",
+    ]
+    built = cli("--project", project.root, "build")
+    assert (built.exit_code, built.stderr.splitlines()) == (1, [*expected, "Aborted: 2 errors found."])
+    checked = cli("--project", project.root, "check")
+    assert checked.exit_code == 1
+    assert [line for line in checked.stdout.splitlines() if line.startswith("issues/")] == [
+        e.replace(": image", ": error[image]: image", 1) for e in expected
+    ]

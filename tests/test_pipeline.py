@@ -149,6 +149,109 @@ def _imports_outside(path: Path) -> set[str]:
     return found
 
 
+# The only process-wide caches of the package, each with why it holds no input of the user's. Whatever
+# else a run remembers lives in the run's memo (newsletter/run/memo.py: `@per_run`, `run.memo.table`).
+CACHES_ALLOWED = {
+    "newsletter/email/headers.py:_invisible_pattern": "argument-free: a compiled pattern (regex imported late)",
+    "newsletter/social/outputs.py:_drawing_digest": "argument-free: the digest of the package's drawing code",
+    "newsletter/social/lines.py:_japanese": "argument-free: BudouX's shipped Japanese model",
+    "newsletter/social/lines.py:_chinese": "argument-free: BudouX's shipped Chinese model",
+    "newsletter/social/fonts.py:_system": "fontconfig's face for one of the package's scripts and roles: "
+    "this machine's fonts, asked with no user text (32 entries at most)",
+    "newsletter/social/fonts.py:_read_cmap": "a font file's character map by (path, size, mtime): the "
+    "machine's and card_fonts' files, never text; bounded (32); the CJK collection's takes 0.25 s to read",
+}
+_CACHE_NAMES = {"lru_cache", "cache", "cached"}  # functools' and cachetools' memoising decorators
+
+
+def _cache_uses(path: Path) -> list[tuple[str, int, bool]]:
+    """(function, line, whether it takes arguments) for each function that a cache decorates or wraps
+    (`@lru_cache(...)`, `@functools.cache`, `@cached(...)`, `lru_cache(maxsize=9)(f)`, `cache(f)`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names, modules = set(_CACHE_NAMES), {"functools", "cachetools"}
+    for node in ast.walk(
+        tree
+    ):  # aliases: `from functools import lru_cache as memo`, `import functools as ft`
+        if isinstance(node, ast.ImportFrom) and node.module in modules:
+            names.update(a.asname or a.name for a in node.names if a.name in _CACHE_NAMES)
+        elif isinstance(node, ast.Import):
+            modules.update(a.asname or a.name for a in node.names if a.name in modules)
+
+    def is_cache(node: ast.expr) -> bool:
+        node = node.func if isinstance(node, ast.Call) else node
+        if isinstance(node, ast.Attribute):
+            return node.attr in _CACHE_NAMES and isinstance(node.value, ast.Name) and node.value.id in modules
+        return isinstance(node, ast.Name) and node.id in names
+
+    def takes_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
+        a = function.args
+        return bool(a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
+
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    uses, decorators = [], set()
+    for function in functions.values():
+        for decorator in function.decorator_list:
+            decorators.add(id(decorator))
+            if is_cache(decorator):
+                uses.append((function.name, decorator.lineno, takes_arguments(function)))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in decorators or not node.args:
+            continue
+        if is_cache(node.func) if isinstance(node.func, ast.Call) else is_cache(node):
+            wrapped = node.args[0]
+            target = functions.get(wrapped.id) if isinstance(wrapped, ast.Name) else wrapped
+            name = wrapped.id if isinstance(wrapped, ast.Name) else ast.unparse(wrapped)
+            known = isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            uses.append((name, node.lineno, takes_arguments(target) if known else True))
+    return uses
+
+
+def test_no_process_wide_cache_of_user_input():
+    """A cache at module level outlives the run that filled it (the preview's process lives for hours)
+    and keeps whatever text it was given: those that take arguments live in the run's memo instead."""
+    found = {
+        f"{path.relative_to(REPO).as_posix()}:{name}": (line, arguments)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for name, line, arguments in _cache_uses(path)
+    }
+    assert "newsletter/social/lines.py:_japanese" in found, "the walk finds the package's caches"
+    refused = [
+        f"{key.split(':')[0]}:{line}: {key.split(':')[1]} "
+        + ("takes arguments: keep its answers in the run's memo (run/memo.py: @per_run)" if arguments
+           else "is argument-free: name it in CACHES_ALLOWED with its reason")
+        for key, (line, arguments) in found.items()
+        if key not in CACHES_ALLOWED
+    ]  # fmt: skip
+    assert refused == []
+    assert sorted(set(CACHES_ALLOWED) - set(found)) == [], "allowed caches that no longer exist"
+    assert all(len(reason) > 20 for reason in CACHES_ALLOWED.values())
+
+
+def test_the_cache_finder_finds_each_way_of_writing_a_cache(tmp_path):
+    """The test above could pass on a finder that sees nothing: show it finds each form."""
+    module = tmp_path / "caches.py"
+    module.write_text(
+        "import functools\nimport functools as ft\nfrom functools import lru_cache as remember\n"
+        "from cachetools import cached\n\n"
+        "@functools.lru_cache(32)\ndef a(text):\n    pass\n\n"
+        "@ft.cache\ndef b():\n    pass\n\n"
+        "@remember(maxsize=None)\ndef c(*args):\n    pass\n\n"
+        "@cached({})\ndef d(key):\n    pass\n\n"
+        "def e(text):\n    pass\n\n"
+        "f = remember(maxsize=9)(e)\ng = functools.cache(lambda: 1)\n"
+        "h = functools.cached_property(e)\n",
+        encoding="utf-8",
+    )
+    assert sorted(_cache_uses(module)) == [
+        ("a", 6, True),
+        ("b", 10, False),
+        ("c", 14, True),
+        ("d", 18, True),
+        ("e", 25, True),
+        ("lambda: 1", 26, False),
+    ]
+
+
 def test_every_command_loads_posts_through_the_one_loader():
     """read → parse → slugs → sort happens in content.load only."""
     callers = {

@@ -133,6 +133,21 @@ def test_thread_posts_each_have_a_count_and_a_copy_button(live, page):
     assert copied.endswith(f"2/{posts.count()}") and "1/" not in copied  # one post, not the whole thread
 
 
+def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(live, page, sample):
+    """Issue 21, item 7: the social file is watched with the post; its caption replaces the article's."""
+    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+    assert page.locator(".badge.edited").count() == 0
+    words = "My own words for X, written in the social file."
+    social = sample.root / "posts/2026-10-17-why-facial-muscles-need-movement.social.yaml"
+    social.write_text(f"x:\n  teaser: {words}\n", encoding="utf-8")
+    teaser = page.locator("article[data-platform='x'][data-kind='teaser']")
+    expect(teaser.locator(".badge.edited")).to_have_text("edited", timeout=10_000)
+    assert teaser.locator("pre.text").inner_text() == words
+    assert teaser.locator("textarea").input_value() == words  # what Copy copies
+    assert page.locator(".badge.edited").count() == 1  # the other captions are the article's
+    assert page.errors == []
+
+
 def test_copy_says_copied_only_when_the_clipboard_accepts(live, page):
     page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
@@ -582,12 +597,50 @@ def test_a_broken_draft_of_a_week_without_an_issue_does_not_stop_the_preview(sam
     ) in [str(w) for w in snap.warnings]
 
 
-def test_the_text_panel_wraps_instead_of_cutting_lines(live, page):
+# The width of 78 characters in the text panel's font, against the panel's visible width.
+COLUMNS_JS = """e => { const probe = document.createElement('span'); probe.textContent = 'x'.repeat(78);
+  e.appendChild(probe); const wide = probe.getBoundingClientRect().width; probe.remove();
+  return {wide: wide, shown: document.getElementById('text-scroll').clientWidth}; }"""
+
+
+@pytest.mark.parametrize("width", [1300, 1440, 1920])
+def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(live, browser, width):
+    """The part is wrapped at 78 columns already: on a window with room the panel shows whole lines,
+    never wrapped again (it once showed ~60 columns at 1300 px, every long line broken twice)."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}issue/{WEEK}/")
+        panel = page.locator("#text-part")
+        assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
+        columns = panel.evaluate(COLUMNS_JS)
+        assert columns["wide"] <= columns["shown"], columns
+        assert "Softer lines from relaxed fascia" in panel.inner_text()
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    finally:
+        context.close()
+
+
+def test_the_text_panel_wraps_on_a_phone(live, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}issue/{WEEK}/")
+        panel = page.locator("#text-part")
+        assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+        assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
+    finally:
+        context.close()
+
+
+def test_the_issue_page_links_its_web_copy_and_the_archive(live, page):
     page.goto(f"{live.url}issue/{WEEK}/")
-    panel = page.locator("#text-part")
-    assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
-    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
-    assert "Softer lines from relaxed fascia" in panel.inner_text()
+    links = {name: page.locator(f"#{name}").get_attribute("href") for name in ("web-copy", "archive")}
+    assert links == {"web-copy": f"/build/{WEEK}/index.html", "archive": "/build/index.html"}
+    for href in links.values():
+        opened = page.goto(live.url.rstrip("/") + href)
+        assert opened.status == 200
+        assert page.evaluate("Array.from(document.images).every(i => i.complete)")
 
 
 @pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])

@@ -115,6 +115,14 @@ def test_list_always_lists_and_marks_broken_posts_with_their_first_problem(broke
     assert result.stderr == "2 posts with errors: `newsletter check --all` lists every problem\n"
 
 
+def test_list_counts_warnings_and_leaves_them_to_check(sample, cli):
+    sample.post("2026-10-21-typo.md", "---\ntitle: Typo\ndate: 2026-10-21\ntitel: x\n---\n\nBody.\n")
+    result = cli("--project", sample.root, "list")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("2026-10-21  2026-W43  published  typo")
+    assert result.stderr == "1 warning: `newsletter check --all` lists every problem\n"
+
+
 # Item 6: `check --week W` reports only W ---------------------------------------------------------------
 
 W49 = "---\ntitle: December\ndate: 2026-12-02\ntitel: x\n---\n\nSee [the shop](http://example.com/shop).\n"
@@ -134,6 +142,18 @@ def test_check_of_a_week_reports_only_that_week(broken, cli):
 def test_check_of_a_week_without_posts_reports_only_that(broken, cli):
     (broken.root / BROKEN).unlink()
     (broken.root / "posts" / "2026-12-02-december.md").write_text(W49, encoding="utf-8")
+    result = cli("--project", broken.root, "check", "--week", "2026-W50")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "--week 2026-W50: error[no-posts]: no published posts that week; weeks with posts: 2026-W42, "
+        "2026-W49\n    fix: write a post or choose another --week\n1 error, 0 warnings\n"
+    )
+
+
+def test_a_week_without_posts_gets_nothing_of_other_weeks_issue_files_or_broken_posts(broken, cli):
+    """The broken draft of 2026-W43 and 2026-W49's issue file (an unknown key) are not 2026-W50's."""
+    (broken.root / "posts" / "2026-12-02-december.md").write_text(W49.replace("titel: x\n", ""), "utf-8")
+    (broken.root / "issues" / "2026-W49.md").write_text("---\nsubjct: December\n---\n", encoding="utf-8")
     result = cli("--project", broken.root, "check", "--week", "2026-W50")
     assert result.exit_code == 1
     assert result.stdout == (
@@ -215,7 +235,7 @@ def test_an_http_hero_image_is_flagged_like_a_body_image(broken, cli):
 def test_the_preheader_warning_says_the_issue_file_sets_it(sample, cli):
     result = cli("--project", sample.root, "build")
     assert result.stderr == (
-        "issue 2026-W42: warning: preheader is 198 characters; inboxes show about 100: shorten the summaries, "
+        "issue 2026-W42: warning: preheader is 149 characters; inboxes show about 100: shorten the summaries, "
         "or set 'preheader:' in the issue file (newsletter new --issue 2026-W42)\n"
     )
     (sample.root / "issues").mkdir()
@@ -266,3 +286,71 @@ def test_a_digest_article_shows_its_first_body_image_and_names_itself_on_its_but
     assert [a.text_content() for a in page.xpath('//a[@class="button"]')] == ["Read more"] * 3
     others = [td for td in page.xpath('//td[@class="article"]') if "Jade rollers" not in td.text_content()]
     assert all(not td.xpath(".//img") for td in others)  # no picture of their own: none is invented
+
+
+# Issue 22 follow-up: issue files of other weeks, broken posts named in `order` ---------------------------
+
+W41_RENAME = (
+    "issues/2026-w41.md: rename it to 2026-W41.md: issue files are named YYYY-Www.md with a capital W"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("build", "--week", "2026-W42"), ("build",), ("send", "--to", "t@example.com", "--dry-run")],
+)
+def test_a_misnamed_issue_file_of_another_week_is_a_warning(sample, cli, args):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{W41_RENAME.replace(': ', ': warning: ', 1)} (for 2026-W41, not this issue)"
+    ]
+
+
+def test_check_of_this_week_warns_about_another_weeks_misnamed_issue_file_with_the_right_fix(sample, cli):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, "check", "--week", "2026-W42")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "issues/2026-w41.md: warning[issue-name]: rename it to 2026-W41.md: issue files are named YYYY-Www.md "
+        "with a capital W (for 2026-W41, not this issue)\n"
+        "    fix: rename the file as the message says (git mv keeps its history)\n0 errors, 1 warning\n"
+    )
+
+
+@pytest.mark.parametrize("args", [("check", "--week", "2026-W41"), ("check", "--all"), ("build", "--all")])
+def test_a_misnamed_issue_file_is_an_error_for_its_own_week_and_for_all(sample, cli, args):
+    sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-w41.md").write_text(PREHEADER, encoding="utf-8")
+    result = cli("--project", sample.root, *args)
+    assert result.exit_code == 1
+    if args[0] == "build":
+        assert result.stderr.splitlines()[-2:] == [W41_RENAME, "Aborted: 1 error found."]
+    else:
+        assert (
+            "issues/2026-w41.md: error[issue-name]: rename it to 2026-W41.md: issue files are named "
+            "YYYY-Www.md with a capital W\n    fix: rename the file as the message says (git mv keeps its "
+            "history)\n"
+        ) in result.stdout
+
+
+def test_a_broken_post_named_in_order_reports_only_its_own_error(sample, cli):
+    (sample.root / "issues").mkdir()
+    (sample.root / "issues" / "2026-W42.md").write_text(
+        '---\npreheader: "Two reads."\norder: [broken-one, why-facial-muscles-need-movement]\n---\n',
+        encoding="utf-8",
+    )
+    sample.post("2026-10-15-broken-one.md", '---\ntitle: "Unclosed\ndate: 2026-10-15\n---\n\nBody.\n')
+    result = cli("--project", sample.root, "build", "--week", "2026-W42")
+    assert result.exit_code == 1
+    assert "which is not a post of" not in result.stderr
+    assert result.stderr == (
+        "posts/2026-10-15-broken-one.md:2: invalid YAML at column 8: a quoted scalar starts here and is not "
+        "closed (found unexpected end of stream on line 3); close the quote\nAborted: 1 error found.\n"
+    )

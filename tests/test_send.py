@@ -39,8 +39,10 @@ def smtp_server():
     controller.stop()
 
 
-def _point_at(project, port: int, extra: str = "") -> None:
-    project.settings(extra=f"smtp_host = 127.0.0.1\nsmtp_port = {port}\n{extra}")
+def _point_at(project, port: int, extra: str = "", starttls: bool = False) -> None:
+    """At the local test server, which has no STARTTLS: smtp_starttls = false, as its README says."""
+    tls = "" if starttls else "smtp_starttls = false\n"
+    project.settings(extra=f"smtp_host = 127.0.0.1\nsmtp_port = {port}\n{tls}{extra}")
 
 
 def test_send_delivers_the_built_message(sample, cli, smtp_server):
@@ -49,7 +51,10 @@ def test_send_delivers_the_built_message(sample, cli, smtp_server):
     assert cli("--project", sample.root, "build").exit_code == 0
     result = cli("--project", sample.root, "send", "--to", "tester@example.com")
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Sent a test to tester@example.com via 127.0.0.1:{controller.port} (no TLS)\n"
+    assert result.stdout == (
+        f'Sent 2026-W42 "Facial Massage and Tissue Regeneration + 1 more" as a test to tester@example.com '
+        f"via 127.0.0.1:{controller.port} (no TLS)\n"
+    )
     ((sender, rcpts, raw),) = inbox.messages
     assert sender == "hello@viaskincare.com" and rcpts == ["tester@example.com"]
     received = message_from_bytes(raw, policy=policy.default)
@@ -79,19 +84,66 @@ def test_several_recipients_are_all_delivered_and_named(sample, cli, smtp_server
     )
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Sent a test to a@example.com, b@example.com, c@example.com via 127.0.0.1:{controller.port} (no TLS)\n"
+        f'Sent 2026-W42 "Facial Massage and Tissue Regeneration + 1 more" as a test to a@example.com, '
+        f"b@example.com, c@example.com via 127.0.0.1:{controller.port} (no TLS)\n"
     )
     ((_, rcpts, _),) = inbox.messages
     assert rcpts == ["a@example.com", "b@example.com", "c@example.com"]
 
 
-def test_dry_run_prints_the_message_and_sends_nothing(sample, cli, smtp_server):
+def test_dry_run_prints_a_readable_summary_and_sends_nothing(sample, cli, smtp_server):
     controller, inbox = smtp_server
     _point_at(sample, controller.port)
     result = cli("--project", sample.root, "send", "--to", "tester@example.com", "--dry-run")
-    assert result.exit_code == 0
-    assert result.stdout.startswith("Subject: [TEST] Facial Massage and Tissue Regeneration + 1 more\n")
-    assert "To: tester@example.com\n" in result.stdout
+    assert result.exit_code == 0, result.output
+    raw = cli("--project", sample.root, "send", "--to", "tester@example.com", "--dry-run", "--raw").stdout
+    message = message_from_bytes(raw.encode(), policy=policy.default)
+    head, text = result.stdout.split("\nText part:\n\n")
+    head = re.sub(r"<test\.\d+\.[0-9a-f]+@", "<test.ID@", head)  # 48 random bits a send
+    assert head.splitlines()[:11] == [
+        f"Dry run, nothing sent: the test message is {len(raw.replace(chr(10), chr(13) + chr(10))) / 1024:.1f} "
+        "KB as sent.",
+        "",
+        "From: Via Skincare <hello@viaskincare.com>",
+        "Reply-To: hello@viaskincare.com",
+        "To: tester@example.com",
+        "Subject: [TEST] Facial Massage and Tissue Regeneration + 1 more",
+        "Date: Sun, 22 Nov 2026 12:00:00 -0800",
+        "Message-ID: <test.ID@viaskincare.com>",
+        f"List-Unsubscribe: <{PLACEHOLDER}>",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "",
+    ]
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert head.splitlines()[11:] == [
+        "Parts:",
+        "- multipart/alternative",
+        f"  - text/plain: {len(plain.replace(chr(10), chr(13) + chr(10)).encode()) / 1024:.1f} KB",
+        f"  - text/html: {len(html.replace(chr(10), chr(13) + chr(10)).encode()) / 1024:.1f} KB",
+    ]  # the decoded bytes of each part, with the CRLF line ends they are sent with
+    assert text == plain.replace("\r\n", "\n").rstrip("\n") + "\n\n(--raw prints the message as sent)\n"
+    assert "=\n" not in result.stdout and "Content-Transfer-Encoding" not in result.stdout  # decoded
+    assert "Content-Transfer-Encoding: quoted-printable" in raw
+    assert inbox.messages == []
+
+
+def test_raw_goes_with_dry_run(sample, cli):
+    result = cli("--project", sample.root, "send", "--to", "tester@example.com", "--raw")
+    assert result.exit_code == 2
+    assert "--raw goes with --dry-run" in result.stderr
+
+
+def test_starttls_required_but_not_offered_sends_nothing(sample, cli, smtp_server):
+    controller, inbox = smtp_server
+    _point_at(sample, controller.port, starttls=True)  # smtp_starttls = true (the default), no TLS there
+    result = cli("--project", sample.root, "send", "--to", "tester@example.com")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"smtp 127.0.0.1:{controller.port}: the server does not offer STARTTLS and smtp_starttls = true in "
+        "setup.cfg, so nothing was sent; use the server's submission port (587) or its TLS settings, or set "
+        "smtp_starttls = false for a local test server that has none\n"
+    )
     assert inbox.messages == []
 
 
@@ -133,8 +185,22 @@ def test_password_comes_only_from_the_environment(sample, cli, smtp_server, monk
     result = cli("--project", sample.root, "send", "--to", "tester@example.com")
     assert result.exit_code == 1
     assert "smtp_user is set but NEWSLETTER_SMTP_PASSWORD is not; export it first" in result.stderr
-    bad = cli("--project", sample.root, "send", "--to", "a@b.c\nBcc: x@y.z")
-    assert bad.exit_code == 1 and "--to: expected an email address" in bad.stderr
+
+
+def test_a_malformed_to_is_a_usage_error_and_too_many_addresses_exit_1(sample, cli):
+    """Review 15: the README says a malformed argument exits 2; `--to bad` exited 1."""
+    for value in ("bad", "a@b.c\nBcc: x@y.z", " , "):
+        bad = cli("--project", sample.root, "send", "--to", value, "--dry-run")
+        assert bad.exit_code == 2, value
+        assert bad.stderr.startswith("Usage: newsletter send [OPTIONS]\n"), value
+    bad = cli("--project", sample.root, "send", "--to", "bad", "--dry-run")
+    assert bad.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--to': expected an email address (or several, comma-separated), got 'bad': "
+        + bad.stderr.splitlines()[-1].split("got 'bad': ", 1)[1]
+    )
+    many = ", ".join(f"t{n}@example.com" for n in range(51))
+    refused = cli("--project", sample.root, "send", "--to", many, "--dry-run")
+    assert (refused.exit_code, refused.stderr) == (1, "--to: 51 addresses; a test copy goes to at most 50\n")
 
 
 def test_starttls_is_used_when_the_server_offers_it(sample, cli, tmp_path, monkeypatch):
@@ -155,7 +221,7 @@ def test_starttls_is_used_when_the_server_offers_it(sample, cli, tmp_path, monke
     controller.start()
     try:
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, as a real CA would be
-        _point_at(sample, controller.port)
+        _point_at(sample, controller.port, starttls=True)
         result = cli("--project", sample.root, "send", "--to", "tester@example.com")
     finally:
         controller.stop()
@@ -216,7 +282,7 @@ def test_merge_tags_in_links_become_named_placeholders_in_a_test_copy(project, c
         "---\ntitle: Tags\ndate: 2026-10-14\n---\n\n"
         "Hello %first_name%, [update your profile](*|UPDATE_PROFILE|*) or [book](https://viaskincare.com/book).\n",
     )
-    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     sent = message_from_bytes(result.stdout.encode("utf-8"), policy=policy.default)
     unsubscribe = f"https://viaskincare.com/merge-tag-placeholder/{name}"
@@ -237,7 +303,7 @@ def test_merge_tags_in_links_become_named_placeholders_in_a_test_copy(project, c
 def test_an_unsubscribe_url_that_is_a_real_link_is_sent_as_it_is(project, cli):
     project.settings(text=SETTINGS.replace("*|UNSUB|*", "https://viaskincare.com/unsubscribe"))
     project.post("2026-10-14-good.md", GOOD_POST)
-    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     sent = message_from_bytes(result.stdout.encode("utf-8"), policy=policy.default)
     assert sent["List-Unsubscribe"] == "<https://viaskincare.com/unsubscribe>"
@@ -251,7 +317,7 @@ def test_the_test_headers_fit_the_longest_host_the_settings_allow(project, cli):
     tags = SETTINGS.replace("*|UNSUB|*", "{{ unsubscribe_url }}")
     project.settings(text=tags.replace("https://viaskincare.com", f"https://{host}"))
     project.post("2026-10-14-good.md", GOOD_POST)
-    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run")
+    result = cli("--project", project.root, "send", "--to", "tester@example.com", "--dry-run", "--raw")
     assert result.exit_code == 0, result.output
     head = result.stdout.split("\n\n", 1)[0].split("\n")
     at = head.index("Message-ID: ")  # folded before the "<", as RFC 5322 allows

@@ -16,6 +16,8 @@ from newsletter.email import text as plaintext
 
 WEEK = "2026-W42"
 URL = "https://viaskincare.com/journal/2026/10/the-led-panel-and-what-red-light-does-for-collagen-in-the-skin"
+# A bare URL in the prose is a link of the site's own: the text part gives it tracked, once.
+TRACKED = f"{URL}?utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
 PARAGRAPHS = [
     "This autumn we are proud to introduce the LED panel that has been glowing in the back room of the "
     "studio since September, after a long summer of reading, testing and comparing the panels that "
@@ -137,13 +139,13 @@ def test_no_line_is_wider_than_78_columns_except_a_lone_url(built):
     txt, _ = built
     for line in txt.split("\n"):
         assert columns(line) <= 78 or re.fullmatch(r"https://\S+", line.strip()), line
-    assert f"\n{URL}\n" in txt  # longer than a line: whole, on a line of its own
+    assert f"\n{TRACKED}\n" in txt  # longer than a line: whole, on a line of its own
 
 
 def test_hard_wrapped_paragraphs_are_reflowed_whole(built):
     txt, _ = built
     for paragraph in PARAGRAPHS:
-        _whole(txt, paragraph)
+        _whole(txt, paragraph.replace(URL, TRACKED))
     assert "introduce the LED panel that has been glowing" in txt  # the issue's "LED↵panel", rejoined
 
 
@@ -281,3 +283,87 @@ def test_an_escaped_backslash_at_a_line_end_is_no_break():
 
 def test_a_backslash_break_is_a_break_in_the_html_too():
     assert render("one\\\ntwo\n").html == "<p>one<br>\ntwo</p>"  # CommonMark's backslash hard break
+
+
+# Bare URLs (issue 22 follow-up): linked in the Markdown, so tracked, checked and sanitised ---------------
+
+BARE = """\
+---
+title: Bare links
+date: 2026-10-14
+---
+
+Gift cards are at https://viaskincare.com/gift-cards. Our old shop (http://shop.example.com/sale)
+is closed; `https://viaskincare.com/code` is code, and [this](https://viaskincare.com/a) a link.
+"""
+
+
+def test_a_bare_url_is_a_tracked_link_in_the_html_and_the_text_part(project, cli):
+    project.post("2026-10-14-bare.md", BARE)
+    result = cli("--project", project.root, "build")
+    assert result.exit_code == 0, result.output
+    html = (project.build / WEEK / "email.html").read_text(encoding="utf-8")
+    tracked = "https://viaskincare.com/gift-cards?utm_source=newsletter&utm_medium=email&utm_campaign=weekly-2026-W42"
+    hrefs = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', html)
+    assert (tracked.replace("&", "&amp;"), "https://viaskincare.com/gift-cards") in hrefs
+    assert ("http://shop.example.com/sale", "http://shop.example.com/sale") in hrefs  # ")" stays outside
+    assert re.search(r"<code[^>]*>https://viaskincare.com/code</code>", html)  # code is never linked
+    text = (project.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    assert f"Gift cards are at\n{tracked}." in text  # said once, tracked, the full stop kept outside
+    check = cli("--project", project.root, "check")
+    assert (
+        "posts/2026-10-14-bare.md:6: warning[link-insecure]: insecure link 'http://shop.example.com/sale'"
+        in check.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("see https://a.com/x.", '<p>see <a href="https://a.com/x">https://a.com/x</a>.</p>'),
+        ("(https://a.com/b_(c))", '<p>(<a href="https://a.com/b_(c)">https://a.com/b_(c)</a>)</p>'),
+        (
+            "<https://a.com> [t](https://b.com)",
+            '<p><a href="https://a.com">https://a.com</a> <a href="https://b.com">t</a></p>',
+        ),
+        ("xhttps://a.com and http://.", "<p>xhttps://a.com and http://.</p>"),
+        ('<a href="https://a.com">https://b.com</a>', '<p><a href="https://a.com">https://b.com</a></p>'),
+        ("*https://a.com*!", '<p><em><a href="https://a.com">https://a.com</a></em>!</p>'),
+    ],
+)
+def test_bare_urls_are_linked_outside_code_and_links_without_trailing_punctuation(body, html):
+    assert render(body).html == html
+
+
+def test_the_bare_url_scanner_is_linear():
+    """Tens of thousands of URL-looking words are found in one pass (a backtracking pattern would not end)."""
+    body = (
+        " ".join(["https://a.com/" + "x" * 50] * 20000)
+        + " "
+        + "https://" * 20000
+        + " https://b.c"
+        + ")" * 50000
+    )
+    made = render(body)
+    assert made.html.count("<a href=") == 20002  # the run of "https://" is one (odd) URL
+
+
+def test_table_column_alignment_is_kept_in_the_html(project, cli):
+    """`:--`, `:-:`, `--:` align the HTML cells too (the email's stylesheet aligns cells left): as the
+    `align` attribute Outlook reads and an inline style, which premailer keeps over the stylesheet."""
+    table = "| Step | Product | Minutes |\n|:-----|:-------:|--------:|\n| 1 | Cleanser | 2 |\n"
+    project.post("2026-10-14-table.md", f"---\ntitle: Table\ndate: 2026-10-14\n---\n\n{table}")
+    assert cli("--project", project.root, "build").exit_code == 0
+    import lxml.html
+
+    for name in ("email.html", "index.html"):
+        page = lxml.html.fromstring((project.build / WEEK / name).read_bytes())
+        cells = page.xpath("//div[contains(@class, 'content')]//table//*[self::th or self::td]")
+        found = [
+            (c.text_content(), c.get("align"), re.findall(r"text-align:\s*(\w+)", c.get("style")))
+            for c in cells
+        ]
+        assert found == [
+            ("Step", "left", ["left"]), ("Product", "center", ["center"]), ("Minutes", "right", ["right"]),
+            ("1", "left", ["left"]), ("Cleanser", "center", ["center"]), ("2", "right", ["right"]),
+        ], name  # fmt: skip

@@ -35,8 +35,9 @@ RULES = {r.id: r for r in [
     Rule("accent-contrast", WARNING, "each accent colour reaches WCAG AA on its background in light and dark "
          "mode (4.5:1 for text, 3:1 for the quote bar), else the email uses the nearest shade that does",
          "choose a darker accent_color (a lighter accent_color_dark), or keep the shade the warning names"),
-    Rule("logo", WARNING, "the logo has a known width and is not shown wider than its pixels",
-         "set logo_width, or give a picture at least that wide"),
+    Rule("logo", WARNING, "the logo has a known width, is not shown wider than its pixels, and a dark logo on "
+         "transparency has a logo_dark for dark mode", "set logo_width, give a picture at least that wide, or "
+         "set logo_dark to a light version"),
     Rule("posts-dir", ERROR, "the posts folder exists", "create it or point posts_dir at it"),
     Rule("no-posts", ERROR, "the selection has published posts", "write a post or choose another --week"),
     Rule("front-matter", ERROR, "front matter is present, valid YAML, with well-typed keys", "edit the key on that line"),
@@ -63,8 +64,10 @@ RULES = {r.id: r for r in [
          "new` wrote (in a draft or another week's post: a warning)", "write the article, or the intro"),
     Rule("summary-empty", WARNING, "a summary given in front matter is not empty",
          "write one or two sentences, or remove the line to use the first paragraph"),
-    Rule("issue-file", ERROR, "issues/YYYY-Www.md is well named, valid, and names only posts of its week",
-         "fix the key on that line"),
+    Rule("issue-name", ERROR, "issue files are named YYYY-Www.md with a capital W (one for another week: a "
+         "warning)", "rename the file as the message says (git mv keeps its history)"),
+    Rule("issue-file", ERROR, "issues/YYYY-Www.md is valid and names only posts of its week (one for another "
+         "week: a warning)", "fix the key on that line"),
     Rule("subject-length", WARNING, f"the subject fits in {SUBJECT_LIMIT} characters", "shorten the first title"),
     Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries, or set preheader: in the issue file"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
@@ -75,6 +78,23 @@ RULES = {r.id: r for r in [
     Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
          "add a font that has it to card_fonts in setup.cfg, or retype the text"),
     Rule("caption-limit", ERROR, "every caption fits its platform after cutting", "shorten the summary or override"),
+    # A post's social file (content/socialfile.py): the captions the social manager edited.
+    Rule("social-file", ERROR, "a post's social file (posts/STEM.social.yaml) is valid YAML naming known platforms "
+         "and kinds, each caption fits its platform, and the file is named after a post",
+         "edit the caption or key on that line (newsletter social --edit POST writes a starting point)"),
+    # Caption lints (social/lint.py), on the captions as posted: made from the article or edited.
+    Rule("caption-mid-sentence", WARNING, "every post of a thread starts at the start of a sentence, a heading "
+         "or a list item", "edit the post in the social file, or the sentence in the article"),
+    Rule("caption-dangling", WARNING, "a sentence that opens by pointing back (this, it, these…) comes after what "
+         "it points at", "add the sentence it points at, or reword its opening"),
+    Rule("caption-title", WARNING, "the title fits whole in each platform's teaser, thread opening and pin "
+         "title, and before the teaser's \"see more\"",
+         "shorten the title, or write the caption in the social file"),
+    Rule("caption-list", WARNING, "a list comes with its heading or the sentence that introduces it (a list of "
+         "things to avoid, with words that say so)", "put the list's heading or lead-in above it"),
+    Rule("caption-utm", WARNING, "the site's own links carry no one else's utm_source (the platform's own, "
+         "where it has tracking) and no tracking twice", "write the platform's own utm_source in the link, "
+         "or none"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 

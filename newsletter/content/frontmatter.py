@@ -40,6 +40,22 @@ class Document:
     body_line: int  # file line where the body starts
 
 
+@dataclass(frozen=True)
+class YamlKind:
+    """A YAML input of the project as messages place and name it."""
+
+    name: str  # "front matter", as in "not allowed in front matter"
+    first: int  # the file line of the YAML's first line
+    rule: str = ""  # the check rule of its problems ("": front-matter)
+
+    @property
+    def too_deep(self) -> str:
+        return f"{self.name} nests deeper than {MAX_YAML_DEPTH} levels; flatten the value"
+
+
+FRONT_MATTER = YamlKind("front matter", 2)  # the opening '---' is line 1 and YAML marks count from 0
+
+
 def decode(raw: bytes, where: str, problems: Problems) -> str | None:
     """UTF-8 only (BOM dropped); CRLF and lone CR become LF so output never depends on them.
     No NUL bytes (they end C strings in mail software) and no file over MAX_POST_BYTES."""
@@ -87,7 +103,7 @@ def _parse_yaml(
     source: str, where: str, problems: Problems, loader_class: type = _Loader
 ) -> tuple[dict, dict[str, int], dict[str, str]] | None:
     # File line = YAML line + 2: the opening '---' is line 1 and YAML marks count from 0.
-    if found := _depth_problem(source, loader_class):
+    if found := _depth_problem(source, loader_class, FRONT_MATTER):
         problems.error(where, *found)
         return None
     try:
@@ -100,7 +116,7 @@ def _parse_yaml(
             if not isinstance(node, yaml.MappingNode):
                 problems.error(where, 2, "front matter must be 'key: value' lines, got a YAML list or scalar")
                 return None
-            if found := _node_problem(node):
+            if found := _node_problem(node, FRONT_MATTER):
                 problems.error(where, *found)
                 return None
             key_lines = _key_lines(node, where, problems)
@@ -115,7 +131,7 @@ def _parse_yaml(
     except yaml.MarkedYAMLError as exc:
         if loader_class is not _PyLoader:  # say it the way the pure-Python parser does: exact column
             return _parse_yaml(source, where, problems, _PyLoader)
-        line, message = _yaml_message(exc)
+        line, message = _yaml_message(exc, FRONT_MATTER.first)
         problems.error(where, line, message)
         return None
     except yaml.YAMLError as exc:
@@ -127,29 +143,58 @@ def _parse_yaml(
     return meta, key_lines, raw
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+def yaml_node(
+    source: str, where: str, problems: Problems, kind: YamlKind, loader_class: type = _Loader
+) -> yaml.Node | None:
+    """The one node of a YAML file other than front matter (a post's social file), checked as front
+    matter is (nesting, anchors and aliases, numbers too long; errors placed at the file's line), with
+    each node's marks kept for messages; an empty file is an empty mapping. None: the problem is
+    reported."""
+    if found := _depth_problem(source, loader_class, kind):
+        problems.error(where, *found, kind.rule)
+        return None
+    try:
+        loader = loader_class(source)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        if loader_class is not _PyLoader:  # say it the way the pure-Python parser does: exact column
+            return yaml_node(source, where, problems, kind, _PyLoader)
+        problems.error(where, *_yaml_message(exc, kind.first), kind.rule)
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(where, kind.first, f"invalid YAML: {exc}", kind.rule)
+        return None
+    if node is None:
+        return yaml.MappingNode("tag:yaml.org,2002:map", [])
+    if found := _node_problem(node, kind):
+        problems.error(where, *found, kind.rule)
+        return None
+    return node
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, first: int) -> tuple[int, str]:
     """The file line and message of a YAML error, placed where the fault starts: PyYAML's problem mark
     is where it gave up (an unclosed quote: the end of the front matter), its context mark where the
     construct it was reading opened (the quote itself). The context of a block mapping or of a
     constructor is the whole front matter, so there the problem mark says more."""
-    opened = exc.context_mark is not None and not str(exc.context).startswith(
-        ("while parsing a block", "while constructing")
-    )
-    if not opened:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
-        return line, f"invalid YAML at column {col}: {exc.problem or exc.context}"
     start, end = exc.context_mark, exc.problem_mark
+    if start is None or str(exc.context).startswith(("while parsing a block", "while constructing")):
+        mark = end or start
+        line, col = (mark.line + first, mark.column + 1) if mark else (first, 1)
+        return line, f"invalid YAML at column {col}: {exc.problem or exc.context}"
     what = str(exc.context).removeprefix("while scanning ").removeprefix("while parsing ")
-    found = f"{exc.problem} on line {end.line + 2}" if end is not None else str(exc.problem)
+    found = f"{exc.problem} on line {end.line + first}" if end is not None else str(exc.problem)
     fix = "; close the quote" if "quoted" in what else ""
     return (
-        start.line + 2,
+        start.line + first,
         f"invalid YAML at column {start.column + 1}: {what} starts here and is not closed ({found}){fix}",
     )
 
 
-def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:
+def _depth_problem(source: str, loader_class: type, kind: YamlKind) -> tuple[int, str] | None:
     """Nesting too deep, found from the parser's events before anything is composed: both composers
     recurse once per level (the pure-Python one raises RecursionError near 1,000 levels, libyaml's
     crashes the process near 100,000), while the parsers keep their own stack. A syntax error stops
@@ -161,7 +206,7 @@ def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_DEPTH + 1:  # + 1: the top-level mapping of keys
-                    return (event.start_mark.line + 2 if event.start_mark else 0), _TOO_DEEP
+                    return (event.start_mark.line + kind.first if event.start_mark else 0), kind.too_deep
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -171,10 +216,7 @@ def _depth_problem(source: str, loader_class: type) -> tuple[int, str] | None:
     return None
 
 
-_TOO_DEEP = f"front matter nests deeper than {MAX_YAML_DEPTH} levels; flatten the value"
-
-
-def _node_problem(root: yaml.Node) -> tuple[int, str] | None:
+def _node_problem(root: yaml.Node, kind: YamlKind) -> tuple[int, str] | None:
     """What the constructor must never see, found by a walk that never recurses or expands:
     anchors and aliases (no use in front matter, and they enable expansion bombs: an alias is the same
     node reached twice), nesting deeper than MAX_YAML_DEPTH, numbers too long for int()."""
@@ -182,14 +224,14 @@ def _node_problem(root: yaml.Node) -> tuple[int, str] | None:
     stack = [(root, 0)]
     while stack:
         node, depth = stack.pop()
-        line = node.start_mark.line + 2
+        line = node.start_mark.line + kind.first
         if id(node) in seen:
             return (
                 line,
-                "YAML anchors and aliases (&name, *name) are not allowed in front matter; write the value out",
+                f"YAML anchors and aliases (&name, *name) are not allowed in {kind.name}; write the value out",
             )
         if depth > MAX_YAML_DEPTH:
-            return line, _TOO_DEEP
+            return line, kind.too_deep
         seen.add(id(node))
         number = isinstance(node, yaml.ScalarNode) and node.tag.endswith((":int", ":float"))
         if number and len(node.value) > MAX_NUMBER_DIGITS:

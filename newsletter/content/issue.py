@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from newsletter.content import issuefile
 from newsletter.content.issuefile import IssueFile
@@ -20,6 +20,7 @@ WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")  # 2026-w42 is read as 2026-W42
 DRAFT_PREFIX = "[DRAFT] "  # a drafts build marks every issue that holds a draft
 SUBJECT_LIMIT = 60
 PREHEADER_MAX = 200
+ARCHIVE_SUMMARY = 160  # the archive page's line under each issue: two or three lines, whole sentences
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,36 @@ class Week:
         return max(p.published for p in self.posts)
 
 
-def preheader_of(summaries: list[str], file: IssueFile | None = None) -> str:
+def preheader_of(summaries: list[str], file: IssueFile | None = None, limit: int = PREHEADER_MAX) -> str:
     """The editor's preheader; else the summaries, one line, cut at a word before Gmail's ~200-character
     preview ends (the email's preheader and the archive page's line under each issue)."""
     if file is not None and file.preheader:
         return file.preheader
-    text = " ".join(" ".join(summaries).split())
-    if len(text) <= PREHEADER_MAX:
+    return excerpt(" ".join(" ".join(summaries).split()), limit)
+
+
+MIN_SENTENCE = 40  # "Hi." before a long paragraph is no summary: cut that at a word instead
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?= )")
+
+
+def excerpt(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters where a reader expects a cut: after the last whole
+    sentence that fits (a real one, MIN_SENTENCE characters at least), else at a word, with "…"."""
+    if len(text) <= limit:
         return text
-    return text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+    room = text[: limit + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(room) if m.end() <= limit]
+    if ends and ends[-1] >= MIN_SENTENCE:
+        return text[: ends[-1]]
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
+
+
+def heading_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> tuple[str, int]:
+    """What the archive page heads an issue with: the editor's subject, else the lead article's title,
+    and how many more articles to announce beside it ("and 1 more article"), not "Title + 1 more"."""
+    if file is not None and file.subject:
+        return subject_of(titles, file, draft), 0
+    return (DRAFT_PREFIX if draft else "") + titles[0], len(titles) - 1
 
 
 def subject_of(titles: list[str], file: IssueFile | None = None, draft: bool = False) -> str:
@@ -115,7 +137,14 @@ class Issue:
         return max(p.published for p in self.posts)
 
 
-def week_of(post: PostMeta) -> str:
+class Dated(Protocol):
+    """Anything with a date: a post's metadata or the post itself."""
+
+    @property
+    def date(self) -> dt.date: ...
+
+
+def week_of(post: Dated) -> str:
     year, week, _ = post.date.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -176,11 +205,11 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
         try:
             week = parse_week(path.stem)
         except ValueError as exc:
-            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-file")
+            problems.error(where, 0, f"issue files are named YYYY-Www.md: {exc}", "issue-name")
             continue
         if path.stem != week:  # 2026-w47.md: --week takes it, but other tools and people look for -W
             problems.error(where, 0, f"rename it to {week}.md: issue files are named YYYY-Www.md with a "
-                           "capital W", "issue-file")  # fmt: skip
+                           "capital W", "issue-name")  # fmt: skip
             continue
         if week in found:
             problems.error(where, 0, f"a second issue file for {week} ({found[week].source}); keep one",
@@ -192,11 +221,27 @@ def issue_files(settings: Settings, problems: Problems) -> dict[str, IssueFile]:
     return found
 
 
-def arrange(week: Week, file: IssueFile | None, problems: Problems) -> Week:
-    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date."""
+def file_week(settings: Settings, where: str) -> str | None:
+    """The week an issue file is for, by its name (2026-w48.md too), from a problem's place; None for
+    anything else (a post, setup.cfg, an issue file whose name holds no week)."""
+    path = Path(where)
+    if path.suffix != ".md" or path.parent != Path(settings.relative(settings.issues_dir)):
+        return None
+    try:
+        return parse_week(path.stem)
+    except ValueError:
+        return None
+
+
+def arrange(
+    week: Week, file: IssueFile | None, problems: Problems, broken: frozenset[str] = frozenset()
+) -> Week:
+    """The week as the editor arranged it: excluded posts out, ordered slugs first, the rest by date.
+    A slug of one of the week's `broken` posts is not "not a post of the week": that post's own error
+    says what is wrong, and once it is fixed the slug is found."""
     if file is None:
         return week
-    slugs = {p.slug for p in week.posts}
+    slugs = {p.slug for p in week.posts} | broken
     listed = ", ".join(p.slug for p in week.posts)
     for key, values, line in (
         ("order", file.order, file.order_line),

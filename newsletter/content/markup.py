@@ -45,6 +45,102 @@ class _Capture:
 
 _EMPTY = ET.Element("div")
 
+# A bare http(s) URL in prose, as mail clients would autolink it (untracked): one pass of a single
+# character class, so linear. It starts a word (after a space, an opening bracket or quote, or emphasis)
+# and ends before a space, a quote or an angle bracket; trailing punctuation is then given back.
+_BARE_URL = re.compile(r"(?:(?<=^)|(?<=[\s(\[*_~\"'“‘«]))(?i:https?://)[^\s<>\"\x00-\x1f\x7f]+")
+_TRAILING = ".,:;!?'\"*_~’”»"
+_SKIP_TAGS = {"a", "code", "pre", "kbd", "samp", "script", "style"}
+_RAW_ANCHOR = (re.compile(r"<a\b", re.I), re.compile(r"</a\s*>", re.I))
+
+
+class _BareUrls:
+    """Links the bare http(s) URLs of text nodes, so they are tracked, checked and sanitised like the
+    other links (mail clients would link them anyway, untracked). Not inside code, an existing link, or
+    a raw-HTML `<a>` (whose tags are stash placeholders around the text). Runs after Python-Markdown's
+    own tree processors; duck-typed like _Capture."""
+
+    def __init__(self, md) -> None:
+        self.md = md
+
+    def run(self, root: ET.Element) -> None:
+        stack = [root]
+        while stack:
+            parent = stack.pop()
+            if parent.tag in _SKIP_TAGS:
+                continue
+            self._link_runs(parent)
+            stack.extend(parent)
+
+    def _link_runs(self, parent: ET.Element) -> None:
+        """parent.text and each child's tail, in order, tracking raw `<a>` tags across them."""
+        depth = [0]
+        made, rest = self._split(parent.text, depth)
+        parent.text = rest
+        at = 0
+        parent[at:at] = made
+        at += len(made)
+        for child in list(parent)[at:]:
+            at += 1
+            made, tail = self._split(child.tail, depth)
+            if made:
+                child.tail = tail
+                parent[at:at] = made
+                at += len(made)
+
+    def _split(self, run: str | None, depth: list[int]) -> tuple[list[ET.Element], str | None]:
+        """(anchors made from `run`, each with what follows it as its tail; what precedes the first)."""
+        if not run or ("://" not in run and "\x02" not in run):
+            return [], run
+        found: list[tuple[int, str]] = []  # (offset in run, url)
+        start = 0
+        for segment, outside in self._segments(run, depth):
+            for match in _BARE_URL.finditer(segment) if outside else ():
+                if url := _trimmed(match.group(0)):
+                    found.append((start + match.start(), url))
+            start += len(segment)
+        if not found:
+            return [], run
+        made = []
+        for n, (begin, url) in enumerate(found):
+            anchor = ET.Element("a", {"href": url})
+            anchor.text = url
+            anchor.tail = run[begin + len(url) : found[n + 1][0] if n + 1 < len(found) else len(run)]
+            made.append(anchor)
+        return made, run[: found[0][0]]
+
+    def _segments(self, run: str, depth: list[int]):
+        """The run cut at stash placeholders: (text, outside any raw <a>) pieces, placeholders included."""
+        last = 0
+        for match in PLACEHOLDER.finditer(run):
+            yield run[last : match.start()], depth[0] == 0
+            chunk = str(self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]).strip()
+            if _RAW_ANCHOR[1].match(chunk):
+                depth[0] = max(depth[0] - 1, 0)
+            elif _RAW_ANCHOR[0].match(chunk) and not chunk.endswith("/>"):
+                depth[0] += 1
+            yield match.group(0), False
+            last = match.end()
+        yield run[last:], depth[0] == 0
+
+
+def _trimmed(url: str) -> str:
+    """A bare URL without the punctuation that ends its sentence: trailing marks, and a closing bracket
+    that has no opening one in the URL (GFM's rule: `(see https://x.com/a)`); '' when no host is left."""
+    opened = {")": url.count("("), "]": url.count("[")}
+    closed = {")": url.count(")"), "]": url.count("]")}  # counted once: "x)))…" stays linear
+    end = len(url)
+    while end:
+        mark = url[end - 1]
+        if mark in closed and opened[mark] < closed[mark]:
+            closed[mark] -= 1
+        elif mark not in _TRAILING:
+            break
+        end -= 1
+    url = url[:end]
+    host = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else ""
+    return url if host.strip(".:@") else ""
+
 
 class Converter:
     """Markdown to safe HTML. One per run (building one costs more than converting a post), reset
@@ -76,7 +172,7 @@ class Converter:
             return Rendered("", _EMPTY, (), (), ((deepest_line, message),))
         _resolve_stash(tree, md)
         removed, empty_alt = audit.findings(raw, body)
-        return Rendered(sanitize(raw), tree, removed, empty_alt)
+        return Rendered(_aligned(sanitize(raw)), tree, removed, empty_alt)
 
 
 def _markdown():
@@ -84,6 +180,7 @@ def _markdown():
     from markdown.inlinepatterns import SubstituteTagInlineProcessor
 
     md = markdown.Markdown(extensions=_extensions(), output_format="html")
+    md.treeprocessors.register(_BareUrls(md), "bare_urls", -5)  # after `unescape`: real characters
     md.treeprocessors.register(_Capture(md), "capture", -10)
     md.preprocessors.register(_html_blocks(md), "html_block", 20)
     md.scans = _Scans()
@@ -208,7 +305,9 @@ def _extensions() -> list:
     finally:
         if blocked:
             del sys.modules["pygments"]
-    return [TableExtension(), FencedCodeExtension(), SaneListExtension(), AttrListExtension()]
+    # Tables: a column's alignment as an `align` attribute (nh3 keeps it; a style it would drop).
+    return [TableExtension(use_align_attribute=True), FencedCodeExtension(), SaneListExtension(),
+            AttrListExtension()]  # fmt: skip
 
 
 def render(body: str) -> Rendered:
@@ -243,6 +342,16 @@ def _tree_depth(tree: ET.Element) -> int:
         if depth <= MAX_DEPTH:
             stack.extend((child, depth + 1) for child in element)
     return deepest
+
+
+_ALIGNED = re.compile(r'<(td|th)\b([^>]*?)\salign="(left|right|center)"')
+
+
+def _aligned(fragment: str) -> str:
+    """A table column's alignment (`--:`) as an inline style beside the `align` attribute: the email's
+    stylesheet aligns cells left, and premailer lets a cell's own style win over it (Outlook reads
+    `align`). Added after nh3, which allows no style attribute, so no author CSS gets through."""
+    return _ALIGNED.sub(r'<\1\2 align="\3" style="text-align:\3"', fragment)
 
 
 def sanitize(fragment: str) -> str:

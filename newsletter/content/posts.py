@@ -10,13 +10,23 @@ import pickle
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from newsletter.content import markup
-from newsletter.content.reader import Source, contents, list_sources, read_sources
+from newsletter.content.reader import (
+    SOCIAL_SUFFIX,
+    Source,
+    contents,
+    list_sources,
+    post_of_social,
+    read_sources,
+    social_contents,
+    social_path,
+)
 from newsletter.content.settings import PLATFORMS, Settings
+from newsletter.content.socialfile import NONE, Edits
 from newsletter.email import headers, images
 from newsletter.errors import Problem, Problems
 from newsletter.run.pool import parallel_map
@@ -68,6 +78,7 @@ class Post:
     image_height: int = 0
     # Local images (files of the project, see email.images): (reference as written, line in the file)
     images: tuple[tuple[str, int], ...] = ()
+    edits: Edits = NONE  # the captions its social file (posts/STEM.social.yaml) edits
 
     @functools.cached_property
     def tree(self) -> ET.Element:
@@ -199,7 +210,8 @@ def load(
     """The one loader: every post in posts_dir (or the named files), validated, slugs checked, sorted.
     With `known`, unchanged files are not parsed: their metadata and warnings come from the last build.
     `read` turns paths into sources (the preview's skips files whose stat is unchanged)."""
-    sources = (read or read_sources)(list(files) or list_sources(settings, problems), settings, problems)
+    sources = (read or read_sources)(_posts_named(files, settings, problems) if files
+                                     else list_sources(settings, problems), settings, problems)  # fmt: skip
     metas: dict[str, PostMeta] = {}
     warnings: dict[str, tuple[Problem, ...]] = {}
     stale = []
@@ -215,6 +227,19 @@ def load(
     ordered = tuple(sorted(metas.values(), key=lambda m: (m.published, m.slug)))
     check_unique_slugs(ordered, problems)
     return Library({s.source: s for s in sources}, ordered, parsed, warnings, broken)
+
+
+def _posts_named(files: tuple[Path, ...], settings: Settings, problems: Problems) -> list[Path]:
+    """The files named (--post, social's POST arguments), but a social file: it is not a post."""
+    posts = []
+    for path in files:
+        if path.name.endswith(SOCIAL_SUFFIX):
+            post = settings.relative(post_of_social(path))
+            problems.error(settings.relative(path), 0, f"is the social file of {post} (its edited captions), "
+                           f"not a post: name the post, {post}")  # fmt: skip
+        else:
+            posts.append(path)
+    return posts
 
 
 def _parse_all(sources: list[Source], settings: Settings, problems: Problems, workers: int):
@@ -245,8 +270,35 @@ def _parse_job(converter: markup.Converter, job: tuple[Source, Settings]):
 
 
 def parse(source: Source, settings: Settings, converter: markup.Converter, problems: Problems) -> Post | None:
+    """The post and its social file; an error in either leaves the post out (as a broken post)."""
+    count = len(problems.items)
     doc = _document(source, problems)
-    return _validate(doc, source.path, source.source, settings, converter, problems) if doc else None
+    edits = _edits(source, settings, problems)
+    post = _validate(doc, source.path, source.source, settings, converter, problems) if doc else None
+    if post is None or any(p.is_error for p in problems.items[count:]):
+        return None
+    if not edits:
+        return post
+    _overridden(post, edits, doc.lines.get("social", 1), problems)
+    return replace(post, edits=edits)
+
+
+def _edits(source: Source, settings: Settings, problems: Problems) -> Edits:
+    raw = social_contents(source, settings, problems)
+    if raw is None:
+        return NONE
+    from newsletter.content import socialfile  # lazy: PyYAML and the counters only for posts that have one
+
+    return socialfile.parse(raw, settings.relative(social_path(source.path)), settings, problems)
+
+
+def _overridden(post: Post, edits: Edits, line: int, problems: Problems) -> None:
+    """A teaser set both by front matter's `social:` and by the social file: the file's is used."""
+    for platform, text in post.social:
+        edit = edits.of(platform, "teaser")
+        if edit is not None and edit.text != text:
+            problems.warn(edits.source, edit.line, f"the {platform} teaser is also set by 'social:' in "
+                          f"{post.source}:{line}; this file's is used: remove one of them", "social-file")  # fmt: skip
 
 
 def _document(source: Source, problems: Problems):
@@ -480,12 +532,13 @@ class FieldChecker:
             return ""
         if not self.line_text("image_alt"):
             self.error("image", "'image' needs 'image_alt': describe the picture for screen readers")
-        if (
-            scheme_of(value) not in ("http", "https", "")
-            or ".." in value.split("/")
-            or value.startswith("//")
-        ):
-            self.error("image", f"'image' must be an http(s) URL or a path on the site, got '{value}'")
+        # A file of the project follows the body's pictures' rules (email.images: `..` is fine while it
+        # stays inside the project, the body's error when it leads out); a path on the site never climbs.
+        on_site = value.startswith("/") and ".." in value.split("/")
+        if scheme_of(value) not in ("http", "https", "") or value.startswith("//") or on_site:
+            self.error("image", "'image' must be an https:// URL, a path on the site (/images/hero.jpg) or a "
+                       f"file of the project (images/hero.jpg, beside the post or from the project root), got "
+                       f"'{value}'")  # fmt: skip
             return ""
         if is_absolute_http(value):
             return value

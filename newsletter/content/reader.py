@@ -6,6 +6,7 @@ of the project. Messages name the file as the user sees it."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import stat
@@ -55,6 +56,21 @@ ISSUE_FILE = Kind("issue files are", MAX_POST_BYTES, "use a .md file")
 TEMPLATE = Kind("templates are", MAX_TEMPLATE_BYTES, "use a text file")
 SETTINGS = Kind("setup.cfg is", MAX_SETTINGS_BYTES, "use a text file")
 IMAGE = Kind("images are", MAX_IMAGE_BYTES, "use a picture file (PNG, JPEG, GIF or WebP)")
+SOCIAL = Kind("social files are", MAX_POST_BYTES, "make it a regular .social.yaml file")
+
+# A post's social file: the captions the social manager edited, beside the post and named after its file
+# (posts/2026-10-17-why-facial-muscles-need-movement.social.yaml). It is read with its post: its bytes
+# are part of the post's digest and its stat of the post's, so editing it rebuilds that post's issue.
+SOCIAL_SUFFIX = ".social.yaml"
+
+
+def social_path(post: Path) -> Path:
+    return post.with_name(post.stem + SOCIAL_SUFFIX)
+
+
+def post_of_social(path: Path) -> Path:
+    """The post a social file belongs to (the file it is named after)."""
+    return path.with_name(path.name.removesuffix(SOCIAL_SUFFIX) + ".md")
 
 
 def leads_out(path: Path, root: Path) -> str:
@@ -183,19 +199,37 @@ class Source:
     path: Path
     source: str  # as messages show it
     raw: bytes | None  # None: not read, its stat vouched for it (see StatReader); `contents` reads it
-    digest: str
-    stat: tuple[int, ...] | None = None  # (size, mtime, ctime, inode, device) before the read; None: racy
+    digest: str  # of the post's bytes, and of its social file's when it has one
+    # (size, mtime, ctime, inode, device) before the read, then the same of its social file when it has
+    # one; None: racy
+    stat: tuple[int, ...] | None = None
+    social: bytes | None = None  # the social file's bytes, read with the post (None: it has none)
 
 
 def list_sources(settings: Settings, problems: Problems) -> list[Path]:
-    """Sorted *.md in posts_dir; links that leave the project are skipped with a warning."""
+    """Sorted *.md in posts_dir; links that leave the project are skipped with a warning, and so is a
+    social file named after no post (its edits would silently go unused)."""
     folder = settings.posts_dir
     if not folder.is_dir():
         problems.error(
             settings.relative(folder), 0, "posts folder not found; create it or set posts_dir", "posts-dir"
         )
         return []
-    return list_folder(folder, ".md", settings, problems)
+    posts = list_folder(folder, ".md", settings, problems)
+    _orphans(list_folder(folder, SOCIAL_SUFFIX, settings, problems), posts, settings, problems)
+    return posts
+
+
+def _orphans(socials: list[Path], posts: list[Path], settings: Settings, problems: Problems) -> None:
+    stems = {p.stem for p in posts}
+    for path in socials:
+        stem = post_of_social(path).stem
+        if stem in stems:
+            continue
+        hint = difflib.get_close_matches(stem, sorted(stems), n=1, cutoff=0.5)
+        fix = f"rename it {hint[0]}{SOCIAL_SUFFIX}" if hint else "name it after its post's file"
+        problems.warn(settings.relative(path), 0, f"no post {stem}.md beside it, so its captions are not "
+                      f"used; {fix}", "social-file")  # fmt: skip
 
 
 def read_sources(paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
@@ -204,15 +238,58 @@ def read_sources(paths: list[Path], settings: Settings, problems: Problems) -> l
     for path in paths:
         where = settings.relative(path)
         raw, info = _read_with_stat(path, where, problems)
-        if raw is not None:
-            kept = info if info is not None and info[1] < settled else None
-            sources.append(Source(path, where, raw, hashlib.sha256(raw).hexdigest(), kept))
+        if raw is None:
+            continue
+        social, extra = _read_social(path, settings, problems)
+        kept = (
+            info + extra
+            if info is not None and extra is not None and _mtime(info + extra) < settled
+            else None
+        )
+        sources.append(Source(path, where, raw, _digest(raw, social), kept, social))
     return sources
+
+
+def _digest(raw: bytes, social: bytes | None) -> str:
+    digest = hashlib.sha256(raw)
+    if social is not None:  # a post without one keeps the digest it always had
+        digest.update(b"\0" + SOCIAL_SUFFIX.encode() + b"\0" + social)
+    return digest.hexdigest()
 
 
 def contents(source: Source, problems: Problems) -> bytes | None:
     """The bytes of a post, read now when the source was vouched for by its stat and not read."""
     return source.raw if source.raw is not None else _read(source.path, source.source, problems)
+
+
+def social_contents(source: Source, settings: Settings, problems: Problems) -> bytes | None:
+    """The bytes of a post's social file (None: it has none), read now when the post was not read."""
+    if source.raw is not None:
+        return source.social
+    return _read_social(source.path, settings, problems)[0]
+
+
+def _social_file(post: Path, settings: Settings) -> Path | None:
+    """The post's social file when it has one the reader may follow (a link out of the project is
+    not: the listing warned about it)."""
+    path = social_path(post)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(info.st_mode) and leads_out(path, settings.root):
+        return None
+    return path
+
+
+def _read_social(
+    post: Path, settings: Settings, problems: Problems
+) -> tuple[bytes | None, tuple[int, ...] | None]:
+    """The social file's bytes and stat; (None, ()) when the post has none."""
+    path = _social_file(post, settings)
+    if path is None:
+        return None, ()
+    return _open_read(path, settings.relative(path), problems, SOCIAL)
 
 
 class StatReader:
@@ -230,7 +307,7 @@ class StatReader:
         for path in paths:
             where = settings.relative(path)
             hit = self.known.get(where)
-            info = _stat(path) if hit is not None else None
+            info = _stat(path, settings) if hit is not None else None
             if hit is not None and info is not None and hit[0] == info:
                 vouched.append(Source(path, where, None, hit[1], info))
             else:
@@ -250,7 +327,7 @@ class Rereader:
         self._read: dict[Path, tuple[tuple[int, ...], Source]] = {}
 
     def __call__(self, paths: list[Path], settings: Settings, problems: Problems) -> list[Source]:
-        old, stamps = self._read, {path: _stat(path) for path in paths}
+        old, stamps = self._read, {path: _stat(path, settings) for path in paths}
         known = {p: old[p][1] for p in paths if p in old and stamps[p] is not None and old[p][0] == stamps[p]}
         read = {s.path: s for s in read_sources([p for p in paths if p not in known], settings, problems)}
         settled = time.time_ns() - int(RACY_SECONDS * 1e9)
@@ -258,7 +335,7 @@ class Rereader:
         self._read = {
             s.path: (stamp, s)
             for s in sources
-            if (stamp := stamps[s.path]) is not None and stamp[1] < settled
+            if (stamp := stamps[s.path]) is not None and _mtime(stamp) < settled
         }
         return sources
 
@@ -266,12 +343,32 @@ class Rereader:
 RACY_SECONDS = 2.0  # coarse file systems keep mtimes to the second or two
 
 
-def _stat(path: Path) -> tuple[int, ...] | None:
+def _stat(path: Path, settings: Settings) -> tuple[int, ...] | None:
+    """A post's stat, then its social file's when it has one (a social file added, edited or removed
+    changes it)."""
+    info = file_stamp(path)
+    if info is None:
+        return None
+    social = _social_file(path, settings)
+    if social is None:
+        return info
+    extra = file_stamp(social)
+    return info + extra if extra is not None else None
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What tells a file's version from another without reading it (None when it cannot be stat'ed):
+    the ctime and inode catch an edit that kept the size and the modification time."""
     try:
         info = os.stat(path)
     except OSError:
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _mtime(stamp: tuple[int, ...]) -> int:
+    """The newest modification time of a post's stat (and its social file's: every fifth field)."""
+    return max(stamp[1::5])
 
 
 def _settled() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import datetime as dt
 import difflib
 import ipaddress
 import os
@@ -16,7 +15,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.content import brand as branding
-from newsletter.content import reader
+from newsletter.content import reader, scheduling
+from newsletter.content.scheduling import Scheduling, Slot  # noqa: F401  (Slot: where importers found it)
 from newsletter.email import headers
 from newsletter.errors import InputError, NewsletterError, Problem, Problems
 from newsletter.urls import is_absolute_http, is_merge_tag
@@ -32,6 +32,15 @@ PLATFORMS = (
     "facebook",
     "pinterest",
 )
+_RENAMED = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesky", "insta": "instagram"}
+
+
+def platform_hint(name: str) -> str:
+    """What an unknown platform name may have meant: "; did you mean 'x'?" for 'twitter', or ''."""
+    close = difflib.get_close_matches(name.lower(), [*PLATFORMS, *_RENAMED], n=1)
+    hint = _RENAMED.get(name.lower()) or next((_RENAMED.get(c, c) for c in close), "")
+    return f"; did you mean '{hint}'?" if hint else ""
+
 
 DEFAULTS: dict[str, str] = {
     "name": "",
@@ -48,7 +57,7 @@ DEFAULTS: dict[str, str] = {
     "post_url": "{site_url}/{slug}/",
     "archive_url": "{site_url}/newsletter",  # where web copies and image cards are published
     "mastodon_max_characters": "500",
-    "schedule": "mon 09:00, wed 09:00, fri 09:00",
+    **scheduling.defaults(PLATFORMS),  # schedule, schedule_<platform>, schedule_offsets, buffer_tags, ...
     "smtp_host": "localhost",
     "smtp_port": "587",
     "smtp_user": "",
@@ -70,22 +79,14 @@ LAYOUTS = ("full", "digest")  # digest: title, image, summary and a "Read more" 
 REQUIRED = ("name", "site_url", "from", "unsubscribe_url")
 # Values that reach a mail header, a URL or a single line of text.
 SINGLE_LINE = (
-    "name", "site_url", "from", "reply_to", "address", "unsubscribe_url", "language", "timezone",
+    "name", "site_url", "from", "reply_to", "unsubscribe_url", "language", "timezone",
     "utm_campaign", "post_url", "smtp_host", "smtp_user",
 )  # fmt: skip
+# `address` may take several lines (setup.cfg continuation lines), each one checked like these.
 # The only fields each format-string setting may name (str.format would also reach attributes).
 FORMAT_FIELDS = {"utm_campaign": ("week",), "post_url": ("site_url", "slug")}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SLOT = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}):(\d{2})")
-
-
-@dataclass(frozen=True, order=True)
-class Slot:
-    """A weekly posting time: weekday (0 = Monday) and time of day, in the site's timezone."""
-
-    weekday: int
-    time: dt.time
+_X_HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")  # what X allows (twitter:site names it)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Settings:
     hashtags: tuple[str, ...]
     post_url: str
     mastodon_max_characters: int
-    schedule: tuple[Slot, ...]
+    scheduling: Scheduling  # posting slots, Buffer tags, Hootsuite's date format
     smtp_host: str
     smtp_port: int
     smtp_user: str
@@ -118,6 +119,11 @@ class Settings:
     card_fonts: tuple[Path, ...] = ()  # absolute; see social/fonts.py
     cards_window: int = 8  # issues (the newest by week) that get every card; 0: every issue ("all")
     brand: branding.Brand = field(default_factory=branding.default)  # logo, palette, social links
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The postal address as the footer shows it: one line per line of setup.cfg."""
+        return tuple(self.address.split("\n")) if self.address else ()
 
     @property
     def issues_dir(self) -> Path:
@@ -294,6 +300,13 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         if bad_char := headers.control(v[key].strip()):
             bad(key, f"must be a single line without control characters, got U+{ord(bad_char):04X}")
             broken.add(key)
+    for line in v["address"].split("\n"):
+        if bad_char := headers.control(line.strip()):
+            bad("address", f"each line must be free of control characters, got U+{ord(bad_char):04X}")
+            broken.add("address")
+            break
+    if (x := v["handle_x"].strip()) and not _X_HANDLE.fullmatch(x):
+        bad("handle_x", f"expected an X handle, 1 to 15 letters, digits or _ (an @ first is fine), got '{x}'")
     site_url = v["site_url"] if "site_url" not in broken else ""
     if site_url and (problem := _site_url_problem(site_url) or _mail_domain_problem(site_url)):
         bad("site_url", problem)
@@ -314,6 +327,10 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             "timezone",
             f"unknown timezone '{v['timezone']}'; use an IANA name such as Europe/London",
         )
+    else:
+        if _host_zone(v["timezone"].strip()):  # zoneinfo finds these files, but they are no place's zone
+            bad("timezone", f"'{v['timezone'].strip()}' is a file of this machine's time zone database, "
+                "not an IANA zone name; use one such as Europe/London")  # fmt: skip
     if not _COLOR.fullmatch(v["accent_color"]):  # the palette made of it: content.brand
         bad("accent_color", f"expected a hex colour like #8a6f5a, got '{v['accent_color']}'")
     if v["layout"].strip() not in LAYOUTS:
@@ -329,7 +346,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
             bad(key, f"must be a URL without spaces, got '{v[key].strip()}'")
         elif _has_credentials(v[key].strip().replace("{site_url}", "https://host")):
             bad(key, CREDENTIALS)
-    schedule = _schedule(v["schedule"], bad)
+    schedule = scheduling.parse(v, PLATFORMS, bad)
     archive_url = _archive_url(v, bad)
     card_fonts = _card_fonts(root, v["card_fonts"], bad)
     cards_window = _cards_window(v["cards_window"], bad)
@@ -343,7 +360,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         site_url=v["site_url"].rstrip("/"),
         sender=v["from"].strip(),
         reply_to=v["reply_to"].strip(),
-        address=v["address"].strip(),
+        address="\n".join(line.strip() for line in v["address"].split("\n") if line.strip()),
         unsubscribe_url=unsub,
         language=v["language"].strip(),
         timezone=v["timezone"].strip(),
@@ -352,7 +369,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         hashtags=tuple(t for t in re.split(r"[\s,#]+", v["hashtags"]) if t),
         post_url=v["post_url"].strip(),
         mastodon_max_characters=ints["mastodon_max_characters"] or 500,
-        schedule=schedule,
+        scheduling=schedule,
         smtp_host=v["smtp_host"].strip(),
         smtp_port=ints["smtp_port"] or 587,
         smtp_user=v["smtp_user"].strip(),
@@ -368,17 +385,10 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     )
 
 
-def _schedule(text: str, bad) -> tuple[Slot, ...]:
-    """'mon 09:00, thu 18:30' into weekly slots; an empty setting means no posting times."""
-    slots = []
-    for part in filter(None, (p.strip().lower() for p in text.split(","))):
-        match = _SLOT.fullmatch(part)
-        if not match or int(match.group(2)) > 23 or int(match.group(3)) > 59:
-            bad("schedule", f"expected slots like 'mon 09:00, thu 18:30', got '{part}'")
-            return ()
-        hour, minute = int(match.group(2)), int(match.group(3))
-        slots.append(Slot(DAYS.index(match.group(1)), dt.time(hour, minute)))
-    return tuple(sorted(set(slots)))
+def _host_zone(name: str) -> bool:
+    """localtime is whatever the machine is set to (exports would change with the machine that makes
+    them); posixrules, posix/ and right/ (leap seconds) are copies the database keeps for C programs."""
+    return name in ("localtime", "posixrules") or name.startswith(("posix/", "right/"))
 
 
 CREDENTIALS = (

@@ -26,13 +26,13 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "newsletter.content.settings.Settings": frozenset(
         {"root", "posts_dir", "templates_dir", "build_dir", "schedule"}
     ),
-    "newsletter.content.posts.Post": frozenset({"tree_data"}),
+    "newsletter.content.posts.Post": frozenset({"tree_data", "edits"}),  # edits: the captions' business
     # The logo's bytes go into the issue folder, not into a template; notes are the plan's to report.
     "newsletter.content.brand.Logo": frozenset({"data"}),
     "newsletter.content.brand.Brand": frozenset({"notes"}),
 }
 _PROPERTIES: dict[str, tuple[str, ...]] = {
-    "newsletter.content.settings.Settings": ("domain", "mail_domain"),
+    "newsletter.content.settings.Settings": ("domain", "mail_domain", "address_lines"),
     "newsletter.content.issue.Issue": ("subject", "draft", "layout", "intro", "preheader", "date"),
 }
 

@@ -2,44 +2,38 @@
 
 A reference that is neither a URL nor a path on the site (`/...`) names a file, looked up relative to the
 post's folder, then the project root, and read through content.reader (a regular file, at most IMAGE's
-cap, never a link out of the project). The issue folder gets each one as `images/NAME-HASH.EXT`: turned
-upright by its EXIF orientation, at most MAX_WIDTH pixels wide (twice the 600 px column: sharp on a
-high-density screen), re-encoded without its metadata (EXIF, GPS, XMP, comments); the email refers to it
-at `{archive_url}/YYYY-Www/images/NAME-HASH.EXT` with its width and height. `check` only opens each
-file's header (size and orientation); build, preview and send make the files. Each file is read and
-made once per run (the run's memo, keyed by the file's digest)."""
+cap, never a link out of the project). The issue folder gets each one as `images/NAME-HASH.EXT`, made by
+email.pictures (decoded in full, upright, sRGB, at most MAX_WIDTH pixels wide, no metadata); the email
+refers to it at `{archive_url}/YYYY-Www/images/NAME-HASH.EXT` with its width and height. `check`
+decodes each file as build does but writes nothing; build, preview and send make the files. Each file
+is read and made once per run (the run's memo, keyed by the file's digest); NAME comes from the
+reference that names it, HASH from its bytes.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import io
 import os
 import re
 import time
-import warnings
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote
 
 from newsletter.content.reader import IMAGE, RACY_SECONDS, leads_out, read_file
+from newsletter.email import pictures
 from newsletter.errors import Problems
-from newsletter.urls import is_merge_tag, scheme_of
+from newsletter.urls import file_part, is_merge_tag, scheme_of
 
 if TYPE_CHECKING:
     from newsletter.content.settings import Settings
 
-CONTAINER = 600  # px: the email's column (templates/email.html)
-MAX_WIDTH = 2 * CONTAINER  # high-density screens show 2 image pixels per CSS pixel
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo is about 200 MB decoded; a bigger one is refused
-JPEG_QUALITY = 85  # what Ghost and most CDNs use: no visible loss at email sizes
-PROCESS = b"1"  # hashed into every name: bump it when the processing changes, so caches see new files
+MAX_WIDTH = pictures.MAX_WIDTH
 MEMO_LIMIT = 32  # made images kept per run: the preview's run lives for hours
-_FORMATS = {"JPEG": ("JPEG", ".jpg"), "MPO": ("JPEG", ".jpg"), "GIF": ("GIF", ".gif")}  # else PNG
-_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"")
-_SWAPPED = (5, 6, 7, 8)  # EXIF orientations that turn the picture a quarter
 
 
 def is_local(ref: str) -> bool:
@@ -49,19 +43,75 @@ def is_local(ref: str) -> bool:
 
 
 def body_refs(fragment: str, body: str, body_line: int) -> tuple[tuple[str, int], ...]:
-    """(reference, line in the post) of every local image in a post's sanitised HTML, each once; the
-    line is the first one of the Markdown body that holds the reference (a reference-style image's is
-    its definition's)."""
+    """(reference, line in the post) of every local image in a post's sanitised HTML, each once. The
+    line is the image's own: the HTML's images are, in order, the Markdown's image syntax (`![](...)`,
+    `![][ref]`, `<img src>`, outside code) in order, matched by their URL; a reference-style image's line
+    is its definition's. Prose that mentions the path earlier, an escaped `&amp;` or a src such as `.`
+    (found on every line) no longer takes the line."""
     import html
 
     found: dict[str, int] = {}
-    lines = body.split("\n")
+    spots = _image_spots(body)
+    cursor = 0
     for raw in _IMG_SRC.findall(fragment):
         src = html.unescape(raw)
+        at = next((i for i in range(cursor, len(spots)) if spots[i][0] == src), None)
+        if at is not None:
+            cursor = at + 1
         if is_local(src) and src not in found:
-            number = next((n for n, line in enumerate(lines) if src in line), 0)
+            if at is not None:
+                number = spots[at][1]
+            else:  # syntax the scan does not know: the first line holding the reference, as before
+                number = next((n for n, line in enumerate(body.split("\n")) if src in line), 0)
             found[src] = body_line + number
     return tuple(found.items())
+
+
+_FENCE = re.compile(r"(?m)^ {0,3}(`{3,}|~{3,})[^\n]*\n(?:.*\n)*?(?: {0,3}\1[`~]*[ \t]*$|\Z)")
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_ALT = r"\[(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]"
+_DEST = r"<(?P<angled>[^>\n]*)>|(?P<bare>(?:[^\s()\\]|\\.|\([^\s()]*\))+)"
+_INLINE = re.compile(r"!" + _ALT + r"\(\s*(?:" + _DEST + r")")
+_REFERENCE = re.compile(r"!\[(?P<alt>(?:[^\[\]\\]|\\.)*)\](?:\[(?P<label>[^\[\]]*)\])?(?!\()")
+_DEFINITION = re.compile(r"(?m)^ {0,3}\[(?P<label>[^\[\]]+)\]:[ \t]*(?:<(?P<angled>[^>\n]*)>|(?P<bare>\S+))")
+_RAW_IMG = re.compile(
+    r"""<img\b[^>]*?\ssrc\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))""", re.I
+)
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _image_spots(body: str) -> list[tuple[str, int]]:
+    """(URL as the HTML has it, 0-based line) of each image in the Markdown source, in order; code
+    blocks and spans are blanked first (an image there is text)."""
+    import html
+
+    def blank(match: re.Match) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    text = _CODE_SPAN.sub(blank, _FENCE.sub(blank, body))
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset)
+
+    def url(match: re.Match, *groups: str) -> tuple[str, int]:
+        name = next(g for g in groups if match.group(g) is not None)
+        value = match.group(name)
+        if match.re is not _RAW_IMG:  # Markdown backslash escapes; HTML has entities only
+            value = _ESCAPED.sub(r"\1", value)
+        return html.unescape(value), line_of(match.start(name))
+
+    definitions = {
+        " ".join(m.group("label").lower().split()): url(m, "angled", "bare")
+        for m in _DEFINITION.finditer(text)
+    }
+    spots: list[tuple[int, tuple[str, int]]] = []
+    spots += [(m.start(), url(m, "angled", "bare")) for m in _INLINE.finditer(text)]
+    spots += [(m.start(), url(m, "dq", "sq", "bare")) for m in _RAW_IMG.finditer(text)]
+    for m in _REFERENCE.finditer(text):
+        label = " ".join((m.group("label") or m.group("alt")).lower().split())
+        if label in definitions:
+            spots.append((m.start(), definitions[label]))
+    return [spot for _, spot in sorted(spots, key=lambda s: s[0])]
 
 
 @dataclass(frozen=True)
@@ -73,6 +123,7 @@ class Picture:
     height: int
     content_type: str
     data: bytes | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()  # warnings for the post that uses it (email.pictures)
 
 
 @dataclass(frozen=True)
@@ -99,14 +150,10 @@ class LocalImages:
         return {f"{self.base}/{p.name}": p for p in self.pictures.values()}
 
 
-class _Unusable(Exception):
-    """Why a file cannot be used as a picture (the message's tail)."""
-
-
 class Memo(Protocol):
     """The run's memo (run.context.Memo), as this module uses it."""
 
-    def table(self, name: str) -> dict: ...
+    def table(self, name: str, limit: int = ...) -> dict: ...
 
 
 class _Referring(Protocol):
@@ -123,13 +170,37 @@ def prepare(
 ) -> LocalImages:
     """Every local image of the issue's posts, checked (`make` False) or made; each file that is
     missing, unreadable or no picture is an error at the post's line that refers to it."""
-    pictures: dict[tuple[str, str], Picture] = {}
+    found: dict[tuple[str, str], Picture] = {}
     for post in posts:
         for ref, line in post.images:
             picture = _picture_for(post.source, ref, line, settings, memo, make, problems)
             if picture is not None:
-                pictures[(post.source, ref)] = picture
-    return LocalImages(f"{settings.archive_url}/{week}/images", pictures)
+                found[(post.source, ref)] = picture
+    return LocalImages(f"{settings.archive_url}/{week}/images", found)
+
+
+@dataclass(frozen=True)
+class Intro:
+    """The issue file's intro as a referrer of local images, like a post: looked up from issues/,
+    then the project root; errors name issues/FILE:LINE."""
+
+    source: str
+    images: tuple[tuple[str, int], ...]
+
+
+def intro(file, memo: Memo) -> Intro | None:
+    """The local images of an issue file's intro (content.issuefile.IssueFile), or None. Its Markdown
+    is read only when it can hold a picture at all; once per run and file."""
+    text = file.intro if file is not None else ""
+    if "![" not in text and "<img" not in text.lower():
+        return None
+    table = memo.table("intro-images")
+    if file.digest not in table:
+        from newsletter.content.markup import Converter
+
+        rendered = Converter().render(text)  # its own errors are the renderer's to report
+        table[file.digest] = () if rendered.errors else body_refs(rendered.html, text, file.intro_line)
+    return Intro(file.source, table[file.digest]) if table[file.digest] else None
 
 
 def digests(metas: Iterable, settings: Settings, memo: Memo) -> tuple[str, ...]:
@@ -155,7 +226,10 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
         problems.error(source, line, f"image '{ref}' ({shown}): {problem.message}", "image")
     if not digest:
         return None
-    table = memo.table("images")
+    # The memo holds what the bytes make, never a name: a picture's name comes from the reference that
+    # names it here, so the same bytes under two names (a photo reused in another week as zzz.jpg) are
+    # named the same in every run, whichever reference the run met first (--jobs, --week, the cache).
+    table = memo.table("images", MEMO_LIMIT)
     key = (digest, make)
     if key not in table:
         if raw is None:
@@ -163,21 +237,22 @@ def _picture_for(source: str, ref: str, line: int, settings, memo: Memo, make: b
             if raw is None:
                 return None
         try:
-            made = _make(raw, PurePosixPath(ref).stem, make)
-        except _Unusable as exc:
+            made = _make(raw, make)
+        except pictures.Unusable as exc:
             problems.error(source, line, f"image '{ref}' ({shown}): {exc}", "image")
             return None
-        if len(table) >= MEMO_LIMIT:
-            table.clear()
         table[key] = made
-    return table[key]
+    for note in table[key].notes:
+        problems.warn(source, line, f"image '{ref}' ({shown}): {note}", "image")
+    stem = PurePosixPath(file_part(ref)[0]).stem
+    return dataclasses.replace(table[key], name=f"{_stem(stem)}-{table[key].name}")
 
 
 def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Path | None:
     """The file a reference names: beside the post first, then from the project root; never outside
     the project (`..` that climbs out of it, or a symbolic link that leads out)."""
     root = Path(os.path.abspath(settings.root))
-    relative = unquote(ref.split("?")[0].split("#")[0])
+    relative, dropped = file_part(ref)
     tried, outside = [], False
     for base in dict.fromkeys(((root / source).parent, root)):
         path = Path(os.path.normpath(base / relative))
@@ -194,11 +269,16 @@ def locate(source: str, ref: str, line: int, settings, problems: Problems) -> Pa
         tried.append(settings.relative(path))
     if not tried and outside:
         problems.error(source, line, f"image '{ref}' is outside the project; copy the picture into the "
-                       "project (beside the post or from the project root)", "image")  # fmt: skip
+                       f"project (beside the {_what(source, settings)} or from the project root)", "image")  # fmt: skip
     else:
-        problems.error(source, line, f"image '{ref}' not found: looked for {' and '.join(tried)}; add the "
-                       "file or fix the path", "image")  # fmt: skip
+        problems.error(source, line, f"image '{ref}' not found: looked for {' and '.join(tried)}{dropped}; "
+                       "add the file or fix the path", "image")  # fmt: skip
     return None
+
+
+def _what(source: str, settings) -> str:
+    issues = settings.relative(settings.issues_dir)
+    return "issue file" if source.startswith(f"{issues}/") else "post"
 
 
 def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> tuple[str, bytes | None]:
@@ -221,62 +301,14 @@ def _load(path: Path, shown: str, settings, memo: Memo, problems: Problems) -> t
     return digest, raw
 
 
-def _make(raw: bytes, stem: str, make: bool) -> Picture:
-    """The picture as the issue folder holds it (only its name and size unless `make`)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS says it below
-            image = Image.open(io.BytesIO(raw))
-            source_format = image.format or ""
-            frames = getattr(image, "n_frames", 1)
-            orientation = image.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
-        raise _Unusable(
-            "not a picture that can be read (PNG, JPEG, GIF or WebP); export it again as PNG or JPEG"
-        ) from None
-    width, height = image.size[::-1] if orientation in _SWAPPED else image.size
-    if width * height > MAX_PIXELS:
-        raise _Unusable(f"{width}x{height} pixels is over {MAX_PIXELS:,}; make it smaller (at most "
-                        f"{MAX_WIDTH} px wide is all the email shows)")  # fmt: skip
-    out_format, suffix = _FORMATS.get(source_format, ("PNG", ".png"))
-    animated = out_format == "GIF" and frames > 1
-    if width > MAX_WIDTH and not animated:
-        width, height = MAX_WIDTH, max(1, round(height * MAX_WIDTH / width))
-    digest = hashlib.sha256(PROCESS + b"\0" + raw).hexdigest()[:8]
-    name = f"{_stem(stem)}-{digest}{suffix}"
-    if not make:
-        return Picture(name, width, height, _TYPES[out_format])
-    # An animated GIF is copied as it is: resizing it would keep only its first frame.
-    data = raw if animated else _encode(image, (width, height), out_format)
-    return Picture(name, width, height, _TYPES[out_format], data)
-
-
-def _encode(image, size: tuple[int, int], out_format: str) -> bytes:
-    """Upright, resized, and saved with nothing of the original's metadata but its colour profile and
-    transparency. Same bytes in, same bytes out: Pillow writes no time stamps."""
-    from PIL import Image, ImageOps
-
-    try:
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError) as exc:  # a truncated or corrupt file
-        raise _Unusable(f"the picture cannot be decoded ({exc}); export it again as PNG or JPEG") from None
-    kept = {k: upright.info[k] for k in ("icc_profile", "transparency") if k in upright.info}
-    wanted = {"JPEG": ("RGB", "L", "CMYK"), "GIF": ("P", "L"), "PNG": ("RGB", "RGBA", "L", "LA", "P")}
-    if upright.mode not in wanted[out_format] or (upright.size != size and upright.mode == "P"):
-        upright = upright.convert("RGB" if out_format == "JPEG" else "RGBA")
-        kept.pop("transparency", None)  # carried by the alpha channel now
-    if upright.size != size:
-        upright = upright.resize(size, Image.Resampling.LANCZOS)
-    upright.info = {}  # EXIF, GPS, XMP, comments, text chunks: none of it goes out
-    out = io.BytesIO()
-    options = {"quality": JPEG_QUALITY, "optimize": True} if out_format == "JPEG" else {}
-    upright.save(out, out_format, **options, **kept)
-    return out.getvalue()
+def _make(raw: bytes, make: bool) -> Picture:
+    """The picture as the issue folder holds it (decoded in full either way; its bytes only when
+    `make`); its name is the tail the bytes decide, HASH.EXT: the reference gives the stem."""
+    made = pictures.make(raw, make)
+    return Picture(made.tail, made.width, made.height, made.content_type, made.data, made.notes)
 
 
 def _stem(stem: str) -> str:
     """A file name's stem as a URL path segment: letters, digits, _ and -, lower case."""
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")[:60] or "image"
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()  # Ü -> U
+    return re.sub(r"[^a-z0-9_-]+", "-", ascii_stem.lower()).strip("-")[:60] or "image"

@@ -7,8 +7,8 @@ import logging
 import re
 import sys
 import types
-from typing import ClassVar
 
+from newsletter.run import memo
 from newsletter.urls import MERGE_TAG
 
 log = logging.getLogger("newsletter.inline")
@@ -69,9 +69,10 @@ _INLINER: type | None = None
 
 
 def _inliner() -> type:
-    """premailer's Premailer, with the rules of a stylesheet parsed once per process: every issue of a
-    build has the same template CSS, and cssutils parsing and re-printing it was a third of the time
-    premailer took per issue. premailer still does all the inlining (selectors, specificity, merging)."""
+    """premailer's Premailer, with the rules of a stylesheet parsed once per run (in the run's memo,
+    run/memo.py, never at module level: the CSS is the project's templates'): every issue of a build
+    has the same template CSS, and cssutils parsing and re-printing it was a third of the time premailer
+    took per issue. premailer still does all the inlining (selectors, specificity, merging)."""
     global _INLINER
     if _INLINER is None:
         _defer_requests()
@@ -80,16 +81,16 @@ def _inliner() -> type:
         _unvalidated_inline_styles()
 
         class CachedRules(Premailer):
-            _rules: ClassVar[dict[tuple, tuple[list, list]]] = {}
-
             def _parse_style_rules(self, css_body, ruleset_index):
+                run_memo = memo.current()
+                if run_memo is None:  # outside a run: nothing is kept
+                    return super()._parse_style_rules(css_body, ruleset_index)
                 key = (css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
                        self.include_star_selectors, self.disable_validation)  # fmt: skip
-                if key not in self._rules:
-                    if len(self._rules) > 32:  # a preview session with many template edits
-                        self._rules.clear()
-                    self._rules[key] = super()._parse_style_rules(css_body, ruleset_index)
-                rules, leftover = self._rules[key]
+                table = run_memo.table("premailer-rules", 32)  # a preview session with many template edits
+                if key not in table:
+                    table[key] = super()._parse_style_rules(css_body, ruleset_index)
+                rules, leftover = table[key]
                 return list(rules), list(leftover)  # premailer extends and sorts what it gets
 
         _INLINER = CachedRules

@@ -9,7 +9,6 @@ with a project template (a pipe or folder in its place, over the cap, not UTF-8)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,17 +53,9 @@ class TemplateLoader(jinja2.BaseLoader):
 
 def _load(path: Path, where: str) -> Source:
     problems = Problems()
-    before = _stamp(path)
+    before = reader.file_stamp(path)
     text = reader.read_template(path, where, problems)
     if text is None:
         raise TemplateFileError(problems.items)
     # Jinja asks this only with auto_reload; the renderer reads each template once per run.
-    return text, str(path), lambda: _stamp(path) == before
-
-
-def _stamp(path: Path) -> tuple[int, ...] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return text, str(path), lambda: reader.file_stamp(path) == before

@@ -28,7 +28,7 @@ from newsletter.email.loader import TemplateLoader
 from newsletter.email.sandbox import Sandbox as _Sandbox
 from newsletter.errors import InputError, NewsletterError, Problem
 from newsletter.site.archive import home, logo_of, rfc3339, web_url
-from newsletter.urls import absolute, is_allowed, with_utm, without_utm
+from newsletter.urls import absolute, has_utm, is_allowed, with_utm, without_utm
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Issue
@@ -161,7 +161,10 @@ class Links:
     def __call__(self, url: str) -> str:
         if not is_allowed(url):
             return ""
-        return with_utm(absolute(url, self.settings.site_url), self.settings.site_url, dict(self.utm))
+        made = absolute(url, self.settings.site_url)
+        if made == self.settings.brand.subscribe_url and has_utm(made):
+            return made  # the editor tagged the sign-up link in setup.cfg: their attribution, everywhere
+        return with_utm(made, self.settings.site_url, dict(self.utm))
 
     def image(self, url: str) -> str:
         """An image's URL: absolute, never tagged for the campaign (an image is no landing page)."""
@@ -209,13 +212,18 @@ def email_html(
         preheader_filler=Markup(PREHEADER_FILLER),
         layout=_layout(layout or issue.layout, settings),
         web_url=links(web_url(settings, issue.week)) if settings.archive_url else "",
-        intro=Markup(emailbody.prepare(intro.html, "")) if intro else "",
+        intro=Markup(emailbody.prepare(intro.html, "", _intro_images(issue, local))) if intro else "",
         button_text=settings.brand.palette.button_text,
         logo=logo_of(settings, issue.week),
         archive_home=home(settings) if settings.archive_url else "",  # the web copy's "All issues"
     )
     # Template links too (logo, CTA, footer): one pass over the page keeps the policy in one place.
     return links.in_html(page).replace("&apos;", "&#39;")
+
+
+def _intro_images(issue: Issue, local: LocalImages | None) -> dict[str, tuple[str, int, int]]:
+    """The intro's local images (email.images.intro): its copies in the issue folder, as a post's."""
+    return local.for_post(issue.file.source) if local and issue.file else {}
 
 
 def _layout(layout: str | None, settings: Settings) -> str:
@@ -242,21 +250,28 @@ def _post_context(post: Post, links: Links, local: dict[str, tuple[str, int, int
         "more_width": _button_width("Read more"),
         # Every digest button says "Read more": screen readers get which article it opens.
         "more_label": f"Read more: {post.title}",
-        "lead_image": _lead_image(post),
+        "lead_image": _lead_image(post, local),
     }
 
 
-def _lead_image(post: Post) -> dict | None:
-    """The digest's picture for an article without a hero: its first body image (src as written; the
-    page's one link pass makes it absolute like the body's), sized as the body sizes it."""
+def _lead_image(post: Post, local: dict[str, tuple[str, int, int]]) -> dict | None:
+    """The digest's picture for an article without a hero: its first body image, sized as the body
+    sizes it. A local one is its processed copy in the issue folder (the archive URL, the picture's
+    own size, as the body shows it); any other src as written (the page's one link pass makes it
+    absolute like the body's)."""
     if post.image:
         return None
     found = next(post.tree.iter("img"), None)
     if found is None or not found.get("src"):
         return None
+    src = str(found.get("src"))
     width, height = (int(v) if (v := str(found.get(k, ""))).isdigit() else 0 for k in ("width", "height"))
+    if src in local:
+        src, natural, tall = local[src]
+        width = width or natural  # a {width=N} the author gave wins, the height keeps the shape
+        height = round(tall * width / natural)
     size = emailbody.image_size(width, height if width else 0)
-    return {"src": found.get("src"), "alt": found.get("alt", ""), "size": Markup(size)}
+    return {"src": src, "alt": found.get("alt", ""), "size": Markup(size)}
 
 
 def _button_width(text: str) -> int:

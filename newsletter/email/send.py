@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from newsletter.content.issue import Selection
+from newsletter.content.issue import Issue, Selection
 from newsletter.content.settings import MAX_UNSUBSCRIBE, Settings
 from newsletter.email import headers, links, mime
-from newsletter.errors import NewsletterError, Problem
+from newsletter.errors import WARNING, NewsletterError, Problem
 from newsletter.run.context import SEND, Run
 from newsletter.run.plan import plan
 from newsletter.urls import LOOPBACK, is_merge_tag, split
@@ -25,6 +25,9 @@ from newsletter.urls import LOOPBACK, is_merge_tag, split
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 
 
+# A test copy carries its pictures: many mail servers refuse a message over 10 MB (Exchange's default),
+# Gmail one over 25 MB, and base64 makes each picture a third bigger.
+MAX_TEST_BYTES = 10_000_000
 MAX_RECIPIENTS = 50  # a test copy goes to a few people; a long list is a mistake (or a mailing)
 # Where a merge tag used as a link points in a test copy (no ESP fills it in): a page on the site's host
 # named for the tag, https://viaskincare.com/merge-tag-placeholder/UNSUB for *|UNSUB|*.
@@ -38,22 +41,30 @@ class Sent:
     server: str  # "" for a dry run
     encrypted: bool
     warnings: tuple[Problem, ...]
+    week: str = ""  # the issue sent
+    subject: str = ""  # its subject, without the "[TEST] " the copy carries
+
+
+class Malformed(NewsletterError):
+    """A --to value that is no address list: the command line's usage error (exit 2)."""
 
 
 def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
-    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once."""
+    """Every --to value, each a comma-separated list; each address parsed strictly, duplicates once.
+    A value that does not parse is Malformed; a list longer than MAX_RECIPIENTS is well-formed but
+    refused (exit 1)."""
     found: dict[str, headers.Mailbox] = {}
     for value in (values,) if isinstance(values, str) else values:
         try:
             boxes = headers.parse_mailbox_list(value)
         except headers.AddressError as exc:
-            raise NewsletterError(
+            raise Malformed(
                 f"--to: expected an email address (or several, comma-separated), got {value!r}: {exc}"
             ) from None
         for box in boxes:
             found.setdefault(box.address.lower(), box)
     if not found:
-        raise NewsletterError("--to: give at least one address")
+        raise Malformed("--to: give at least one address")
     if len(found) > MAX_RECIPIENTS:
         raise NewsletterError(f"--to: {len(found)} addresses; a test copy goes to at most {MAX_RECIPIENTS}")
     return tuple(found.values())
@@ -61,7 +72,7 @@ def recipients(values: tuple[str, ...] | str) -> tuple[headers.Mailbox, ...]:
 
 def test_message(
     settings: Settings, now: dt.datetime, to: tuple[headers.Mailbox, ...], week: str | None
-) -> tuple[EmailMessage, tuple[Problem, ...]]:
+) -> tuple[EmailMessage, tuple[Problem, ...], Issue]:
     """The issue's message as built (only the email: no captions, cards or web copy), addressed to the
     testers, subject prefixed [TEST], with a Message-ID of its own and placeholder links for merge tags
     (see `for_test`)."""
@@ -72,7 +83,7 @@ def test_message(
     html, related = embedded_images(html, outputs.issue.week, outputs.files, settings)
     message_id = mime.fresh_message_id(settings, now)
     message = mime.message(outputs.issue, tested, html, text, "[TEST] ", to, message_id)
-    return with_related(message, related), made.warnings
+    return with_related(message, related), made.warnings, outputs.issue
 
 
 def placeholder(settings: Settings, tag: str) -> str:
@@ -166,16 +177,74 @@ def send(
 ) -> Sent:
     boxes = recipients(to)
     addresses = tuple(box.address for box in boxes)
-    message, warnings = test_message(settings, now, boxes, week)
+    message, warnings, issue = test_message(settings, now, boxes, week)
     # The built .eml keeps its deterministic date; a test copy is dated now, so it sorts at the top of
     # the inbox instead of days down, under the newest post's date.
     message.replace_header("Date", format_datetime(now.replace(microsecond=0)))
     data = mime.as_bytes(message)
+    warnings += _size_warning(data)
     if dry_run:
-        return Sent(data, addresses, "", False, warnings)
+        return Sent(data, addresses, "", False, warnings, issue.week, issue.subject)
     server = f"{settings.smtp_host}:{settings.smtp_port}"
     encrypted = _deliver(settings, data, addresses, server)
-    return Sent(data, addresses, server, encrypted, warnings)
+    return Sent(data, addresses, server, encrypted, warnings, issue.week, issue.subject)
+
+
+SHOWN_HEADERS = ("From", "Reply-To", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
+                 "List-Unsubscribe-Post")  # fmt: skip
+
+
+def summary(data: bytes) -> str:
+    """A dry run as a person reads it: the headers decoded, the parts with their sizes (pictures named),
+    and the text part as the reader gets it; `--raw` prints the wire form instead."""
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(data, policy=policy.default)
+    lines = [f"Dry run, nothing sent: the test message is {_size(len(data))} as sent.", ""]
+    lines += [f"{name}: {message[name]}" for name in SHOWN_HEADERS if message[name] is not None]
+    lines += ["", "Parts:"]
+    for part, depth in _parts(message):
+        kind = part.get_content_type()
+        if part.is_multipart():
+            lines.append(f"{'  ' * depth}- {kind}")
+            continue
+        payload = part.get_payload(decode=True) or b""
+        name = part.get_filename() or ""
+        where = f" {name}" if name else ""
+        cid = f", Content-ID {part['Content-ID']}" if part["Content-ID"] else ""
+        lines.append(f"{'  ' * depth}- {kind}{where}: {_size(len(payload))}{cid}")
+    text = message.get_body(("plain",))
+    body = text.get_content().replace("\r\n", "\n") if text is not None else ""
+    lines += ["", "Text part:", "", body.rstrip("\n"), "", "(--raw prints the message as sent)"]
+    return "\n".join(lines) + "\n"
+
+
+def _parts(message, depth: int = 0):
+    yield message, depth
+    if message.is_multipart():
+        for part in message.iter_parts():
+            yield from _parts(part, depth + 1)
+
+
+def _size(count: int) -> str:
+    return f"{count:,} bytes" if count < 1024 else f"{count / 1024:.1f} KB"
+
+
+def _size_warning(data: bytes) -> tuple[Problem, ...]:
+    """A test copy too big for the servers on its way: said before it is refused (or clipped)."""
+    if len(data) <= MAX_TEST_BYTES:
+        return ()
+    return (
+        Problem(
+            "send",
+            0,
+            f"the test message is {len(data) / 1e6:.1f} MB with its pictures (over {MAX_TEST_BYTES / 1e6:g} MB): "
+            "many mail servers refuse messages over 10 MB and Gmail over 25 MB; make the pictures smaller or "
+            "use fewer of them",
+            WARNING,
+            "image",
+        ),
+    )
 
 
 def _deliver(settings: Settings, data: bytes, to: tuple[str, ...], server: str) -> bool:
@@ -221,8 +290,16 @@ def _refusals(refused: dict) -> str:
 
 
 def _starttls(smtp: smtplib.SMTP, settings: Settings) -> bool:
-    if not (settings.smtp_starttls and smtp.has_extn("starttls")):
+    """`smtp_starttls = true` is a requirement, not a wish: a server that does not offer STARTTLS
+    (or a connection that strips it from the EHLO answer) gets nothing rather than the plain text."""
+    if not settings.smtp_starttls:
         return False
+    if not smtp.has_extn("starttls"):
+        raise NewsletterError(
+            f"smtp {settings.smtp_host}:{settings.smtp_port}: the server does not offer STARTTLS and "
+            "smtp_starttls = true in setup.cfg, so nothing was sent; use the server's submission port "
+            "(587) or its TLS settings, or set smtp_starttls = false for a local test server that has none"
+        )
     smtp.starttls(context=ssl.create_default_context())
     smtp.ehlo(settings.mail_domain)
     return True

@@ -112,7 +112,10 @@ def _inline_child(child: ET.Element, link: LinkFn) -> str:
     if child.tag == "a":
         label = _flow(inline(child, link)).replace("\n", " ")
         href = link(child.get("href", ""))
-        return label if not href or href in (label, f"mailto:{label}") else f"{label} ({href})"
+        if not href or href in (label, f"mailto:{label}"):
+            return label
+        # A URL shown as itself (<https://…>, a bare URL) is said once, in its tracked form.
+        return href if label == child.get("href") else f"{label} ({href})"
     if child.tag == "img":
         alt = child.get("alt", "").strip()
         return f"[{alt}]" if alt else ""

@@ -3,6 +3,7 @@ Snapshot (preview/state.py), rebuilt by the watcher (preview/watcher.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import posixpath
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.check.rules import CLIP_BYTES
+from newsletter.email import pictures
 from newsletter.errors import NewsletterError, Problem
 from newsletter.urls import LOOPBACK
 
@@ -233,7 +235,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if data is None:
             return self._not_found()
         if callable(data):  # a LazyCard: drawn on first request, then kept by the snapshot
-            data = data()
+            with snap.memo.active() if snap.memo is not None else contextlib.nullcontext():
+                data = data()  # under the run's memo: fonts and glyphs loaded once for every card
         if name.endswith(".html") and snap.settings is not None and snap.settings.archive_url:
             data = _local_images(data, snap.settings.archive_url)
         if query.get("dark") == ["1"] and name.endswith(".html"):
@@ -291,7 +294,8 @@ def _local_images(page: bytes, archive_url: str) -> bytes:
     """An issue's local images are linked where the archive will publish them; the preview serves
     them from the build it holds, so a picture shows before anything is published."""
     prefix = re.escape(archive_url.encode() + b"/")
-    return re.sub(prefix + rb"(\d{4}-W\d{2}/images/[\w-]+\.(?:png|jpg|gif))", rb"/build/\1", page)
+    suffixes = "|".join(pictures.SUFFIXES).encode()  # whatever the picture pipeline writes, the logo's too
+    return re.sub(prefix + rb"(\d{4}-W\d{2}/images/[\w-]+\.(?:" + suffixes + rb"))", rb"/build/\1", page)
 
 
 def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
@@ -303,8 +307,9 @@ def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
     if (week and week not in issues) or (slug and slug not in posts):
         raise _NotFound(week or slug)
     outputs = issues.get(week)
-    context = {
-        "snap": {"error": snap.error, "generation": snap.generation},
+    state: dict[str, object] = {"error": snap.error, "generation": snap.generation}
+    context: dict[str, object] = {
+        "snap": state,
         "issue": outputs.issue if outputs else None,
         "post": posts.get(slug),
         "captions": [c for o in issues.values() for c in o.captions if c.post == slug] if slug else [],
@@ -313,7 +318,7 @@ def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
         "budget": CLIP_BYTES,
     }
     if not (week or slug):  # the home page
-        context["snap"]["warnings"] = [str(w) for w in snap.warnings]
+        state["warnings"] = [str(w) for w in snap.warnings]
         context["issues"] = [o.issue for o in reversed(list(issues.values()))]
         context["warnings_by_source"] = _count(snap.warnings)
     return context

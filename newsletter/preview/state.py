@@ -18,13 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from newsletter.content.issue import Selection
 from newsletter.content.settings import Settings, load_settings
 from newsletter.errors import SHOWN_WARNINGS, InputError, NewsletterError, Problem, Problems, plural
 from newsletter.run import store
 from newsletter.run.context import PREVIEW, PREVIEW_EMAIL, Run
+from newsletter.run.memo import Memo
 
 if TYPE_CHECKING:
     from newsletter.content.posts import PostMeta
@@ -46,6 +47,7 @@ class Snapshot:
     renderer: Renderer | None = None  # the run's renderer, for the preview's own pages
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
+    memo: Memo | None = None  # the run's memo: lazy cards are drawn under it (run/memo.py)
     pages: int = 0  # the generation that last changed the issue pages (a save's captions step does not)
 
 
@@ -105,8 +107,8 @@ class _LatestFiles:
     instead of after every post is parsed. A post whose front matter dates it elsewhere, and the link
     warnings that need every post, are right in the full build that follows at once."""
 
-    def __init__(self, store: store.Memory):
-        self._store = store
+    def __init__(self, memory: store.Store):
+        self._store = memory
         self.partial = False  # some post files were left for the full build
 
     def __getattr__(self, name: str):
@@ -181,7 +183,7 @@ class Preview:
         step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
         latest = _LatestFiles(run.store) if latest_first else None
         if latest is not None:
-            step = replace(step, store=latest)
+            step = replace(step, store=cast(store.Store, latest))
         selection = Selection(every=not latest_first, drafts=self.drafts, shown_only=True)
         made = plan(step, selection)
         memory = run.store
@@ -233,7 +235,7 @@ class Preview:
     def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
         frozen = MappingProxyType(dict(sorted(issues.items())))
         return Snapshot(generation, run.settings, BuildFiles(top, frozen), frozen, posts, run.renderer(), "",
-                        warnings, pages or generation)  # fmt: skip
+                        warnings, run.memo, pages or generation)  # fmt: skip
 
     def _failed(self, old: Snapshot, error: str) -> Snapshot:
         """The last good build (the one before this rebuild) with the error, as a new generation of

@@ -45,7 +45,8 @@ def build(
     progress: Progress | None = None,
 ) -> Result:
     started = time.perf_counter()
-    out = writer.check_out(out, settings)  # before anything is written or removed
+    # before anything is written or removed; hand-picked posts never replace the week's issue
+    out = writer.check_out(out, settings, selected=bool(selection.files))
     workers = workers or os.cpu_count() or 1
     fp = store.fingerprint(settings)
     # --no-cache: a cold run (an empty manifest vouches for nothing), still saved for the next build

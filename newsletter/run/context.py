@@ -6,12 +6,14 @@ and its store's memory survive from one save to the next."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from newsletter.content.settings import Settings
+from newsletter.run.memo import Memo
 from newsletter.run.store import NoStore, Store
 
 if TYPE_CHECKING:
@@ -29,7 +31,8 @@ class Work:
     `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
     stopping at the first error (`check`). `images`: local images made into the issue folder ("make")
     or only checked to exist and open as pictures ("check"). `sends`: a message goes to people, so what
-    the law requires of it (a postal address) is an error, not a warning."""
+    the law requires of it (a postal address) is an error, not a warning. `lints`: the captions are
+    linted as a follower would read them (social.lint)."""
 
     captions: bool = True
     cards: CardWork = "draw"
@@ -37,33 +40,16 @@ class Work:
     collect: bool = False
     images: Literal["make", "check"] = "make"
     sends: bool = False
+    lints: bool = False
     archive: bool = True  # with `site`: the archive page and the feed (a preview save makes them later)
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
 PREVIEW_EMAIL = Work(captions=False, cards="none", archive=False)  # a save's first step (preview/state.py)
-CHECK = Work(cards="none", collect=True, images="check")
+CHECK = Work(cards="none", collect=True, images="check", lints=True)
 SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)
-
-
-class Memo:
-    """The run's memo tables: work one run does once and asks for again (the renderer, the known posts'
-    paths, counted texts). They live on the run, never at module level, so no user input outlives the
-    run that read it; each table is bounded, as the preview's run lives for hours."""
-
-    LIMIT = 8192  # entries per table; past it the table starts again (cheaper than LRU bookkeeping)
-
-    def __init__(self) -> None:
-        self._tables: dict[str, dict] = {}
-        self.renderer: Renderer | None = None
-
-    def table(self, name: str) -> dict:
-        table = self._tables.setdefault(name, {})
-        if len(table) > self.LIMIT:
-            table.clear()
-        return table
 
 
 @dataclass(frozen=True)
@@ -78,6 +64,10 @@ class Run:
     stager: Stager | None = None  # the build: each issue folder is written aside by whoever rendered it
     bytecode: bool = False  # compiled templates kept between runs (email.render.bytecode_cache)
     memo: Memo = field(default_factory=Memo, compare=False)
+
+    def active(self) -> contextlib.AbstractContextManager[Memo]:
+        """The run's memo is the one the deep helpers use (run/memo.py) until the block ends."""
+        return self.memo.active()
 
     def renderer(self) -> Renderer:
         """The run's one renderer, made when something first needs rendering (a no-op rebuild never

@@ -22,6 +22,7 @@ from newsletter.content.issue import (
     Selection,
     Week,
     arrange,
+    file_week,
     issue_files,
     resolve_posts,
     select,
@@ -129,9 +130,10 @@ def plan(run: Run, selection: Selection) -> Plan:
     """Read, validate and render what the selection and the run's work need; raise once with every
     problem (or, when the work collects, return them all as findings)."""
     problems = Problems(strict=run.strict)
-    rules.settings_findings(run.settings, run.work.sends, problems)
-    library = gather(run, selection, problems)
-    made = _issues(run, selection, library, problems)
+    with run.active():  # the deep helpers remember in the run's memo (run/memo.py)
+        rules.settings_findings(run.settings, run.work.sends, problems)
+        library = gather(run, selection, problems)
+        made = _issues(run, selection, library, problems)
     if not run.work.collect:
         problems.raise_if_errors()
     return made
@@ -164,14 +166,16 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         candidates = _candidates(selection, library, settings)
         weeks = tuple(select(candidates, selection, settings.relative(settings.posts_dir)))
     except InputError as exc:
-        if selection.week:  # `--week W50` with no posts: other weeks' posts are not its business
-            outside(settings, problems, library, selection, ())
+        if selection.week:  # `--week W51` with no posts: other weeks' posts and issue files are not its
+            # business, not even as the warnings a week that has an issue gets about them
+            demoted = outside(settings, problems, library, selection, ())
+            problems.items = [p for p in problems.items if p not in demoted]
         if not any(p.is_error for p in problems.items):  # else a consequence of the posts' own errors
             problems.extend(exc.problems)
         return Plan(settings, library, (), (), (), None, "", tuple(problems.items))
     outside(settings, problems, library, selection, weeks)
     if not selection.files:  # hand-picked posts (--post) make an issue of their own: no issue file
-        weeks = tuple(arrange(w, files.get(w.week), problems) for w in weeks)
+        weeks = tuple(arrange(w, files.get(w.week), problems, _broken_slugs(library, w.week)) for w in weeks)
     known = _Known(settings, library)
     todo, reused = [], []
     for week in weeks:
@@ -219,7 +223,8 @@ def archive_pages(
     key = _index_key(run, library, files, selection)
     if run.store.fresh("index", key) is not None:
         return None, None, key
-    index, feed = _index(run, library, files, selection.drafts, problems)
+    with run.active():
+        index, feed = _index(run, library, files, selection.drafts, problems)
     return index, feed, key
 
 
@@ -244,23 +249,37 @@ def _og_card(week: Week | Issue) -> frozenset[str]:
     )
 
 
+def _broken_slugs(library: Library, week: str) -> frozenset[str]:
+    """The slugs (by file name) of the posts of `week` that could not be loaded."""
+    return frozenset(b.slug for b in library.broken.values() if b.week in (week, None))
+
+
 def _image_digests(run: Run, week: Week) -> tuple[str, ...]:
-    if not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
+    intro = week.file is not None and bool(week.file.intro)
+    if not intro and not any(m.images for m in week.posts):  # no local image: nothing to read (or import)
         return ()
     from newsletter.email import images
 
-    return images.digests(week.posts, run.settings, run.memo)
+    return images.digests(_referring(run, week.posts, week.file), run.settings, run.memo)
+
+
+def _referring(run: Run, posts, file: IssueFile | None) -> list:
+    """What refers to the issue's local images: its posts, and the issue file's intro."""
+    from newsletter.email import images
+
+    return [*posts, *filter(None, [images.intro(file, run.memo)])]
 
 
 def outside(
     settings: Settings, problems: Problems, library: Library, selection: Selection, weeks: tuple[Week, ...]
-) -> None:
+) -> frozenset[Problem]:
     """Posts outside the selection never block it: a broken post of a week not selected (a draft of
     next week, above all) is a warning naming its week, and the warnings of other weeks' posts are not
     this run's. `--all` selects every post's week; a broken post with no date (neither in its front
-    matter nor in its file name) belongs to no week and stays an error everywhere."""
+    matter nor in its file name) belongs to no week and stays an error everywhere. Issue files alike:
+    one for another week (misnamed `2026-w48.md` included) is that week's business; `--post` uses none."""
     if selection.every and not selection.shown_only:
-        return
+        return frozenset()
     named = {p.source for w in weeks for p in w.posts}
     named.update(settings.relative(Path(n).resolve()) for n in selection.files if Path(n).exists())
     chosen = {selection.week} if selection.week else {w.week for w in weeks}
@@ -282,7 +301,16 @@ def outside(
                 demoted[p] = replace(p, severity=WARNING, message=p.message + note)
             else:
                 dropped.add(p)
+    for p in problems.items:
+        week = file_week(settings, p.where)
+        if week is None or (not selection.files and week in chosen):
+            continue
+        if p.is_error:
+            demoted[p] = replace(p, severity=WARNING, message=p.message + f" (for {week}, not this issue)")
+        else:
+            dropped.add(p)
     problems.items = [demoted.get(p, p) for p in problems.items if p not in dropped]
+    return frozenset(demoted.values())
 
 
 class _Known:
@@ -338,7 +366,13 @@ def _render_job(run: Run, job: RenderJob) -> Rendered:
 def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     """One issue, rendered: the inlined email, its text part and message, captions, and its findings.
     With `job.split` the captions and cards are made by a forked child while this process makes the
-    email (a build of one issue then uses two cores); the outputs are the same bytes either way."""
+    email (a build of one issue then uses two cores); the outputs are the same bytes either way.
+    Under the run's memo wherever it runs (a worker, the preview's warm-up)."""
+    with run.active():
+        return _render_issue(run, job)
+
+
+def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     from newsletter.email import images, inline, mime, render
     from newsletter.site import archive
 
@@ -349,8 +383,9 @@ def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
         local = images.prepare(
-            issue.week, issue.posts, settings, run.memo, run.work.images == "make", problems
-        )
+            issue.week, _referring(run, issue.posts, issue.file), settings, run.memo,
+            run.work.images == "make", problems,
+        )  # fmt: skip
         # One render for both: the email drops the web copy's parts, the web copy the inbox's.
         page = inline.inline_css(render.email_html(issue, renderer, local=local))
         html = archive.email_copy(page)
@@ -378,7 +413,8 @@ def social_part(run: Run, issue: Issue, window: frozenset[str] | None) -> Social
     `window`: cards_window(...) of the run's plan."""
     with_captions = replace(run, work=replace(run.work, captions=True, cards="lazy"))
     only = None if window is None or issue.week in window else _og_card(issue)
-    return _social(with_captions, issue, None, only)
+    with run.active():  # under the run's memo, as in the plan
+        return _social(with_captions, issue, None, only)
 
 
 def _social(
@@ -391,7 +427,14 @@ def _social(
 
     problems = Problems()
     captions, files, cards = social.outputs(
-        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards, only
+        list(issue.posts),
+        run.renderer(),
+        problems,
+        issue.week,
+        earlier,
+        run.work.cards,
+        run.work.lints,
+        only,
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 
@@ -400,7 +443,9 @@ def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool
     """The archive page and the Atom feed: every issue of the site, by subject and date."""
     from newsletter.site import archive
 
-    items = archive.entries(library.metas, files, run.settings, drafts)
+    items = archive.entries(
+        library.metas, files, run.settings, drafts, functools.partial(_broken_slugs, library)
+    )
     try:
         renderer: Renderer = run.renderer()
         return (archive.index_html(renderer, items).encode("utf-8"),

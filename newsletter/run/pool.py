@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from newsletter.run import memo
+
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
@@ -53,7 +55,10 @@ def parallel_map(
 def _pooled(function, jobs, size: int, context, state, tell) -> list:
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(size, mp_context=context, initializer=_start, initargs=(state,)) as pool:
+    # Each worker works under the memo of the run that started the pool (inherited through fork, like
+    # the state): what it remembers stays in its own copy and ends with it.
+    started = (state, memo.current())
+    with ProcessPoolExecutor(size, mp_context=context, initializer=_start, initargs=started) as pool:
         calls = [(function, job) for job in jobs]
         results = []
         for result in pool.map(_call, calls, chunksize=max(1, len(jobs) // (size * 4))):
@@ -118,9 +123,10 @@ def _fork(function: Callable[..., Any], args: tuple) -> tuple[int, int]:
         os._exit(code)
 
 
-def _start(state: Any) -> None:
+def _start(state: Any, run_memo: memo.Memo | None) -> None:
     global _state
     _state = state
+    memo.install(run_memo)
     _die_with_parent()
 
 

@@ -28,6 +28,9 @@ OURS = re.compile(
     r"|images/[\w-]+\.(png|jpg|gif)"
     r"|images/logo-[0-9a-f]+\.[a-z]+"  # the brand's logo (content.brand), named by its content
 )
+# Pictures named by their content (email.images, content.brand): a sent email points at them, so once an
+# issue folder holds one, no rebuild removes it (an edited picture gets a new name beside the old one).
+KEPT = re.compile(r"images/[\w-]+-[0-9a-f]{8}\.(png|jpg|gif)|images/logo-[0-9a-f]{12}\.(png|jpg|gif|webp)")
 _TEMP = re.compile(r"\..+\.tmp-\d+(-\d+)?")
 
 
@@ -38,11 +41,15 @@ class Written:
     removed: tuple[str, ...]
 
 
-def check_out(given: Path | None, settings: Settings) -> Path:
-    """The output folder (--out, else build_dir), resolved; refused, before anything is written or
-    removed, when it is a symbolic link (the swaps and the clean-up of `build --all` would act in the
-    link's target) or when its clean-up or swaps could touch the project's sources."""
-    out = given if given is not None else settings.build_dir
+SELECTED = "selected"  # build --post writes into build_dir/selected/: never over the week's issue
+
+
+def check_out(given: Path | None, settings: Settings, selected: bool = False) -> Path:
+    """The output folder (--out, else build_dir; for hand-picked posts, build_dir/selected), resolved;
+    refused, before anything is written or removed, when it is a symbolic link (the swaps and the
+    clean-up of `build --all` would act in the link's target), when its clean-up or swaps could touch
+    the project's sources, or when hand-picked posts would replace the week's published issue."""
+    out = given if given is not None else settings.build_dir / SELECTED if selected else settings.build_dir
     label = f"--out {settings.relative(out.absolute())}" if given is not None else settings.relative(out)
     if out.is_symlink():
         raise NewsletterError(
@@ -53,6 +60,12 @@ def check_out(given: Path | None, settings: Settings) -> Path:
     shown = f"--out {settings.relative(out)}" if given is not None else settings.relative(out)
     if out.exists() and not out.is_dir():
         raise NewsletterError(f"{shown}: is a file, not a folder; choose a folder such as build/")
+    if selected and out == settings.build_dir.resolve():
+        raise NewsletterError(
+            f"{shown}: is where the weekly issues are published; a build of chosen posts (--post) would "
+            f"replace that week's issue there: leave out --out (it writes into "
+            f"{settings.relative(settings.build_dir / SELECTED)}/) or choose another folder"
+        )
     root = settings.root.resolve()
     if root.is_relative_to(out):
         raise NewsletterError(
@@ -161,7 +174,8 @@ def staging_root(out: Path) -> Path:
 
 
 def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) -> Staged:
-    """out/WEEK's next version, exactly `files` plus any file of the user's already there, in root/WEEK."""
+    """out/WEEK's next version, in root/WEEK: exactly `files`, plus any file of the user's already there
+    and every picture named by its content that an earlier build wrote (KEPT: sent emails show them)."""
     folder = out / week
     if folder.is_symlink():
         raise NewsletterError(
@@ -170,7 +184,7 @@ def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) ->
         )
     old = _listing(folder)
     names = tuple(sorted(files))
-    removed = tuple(sorted(n for n in old if n not in files and OURS.fullmatch(n)))
+    removed = tuple(sorted(n for n in old if n not in files and _removable(n)))
     if not removed and all(old.get(n) == files[n] for n in files):
         return Staged(week, names, False, ())
     stage = root / week
@@ -182,14 +196,23 @@ def stage_issue(out: Path, root: Path, week: str, files: Mapping[str, bytes]) ->
             else:
                 _write_file(stage / name, data)
         for name in old:  # the user's own files come along: never delete what the build did not write
-            if name not in files and not OURS.fullmatch(name) and not _link(folder / name, stage / name):
+            if name not in files and not _removable(name) and not _link(folder / name, stage / name):
                 _write_file(stage / name, old[name])
     except OSError as exc:
-        raise NewsletterError(
-            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
-            "(the issue folder is unchanged)"
-        ) from None
+        raise _unchanged(folder, exc) from None
     return Staged(week, names, True, removed, tuple(sorted(kept)))
+
+
+def _removable(name: str) -> bool:
+    """A file of ours that a rebuild drops when the issue no longer has it; not a content-named picture."""
+    return bool(OURS.fullmatch(name)) and not KEPT.fullmatch(name)
+
+
+def _unchanged(folder: Path, exc: OSError) -> NewsletterError:
+    return NewsletterError(
+        f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
+        "(the issue folder is unchanged)"
+    )
 
 
 def _link(existing: Path, target: Path) -> bool:
@@ -211,10 +234,7 @@ def commit(out: Path, root: Path, staged: Staged) -> Written:
     try:
         _swap(root / staged.week, folder)
     except OSError as exc:
-        raise NewsletterError(
-            f"{folder}: cannot write: {exc.strerror}; check the folder's permissions and free space "
-            "(the issue folder is unchanged)"
-        ) from None
+        raise _unchanged(folder, exc) from None
     # The folder was replaced whole; files whose bytes were unchanged are the same files (hard links).
     week, kept = staged.week, set(staged.kept)
     return Written(
@@ -275,6 +295,20 @@ def atomic_write(target: Path, data: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def write_new(target: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (a post's social file, which holds a person's edits): made
+    aside, then linked into place, which fails if anything is there by then; never replaces one.
+    FileExistsError when it exists."""
+    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.link(temp, target, follow_symlinks=False)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def make_folder(folder: Path) -> None:

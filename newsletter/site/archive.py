@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import html as htmlmod
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from newsletter.content.issue import Week, by_week, preheader_of, subject_of
+from newsletter.content.issue import ARCHIVE_SUMMARY, Week, by_week, heading_of, preheader_of, subject_of
 from newsletter.content.settings import Settings
-from newsletter.urls import is_merge_tag
+from newsletter.urls import has_utm, is_merge_tag, same_page, without_utm
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Issue
@@ -41,6 +42,8 @@ class Entry:
     posts: tuple[tuple[str, str], ...]  # (title, url)
     image: str = ""  # the lead article's 1200x630 title card
     summary: str = ""  # the issue's preheader: the issue file's, else its articles' summaries
+    heading: str = ""  # the archive page's: the editor's subject, else the lead article's title
+    more: int = 0  # articles beside the lead one that the heading does not name ("and 1 more article")
 
 
 def email_copy(page: str) -> str:
@@ -58,24 +61,36 @@ def web_copy(page: str, issue: Issue, settings: Settings) -> str:
     )
     page = _INLINE_MERGE.sub("", page)  # *|FNAME|* in prose: no reader of the web copy has one
     page = _untracked(page, settings)
+    page = own_images(page, settings, issue.week)
     url = web_url(settings, issue.week)
     tags = head_tags(settings, "article", issue.subject, issue.preheader, url,
                      card_url(settings, issue.week, issue.posts[0].slug))  # fmt: skip
     return page.replace("</head>", str(tags) + "</head>", 1)  # str: Markup + "</head>" would escape it
 
 
+def own_images(page: str, settings: Settings, week: str, into: str = "") -> str:
+    """The issue folder's own pictures (images/NAME-HASH.EXT, the logo) by a relative URL: the web copy is
+    published beside them at {archive_url}/WEEK/, so the same page is right there and opened from
+    build/ before anything is published (the email keeps absolute URLs: it is read far from the archive).
+    `into`: the page's folder seen from the archive root ("" for the web copy, "WEEK/" for the archive
+    page). og:image and the cards stay absolute: other sites read them."""
+    base = re.escape(htmlmod.escape(f"{settings.archive_url.rstrip('/')}/{week}/images/", quote=True))
+    return re.sub(rf'(\s(?:src|srcset)=")(?:{base})', lambda m: f"{m.group(1)}{into}images/", page)
+
+
 def _untracked(page: str, settings: Settings) -> str:
-    """The archive's own pages and the sign-up page are where a reader of the web copy goes next, not
-    email traffic: their links lose the email's utm_ parameters."""
-    own = tuple(u for u in (home(settings), settings.brand.subscribe_url) if u)
+    """The archive's home and the sign-up page are where a reader of the web copy goes next, not email
+    traffic: links to exactly those pages (compared parsed, not by prefix: an issue's own page under
+    archive_url is not the home) lose the email's utm_ parameters, the rest of their query kept. A
+    sign-up link the editor tagged in setup.cfg keeps its tags (the email kept them too)."""
+    subscribe = settings.brand.subscribe_url
+    pages = [u for u in (home(settings), subscribe) if u and not (u == subscribe and has_utm(u))]
 
     def clean(match: re.Match) -> str:
         url = htmlmod.unescape(match.group(1))
-        if not url.startswith(own) or "?" not in url:
+        if not any(same_page(url, p) for p in pages) or (plain := without_utm(url)) == url:
             return match.group(0)
-        base, query = url.split("?", 1)
-        kept = "&".join(q for q in query.split("&") if not q.startswith("utm_"))
-        return f'href="{htmlmod.escape(base + ("?" + kept if kept else ""), quote=True)}"'
+        return f'href="{htmlmod.escape(plain, quote=True)}"'
 
     return _HREF.sub(clean, page)
 
@@ -117,16 +132,21 @@ def home(settings: Settings) -> str:
 def logo_of(settings: Settings, week: str) -> dict | None:
     """The logo as a template shows it in the issue of `week` (a project file is copied into each issue
     folder, so its URL is that issue's), or None."""
-    logo = settings.brand.logo
+    logo, dark = settings.brand.logo, settings.brand.logo_dark
     if logo is None:
         return None
-    return {"url": logo.url_in(settings.archive_url, week), "width": logo.width, "height": logo.height}
+    shown: dict = {"url": logo.url_in(settings.archive_url, week), "width": logo.width, "height": logo.height,
+                   "dark": None}  # fmt: skip
+    if dark is not None:  # dark mode's version, in the same box
+        shown["dark"] = {"url": dark.url_in(settings.archive_url, week), "width": dark.width,
+                         "height": dark.height}  # fmt: skip
+    return shown
 
 
 def assets(settings: Settings) -> dict[str, bytes]:
-    """Files every issue folder holds beside the email: the logo, when it is a project file."""
-    logo = settings.brand.logo
-    return {logo.file: logo.data} if logo is not None and logo.file else {}
+    """Files every issue folder holds beside the email: the logos, when they are project files."""
+    brand = settings.brand
+    return {logo.file: logo.data for logo in (brand.logo, brand.logo_dark) if logo is not None and logo.file}
 
 
 def web_url(settings: Settings, week: str) -> str:
@@ -141,24 +161,30 @@ def card_url(settings: Settings, week: str, slug: str) -> str:
 
 
 def entries(
-    metas: tuple[PostMeta, ...], files: dict[str, IssueFile], settings: Settings, drafts: bool
+    metas: tuple[PostMeta, ...],
+    files: dict[str, IssueFile],
+    settings: Settings,
+    drafts: bool,
+    broken: Callable[[str], frozenset[str]] = lambda week: frozenset(),
 ) -> list[Entry]:
     """Every issue of the site, newest first, arranged by its issue file (a broken one is ignored here:
-    the issue's own plan reports it)."""
+    the issue's own plan reports it; `broken(week)`: the slugs of that week's posts that failed to load)."""
     from newsletter.content.issue import arrange
     from newsletter.errors import Problems
 
     made = []
     for week, posts in by_week(metas, drafts).items():
-        arranged = arrange(Week(week, posts), files.get(week), sink := Problems())
+        arranged = arrange(Week(week, posts), files.get(week), sink := Problems(), broken(week))
         if sink.has_errors():
             arranged = Week(week, posts)
         shown = arranged.posts
+        titles, draft = [p.title for p in shown], any(p.draft for p in shown)
         made.append(Entry(
-            week, subject_of([p.title for p in shown], arranged.file, any(p.draft for p in shown)),
+            week, subject_of(titles, arranged.file, draft),
             max(p.published for p in shown), web_url(settings, week),
             tuple((p.title, settings.url_for(p.slug)) for p in shown), card_url(settings, week, shown[0].slug),
-            preheader_of([p.summary for p in shown], arranged.file),
+            preheader_of([p.summary for p in shown], arranged.file, ARCHIVE_SUMMARY),
+            *heading_of(titles, arranged.file, draft),
         ))  # fmt: skip
     return sorted(made, key=lambda e: e.week, reverse=True)
 
@@ -170,10 +196,11 @@ def index_html(renderer, items: list[Entry]) -> str:
     description = f"Every issue of the {settings.name} newsletter, newest first."
     tags = head_tags(settings, "website", f"{settings.name}: newsletter archive", description, home(settings),
                      items[0].image if items else "")  # fmt: skip
-    return renderer.render(
+    page = renderer.render(
         "index.html", issues=items, logo=logo_of(settings, items[0].week) if items else None,
         home=home(settings), head_tags=tags,
     )  # fmt: skip
+    return own_images(page, settings, items[0].week, f"{items[0].week}/") if items else page
 
 
 def feed_xml(renderer, items: list[Entry]) -> str:

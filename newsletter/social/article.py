@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
 
+from newsletter.run.memo import per_run
 from newsletter.social import text as T
 from newsletter.social.counting import HTTP_URL
 from newsletter.urls import absolute, is_allowed, is_merge_tag, scheme_of
@@ -371,7 +371,8 @@ def heading_text(element: ET.Element, resolve: Resolve) -> tuple[str, int]:
 def sections(tree: ET.Element, title: str = "", resolve: Resolve = lambda href: href) -> list[Section]:
     """Top-level blocks grouped under their headings."""
     out: list[Section] = []
-    heading, number, units = "", 0, []
+    heading, number = "", 0
+    units: list[Unit] = []
     for element in tree:
         if re.fullmatch(r"h[1-6]", element.tag):
             if units or heading:
@@ -516,7 +517,7 @@ class Scorer:
         return found
 
     @staticmethod
-    @lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
+    @per_run(4096)  # an issue's sentences, in the run's memo
     def topic_words(sentence: str) -> tuple[str, ...]:
         if "://" in sentence:
             sentence = HTTP_URL.sub(" ", sentence)

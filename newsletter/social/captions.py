@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from jinja2 import nodes
@@ -12,8 +14,10 @@ from newsletter.content import markup
 from newsletter.content.issue import week_of
 from newsletter.content.posts import Post
 from newsletter.content.settings import Settings
+from newsletter.content.socialfile import Edit
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.memo import entry
 from newsletter.social import cards as C
 from newsletter.social import text as T
 from newsletter.social.article import REFUSED, Scorer, Section, inline, resolver, sections
@@ -21,7 +25,7 @@ from newsletter.social.cards import label_of
 from newsletter.social.counting import _TRAILING, HTTP_URL, PINTEREST_TITLE_LIMIT, Rule, rules
 from newsletter.social.records import Caption, Fields
 from newsletter.social.selection import highlights, quote
-from newsletter.social.threads import thread_parts
+from newsletter.social.threads import numbered, thread_parts
 from newsletter.urls import with_utm
 
 KINDS = ("teaser", "benefits", "quote", "thread")
@@ -68,9 +72,10 @@ def article(post: Post, settings: Settings, week: str = "") -> Article:
     hook = T.Seen([title]).fresh(_summary(post, resolve))
     chosen = highlights(post, found, title)
     listed = T.Seen()
-    for said in (title, *(line for i in chosen.intros for line in i.split("\n"))):
-        listed.add_all(said)
-    items, numbers = [], []
+    for line in (title, *(line for i in chosen.intros for line in i.split("\n"))):
+        listed.add_all(line)
+    items: list[str] = []
+    numbers: list[int] = []
     for n, item in enumerate(chosen.items):
         if item and not listed.says_any(item):  # an item that repeats the title or another item goes
             items.append(item)
@@ -113,6 +118,7 @@ def _unlinked(text: str) -> str:
     return " ".join(cut.replace(" .", ".").replace(" ,", ",").split())
 
 
+@entry  # under the run's memo, or one of its own (run/memo.py)
 def captions(
     posts: list[Post],
     renderer: Renderer,
@@ -126,6 +132,7 @@ def captions(
     return of_articles(bases, renderer, problems, platforms, kinds)
 
 
+@entry
 def of_articles(
     bases: list[Article],
     renderer: Renderer,
@@ -140,15 +147,24 @@ def of_articles(
         for rule in chosen:
             shared = None  # the link and the fields, the same for every kind of this post and platform
             for kind in kinds or KINDS:
-                if (kind == "thread" and not rule.threads) or (kind == "benefits" and not base.items):
-                    continue  # no thread on platforms without threads; no list, no benefits caption
-                if kind == "quote" and not base.quote:
-                    continue  # nothing in the article stands as a quote
+                edit = base.post.edits.of(rule.platform, kind)
+                if not _made_for(base, rule, kind, edit):
+                    continue
                 if shared is None:
                     shared = _shared(base, rule, renderer)
-                if (caption := build(base, rule, kind, renderer, problems, shared)) is not None:
+                if (caption := build(base, rule, kind, renderer, problems, shared, edit)) is not None:
                     out.append(caption)
     return out
+
+
+def _made_for(base: Article, rule: Rule, kind: str, edit: Edit | None) -> bool:
+    """No thread on platforms without threads, nothing the social file turns off; a benefits caption
+    when the article has a list, a quote caption when something in it stands as a quote, or when the
+    social file gives its words."""
+    if (kind == "thread" and not rule.threads) or (edit is not None and edit.off):
+        return False
+    missing = (kind == "benefits" and not base.items) or (kind == "quote" and not base.quote)
+    return edit is not None or not missing
 
 
 def _shared(base: Article, rule: Rule, renderer: Renderer) -> tuple[str, Fields]:
@@ -163,45 +179,124 @@ def build(
     renderer: Renderer,
     problems: Problems,
     shared: tuple[str, Fields] | None = None,
+    edit: Edit | None = None,
 ) -> Caption | None:
+    """The caption the article gives, or the one the post's social file gives (`edit`): marked edited
+    when its text is not what the article gives (a front matter `social:` teaser always is)."""
     settings = renderer.settings
     post = base.post
     url, fields = shared or _shared(base, rule, renderer)
-    parts: tuple[str, ...] = ()
-    if kind == "thread":
-        parts = _thread(base, rule, fields, renderer)
+    # An edited caption does not need one made from the article that fits: what making it found is moot.
+    made = _made(base, rule, kind, fields, renderer, problems if edit is None else Problems())
+    text, bodies = made
+    lines: dict[int, int] = {}  # thread post -> the social file's line, for the posts the edit wrote
+    if edit is not None:
+        text, bodies, lines = _edited(edit, bodies, rule, post.edits.source, problems)
+    label = _labeller(renderer)
+    parts = numbered(bodies, label) if bodies is not None else ()
+    if parts:
         text = "\n\n\n\n".join(parts)  # Typefully's separator: four newlines between posts
-    elif kind == "teaser" and post.override(rule.platform):
+    if not text:
+        return None
+    if parts and not _parts_fit(parts, rule, kind, post, lines, problems):
+        return None
+    edited = kind == "teaser" and bool(post.override(rule.platform))  # a person's words, always
+    if edit is not None:  # the social file's: edited where they are not the article's
+        edited = edited or text != (made[0] if made[1] is None else "\n\n\n\n".join(numbered(made[1], label)))
+    length = max(rule.measure(p) for p in parts) if parts else rule.measure(text)
+    title = base.title
+    if rule.platform == "pinterest":
+        title = T.cut_to_fit(title, lambda t: len(t) <= PINTEREST_TITLE_LIMIT) or ""
+    # A caption of a kind whose card the article has none of (benefits without a list): the title card.
+    shows = kind if any(c.kind == C.CARD_OF_KIND[kind] for c in base.cards) else "teaser"
+    card = C.path_for(base.week, post.slug, shows, rule.platform)
+    size = C.size_for(rule.platform)
+    alt = next((c.fitted(size).alt() for c in base.cards if c.kind == C.CARD_OF_KIND[shows]), "")
+    return Caption(post.slug, rule.platform, kind, text, length, rule.limit, rule.fold, url, title,
+                   C.url_for(settings, card), alt, card, T.hashtags_in(text), parts,
+                   tuple(rule.measure(p) for p in parts), edited)  # fmt: skip
+
+
+def _made(
+    base: Article, rule: Rule, kind: str, fields: Fields, renderer: Renderer, problems: Problems
+) -> tuple[str | None, tuple[str, ...] | None]:
+    """The caption the article gives: its text, or (for a thread) its posts not yet numbered; (None,
+    None) when there is none (a caption that cannot fit is an error, a benefits caption simply goes)."""
+    post = base.post
+    if kind == "thread":
+        return "", _thread(base, rule, fields, renderer)
+    if kind == "teaser" and post.override(rule.platform):
         text = T.plain(post.override(rule.platform))
-        text = text if rule.fits(text) else None
-    elif kind == "benefits" and not _enough_items(fields):
-        return None  # fewer than MIN_ITEMS items this platform can show: no benefits caption
+        if rule.fits(text):
+            return text, None
+    elif kind == "benefits":
+        if not base.items or not _enough_items(fields):
+            return None, None  # fewer than MIN_ITEMS items this platform can show: no benefits caption
+        return fit(rule, kind, fields, base, renderer), None  # even its shortest form may be too long
+    elif kind == "quote" and not base.quote:
+        return None, None
     else:
         if kind == "quote":
             fields = replace(fields, title=T.nested(fields.title))
             if base.quote in T.Seen([base.title]):
                 fields = replace(fields, title="")  # "From “X”" under a quote that is X says it twice
-        text = fit(rule, kind, fields, base, renderer)
-    if not text and kind == "benefits":
-        return None  # even its shortest form with MIN_ITEMS items is too long for this platform
-    if not text or (parts and not all(rule.fits(p) for p in parts)):
-        problems.error(
-            post.source, 0,
-            f"{kind} caption for {rule.label} cannot fit in {rule.limit} even after cutting; "
-            f"shorten the article's {'social.' + rule.platform if kind == 'teaser' else 'summary'}",
-            "caption-limit",
-        )  # fmt: skip
-        return None
-    length = max(rule.measure(p) for p in parts) if parts else rule.measure(text)
-    title = base.title
-    if rule.platform == "pinterest":
-        title = T.cut_to_fit(title, lambda t: len(t) <= PINTEREST_TITLE_LIMIT) or ""
-    card = C.path_for(base.week, post.slug, kind, rule.platform)
-    size = C.size_for(rule.platform)
-    alt = next((c.fitted(size).alt() for c in base.cards if c.kind == C.CARD_OF_KIND[kind]), "")
-    return Caption(post.slug, rule.platform, kind, text, length, rule.limit, rule.fold, url, title,
-                   C.url_for(settings, card), alt, card, T.hashtags_in(text), parts,
-                   tuple(rule.measure(p) for p in parts))  # fmt: skip
+        if fitted := fit(rule, kind, fields, base, renderer):
+            return fitted, None
+    _cannot_fit(post, rule, kind, problems)
+    return None, None
+
+
+def _cannot_fit(post: Post, rule: Rule, kind: str, problems: Problems) -> None:
+    problems.error(
+        post.source, 0,
+        f"{kind} caption for {rule.label} cannot fit in {rule.limit} even after cutting; "
+        f"shorten the article's {'social.' + rule.platform if kind == 'teaser' else 'summary'}",
+        "caption-limit",
+    )  # fmt: skip
+
+
+def _edited(
+    edit: Edit, bodies: tuple[str, ...] | None, rule: Rule, source: str, problems: Problems
+) -> tuple[str | None, tuple[str, ...] | None, dict[int, int]]:
+    """The social file's caption: its text; for a thread, its posts (the whole thread, or the posts the
+    article gives with the ones it numbers replaced or left out) and the line of each post it wrote."""
+    if edit.kind != "thread":
+        return edit.text, None, {}
+    if edit.whole:
+        return "", tuple(p.text or "" for p in edit.parts), {n: p.line for n, p in enumerate(edit.parts)}
+    posts = bodies or ()
+    if beyond := [p for p in edit.parts if p.number > len(posts)]:
+        problems.error(source, beyond[0].line, f"the {rule.label} thread the article gives has {len(posts)} "
+                       f"posts, so there is no post {beyond[0].number}: number a post from 1 to {len(posts)}, "
+                       "or give the whole thread as a list", "social-file")  # fmt: skip
+        return None, None, {}
+    replaced = {p.number - 1: p for p in edit.parts}
+    kept: list[str] = []
+    lines: dict[int, int] = {}
+    for n, body in enumerate(posts):
+        part = replaced.get(n)
+        if part is not None and part.text is not None:
+            lines[len(kept)] = part.line
+        if part is None or part.text is not None:
+            kept.append(body if part is None else part.text)  # type: ignore[arg-type]
+    return ("", tuple(kept), lines) if kept else (None, None, {})
+
+
+def _parts_fit(
+    parts: tuple[str, ...], rule: Rule, kind: str, post: Post, lines: dict[int, int], problems: Problems
+) -> bool:
+    """Each post of a thread fits, its number included; one the social file wrote is its error there."""
+    for n, part in enumerate(parts):
+        if rule.fits(part):
+            continue
+        if n in lines:
+            problems.error(post.edits.source, lines[n], f"the {rule.label} thread's post {n + 1} is "
+                           f"{rule.over(part)} as {rule.label} counts it with its number; shorten it",
+                           "social-file")  # fmt: skip
+        else:
+            _cannot_fit(post, rule, kind, problems)
+        return False
+    return True
 
 
 def _link_url(post: Post, rule: Rule, settings: Settings) -> str:
@@ -263,7 +358,13 @@ def _hashtags(tags) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
+def thread_posts(base: Article, rule: Rule, renderer: Renderer) -> tuple[str, ...]:
+    """The posts of the thread the article gives this platform, not numbered (`social --edit`)."""
+    return _thread(base, rule, _shared(base, rule, renderer)[1], renderer)
+
+
+def _labeller(renderer: Renderer) -> Callable[[str, int, int], str]:
+    """`label(text, index, total)`: one post of a thread through the thread template."""
     pieces = _around(renderer, "thread", "text")
 
     def label(text: str, index: int, total: int) -> str:
@@ -271,12 +372,19 @@ def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tu
             return T.normalize(around[0] + text + around[1])
         return render(renderer, "thread", {"text": text, "index": index, "total": total})
 
+    return label
+
+
+def _thread(base: Article, rule: Rule, fields: Fields, renderer: Renderer) -> tuple[str, ...]:
+    """The thread's posts, not yet numbered, with the platform's tracking on the site's links."""
     closing = [render(renderer, "thread-end", replace(fields, tags=t).context()) for t in _tag_steps(fields)]
-    parts = thread_parts(rule, base.title, base.hook, list(base.sections), closing, label, base.scorer)
+    posts = thread_parts(
+        rule, base.title, base.hook, list(base.sections), closing, _labeller(renderer), base.scorer
+    )
     # Retagging never makes a post longer where threads are (a URL weighs 23 on X and Mastodon; where
     # the text counts in full, stale tags are only taken out), so the posts packed above still fit.
     localize = localizer(rule, renderer.settings, week_of(base.post))
-    return tuple(localize(p) for p in parts)
+    return tuple(localize(p) for p in posts)
 
 
 # A template that only prints a variable, once and as it is, renders as the same text before and after
@@ -415,12 +523,16 @@ def _reduce(rule, steps: list[Step], fields: Fields, base: Article, text_of) -> 
         return fields
     for step in steps:
         count = step.count(fields, base)
-        k = _first(count, lambda k, f=fields, s=step: rule.fits(text_of(s.apply(f, base, k))))
+        k = _first(count, functools.partial(_step_fits, rule, step, fields, base, text_of))
         if k:
             return step.apply(fields, base, k)
         if count:
             fields = step.apply(fields, base, count)
     return None
+
+
+def _step_fits(rule: Rule, step: Step, fields: Fields, base: Article, text_of, k: int) -> bool:
+    return rule.fits(text_of(step.apply(fields, base, k)))
 
 
 def _first(count: int, fits: Callable[[int], bool]) -> int:
@@ -443,10 +555,16 @@ def _cut_field(rule, fields: Fields, steps: list[Step], base: Article, field: st
         fields = step.apply(fields, base, step.count(fields, base)) if step.count(fields, base) else fields
     value = getattr(fields, field)
     cut = T.cut_to_fit if field == "title" else T.cut_sentences  # whole sentences of a summary or quote
-    best = cut(value, lambda v: rule.fits(text_of(replace(fields, **{field: v}))))
+    best = cut(value, lambda v: rule.fits(text_of(_with(fields, field, v))))
     if field == "quote" and best and T.words_in(best) < 6:
         return None  # a quote cut to a few words says nothing
-    return replace(fields, **{field: best}) if best else None
+    return _with(fields, field, best) if best else None
+
+
+def _with(fields: Fields, field: str, value: str) -> Fields:
+    """`fields` with one text field, named at run time, replaced."""
+    changes: dict[str, Any] = {field: value}
+    return replace(fields, **changes)
 
 
 def _refill_tags(rule, fitted: Fields, wanted: tuple[str, ...], text_of) -> Fields:

@@ -9,14 +9,18 @@ from pathlib import Path
 
 from newsletter.content.issue import Selection, resolve_posts
 from newsletter.content.posts import Library, Post
+from newsletter.content.reader import social_path
 from newsletter.content.settings import Settings
+from newsletter.content.socialfile import KINDS
 from newsletter.errors import NewsletterError, Problem, Problems
 from newsletter.run.context import SOCIAL, Run
 from newsletter.run.plan import gather
 from newsletter.run.pool import parallel_map
-from newsletter.run.writer import atomic_write, check_export
+from newsletter.run.writer import atomic_write, check_export, write_new
 from newsletter.social import exports, schedule
-from newsletter.social.captions import captions
+from newsletter.social.captions import article, captions, of_articles, thread_posts
+from newsletter.social.counting import rules
+from newsletter.social.editfile import starting_point
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,60 @@ def export(
         )
     published = {post.slug: post.published for post in posts}
     times = schedule.posting_times(made, published, settings, start or now.date(), now)
-    files = {} if fmt == "hootsuite" else exports.buffer_files(made, times)
+    files = {} if fmt == "hootsuite" else exports.buffer_files(made, times, settings)
     if fmt != "buffer":
-        files |= exports.hootsuite_files(made, times)
+        files |= exports.hootsuite_files(made, times, settings)
     folder = out or Path.cwd()
     if folder.exists() and not folder.is_dir():
         raise NewsletterError(f"--out {folder}: is a file; --format {fmt} writes its files into a folder")
-    for name, data in files.items():
-        _write(folder / name, data)
+    for name, content in files.items():
+        _write(folder / name, content)
     return Export(None, tuple(str(folder / n) for n in sorted(files)), tuple(problems.warnings))
+
+
+def edit(
+    settings: Settings, wanted: str, platforms: tuple[str, ...], kinds: tuple[str, ...], now: dt.datetime
+) -> Path:
+    """`social --edit POST`: the post's social file, written with the captions the build makes now (of
+    the platforms and kinds asked), as a starting point; never over one that exists. A draft may have
+    one: its captions are prepared before it is published."""
+    problems = Problems()
+    run = Run(settings, now, SOCIAL)
+    library = gather(run, Selection(files=(wanted,)), problems)
+    problems.raise_if_errors()
+    named = resolve_posts(settings, (wanted,), library.metas)
+    post = next(p for p in library.posts if p.source in named)
+    target = social_path(settings.root / post.source)
+    exists = _exists(target, settings, post.slug)
+    if exists:
+        raise NewsletterError(exists)
+    renderer = run.renderer()
+    base = article(post, settings)
+    made = of_articles([base], renderer, problems, platforms, kinds)
+    problems.raise_if_errors()
+    table = rules(settings.mastodon_max_characters)
+    chosen = [table[p] for p in platforms or table]
+    threads = {
+        c.platform: thread_posts(base, table[c.platform], renderer) for c in made if c.kind == "thread"
+    }
+    text = starting_point(post.title, post.source, made, threads, chosen, kinds or KINDS)
+    try:
+        write_new(target, text.encode("utf-8"))
+    except FileExistsError:  # made since it was looked for
+        raise NewsletterError(_exists(target, settings, post.slug)) from None
+    except OSError as exc:
+        raise NewsletterError(f"{settings.relative(target)}: cannot write: {exc.strerror}; check the "
+                              "posts folder's permissions") from None  # fmt: skip
+    return target
+
+
+def _exists(target: Path, settings: Settings, slug: str) -> str:
+    if not os.path.lexists(target):
+        return ""
+    shown = settings.relative(target)
+    return (f"{shown}: already exists, and --edit never overwrites it (it holds the captions as edited): "
+            f"edit it, or delete it and run 'newsletter social --edit {slug}' again to start over from "
+            "the captions the article gives")  # fmt: skip
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import regex
+
+from newsletter.run.memo import per_run
 
 URL_WEIGHT = 23
 # Bare domains count as links on X; a short list of common TLDs covers what captions contain.
@@ -132,9 +134,9 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> list[str]:
 # tries many posts made of the same lines (heading, list items, "i/N", the closing link): each such
 # line is counted once, not once per try.
 def _per_line(count_line: Callable[[str], int]) -> Callable[[str], int]:
-    line_count = lru_cache(maxsize=4096)(count_line)  # an issue's lines; memory stays flat
+    line_count = per_run(4096)(count_line)  # an issue's lines, in the run's memo
 
-    @lru_cache(maxsize=1024)  # the captions of an issue, tried and shown; memory stays flat
+    @per_run(1024)  # the captions of an issue, tried and shown
     def count(text: str) -> int:
         if "\n" not in text or "\r" in text:
             return line_count(text)
@@ -143,15 +145,8 @@ def _per_line(count_line: Callable[[str], int]) -> Callable[[str], int]:
             return line_count(text)  # `urls` looks for links only in a text with a dot: the whole's
         return len(lines) - 1 + sum(map(line_count, lines))
 
-    def clear() -> None:
-        outer_clear()
-        line_count.cache_clear()
-
-    outer_clear = count.cache_clear
-    count.__doc__ = count_line.__doc__
-    count.__wrapped__ = count_line  # type: ignore[attr-defined]
-    count.cache_clear = clear  # type: ignore[method-assign]
-    return count
+    # Named as the counter it stands for; `__wrapped__` is that counter, on whole texts (tests compare).
+    return functools.update_wrapper(count, count_line)
 
 
 @_per_line
@@ -185,7 +180,7 @@ def count_threads(text: str) -> int:
     )
 
 
-@lru_cache(maxsize=1024)
+@per_run(1024)
 def count_utf16(text: str) -> int:
     """Web composers count JavaScript string length: UTF-16 code units, never fewer than characters."""
     return len(text.encode("utf-16-le")) // 2
@@ -215,6 +210,17 @@ class Rule:
         if self.byte_limit and len(text.encode("utf-8")) > self.byte_limit:
             return False
         return not self.max_links or len(urls(text)) <= self.max_links
+
+    def over(self, text: str) -> str:
+        """Why `text` does not fit, as a message says it ('312 of 280', '3,104 bytes of 3,000', '6 links
+        of 5'); '' when it fits."""
+        if (counted := self.count(text)) > self.limit:
+            return f"{counted:,} of {self.limit:,}"
+        if self.byte_limit and (size := len(text.encode("utf-8"))) > self.byte_limit:
+            return f"{size:,} bytes of {self.byte_limit:,}"
+        if self.max_links and (links := len(urls(text))) > self.max_links:
+            return f"{links} links of {self.max_links}"
+        return ""
 
 
 def rules(mastodon_limit: int = 500) -> dict[str, Rule]:

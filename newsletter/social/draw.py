@@ -12,16 +12,17 @@ import math
 import struct
 import zlib
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from newsletter.colors import AA, BLACK, WHITE, contrast, rgb
+from newsletter.run.memo import entry, per_run
 from newsletter.social import lines as L
 from newsletter.social.cards import SIZES, Card
 from newsletter.social.fonts import PLAIN, PRIMARY, Face, Fonts, primary
 
-LIGHT, DARK, BLACK = "#ffffff", "#1f1b16", "#000000"
-MIN_CONTRAST = 4.5  # WCAG AA for normal text
+LIGHT, DARK = WHITE, "#1f1b16"  # the cards' dark ink is warmer than the email's
+MIN_CONTRAST = AA  # WCAG AA for normal text
 FONTS = PRIMARY
 # Base size cap, as a share of the width: a short title on a tall card grows until it fills the width
 # (its height is rarely the limit there); the link card is wide and short, so height limits it first.
@@ -47,41 +48,18 @@ class Para:
         return L.is_rtl(self.text)
 
 
-def _channel(value: int) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def luminance(rgb: tuple[int, int, int]) -> float:
-    r, g, b = (_channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio, 1 to 21."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def rgb(color: str) -> tuple[int, int, int]:
-    color = color.lstrip("#")
-    if len(color) == 3:
-        color = "".join(c * 2 for c in color)
-    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
-
-
 def ink(background: str) -> str:
     """Light or dark text, whichever contrasts more; pure black when even that is under 4.5:1
     (every colour reaches 4.5:1 against white or black)."""
-    best = max((LIGHT, DARK), key=lambda c: contrast(rgb(c), rgb(background)))
-    return best if contrast(rgb(best), rgb(background)) >= MIN_CONTRAST else BLACK
+    best = max((LIGHT, DARK), key=lambda c: contrast(c, background))
+    return best if contrast(best, background) >= MIN_CONTRAST else BLACK
 
 
 def font(role: str, px: int) -> ImageFont.FreeTypeFont:
     return face_font(primary(role), px)
 
 
-@lru_cache(maxsize=256)
+@per_run(256)
 def face_font(face: Face, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, px, index=face.index, layout_engine=LAYOUT)
 
@@ -129,7 +107,7 @@ REF_PX = 100  # words are measured once at this size; other sizes scale (then th
 _MEASURABLE = 10_000
 
 
-@lru_cache(maxsize=4096)
+@per_run(4096)
 def _length(fonts: Fonts, role: str, px: int, text: str) -> float:
     """The advance width of `text`: the sum of its runs', each in its own font."""
     if len(text) > _MEASURABLE:
@@ -137,7 +115,7 @@ def _length(fonts: Fonts, role: str, px: int, text: str) -> float:
     return sum(face_font(face, px).getlength(run) for face, run in fonts.runs(role, text))
 
 
-@lru_cache(maxsize=1024)
+@per_run(1024)
 def _words(
     fonts: Fonts, role: str, text: str
 ) -> tuple[tuple[str, ...], tuple[float, ...], tuple[bool, ...], float]:
@@ -194,7 +172,7 @@ def _balanced(text: str, role: str, px: int, width: float, fonts: Fonts = PLAIN)
     return _wrap(text, role, px, high, fonts)
 
 
-@lru_cache(maxsize=256)
+@per_run(256)
 def _indent(role: str, px: int) -> int:
     return round(font(role, px).getlength("•  "))
 
@@ -205,7 +183,8 @@ def _layout(
     """Every line placed from y = 0 at this base size; None if a word does not fit the width. Without
     `balance` the lines are greedy: the same number of them (so the same height), found ~10× faster.
     A right-to-left paragraph's lines get their x when the size is settled (see _aligned)."""
-    lines, y = [], 0
+    lines: list[Line] = []
+    y = 0
     for para in paras:
         px = max(MIN_PX, round(base * para.scale))
         indent = _indent(para.role, px) if para.bullet else 0
@@ -284,7 +263,7 @@ def _render(
     )
 
 
-_short = lru_cache(maxsize=256)(_render)  # a few KB each
+_short = per_run(256)(_render)  # a few KB each
 
 
 def placed(
@@ -295,10 +274,10 @@ def placed(
     runs = fonts.runs(role, text)
     if not rtl and len(runs) == 1 and runs[0][0] == primary(role) and not L.is_rtl(text):
         return [(runs[0][0], runs[0][1], "", 0.0)]
-    runs = [(face, part) for face, run in runs for part in _spaces_apart(run)]
+    pieces = [(face, part) for face, run in runs for part in _spaces_apart(run)]
     out, x = [], 0.0
-    for n, backwards in L.visual([run for _, run in runs], rtl):
-        face, run = runs[n]
+    for n, backwards in L.visual([run for _, run in pieces], rtl):
+        face, run = pieces[n]
         direction = "rtl" if backwards else "ltr"
         out.append((face, run, direction, x))
         x += face_font(face, px).getlength(run, direction=direction)
@@ -362,7 +341,8 @@ class _Canvas:
         return [(top, bottom) for top, bottom in out]
 
 
-@lru_cache(maxsize=32)  # a card asked for again (an issue rendered twice in a process): ~50 KB each
+@per_run(32)  # a card asked for again in a run (the preview's, across saves): ~50 KB each
+@entry  # outside a run: the card's own memo (__wrapped__ draws afresh, under the active memo)
 def png(card: Card, size: str, accent: str) -> bytes:
     """The card as PNG bytes. Drawn as a coverage mask (0 = background, 255 = ink) and stored with
     a palette of the 256 blends between the two colours: the same pixels as an RGB drawing, in a
@@ -398,6 +378,7 @@ def _footer_px(size: str) -> int:
     return max(MIN_PX, round(min(SIZES[size]) * 0.035))
 
 
+@entry
 def layout(card: Card, size: str) -> list[Line]:
     """Every line of the card at its place on the card: the text block centred in its box, then the
     site's name at the foot (right-aligned for a right-to-left name)."""
@@ -422,7 +403,7 @@ def drawn_text(card: Card, size: str) -> list[str]:
     return [line.text for line in layout(card, size)]
 
 
-@lru_cache(maxsize=16)
+@per_run(16)
 def _palette(accent: str, color: str) -> bytes:
     return bytes(_blends(rgb(accent), rgb(color)))
 
@@ -435,7 +416,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-@lru_cache(maxsize=1024)  # a few hundred bytes each
+@per_run(1024)  # a few hundred bytes each
 def _blank_rows(width: int, rows: int) -> bytes:
     """Blank rows (filter byte 0, then zeros), deflated once: a raw deflate piece ending on a byte
     boundary with a full flush, so it can stand anywhere in the stream."""

@@ -22,6 +22,8 @@ import font_source_sans_pro
 import font_source_serif_pro
 import regex
 
+from newsletter.run.memo import entry, per_run
+
 PRIMARY = {
     "title": (font_source_serif_pro, "SourceSerifPro-Semibold.ttf"),
     "quote": (font_source_serif_pro, "SourceSerifPro-It.ttf"),
@@ -73,20 +75,19 @@ class Face:
     index: int = 0
 
     def stamp(self) -> tuple[str, int, int, int]:
-        """What the cards' cache key knows of the file: a font replaced or updated redraws its cards."""
-        return _stamp(self)
+        """What the cards' cache key knows of the file: a font replaced or updated redraws its cards.
+        Asked of the file each time (a stat): the preview's run lives longer than a font's version."""
+        status = os.stat(self.path)
+        return (self.path, self.index, status.st_size, status.st_mtime_ns)
 
 
-@functools.cache
-def _stamp(face: Face) -> tuple[str, int, int, int]:
-    status = os.stat(face.path)
-    return (face.path, face.index, status.st_size, status.st_mtime_ns)
+_PRIMARY_FACES = {
+    role: Face(str(Path(package.font_directory) / name)) for role, (package, name) in PRIMARY.items()
+}
 
 
-@functools.cache
 def primary(role: str) -> Face:
-    package, name = PRIMARY[role]
-    return Face(str(Path(package.font_directory) / name))
+    return _PRIMARY_FACES[role]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Fonts:
         """The font that draws `char` in `role`, or None when no font has it."""
         return _face(self, role, char) if ord(char) not in BASIC else primary(role)
 
+    @entry
     def missing(self, role: str, text: str) -> list[str]:
         """The characters of `text` no font of the role has, each once, in order."""
         if _SIMPLE.fullmatch(text):
@@ -116,6 +118,7 @@ class Fonts:
         kept = "".join(c for c in text if c not in gone)
         return " ".join(kept.split()), tuple(gone)
 
+    @entry
     def runs(self, role: str, text: str) -> tuple[tuple[Face, str], ...]:
         """`text` cut into runs drawn by one font each. A space between two runs of the same fallback
         face stays in that face (an Arabic sentence is one run, shaped and ordered as a whole); marks
@@ -178,7 +181,7 @@ def _visible(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in _INVISIBLE
 
 
-@functools.cache
+@per_run()
 def _face(fonts: Fonts, role: str, char: str) -> Face | None:
     code = ord(char)
     for face in _candidates(fonts, role, char):
@@ -204,7 +207,7 @@ def _scripts(language: str) -> tuple[Script, ...]:
     return (cjk, *OTHER_SCRIPTS)
 
 
-@functools.cache
+@functools.cache  # no user text: one of the package's scripts and roles (see tests/test_pipeline.py)
 def _system(script: Script, role: str) -> Face | None:
     """fontconfig's best face of the role's style for the script's language, if it has the language
     (fc-match always answers; a face without the language is not a fallback for it)."""
@@ -220,7 +223,7 @@ def _system(script: Script, role: str) -> Face | None:
     return None
 
 
-@functools.cache
+@per_run()
 def _any_font(role: str, char: str) -> Face | None:
     """The long tail (symbols, rarer scripts): the installed outline font fontconfig prefers for the
     role's style among those whose character map has `char`."""
@@ -244,13 +247,26 @@ def _fc(tool: str, pattern: str, form: str) -> list[str]:
     return [line for line in done.stdout.splitlines() if line.strip()] if done.returncode == 0 else []
 
 
-@functools.cache
+@per_run(64)  # the file is asked for its stamp once per run
 def _cmap(face: Face) -> frozenset[int]:
-    """The code points the face has glyphs for (fontTools reads only the cmap table)."""
+    """The code points the face has glyphs for."""
+    try:
+        return _read_cmap(face.stamp())
+    except OSError:  # a font file gone since fontconfig named it draws nothing
+        return frozenset()
+
+
+# Kept per process, by the file's path, size and modification time (a changed file is a new key): a
+# font's character map is the machine's, never text of the user's, and reading the CJK collection's
+# takes a quarter of a second, too much to pay again in every run of a long preview or test session.
+@functools.lru_cache(maxsize=32)
+def _read_cmap(stamp: tuple[str, int, int, int]) -> frozenset[int]:
+    """fontTools reads only the cmap table."""
     from fontTools.ttLib import TTFont, TTLibError
 
+    path, index = stamp[:2]
     try:
-        with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
+        with TTFont(path, fontNumber=index, lazy=True) as font:
             return frozenset(font.getBestCmap() or ())
     except (OSError, TTLibError):  # a broken or unreadable system font draws nothing
         return frozenset()

@@ -59,16 +59,23 @@ def _cannot_break_after(piece: str) -> bool:
 def _phrases(word: str) -> list[str]:
     if not _PHRASED.search(word):
         return [word]
-    return _parser(bool(_KANA.search(word))).parse(word) or [word]
+    parser = _japanese() if _KANA.search(word) else _chinese()
+    return parser.parse(word) or [word]
+
+
+# BudouX's shipped models, loaded once per process: the package's own data, no text of the user's.
+@functools.cache
+def _japanese():
+    import budoux
+
+    return budoux.load_default_japanese_parser()
 
 
 @functools.cache
-def _parser(japanese: bool):
+def _chinese():
     import budoux
 
-    return (
-        budoux.load_default_japanese_parser() if japanese else budoux.load_default_simplified_chinese_parser()
-    )
+    return budoux.load_default_simplified_chinese_parser()
 
 
 def joined(pieces) -> str:

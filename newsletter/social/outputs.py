@@ -11,14 +11,17 @@ from pathlib import Path
 from newsletter.content.posts import Post
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
+from newsletter.run.memo import entry
 from newsletter.run.store import Earlier
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
+from newsletter.social.records import Caption
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
-_DRAWING_CODE = tuple(
-    Path(__file__).with_name(name) for name in ("cards.py", "draw.py", "fonts.py", "lines.py")
+_DRAWING_CODE = (
+    *(Path(__file__).with_name(name) for name in ("cards.py", "draw.py", "fonts.py", "lines.py")),
+    Path(__file__).parents[1] / "colors.py",  # the ink's contrast
 )
 _DRAWING = threading.Lock()  # one lazy card drawn at a time, and each only once
 
@@ -30,7 +33,8 @@ class LazyCard:
     __slots__ = ("_png", "accent", "card", "size")
 
     def __init__(self, card: C.Card, size: str, accent: str):
-        self.card, self.size, self.accent, self._png = card, size, accent, None
+        self.card, self.size, self.accent = card, size, accent
+        self._png: bytes | None = None
 
     def __getstate__(self):
         return (self.card, self.size, self.accent, self._png)
@@ -40,13 +44,15 @@ class LazyCard:
 
     def __call__(self) -> bytes:
         with _DRAWING:
-            if self._png is None:
+            png = self._png
+            if png is None:
                 from newsletter.social import draw
 
-                self._png = draw.png(self.card, self.size, self.accent)
-            return self._png
+                png = self._png = draw.png(self.card, self.size, self.accent)
+            return png
 
 
+@entry
 def outputs(
     posts: list[Post],
     renderer: Renderer,
@@ -54,21 +60,29 @@ def outputs(
     week: str,
     earlier: Earlier | None = None,
     cards: str = "draw",
+    lint: bool = False,
     only: frozenset[str] | None = None,
-) -> tuple[list, dict[str, object], dict[str, str]]:
+) -> tuple[list[Caption], dict[str, bytes | LazyCard], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
-    `lazy_cards` (the preview) each card is a LazyCard, drawn on request. `only`: the cards to draw when
-    the last build has none of the article's to give (an archive issue outside the cards window: its
-    og:image card); a caption whose card the issue does not have names none."""
+    `lazy_cards` (the preview) each card is a LazyCard, drawn on request. With `lint` (check), the
+    captions as posted are linted (social.lint). `only`: the cards to draw when the last build has none
+    of the article's to give (an archive issue outside the cards window: its og:image card); a caption
+    whose card the issue does not have names none."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
-    files: dict[str, object] = {}
+    files: dict[str, bytes | LazyCard] = {}
     keys: dict[str, str] = {}
     for base in bases:
         glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
+        if lint:
+            from newsletter.social import lint as lints
+
+            lints.report(
+                base.post, base.sections, [c for c in made if c.post == base.post.slug], settings, problems
+            )
         if cards == "none":  # check: the warnings, no drawing
             continue
         names = {

@@ -52,6 +52,9 @@ class Caption:
     hashtags: tuple[str, ...]  # exactly the tags the text carries
     parts: tuple[str, ...] = ()
     part_lengths: tuple[int, ...] = ()  # each thread post's count
+    edited: bool = (
+        False  # the post's social file (or front matter's social:) gave other words than the article
+    )
 
     def as_dict(self) -> dict:
         data = {
@@ -63,4 +66,6 @@ class Caption:
         if self.parts:
             data["parts"] = list(self.parts)
             data["part_lengths"] = list(self.part_lengths)
+        if self.edited:
+            data["edited"] = True
         return data

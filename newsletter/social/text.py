@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 
 import regex
 
+from newsletter.run.memo import per_run
 from newsletter.social.counting import HTTP_URL, urls
 
 ABBREVIATIONS = {
@@ -227,13 +228,13 @@ def _balanced(inner: str, opening: str, closing: str) -> bool:
     return depth == 0
 
 
-@lru_cache(maxsize=4096)  # an issue's sentences; bounded so a worker's memory stays flat
+@per_run(4096)  # an issue's sentences, in the run's memo
 def words_of(text: str) -> tuple[str, ...]:
     """Lowercased words; cached: threads ask about the same sentences for every platform."""
     return tuple(w.lower() for w in _WORD.findall(text))
 
 
-@lru_cache(maxsize=4096)
+@per_run(4096)
 def key(sentence: str) -> str:
     """What two sentences share when they say the same thing: their words, lowercased, without a
     leading 'and'/'but' (the summary often drops the 'But' its article sentence starts with)."""
@@ -359,6 +360,10 @@ def cut_sentences(text: str, fits: Callable[[str], bool]) -> str | None:
     return cut_to_fit(said[0], fits, force=True) if said else None
 
 
+def _words_fit(fits: Callable[[str], bool], words: list[str], at: int, count: int) -> bool:
+    return fits(" ".join(words[at : at + count]))
+
+
 def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
     """`text` in pieces that each fit: at sentence ends first, then between words, never inside a URL
     (a URL has no spaces). A single word too long for a post is the one thing cut, with an ellipsis."""
@@ -374,7 +379,7 @@ def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
         current = ""
         words, at = sentence.split(" "), 0  # an index, not words[n:]: a slice per piece is quadratic
         while at < len(words):
-            n = longest(len(words) - at, lambda k, w=words, a=at: fits(" ".join(w[a : a + k])))
+            n = longest(len(words) - at, functools.partial(_words_fit, fits, words, at))
             if n == 0:  # one word longer than a post: cut it, it cannot be split at a space
                 pieces.append(cut_to_fit(words[at], fits) or ELLIPSIS)
                 at += 1

@@ -6,6 +6,7 @@ sentence, a heading or a list item; posts are numbered i/N only when there are t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from newsletter.social import text as T
@@ -32,9 +33,10 @@ def thread_parts(
     label: Callable[[str, int, int], str],
     scorer: Scorer | None = None,
 ) -> tuple[str, ...]:
-    """`closing` holds the last post's text from richest to leanest (with and without hashtags);
-    `label(text, index, total)` renders one post through the thread template. `scorer` (of these
-    sections) can be shared by the threads of one article."""
+    """The thread's posts, not yet numbered (see `numbered`). `closing` holds the last post's text from
+    richest to leanest (with and without hashtags); `label(text, index, total)` renders one post
+    through the thread template. `scorer` (of these sections) can be shared by the threads of one
+    article."""
     widest = _labeller(label, MAX_POSTS)
 
     def fits(body: str) -> bool:
@@ -53,10 +55,14 @@ def thread_parts(
     for end in closing:  # a short article that fits one post is one post, not a thread
         whole = "\n\n".join([*posts, end])
         if rule.fits(label(whole, 1, 1)):
-            return (label(whole, 1, 1),)
-    posts = _close(posts, closing, fits)
-    total = len(posts)
-    return tuple(label(text, i, total) for i, text in enumerate(posts, 1))
+            return (whole,)
+    return tuple(_close(posts, closing, fits))
+
+
+def numbered(posts: tuple[str, ...], label: Callable[[str, int, int], str]) -> tuple[str, ...]:
+    """Each post through the thread template, as post i of N (a thread of one post is not numbered by
+    the default template): after edits, so a post left out or added renumbers the others."""
+    return tuple(label(text, i, len(posts)) for i, text in enumerate(posts, 1))
 
 
 def _labeller(label: Callable[[str, int, int], str], widest: int) -> Callable[[str], str]:
@@ -308,7 +314,7 @@ class Post:
             unit = self.units[index]
             if self._repeats({index: unit.text}) or self.fits(self._text({index: self._form(unit)})):
                 continue  # left out for saying something again, not for its length
-            cut = T.cut_to_fit(self._form(unit), lambda c, i=index: self.fits(self._text({i: c})), force=True)
+            cut = T.cut_to_fit(self._form(unit), functools.partial(self._fits_as, index), force=True)
             if cut:
                 self._remember({index: cut})
                 self.seen.last = ""
@@ -351,9 +357,7 @@ class Post:
                 n = min(room, -(-len(items) // (after + 1)))
             if n == 0:  # one item longer than a post: cut at a word
                 n_, text = items[0]
-                short = T.cut_to_fit(
-                    text, lambda c, s=start, k=n_: self.fits(self._listed(unit, s, glue, [(k, c)]))
-                )
+                short = T.cut_to_fit(text, functools.partial(self._item_fits, unit, start, glue, n_))
                 if short is None:
                     if first:
                         return []  # not even what introduces the list and one word of an item
@@ -365,6 +369,14 @@ class Post:
             items = items[n:]
         self._remember({**before, index: ""})
         return posts
+
+    def _fits_as(self, index: int, text: str) -> bool:
+        """The post fits with `text` in place of the unit at `index`."""
+        return self.fits(self._text({index: text}))
+
+    def _item_fits(self, unit: Unit, prefix: str, glue: str, number: int, text: str) -> bool:
+        """The post of one item, `text`, numbered `number`, fits after `prefix`."""
+        return self.fits(self._listed(unit, prefix, glue, [(number, text)]))
 
     def _listed(self, unit: Unit, prefix: str, glue: str, lines: list[tuple[int, str]]) -> str:
         listed = "\n".join(f"{self._marker(unit, n)} {line}" for n, line in lines)
