@@ -319,14 +319,16 @@ def test_a_burst_of_saves_is_one_rebuild(live, sample):
     post = sample.root / POST
     text = post.read_text(encoding="utf-8")
     # An editor's save burst: several writes within a few milliseconds. (No sleeps between them: on a
-    # loaded machine a 10 ms sleep could last past the watcher's 50 ms of quiet and split the burst.)
+    # loaded machine a 10 ms sleep could last past the watcher's 20 ms of quiet and split the burst.)
     versions = [text.replace("breathes.", f"breathes {n}.") for n in range(5)]
     time.sleep(0.5)  # the watcher thread sets up its inotify watches after start() returns
     for version in versions:
         post.write_text(version, encoding="utf-8")
-    generation = live.preview.wait(before, timeout=10)
+    live.preview.wait(before, timeout=10)
     time.sleep(0.5)  # long enough for a second rebuild to have started, were there one
-    assert generation == before + 1 == live.preview.snapshot.generation
+    # One rebuild, in two steps: the email (the issue page reloads), then the captions.
+    assert live.preview.snapshot.generation == before + 2
+    assert live.preview.snapshot.pages == before + 1
     assert "breathes 4." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode(encoding="utf-8")
 
 
@@ -650,3 +652,78 @@ def test_preview_pages_fit_a_390_px_phone(live, browser, path):
         assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
+    """The open issue page reloads after the email step; the captions come in a second generation that
+    only the other pages reload for."""
+    from newsletter.preview.state import Preview
+
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    swaps = []
+    swap = running._swap
+    running._swap = lambda new: (swaps.append(new), swap(new))
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    running.rebuild()
+    email, social = swaps
+    assert (email.pages, social.pages, social.generation) == (email.generation,) * 2 + (email.generation + 1,)
+    assert "Why Faces Need Movement" in email.files[f"{WEEK}/email.txt"].decode("utf-8")
+    assert email.issues[WEEK].captions == () and f"{WEEK}/captions.json" not in email.files
+    titles = {c.title for c in social.issues[WEEK].captions}
+    assert "Why Faces Need Movement" in titles
+    assert b"Why Faces Need Movement" in social.files[f"{WEEK}/captions.json"]
+    # The archive page and feed list every issue: they come with the captions, not before the reload.
+    assert b"Why Faces Need Movement" not in email.files["index.html"]
+    assert b"Why Faces Need Movement" in social.files["index.html"] and b"Faces" in social.files["feed.xml"]
+    assert social.issues[WEEK].files.keys() >= {"captions.md", "email.html"}
+    assert any(name.startswith("cards/") for name in social.issues[WEEK].files)
+
+
+def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, monkeypatch):
+    import newsletter.run.plan as pipeline
+    from newsletter.errors import Problem
+    from newsletter.preview.state import Preview
+
+    running = Preview(sample.root, lambda text, error: None)
+    good = running.rebuild()
+    failing = pipeline.SocialPart(problems=(Problem(POST, 0, "caption does not fit", rule="caption-limit"),))
+    monkeypatch.setattr(pipeline, "social_part", lambda run, issue, window: failing)
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    snap = running.rebuild()
+    assert snap.error == f"{POST}: caption does not fit\nAborted: 1 error found."
+    assert snap.files[f"{WEEK}/email.txt"] == good.files[f"{WEEK}/email.txt"]  # the last good build
+    assert snap.generation == snap.pages == good.generation + 2  # every page reloads to show it
+
+
+def test_the_latest_issue_is_served_first_then_the_rest(sample):
+    from newsletter.preview.state import Preview
+
+    _two_weeks(sample)
+    said: list[str] = []
+    running = Preview(sample.root, lambda text, error: said.append(text))
+    first = running.rebuild(latest_first=True)
+    assert set(first.issues) == {WEEK} and not running.complete  # the latest week: W42, not W41
+    assert [p.slug for p in first.posts] == [
+        "facial-massage-and-tissue-regeneration",
+        "why-facial-muscles-need-movement",
+    ]  # only its files read
+    assert said == []  # its warnings lack the rest of the archive: the full build reports
+    rest = running.rebuild()
+    assert set(rest.issues) == {OTHER_WEEK, WEEK} and running.complete
+    assert said[0].startswith("Rebuilt 2 issues")
+    assert rest.issues[WEEK].html == first.issues[WEEK].html
+
+
+def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):
+    _two_weeks(sample)
+    running = start(sample.root, "127.0.0.1", 0, lambda text, error: None)
+    try:
+        assert WEEK in running.preview.snapshot.issues  # before serving starts
+        deadline = time.monotonic() + 30
+        while OTHER_WEEK not in running.preview.snapshot.issues and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(running.preview.snapshot.issues) == {OTHER_WEEK, WEEK}
+        assert running.preview.complete
+    finally:
+        running.close()

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, str] = {
     "build_dir": "build",
     "layout": "full",
     "card_fonts": "",  # font files tried after the shipped ones on image cards, one per line
+    "cards_window": "8",  # the newest issues that get every card; older ones only their og:image card
     **{f"handle_{p}": "" for p in PLATFORMS},
     **branding.DEFAULTS,
 }
@@ -116,6 +117,7 @@ class Settings:
     layout: str = "full"
     archive_url: str = ""  # absolute, {site_url} filled in: cards live at {archive_url}/YYYY-Www/cards/
     card_fonts: tuple[Path, ...] = ()  # absolute; see social/fonts.py
+    cards_window: int = 8  # issues (the newest by week) that get every card; 0: every issue ("all")
     brand: branding.Brand = field(default_factory=branding.default)  # logo, palette, social links
 
     @property
@@ -347,6 +349,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
     schedule = scheduling.parse(v, PLATFORMS, bad)
     archive_url = _archive_url(v, bad)
     card_fonts = _card_fonts(root, v["card_fonts"], bad)
+    cards_window = _cards_window(v["cards_window"], bad)
     dirs = _dirs(root, v, lines, bad, problems)
     _check_dirs(root, dirs, bad)
     if problems.has_errors():
@@ -378,6 +381,7 @@ def _build(root: Path, v: dict[str, str], lines: dict[str, int], problems: Probl
         layout=v["layout"].strip(),
         archive_url=archive_url,
         card_fonts=card_fonts,
+        cards_window=cards_window,
     )
 
 
@@ -498,6 +502,17 @@ def _archive_url(v: dict[str, str], bad) -> str:
     if not is_absolute_http(url):
         bad("archive_url", f"expected an http(s) URL like {{site_url}}/newsletter, got '{raw}'")
     return url
+
+
+def _cards_window(value: str, bad) -> int:
+    """`cards_window`: how many of the newest issues get every card (0 for `all`)."""
+    window = value.strip().lower()
+    if window == "all":
+        return 0
+    if not (window.isascii() and window.isdigit()) or int(window) <= 0:
+        bad("cards_window", f"expected a positive whole number or 'all', got '{value.strip()}'")
+        return 0
+    return int(window)
 
 
 def _int(value: str, key: str, bad) -> int:

@@ -78,6 +78,8 @@ def _inliner() -> type:
         _defer_requests()
         from premailer import Premailer  # lazy: lxml + cssutils cost ~130 ms at import
 
+        _unvalidated_inline_styles()
+
         class CachedRules(Premailer):
             def _parse_style_rules(self, css_body, ruleset_index):
                 run_memo = memo.current()
@@ -93,6 +95,26 @@ def _inliner() -> type:
 
         _INLINER = CachedRules
     return _INLINER
+
+
+def _unvalidated_inline_styles() -> None:
+    """premailer parses an element's own style attribute with cssutils' validation on, whatever
+    `disable_validation` says (merge_style.merge_styles calls csstext_to_pairs without it). Validation
+    only logs (the parsed properties are the same), and each property name it meets first compiles
+    cssutils' lazily compiled value grammar: 10-20 ms of the first email of every process
+    (tests/benchmarks/bench_inline.py). The call goes to the same function with validation off."""
+    from premailer import merge_style
+
+    parse = merge_style.csstext_to_pairs
+    if getattr(parse, "unvalidated", False):
+        return
+
+    def unvalidated(csstext: str, validate: bool = True) -> list:
+        return parse(csstext, validate=False)
+
+    unvalidated.unvalidated = True  # type: ignore[attr-defined]
+    unvalidated._lock = parse._lock  # type: ignore[attr-defined]  # csstext_to_pairs reads its own lock
+    merge_style.csstext_to_pairs = unvalidated
 
 
 def inline_css(html: str) -> str:

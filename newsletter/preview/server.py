@@ -30,11 +30,16 @@ if TYPE_CHECKING:
 from newsletter.preview.state import Preview, Report, Snapshot
 from newsletter.preview.watcher import watch
 
+# Each event says "GENERATION PAGES": an issue page (its email, text part and size) reloads when PAGES
+# changes, every other page when GENERATION does; a save's captions, made after its email, change only
+# GENERATION, so the open issue page reloads once per save.
 RELOAD_SCRIPT = """<script>
 (function () {
-  var generation = %d;
+  var seen = %d, field = %d;
   var source = new EventSource("/_events");
-  source.onmessage = function (event) { if (Number(event.data) !== generation) { location.reload(); } };
+  source.onmessage = function (event) {
+    if (Number(event.data.split(" ")[field]) !== seen) { location.reload(); }
+  };
 })();
 </script>"""
 
@@ -173,7 +178,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             (r"/social/([\w-]+)/", lambda m: self._page(snap, "social.html", slug=m.group(1))),
             (r"/build/(.+)", lambda m: self._file(snap, m.group(1), parse_qs(parts.query))),
             (r"/_events", lambda m: self._events(snap)),
-            (r"/_status", lambda m: self._json({"generation": snap.generation, "error": snap.error})),
+            (
+                r"/_status",
+                lambda m: self._json(
+                    {"generation": snap.generation, "error": snap.error, "complete": self.preview.complete}
+                ),
+            ),
         ]
         for pattern, route in routes:
             if match := re.fullmatch(pattern, path):
@@ -214,7 +224,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
                 page = _bare_error_page(replace(snap, error=exc.format_message()))
             body = page
-        body = body.replace("</body>", RELOAD_SCRIPT % snap.generation + "\n</body>", 1)
+        issue = template == "issue.html"
+        script = RELOAD_SCRIPT % ((snap.pages, 1) if issue else (snap.generation, 0))
+        body = body.replace("</body>", script + "\n</body>", 1)
         self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
 
     def _file(self, snap: Snapshot, relative: str, query: dict) -> None:
@@ -243,21 +255,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self.close_connection = True
         generation = snap.generation
+        event = lambda snapshot: f"data: {snapshot.generation} {snapshot.pages}\n\n".encode()  # noqa: E731
         try:
             if not self.server.become_stream(self.request):  # type: ignore[attr-defined]
                 self.wfile.write(f"retry: {STREAM_RETRY_MS}\n\n".encode())  # all stream slots taken
                 return
-            self.wfile.write(f"data: {generation}\n\n".encode())
+            self.wfile.write(event(snap))
             self.wfile.flush()
             quiet = 0.0
             while not self._client_gone():  # a closed tab frees its stream slot within a second
-                current = self.preview.wait(generation, timeout=STREAM_POLL)
-                quiet = 0.0 if current != generation else quiet + STREAM_POLL
-                if current != generation or quiet >= KEEP_ALIVE:
-                    message = f"data: {current}\n\n" if current != generation else ": keep-alive\n\n"
-                    self.wfile.write(message.encode())
+                self.preview.wait(generation, timeout=STREAM_POLL)
+                latest = self.preview.snapshot
+                quiet = 0.0 if latest.generation != generation else quiet + STREAM_POLL
+                if latest.generation != generation or quiet >= KEEP_ALIVE:
+                    changed = latest.generation != generation
+                    self.wfile.write(event(latest) if changed else b": keep-alive\n\n")
                     self.wfile.flush()
-                    quiet, generation = 0.0, current
+                    quiet, generation = 0.0, latest.generation
         except DISCONNECTS:
             return
 
@@ -285,26 +299,29 @@ def _local_images(page: bytes, archive_url: str) -> bytes:
 
 
 def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
+    """What a preview page's template sees: plain data (the renderer makes each value so). The list of
+    every issue and every warning is the home page's alone: made plain for an issue page too, it cost
+    40 ms a reload at 1,000 posts."""
     issues = snap.issues
     posts = {p.slug: p for outputs in issues.values() for p in outputs.issue.posts}
     if (week and week not in issues) or (slug and slug not in posts):
         raise _NotFound(week or slug)
     outputs = issues.get(week)
-    return {  # what the preview's templates see: plain data (the renderer makes each value so)
-        "snap": {
-            "error": snap.error,
-            "generation": snap.generation,
-            "warnings": [str(w) for w in snap.warnings],
-        },
-        "issues": [o.issue for o in reversed(list(issues.values()))],
+    state: dict[str, object] = {"error": snap.error, "generation": snap.generation}
+    context: dict[str, object] = {
+        "snap": state,
         "issue": outputs.issue if outputs else None,
         "post": posts.get(slug),
-        "captions": [c for o in issues.values() for c in o.captions if c.post == slug],
+        "captions": [c for o in issues.values() for c in o.captions if c.post == slug] if slug else [],
         "text_part": outputs.text if outputs else "",
         "size": outputs.size if outputs else 0,
         "budget": CLIP_BYTES,
-        "warnings_by_source": _count(snap.warnings),
     }
+    if not (week or slug):  # the home page
+        state["warnings"] = [str(w) for w in snap.warnings]
+        context["issues"] = [o.issue for o in reversed(list(issues.values()))]
+        context["warnings_by_source"] = _count(snap.warnings)
+    return context
 
 
 def _count(warnings: tuple[Problem, ...]) -> dict[str, int]:
@@ -345,7 +362,8 @@ class Running:
 
 
 def start(root: Path, host: str, port: int, report: Report, drafts: bool = False) -> Running:
-    """Listen, build once, start watching; the caller runs server.serve_forever()."""
+    """Listen, build the latest issue, start watching and building the rest; the caller runs
+    server.serve_forever()."""
     preview = Preview(root, report, drafts)
     try:
         server = make_server(preview, host, port)
@@ -353,8 +371,10 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
         preview.close()
         raise
     running = Running(server, preview, threading.Event())
-    preview.rebuild()
+    preview.rebuild(latest_first=True)  # a large archive: the latest issue is served first
     threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
+    if not preview.complete and not preview.snapshot.error:  # the rest, while the latest is served
+        threading.Thread(target=preview.rebuild, daemon=True).start()
     if "newsletter.email.inline" not in sys.modules:  # the first build rendered in worker processes only
         threading.Thread(target=preview.warm, daemon=True).start()
     return running

@@ -12,18 +12,19 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from newsletter.content.issue import Selection
 from newsletter.content.settings import Settings, load_settings
-from newsletter.errors import SHOWN_WARNINGS, NewsletterError, Problem, plural
+from newsletter.errors import SHOWN_WARNINGS, InputError, NewsletterError, Problem, Problems, plural
 from newsletter.run import store
-from newsletter.run.context import PREVIEW, Run
+from newsletter.run.context import PREVIEW, PREVIEW_EMAIL, Run
 from newsletter.run.memo import Memo
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from newsletter.social.outputs import LazyCard
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
+CAPTIONS_PAUSE = 0.2  # seconds between a save's email step and its captions step (see Preview._next)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Snapshot:
     error: str = ""  # the last rebuild's error; "" when it succeeded
     warnings: tuple[Problem, ...] = ()
     memo: Memo | None = None  # the run's memo: lazy cards are drawn under it (run/memo.py)
+    pages: int = 0  # the generation that last changed the issue pages (a save's captions step does not)
 
 
 class BuildFiles(Mapping[str, "bytes | LazyCard"]):
@@ -87,6 +90,47 @@ def _summary(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
+def with_social(run: Run, outputs: IssueOutputs, window, found: list[Problem]) -> IssueOutputs:
+    """An issue rendered without its captions, completed: captions, captions.json/md and lazy cards
+    (`window`: plan.cards_window); what making them found is added to `found`."""
+    from newsletter.run.plan import social_part
+
+    part = social_part(run, outputs.issue, window)
+    found.extend(part.problems)
+    return replace(outputs, captions=part.captions, files={**outputs.files, **part.files},
+                   findings=outputs.findings + part.problems, cards=part.cards)  # fmt: skip
+
+
+class _LatestFiles:
+    """The preview's store for its first paint: it reads only the post files whose names date them in
+    the latest week (YYYY-MM-DD-slug.md), so a large archive's latest issue is served in a second or two
+    instead of after every post is parsed. A post whose front matter dates it elsewhere, and the link
+    warnings that need every post, are right in the full build that follows at once."""
+
+    def __init__(self, memory: store.Store):
+        self._store = memory
+        self.partial = False  # some post files were left for the full build
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def read(self, paths: list[Path], settings: Settings, problems) -> list:
+        from newsletter.content.posts import file_date
+
+        weeks = {path: (d.isocalendar()[:2] if (d := file_date(path)) else None) for path in paths}
+        latest = max((w for w in weeks.values() if w is not None), default=None)
+        chosen = [path for path, week in weeks.items() if week == latest] if latest else paths
+        self.partial = len(chosen) < len(paths)
+        return self._store.read(chosen, settings, problems)
+
+
+def _shown_weeks(library, drafts: bool) -> set[str]:
+    """The weeks the preview shows: every week with a published post (a draft too with --drafts)."""
+    from newsletter.content.issue import week_of
+
+    return {w for m in library.metas if (drafts or not m.draft) and (w := week_of(m)) is not None}
+
+
 class Preview:
     """The current build and its rebuilds; thread-safe swaps, waiters woken on every change."""
 
@@ -98,41 +142,52 @@ class Preview:
         self.changed = threading.Condition()
         self._rebuilding = threading.Lock()
         self._run: Run | None = None  # kept across saves while templates and settings are unchanged
+        self.complete = False  # the snapshot holds every week the preview shows
 
-    def rebuild(self) -> Snapshot:
+    def rebuild(self, latest_first: bool = False) -> Snapshot:
+        """The next build, swapped in. `latest_first` (the preview's start): only the latest issue, so
+        its pages are served at once; then `rebuild()` makes the rest while they are."""
         with self._rebuilding:
             old = self.snapshot
             try:
-                new = self._next(old)
-                self.report(_summary(new), False)
+                new = self._next(old, latest_first)
+                if self.complete:  # a first paint's warnings are the latest issue's alone: wait for all
+                    self.report(_summary(new), False)
             except NewsletterError as exc:
-                new = replace(old, generation=old.generation + 1, error=exc.format_message())
+                new = self._failed(old, exc.format_message())
                 self.report(new.error, True)
             except Exception as exc:  # a bug of ours: show it, keep serving the last good build and watching
                 detail = "".join(traceback.format_exception_only(exc)).strip()
-                new = replace(old, generation=old.generation + 1, error=f"internal error: {detail}")
+                new = self._failed(old, f"internal error: {detail}")
                 self.report(traceback.format_exc(), True)
-            with self.changed:
-                self.snapshot = new
-                self.changed.notify_all()
+            self._swap(new)
             return new
 
-    def _next(self, old: Snapshot) -> Snapshot:
+    def _next(self, old: Snapshot, latest_first: bool = False) -> Snapshot:
+        """The next build. A save in a warm run is made in two steps: first its issue's email (what the
+        open issue page shows), swapped in at once; then the issue's captions, swapped in as a second
+        generation (the captions pages). A new run (the first build, a template or setting changed)
+        and the rest of the archive after the latest issue are rendered in one step."""
         from newsletter.clock import now
-        from newsletter.run.plan import plan
+        from newsletter.run.plan import archive_pages, cards_window, plan
 
         settings = load_settings(self.root)
         fp = store.fingerprint(settings)
         run = self._run
-        if run is None or run.store.fp != fp:  # a template or setting changed: a new run renders everything
+        warm = run is not None and run.store.fp == fp
+        if run is None or not warm:  # a template or setting changed: a new run renders everything
             run = Run(settings, now(settings.zone), PREVIEW, store.Memory(fp), os.cpu_count() or 1)
             old = replace(old, files=BuildFiles({}, {}), issues={})
         self._run = run
-        made = plan(run, Selection(every=True, drafts=self.drafts, shown_only=True))
+        two_steps = warm and self.complete
+        step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
+        latest = _LatestFiles(run.store) if latest_first else None
+        if latest is not None:
+            step = replace(step, store=cast(store.Store, latest))
+        selection = Selection(every=not latest_first, drafts=self.drafts, shown_only=True)
+        made = plan(step, selection)
         memory = run.store
         assert isinstance(memory, store.Memory)
-        for outputs in made.issues:
-            memory.keep(outputs.issue.week, outputs.key, outputs.findings)
         if made.index is not None:
             memory.keep("index", made.index_key, ())
         memory.remember_posts(made.library, (p for o in made.issues for p in o.issue.posts))
@@ -146,11 +201,52 @@ class Preview:
             top["index.html"] = made.index
             if made.feed is not None:
                 top["feed.xml"] = made.feed
+        snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
+        if two_steps and made.issues:
+            self._swap(snap)  # the email first: the open page reloads now
+            # The captions step would hold the interpreter lock half the time while the server threads
+            # serve that reload (and the browser shares the cores): it waits until they are through.
+            time.sleep(CAPTIONS_PAUSE)
+            found: list[Problem] = []
+            window = cards_window(run, made.library, selection)
+            issues = dict(issues)  # likewise
+            for outputs in made.issues:
+                issues[outputs.issue.week] = with_social(run, outputs, window, found)
+            pages = Problems()
+            index, feed, key = archive_pages(run, made.library, selection, pages)
+            found += pages.items
+            if any(p.is_error for p in found):  # a caption that cannot fit: as a one-step build says it
+                raise InputError([p for p in found if p.is_error])
+            if index is not None:  # the archive page and feed, after the email step
+                top = dict(top)  # the snapshot swapped in keeps its own: snapshots never change
+                top["index.html"] = index
+                if feed is not None:
+                    top["feed.xml"] = feed
+                memory.keep("index", key, ())
+            warnings = made.warnings + tuple(found)
+            snap = self._snapshot(snap.generation + 1, run, top, issues, made.posts, warnings, snap.pages)
+        partial = latest is not None and latest.partial
+        for outputs in made.issues if not partial else ():  # a first paint's findings lack the archive
+            done = issues[outputs.issue.week]
+            memory.keep(done.issue.week, done.key, done.findings)
+        self.complete = not partial and weeks >= _shown_weeks(made.library, self.drafts)
+        return snap
+
+    def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
         frozen = MappingProxyType(dict(sorted(issues.items())))
-        return Snapshot(
-            old.generation + 1, settings, BuildFiles(top, frozen), frozen, made.posts, run.renderer(), "",
-            made.warnings, run.memo,
-        )  # fmt: skip
+        return Snapshot(generation, run.settings, BuildFiles(top, frozen), frozen, posts, run.renderer(), "",
+                        warnings, run.memo, pages or generation)  # fmt: skip
+
+    def _failed(self, old: Snapshot, error: str) -> Snapshot:
+        """The last good build (the one before this rebuild) with the error, as a new generation of
+        every page (a save's first step may have been swapped in already)."""
+        generation = max(old.generation, self.snapshot.generation) + 1
+        return replace(old, generation=generation, pages=generation, error=error)
+
+    def _swap(self, new: Snapshot) -> None:
+        with self.changed:
+            self.snapshot = new
+            self.changed.notify_all()
 
     def warm(self) -> None:
         """Render the newest issue once in this process and throw it away, so the first save's rebuild
@@ -166,6 +262,7 @@ class Preview:
             render_issue(run, RenderJob(issue, "", frozenset(), False, None))
 
     def wait(self, generation: int, timeout: float) -> int:
+        """The snapshot's generation once it is not `generation` (or when `timeout` seconds passed)."""
         with self.changed:
             self.changed.wait_for(lambda: self.snapshot.generation != generation, timeout=timeout)
             return self.snapshot.generation

@@ -41,10 +41,12 @@ class Work:
     images: Literal["make", "check"] = "make"
     sends: bool = False
     lints: bool = False
+    archive: bool = True  # with `site`: the archive page and the feed (a preview save makes them later)
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
+PREVIEW_EMAIL = Work(captions=False, cards="none", archive=False)  # a save's first step (preview/state.py)
 CHECK = Work(cards="none", collect=True, images="check", lints=True)
 SEND = Work(captions=False, cards="none", site=False, sends=True)
 SOCIAL = Work(cards="none", site=False)

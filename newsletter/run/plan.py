@@ -86,6 +86,7 @@ class RenderJob:
     known_paths: frozenset[str]
     split: bool  # captions and cards in a forked child while this process makes the email
     earlier: Earlier | None  # the cards the last build drew for this issue
+    only: frozenset[str] | None = None  # outside the cards window: the only cards to draw
 
 
 @dataclass(frozen=True)
@@ -184,25 +185,67 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
             problems.extend(warnings)
         else:
             todo.append((week, key))
+    window = cards_window(run, library, selection) if todo else None
     jobs = [
         RenderJob(
             Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
             key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
+            None if window is None or w.week in window else _og_card(w),
         )
         for w, key in todo
     ]  # fmt: skip
     rendered = _render_all(run, jobs, problems)
     index = feed = None
     index_key = ""
-    if run.work.site and not selection.files:  # hand-picked posts leave the site's archive page alone
-        extra = ("drafts" if selection.drafts else "", *sorted(f"{w}:{f.digest}" for w, f in files.items()))
-        index_key = store.index_key(run.store.fp, library, *extra)
+    # hand-picked posts leave the site's archive page alone
+    if run.work.site and run.work.archive and not selection.files:
+        index_key = _index_key(run, library, files, selection)
         if run.store.fresh("index", index_key) is not None:
             reused.append("index")
         elif not any(p.is_error for p in problems.items):
             index, feed = _index(run, library, files, selection.drafts, problems)
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
+    )
+
+
+def _index_key(run: Run, library: Library, files: dict[str, IssueFile], selection: Selection) -> str:
+    extra = ("drafts" if selection.drafts else "", *sorted(f"{w}:{f.digest}" for w, f in files.items()))
+    return store.index_key(run.store.fp, library, *extra)
+
+
+def archive_pages(
+    run: Run, library: Library, selection: Selection, problems: Problems
+) -> tuple[bytes | None, bytes | None, str]:
+    """The archive page, the feed and their key, when the store cannot vouch for them (else None,
+    None): the preview makes them after a save's email step, whose work leaves them out."""
+    files = issue_files(run.settings, Problems())  # the email step reported the issue files' problems
+    key = _index_key(run, library, files, selection)
+    if run.store.fresh("index", key) is not None:
+        return None, None, key
+    with run.active():
+        index, feed = _index(run, library, files, selection.drafts, problems)
+    return index, feed, key
+
+
+def cards_window(run: Run, library: Library, selection: Selection) -> frozenset[str] | None:
+    """The issues that get every card: the `cards_window` newest weeks of the site, by week number
+    (never by the clock: the same posts draw the same cards whenever they are built). An issue outside
+    it gets only its web copy's og:image card (the lead article's title card at 1200x630); cards
+    drawn before are kept (social.outputs). None: every issue (`cards_window = all`, or posts picked
+    with --post, which make an issue of their own)."""
+    size = run.settings.cards_window
+    if not size or selection.files:
+        return None
+    weeks = {week_of(m) for m in library.metas if selection.drafts or not m.draft}
+    return frozenset(sorted(w for w in weeks if w is not None)[-size:])
+
+
+def _og_card(week: Week | Issue) -> frozenset[str]:
+    from newsletter.social.cards import file_name
+
+    return (
+        frozenset({f"cards/{file_name(week.posts[0].slug, 'title', 'link')}"}) if week.posts else frozenset()
     )
 
 
@@ -291,7 +334,7 @@ def _render_all(run: Run, jobs: list[RenderJob], problems: Problems) -> tuple[Re
         return ()
     # One issue (the weekly build, an edit): its captions and cards in a forked child, the email here.
     if len(jobs) == 1 and run.workers > 1 and can_fork() and run.work.captions:
-        jobs = [RenderJob(j.issue, j.key, j.known_paths, True, j.earlier) for j in jobs]
+        jobs = [replace(j, split=True) for j in jobs]
     count = iter(range(1, len(jobs) + 1))
     progress = run.progress
     done = (lambda r: progress(next(count), len(jobs), _week_of(r))) if progress else None
@@ -336,7 +379,7 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     issue, renderer = job.issue, run.renderer()
     settings, problems = run.settings, Problems()
     links: dict[str, bool] = {}
-    with Forked(_social, run, issue, job.earlier) if job.split else nullcontext() as social:
+    with Forked(_social, run, issue, job.earlier, job.only) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
         local = images.prepare(
@@ -350,19 +393,33 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         rules.issue_rules(issue, html, problems)
         text = render.email_text(issue, renderer)
         eml = mime.as_bytes(mime.message(issue, settings, html, text))
-        part = social.result() if social else _social(run, issue, job.earlier)
+        web = None  # the web copy, published at {archive_url}/YYYY-Www/; made while the child works
+        if run.work.site and settings.archive_url:
+            web = archive.web_copy(page, issue, settings).encode("utf-8")
+        part = social.result() if social else _social(run, issue, job.earlier, job.only)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **part.files, **local.files, **archive.assets(settings)}  # fmt: skip
-    if run.work.site and settings.archive_url:  # the web copy, published at {archive_url}/YYYY-Www/
-        files["index.html"] = archive.web_copy(page, issue, settings).encode("utf-8")
+    if web is not None:
+        files["index.html"] = web
     return IssueOutputs(
         issue, html, text, eml, part.captions, size, tuple(problems.items), files, job.key,
         cards=part.cards, links=links,
     )  # fmt: skip
 
 
-def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPart:
+def social_part(run: Run, issue: Issue, window: frozenset[str] | None) -> SocialPart:
+    """The social part of an issue rendered without it (the preview's second step after a save);
+    `window`: cards_window(...) of the run's plan."""
+    with_captions = replace(run, work=replace(run.work, captions=True, cards="lazy"))
+    only = None if window is None or issue.week in window else _og_card(issue)
+    with run.active():  # under the run's memo, as in the plan
+        return _social(with_captions, issue, None, only)
+
+
+def _social(
+    run: Run, issue: Issue, earlier: Earlier | None = None, only: frozenset[str] | None = None
+) -> SocialPart:
     """The issue's social part, as the run's work asks: nothing, captions only, or captions and cards."""
     if not run.work.captions:
         return SocialPart()
@@ -370,7 +427,14 @@ def _social(run: Run, issue: Issue, earlier: Earlier | None = None) -> SocialPar
 
     problems = Problems()
     captions, files, cards = social.outputs(
-        list(issue.posts), run.renderer(), problems, issue.week, earlier, run.work.cards, run.work.lints
+        list(issue.posts),
+        run.renderer(),
+        problems,
+        issue.week,
+        earlier,
+        run.work.cards,
+        run.work.lints,
+        only,
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards)
 

@@ -73,7 +73,8 @@ def as_markdown(captions: list[Caption], week: str) -> str:
             out += ["~~~~text", part, "~~~~", ""]
         if c.hashtags:
             out += [f"Hashtags: {' '.join(c.hashtags)}", ""]
-        out += [f"Card: ![{_md_escape(c.alt)}]({c.card.split('/', 1)[1]})", ""]
+        if c.card:  # an archive issue outside the cards window has only its og:image card
+            out += [f"Card: ![{_md_escape(c.alt)}]({c.card.split('/', 1)[1]})", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from newsletter.content.posts import Post
@@ -60,19 +61,19 @@ def outputs(
     earlier: Earlier | None = None,
     cards: str = "draw",
     lint: bool = False,
+    only: frozenset[str] | None = None,
 ) -> tuple[list[Caption], dict[str, bytes | LazyCard], dict[str, str]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
     `lazy_cards` (the preview) each card is a LazyCard, drawn on request. With `lint` (check), the
-    captions as posted are linted (social.lint)."""
+    captions as posted are linted (social.lint). `only`: the cards to draw when the last build has none
+    of the article's to give (an archive issue outside the cards window: its og:image card); a caption
+    whose card the issue does not have names none."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
     made = of_articles(bases, renderer, problems)
-    files: dict[str, bytes | LazyCard] = {
-        "captions.json": exports.as_json(made).encode("utf-8"),
-        "captions.md": exports.as_markdown(made, week).encode("utf-8"),
-    }
+    files: dict[str, bytes | LazyCard] = {}
     keys: dict[str, str] = {}
     for base in bases:
         glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
@@ -90,11 +91,20 @@ def outputs(
             for size in C.SIZES
         }
         keys[base.post.slug] = key = cards_key(base.cards, settings.accent_color)
-        found = earlier.find(base.post.slug, key, names) if earlier is not None else None
+        wanted = names if only is None else {n: c for n, c in names.items() if n in only}
+        found = None
+        if earlier is not None:  # every card drawn before is kept, else those still wanted
+            found = earlier.find(base.post.slug, key, names) or earlier.find(base.post.slug, key, wanted)
         if found is not None:
             files.update(found)
         else:  # one way to draw, lazy or not
-            files.update({name: card if cards == "lazy" else card() for name, card in names.items()})
+            files.update({name: card if cards == "lazy" else card() for name, card in wanted.items()})
+    if cards != "none" and only is not None:
+        made = [
+            c if c.card.partition("/")[2] in files else replace(c, image="", alt="", card="") for c in made
+        ]
+    files["captions.json"] = exports.as_json(made).encode("utf-8")
+    files["captions.md"] = exports.as_markdown(made, week).encode("utf-8")
     return made, files, keys
 
 
