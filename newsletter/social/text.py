@@ -140,6 +140,11 @@ def normalize(raw: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split at . ! ? followed by a capital; URLs (no spaces) and abbreviations never end a sentence."""
+    return list(_sentences(text))
+
+
+@per_run(8192)  # a thread's tries ask for the same texts' sentences thousands of times
+def _sentences(text: str) -> tuple[str, ...]:
     spans = [m.span() for m in HTTP_URL.finditer(text)] if "://" in text else []
     out, start = [], 0
     for match in _SENTENCE_END.finditer(text):
@@ -159,7 +164,7 @@ def sentences(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)
-    return merged
+    return tuple(merged)
 
 
 def join(sentences: Iterable[str]) -> str:
