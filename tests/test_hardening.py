@@ -259,12 +259,17 @@ def test_a_large_build_killed_leaves_no_process_and_no_torn_issue(tmp_path):
 
 
 def _assert_complete(folders: dict[str, dict[str, bytes]]) -> None:
-    """Every issue folder holds the same files as the others (nine cards a post), each one whole."""
+    """Every issue folder holds the same files as the others, and its cards: nine a post in the cards
+    window (the newest issues), only the og:image card before it; each file whole."""
     names = {frozenset(n for n in files if not n.startswith("cards/")) for files in folders.values()}
     assert len(names) <= 1, "an issue folder is missing files"
     for week, files in folders.items():
-        posts = {caption["post"] for caption in json.loads(files["captions.json"])}
-        assert sum(n.startswith("cards/") for n in files) == 9 * len(posts), week
+        captions = json.loads(files["captions.json"])
+        posts = {caption["post"] for caption in captions}
+        cards = {n for n in files if n.startswith("cards/")}
+        named = {c["card"].split("/", 1)[1] for c in captions if c["card"]}
+        assert named and named <= cards, week  # every card a caption names is there
+        assert len(cards) in (9 * len(posts), 1), week
         assert b"Revision new" in files["email.txt"], week
         assert files["email.html"].rstrip().endswith(b"</html>"), week
         json.loads(files["captions.json"])
