@@ -81,7 +81,7 @@ RULES = {r.id: r for r in [
     # A post's social file (content/socialfile.py): the captions the social manager edited.
     Rule("social-file", ERROR, "a post's social file (posts/STEM.social.yaml) is valid YAML naming known platforms "
          "and kinds, each caption fits its platform, and the file is named after a post",
-         "edit the caption or key on that line (newsletter social --edit POST writes a starting point)"),
+         "edit the caption or key on that line (a post without a social file: newsletter social --edit POST writes one)"),
     # Caption lints (social/lint.py), on the captions as posted: made from the article or edited.
     Rule("caption-mid-sentence", WARNING, "every post of a thread starts at the start of a sentence, a heading "
          "or a list item", "edit the post in the social file, or the sentence in the article"),
