@@ -216,3 +216,43 @@ def _every_eml_is_checked(monkeypatch):
         return data
 
     monkeypatch.setattr(mime, "as_bytes", checked)
+
+
+# The suite builds the sample project a few hundred times, and drawing its cards was a fifth of the
+# suite's CPU. A card is a pure function of what cards_key() covers (what it says, size, accent, the
+# drawing code, the font files; the incremental cache already relies on that), so the cards a build
+# draws through LazyCard are kept here, on disk (builds draw them in forked children), shared by the
+# xdist workers, for the session only. Not kept: cards drawn by draw.png directly (the card tests), and
+# any build of a test that replaced draw.png (it counts draws) or is marked `fresh_cards` (it compares
+# card bytes across builds).
+@pytest.fixture(scope="session")
+def _card_memo_folder(tmp_path_factory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "card-memo"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _cards_drawn_once_per_session(request, _card_memo_folder, monkeypatch):
+    if request.node.get_closest_marker("fresh_cards"):
+        return
+    from newsletter.social import draw, outputs
+
+    drawn, real = draw.png, outputs.LazyCard.__call__
+
+    def call(card: outputs.LazyCard) -> bytes:
+        if draw.png is not drawn or card._png is not None:
+            return real(card)
+        name = f"{outputs.cards_key((card.card,), card.accent)}-{card.size}.png"
+        path = _card_memo_folder / name
+        try:
+            card._png = path.read_bytes()
+        except FileNotFoundError:
+            data = real(card)
+            part = path.with_name(f"{name}.{os.getpid()}.part")
+            part.write_bytes(data)
+            os.replace(part, path)
+        return card._png
+
+    monkeypatch.setattr(outputs.LazyCard, "__call__", call)

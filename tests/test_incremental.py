@@ -134,6 +134,7 @@ def test_unchanged_rebuild_imports_no_heavy_module(synthetic):
     assert " 0 written, " in out.stdout
 
 
+@pytest.mark.fresh_cards  # the same card bytes from one worker and many, each drawn here
 def test_cold_incremental_one_worker_and_many_give_the_same_bytes(synthetic, cli):
     """Every way of building the same sources gives byte-identical outputs: cold with one process, cold
     with a pool, and incremental (after an edit) with one process and with a pool."""
