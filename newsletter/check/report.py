@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, replace
 
 from newsletter.check.rules import RULES, known_paths, post_rules, rule_markdown, rule_of
@@ -40,7 +41,10 @@ def run(settings: Settings, now: dt.datetime, selection: Selection = LATEST, str
     the selected weeks' posts that are in no issue (drafts, excluded posts), as warnings. Other weeks'
     posts are not reported (the plan made a broken one a warning naming its week); `--all` selects
     every week, draft-only ones too."""
-    made = plan(Run(settings, now, CHECK, strict=strict), selection)
+    # Every core, as build uses them (the captions of an issue beside its email, issues in workers), and
+    # the compiled templates build keeps (Jinja's per-user folder, never the project).
+    workers = os.cpu_count() or 1
+    made = plan(Run(settings, now, CHECK, workers=workers, strict=strict, bytecode=True), selection)
     problems = Problems(list(made.findings))
     chosen = {p.source for outputs in made.issues for p in outputs.issue.posts}
     weeks = {selection.week} if selection.week else {w.week for w in made.weeks}

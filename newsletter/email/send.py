@@ -77,7 +77,7 @@ def test_message(
     testers, subject prefixed [TEST], with a Message-ID of its own and placeholder links for merge tags
     (see `for_test`)."""
     tested = for_test(settings)
-    made = plan(Run(tested, now, SEND), Selection(week=week))
+    made = plan(Run(tested, now, SEND, bytecode=True), Selection(week=week))
     outputs = made.issues[0]
     html, text = _link_placeholders(tested, outputs.html, outputs.text)
     html, related = embedded_images(html, outputs.issue.week, outputs.files, settings)
