@@ -15,10 +15,26 @@ Arguments and values may use Python escapes (\\n, \\u2028) to carry characters a
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import SETTINGS
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))

@@ -11,7 +11,7 @@ import shutil
 
 import lxml.html
 import pytest
-from conftest import REPO, SETTINGS, plan_of
+from conftest import REPO, SETTINGS, Project, plan_of
 from PIL import Image
 
 from newsletter import colors
@@ -36,6 +36,35 @@ The end.
 ADDRESS_LINE = 9  # of conftest.SETTINGS
 PLACEHOLDER = "Via Skincare, 1 Example Street, Springfield"
 WHY = "a postal address is required in commercial email in the US and the EU"
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: their projects use the packaged ones, as a project made by `newsletter init`.
+@pytest.fixture
+def project(project):
+    shutil.rmtree(project.root / "templates")
+    (project.root / "templates").mkdir()
+    return project
+
+
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli):
+    """The one-post project of _project() with the test settings, built once for this module by the
+    first test that asks (under conftest's clock and checks), and that build's result; shared: tests
+    only read it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("brand")
+        (root / "posts").mkdir()
+        (root / "templates").mkdir()
+        _once["project"] = _project(Project(root))
+        _once["result"] = _build(_once["project"], cli)
+    return _once["project"], _once["result"]
 
 
 def _project(project, extra: str = "", address: str | None = None):
@@ -97,11 +126,14 @@ def _address_warning(address: str, what: str) -> str:
     ("address", "what"),
     [
         (PLACEHOLDER, "Example Street"),  # what `newsletter init` writes
-        ("Via Skincare, studio address to be confirmed", "to be confirmed"),  # the repository's sample
-        ("Studio Lumen, see www.example.com", "example.com"),
-        ("Studio Lumen, TBD", "TBD"),
-        ("Studio Lumen, address tbc", "tbc"),
-        ("XXX Larkin Street", "XXX"),
+        # the repository's sample; the others find each kind of placeholder the same way (full run)
+        pytest.param(
+            "Via Skincare, studio address to be confirmed", "to be confirmed", marks=pytest.mark.slow
+        ),
+        pytest.param("Studio Lumen, see www.example.com", "example.com", marks=pytest.mark.slow),
+        pytest.param("Studio Lumen, TBD", "TBD", marks=pytest.mark.slow),
+        pytest.param("Studio Lumen, address tbc", "tbc", marks=pytest.mark.slow),
+        pytest.param("XXX Larkin Street", "XXX", marks=pytest.mark.slow),
     ],
 )
 def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, what):
@@ -137,11 +169,11 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     assert f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: is empty; {WHY}" in build.stderr
 
 
-def test_a_real_address_sends_and_warns_nowhere(project, cli):
-    _project(project)
+def test_a_real_address_sends_and_warns_nowhere(built, cli):
+    project, build = built
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "address" not in _build(project, cli).stderr
+    assert "address" not in build.stderr
 
 
 @pytest.mark.parametrize(
@@ -503,9 +535,8 @@ def test_a_merge_tag_in_a_link_to_the_site_stays_as_typed(project, cli):
     ]
 
 
-def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
-    _project(project)
-    _build(project, cli)
+def test_without_subscribe_url_no_page_offers_to_subscribe(built):
+    project, _ = built
     for name in (f"{WEEK}/index.html", "index.html", f"{WEEK}/email.html"):
         assert "Subscribe" not in (project.build / name).read_text(encoding="utf-8"), name
 
@@ -513,9 +544,8 @@ def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
 # The web copy and the archive --------------------------------------------------------------------
 
 
-def test_the_web_copy_has_a_header_back_to_the_archive_and_the_email_does_not(project, cli):
-    _project(project)
-    _build(project, cli)
+def test_the_web_copy_has_a_header_back_to_the_archive_and_the_email_does_not(built):
+    project, _ = built
     web = _web(project)
     assert web.xpath("//a[@class='web-nav-link']/@href") == ["https://viaskincare.com/newsletter/"]  # no utm_
     assert web.xpath("//a[@class='web-nav-link']")[0].text_content() == "← All issues"
@@ -724,7 +754,14 @@ def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
     ])  # fmt: skip
 
 
-@pytest.mark.parametrize("handle", ["@viaskincare", "Via_Skin_2026", "x"])
+@pytest.mark.parametrize(
+    "handle",
+    [
+        "@viaskincare",
+        pytest.param("Via_Skin_2026", marks=pytest.mark.slow),
+        pytest.param("x", marks=pytest.mark.slow),
+    ],
+)
 def test_a_good_x_handle_is_taken(project, cli, handle):
     _project(project, f"handle_x = {handle}\n")
     _build(project, cli)
@@ -787,6 +824,7 @@ def test_logo_dark_needs_logo(project, cli):
     )
 
 
+@pytest.mark.slow  # a real browser
 def test_logo_dark_shows_in_dark_mode_only_where_clients_support_it(project, cli, browser):
     light, night = _logos(project, dark=True)
     _build(project, cli)

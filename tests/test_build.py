@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
+from conftest import REPO, TEMPLATES, Project
 
 from newsletter.run.writer import atomic_write
 
@@ -12,22 +14,50 @@ WEEK = "2026-W42"
 GOLDEN_FILES = ["email.html", "email.txt", "email.eml", "captions.json"]
 
 
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The sample project built once for this module, by the first test that asks (so under
+    conftest's clock and checks); shared: tests only read it (or build a copy, `built_copy`)."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        sample = Project(root)
+        sample.settings()
+        assert cli("--project", root, "build").exit_code == 0
+        _once["sample"] = sample
+    return _once["sample"]
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> Project:
+    """A copy of the built sample, build/ included, for a test that changes it."""
+    shutil.copytree(built.root, tmp_path / "copy", symlinks=True)
+    return Project(tmp_path / "copy")
+
+
 @pytest.mark.parametrize("name", GOLDEN_FILES)
-def test_sample_issue_matches_golden_files(sample, cli, golden, name):
-    assert cli("--project", sample.root, "build").exit_code == 0
-    golden(f"sample/{name}", (sample.build / WEEK / name).read_bytes())
+def test_sample_issue_matches_golden_files(built, golden, name):
+    golden(f"sample/{name}", (built.build / WEEK / name).read_bytes())
 
 
-def test_rebuild_is_byte_identical(sample, cli):
-    assert cli("--project", sample.root, "build", "--out", sample.root / "one").exit_code == 0
+def test_rebuild_is_byte_identical(built_copy, cli):
+    """A second build of the sample (of a copy of the project, into another folder) makes the same bytes
+    as the first."""
+    sample = built_copy
     assert cli("--project", sample.root, "build", "--out", sample.root / "two").exit_code == 0
-    one, two = sample.outputs(sample.root / "one"), sample.outputs(sample.root / "two")
+    one, two = sample.outputs(), sample.outputs(sample.root / "two")
     assert one == two
     assert len(one) > 20
 
 
-def test_rebuild_of_unchanged_inputs_rewrites_nothing(sample, cli):
-    assert cli("--project", sample.root, "build").exit_code == 0
+def test_rebuild_of_unchanged_inputs_rewrites_nothing(built_copy, cli):
+    sample = built_copy
     stamps = {
         p: p.stat().st_mtime_ns
         for p in sample.build.rglob("*")
@@ -157,9 +187,9 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
 
 
-def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypatch):
+def test_unwritable_output_is_an_error_and_keeps_old_build(built_copy, cli, monkeypatch):
     """The OS refuses the write (read-only folder; simulated so it also holds when tests run as root)."""
-    assert cli("--project", sample.root, "build").exit_code == 0
+    sample = built_copy
     before = sample.outputs()
     post = sample.root / "posts" / "2026-10-14-facial-massage-and-tissue-regeneration.md"
     post.write_text(

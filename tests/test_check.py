@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from conftest import REPO, TEMPLATES
 
 from newsletter.check.report import RULES, rules_markdown
@@ -87,6 +88,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow  # an archive of fourteen long posts, over the size limits, checked twice
 def test_every_rule_is_reported_with_id_place_and_exit_code(project, cli, tmp_path):
     _every_rule_project(project, tmp_path)
     result = cli("--project", project.root, "check", "--all", "--format", "json")

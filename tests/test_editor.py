@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 from email import message_from_bytes, policy
@@ -13,8 +14,28 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import REPO
+from conftest import REPO, Project
 from lxml import html as lxml_html
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 WEEK = "2026-W42"
 A = "2026-10-14-facial-massage-and-tissue-regeneration.md"
@@ -124,6 +145,7 @@ def test_drafts_only_with_the_flag_and_marked(project, cli):
 # 3. Starter project ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # five real processes
 def test_init_new_undraft_build_with_packaged_templates(tmp_path):
     """The README's walk-through, as a user runs it: a real process, no template copied by hand."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -216,8 +238,27 @@ def test_build_shows_the_worst_five_warnings_and_a_count(project, cli):
 # 6. Web archive and feed -----------------------------------------------------------------------------
 
 
-def test_web_copy_has_no_merge_tags_and_an_og_image(sample, cli):
-    _build(sample, cli)
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The sample built once for this module by the first test that asks (under conftest's clock and
+    checks); shared: tests only read it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(REPO / "posts", root / "posts")
+        (root / "templates").mkdir()
+        _once["sample"] = Project(root)
+        _once["sample"].settings()
+        _build(_once["sample"], cli)
+    return _once["sample"]
+
+
+def test_web_copy_has_no_merge_tags_and_an_og_image(built):
+    sample = built
     page = (sample.build / WEEK / "index.html").read_text(encoding="utf-8")
     email = (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
     assert "*|UNSUB|*" in email and "*|UNSUB|*" not in page

@@ -5,12 +5,33 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import lxml.html
 import pytest
 from conftest import plan_of
 
 from newsletter import colors
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 WEEK = "2026-W42"
 FM = "---\ntitle: Pictures\ndate: 2026-10-14\n{}---\n\n{}\n"

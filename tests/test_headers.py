@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import SETTINGS
+from conftest import SETTINGS, TEMPLATES
 from eml_checks import check_eml
 from test_send import Inbox, _free_port, _point_at
 
 from newsletter.email import headers
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 WEEK = "2026-W42"
 INJECTIONS = [
@@ -137,6 +158,7 @@ def test_an_escaped_css_import_in_a_template_opens_no_socket(project, cli, monke
     monkeypatch.setattr(socket.socket, "connect", record)
     monkeypatch.setattr(socket.socket, "connect_ex", record)
     template = project.root / "templates" / "email.html"
+    shutil.copy(TEMPLATES / "email.html", template)  # the project's own copy, edited
     css = "<style>@\\import url(http://127.0.0.9:9/a.css); @\\69 mport 'http://127.0.0.9:9/b.css';</style>"
     template.write_text(template.read_text(encoding="utf-8").replace("</head>", css + "</head>", 1))
     project.post("2026-10-14-x.md", "---\ntitle: X\ndate: 2026-10-14\n---\n\nBody.\n")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,26 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 SEED_MUSCLES = FIXTURES / "seed-why-facial-muscles-need-movement.txt"
@@ -51,7 +72,10 @@ class Site:
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # polled every 50 ms, not 0.5 s: shutdown() at the end of each test waits for the next poll
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def serve(self, path: str, body: bytes | str | Path, kind: str = "text/html; charset=utf-8",

@@ -12,7 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import REPO
+import pytest
+from conftest import REPO, Project
 from PIL import Image
 
 ARCHIVE = "https://viaskincare.com/newsletter"
@@ -37,14 +38,54 @@ def _png(path: Path, size: tuple[int, int], colour=(20, 160, 90, 255)) -> None:
 
 
 def _pictures(project, body: str = "![Steps](images/steps.png)\n") -> None:
-    """The hero from the project root (images/hero.jpg), a body picture beside the post."""
-    _jpeg(project.root / "images" / "hero.jpg", (3000, 2000))
+    """The hero from the project root (images/hero.jpg, wider than twice the column), a body picture
+    beside the post."""
+    _jpeg(project.root / "images" / "hero.jpg", (1500, 1000))
     _png(project.posts / "images" / "steps.png", (400, 300))
     project.post(
         "2026-10-14-pictures.md",
         "---\ntitle: Pictures\ndate: 2026-10-14\nimage: images/hero.jpg\nimage_alt: Hands at work\n---\n\n"
         f"Hello there.\n\n{body}",
     )
+
+
+# conftest's project copies the packaged templates into templates/, and Jinja keeps compiled templates
+# by file path, so each test compiled its copies again (a third of a build's time). No test here edits
+# a template: their projects use the packaged ones, as a project made by `newsletter init` does.
+@pytest.fixture
+def project(project):
+    shutil.rmtree(project.root / "templates")
+    (project.root / "templates").mkdir()
+    return project
+
+
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The project of _pictures(), built once for this module by the first test that asks (under
+    conftest's clock and checks); shared: tests only read it, or build a copy (`built_copy`)."""
+    if not _once:
+        root = tmp_path_factory.mktemp("pictures")
+        for folder in ("posts", "templates"):
+            (root / folder).mkdir()
+        project = Project(root)
+        project.settings()
+        _pictures(project)
+        result = _build(cli, project)
+        assert result.exit_code == 0, result.output
+        _once["project"], _once["result"] = project, result
+    return _once["project"]
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> Project:
+    """A copy of the built project, build/ included, for a test that changes it."""
+    shutil.copytree(built.root, tmp_path / "copy", symlinks=True)
+    return Project(tmp_path / "copy")
 
 
 def _build(cli, project, *args):
@@ -64,16 +105,14 @@ def _src(tag: str) -> str:
     return re.search(r'\ssrc="([^"]*)"', tag).group(1)
 
 
-def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_folder(project, cli):
-    _pictures(project)
-    result = _build(cli, project)
-    assert result.exit_code == 0, result.output
+def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_folder(built, _once):
+    project, result = built, _once["result"]
     files = _images(project)
     assert sorted(HASHED.fullmatch(n).group(1) for n in files) == ["hero", "steps"]
     hero = next(n for n in files if n.startswith("hero-"))
     steps = next(n for n in files if n.startswith("steps-"))
     with Image.open(io.BytesIO(files[hero])) as picture:
-        assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # 3000 px wide -> twice the column
+        assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # 1500 px wide -> twice the column
         assert dict(picture.getexif()) == {}  # no camera, no GPS, no orientation
     assert b"Exif" not in files[hero] and b"PhoneMaker" not in files[hero]
     with Image.open(io.BytesIO(files[steps])) as picture:
@@ -130,11 +169,10 @@ def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, 
         assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
 
 
-def test_the_web_copy_refers_to_its_own_pictures_relatively(project, cli):
+def test_the_web_copy_refers_to_its_own_pictures_relatively(built):
     """Opened from build/ (file://) before anything is published, the web copy shows its pictures; at
     {archive_url}/WEEK/ the same relative URLs are the published files. The email keeps absolute URLs."""
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+    project = built
     names = sorted(_images(project))
     web = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
     assert sorted(_src(t) for t in _img_tags(web)) == [f"images/{n}" for n in names]
@@ -215,9 +253,8 @@ def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     assert f"{ARCHIVE}/{WEEK}/images/" not in html  # the test copy needs nothing published
 
 
-def test_editing_a_picture_renders_its_issue_again(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+def test_editing_a_picture_renders_its_issue_again(built_copy, cli):
+    project = built_copy
     before = _images(project)
     again = _build(cli, project)
     assert " 0 written" in again.stdout  # unchanged: nothing rendered or written
@@ -234,9 +271,8 @@ def test_editing_a_picture_renders_its_issue_again(project, cli):
     assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
 
 
-def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+def test_a_picture_no_longer_used_stays_in_the_issue_folder(built_copy, cli):
+    project = built_copy
     before = _images(project)
     _pictures(project, body="No picture in the body any more.\n")
     result = _build(cli, project)
@@ -244,9 +280,8 @@ def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
     assert _images(project) == before
 
 
-def test_two_builds_are_byte_identical(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+def test_two_builds_are_byte_identical(built_copy, cli):
+    project = built_copy
     first = project.outputs()
     shutil.rmtree(project.build)
     assert _build(cli, project, "--no-cache").exit_code == 0

@@ -15,6 +15,21 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
 WEEK = "2026-W42"
 POST = "posts/2026-10-14-pictures.md"
 

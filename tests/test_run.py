@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,21 @@ import pytest
 
 from newsletter.content import posts
 from newsletter.social import draw
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 WEEK = "2026-W42"
@@ -55,6 +71,7 @@ def test_social_draws_no_card(sample, cli, drawn):
     assert drawn == []
 
 
+@pytest.mark.slow  # a real process: what it imports is the point
 def test_check_does_not_import_the_drawing_library(sample):
     code = (
         "import sys\nfrom newsletter.cli import main\n"

@@ -4,7 +4,24 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 BROKEN = "posts/2026-10-21-next-week.md"  # a draft of 2026-W43; the sample's posts are in 2026-W42
 UNCLOSED = '---\ntitle: "Next week\ndate: 2026-10-21\ndraft: true\n---\n\nBody.\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 from email import message_from_bytes, policy
 
@@ -10,6 +11,26 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from conftest import GOOD_POST, SETTINGS
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+@pytest.fixture
+def project(project):
+    return _packaged_templates(project)
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 WEEK = "2026-W42"
 PLACEHOLDER = "https://viaskincare.com/merge-tag-placeholder/UNSUB"

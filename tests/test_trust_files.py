@@ -5,9 +5,34 @@ line, on a copy of the sample project, with the exact message."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import TEMPLATES
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). Here the projects use
+# the packaged ones, as a project made by `newsletter init` does; a test about a template of the
+# project's own makes that copy first (_own).
+def _packaged_templates(proj):
+    shutil.rmtree(proj.root / "templates")
+    (proj.root / "templates").mkdir()
+    return proj
+
+
+def _own(sample, name: str) -> Path:
+    """The project's own copy of the packaged template `name`."""
+    path = sample.root / "templates" / name
+    shutil.copy(TEMPLATES / name, path)
+    return path
+
+
+@pytest.fixture
+def sample(sample):
+    return _packaged_templates(sample)
+
 
 WEEK = "2026-W42"
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
@@ -34,7 +59,7 @@ def _outputs_text(sample) -> str:
 
 
 def test_a_template_linked_out_of_the_project_is_not_followed(sample, cli, outside):
-    (sample.root / "templates" / "email.txt").unlink()
+    _own(sample, "email.txt").unlink()
     (sample.root / "templates" / "email.txt").symlink_to(outside / "secret.txt")
     result = _build(sample, cli)
     assert result.exit_code == 0, result.output
@@ -49,7 +74,7 @@ def test_a_template_linked_out_of_the_project_is_not_followed(sample, cli, outsi
 def test_a_template_linked_inside_the_project_is_followed(sample, cli):
     shared = sample.root / "brand"
     shared.mkdir()
-    own = sample.root / "templates" / "email.txt"
+    own = _own(sample, "email.txt")
     (shared / "email.txt").write_text(own.read_text(encoding="utf-8") + "Sent from the brand folder.\n")
     own.unlink()
     own.symlink_to(shared / "email.txt")
@@ -255,7 +280,7 @@ def test_posts_and_front_matter_share_one_cap():
 def test_the_preview_reads_templates_the_same_way(sample, outside):
     from newsletter.preview.state import Preview
 
-    (sample.root / "templates" / "email.txt").unlink()
+    _own(sample, "email.txt").unlink()
     (sample.root / "templates" / "email.txt").symlink_to(outside / "secret.txt")
     snap = Preview(sample.root, lambda text, error: None).rebuild()
     assert snap.error == ""
@@ -272,7 +297,7 @@ def test_a_changed_template_behind_an_inside_link_is_rebuilt(sample, cli):
     shared = sample.root / "brand"
     shared.mkdir()
     target = shared / "email.txt"
-    own = sample.root / "templates" / "email.txt"
+    own = _own(sample, "email.txt")
     target.write_text(own.read_text(encoding="utf-8"), encoding="utf-8")
     own.unlink()
     own.symlink_to(target)
@@ -324,7 +349,7 @@ def test_tags_nested_a_thousand_levels_are_an_error(sample, cli, closed):
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_template_that_is_not_utf8_is_one_clear_error(sample, cli, command):
     """The CSS rule read the template itself and raised UnicodeDecodeError."""
-    path = sample.root / "templates" / "email.html"
+    path = _own(sample, "email.html")
     path.write_bytes(path.read_bytes().replace(b"</head>", b"<!-- caf\xe9 --></head>"))
     line = path.read_bytes()[: path.read_bytes().index(b"\xe9")].count(b"\n") + 1
     offset = path.read_bytes().index(b"\xe9")
