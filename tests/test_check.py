@@ -150,10 +150,12 @@ def test_sample_project_passes_check(sample, cli):
     assert result.stdout.endswith("0 errors, 1 warning\n")
 
 
+@pytest.mark.slow
 def test_strict_fails_on_warnings(sample, cli):
     assert cli("--project", sample.root, "check", "--strict").exit_code == 1
 
 
+@pytest.mark.slow
 def test_check_writes_nothing(sample, cli):
     cli("--project", sample.root, "check")
     assert not sample.build.exists()

@@ -76,6 +76,7 @@ def test_issue_file_sets_subject_preheader_order_and_intro(sample, cli):
     assert text.index("Hello from the studio.") < text.index("Why Facial Muscles Need Movement")
 
 
+@pytest.mark.slow
 def test_issue_file_exclude_and_layout(sample, cli):
     _issue(sample, "---\nexclude: [facial-massage-and-tissue-regeneration]\nlayout: digest\n---\n")
     _build(sample, cli)
@@ -103,6 +104,7 @@ def test_issue_file_errors_name_file_and_line(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_editing_the_issue_file_rerenders_the_issue(sample, cli):
     _build(sample, cli)
     path = _issue(sample, '---\nsubject: "First"\n---\n')
@@ -128,6 +130,7 @@ def test_new_issue_scaffolds_the_latest_week_and_is_an_error_until_written(sampl
 # 2. Drafts -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_drafts_only_with_the_flag_and_marked(project, cli):
     project.post("2026-10-14-live.md", "---\ntitle: Live\ndate: 2026-10-14\n---\n\nText.\n")
     project.post(
@@ -214,6 +217,7 @@ def test_check_catches_unfinished_work(project, cli):
         assert any(expected in line for line in lines), (expected, "\n".join(lines))
 
 
+@pytest.mark.slow
 def test_subject_over_the_limit_from_the_issue_file(project, cli):
     project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 2026-10-14\n---\n\nText.\n")
     _issue(project, '---\nsubject: "' + "x" * 70 + '"\n---\n')
@@ -224,6 +228,7 @@ def test_subject_over_the_limit_from_the_issue_file(project, cli):
     )
 
 
+@pytest.mark.slow
 def test_build_shows_the_worst_five_warnings_and_a_count(project, cli):
     for day in range(1, 8):
         project.post(f"2026-10-{day + 11:02d}-p{day}.md",
@@ -294,6 +299,7 @@ def test_archive_page_and_atom_feed(sample, cli):
 # 7. Command-line polish ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_post_by_slug_and_lower_case_week(sample, cli):
     assert _build(sample, cli, "--post", "why-facial-muscles-need-movement").stdout.startswith(
         "Built 2026-W42 (1 post)"
@@ -316,6 +322,7 @@ def test_twitter_suggests_x(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_build_all_removes_a_week_without_posts(sample, cli):
     extra = sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
     _build(sample, cli, "--all")
@@ -326,6 +333,7 @@ def test_build_all_removes_a_week_without_posts(sample, cli):
     assert re.search(r", \d+ removed in", result.stdout)
 
 
+@pytest.mark.slow
 def test_progress_is_quiet_off_a_terminal_and_heard_by_the_library(sample, cli):
     from newsletter.content.issue import Selection
     from newsletter.content.settings import load_settings

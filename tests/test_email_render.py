@@ -49,6 +49,7 @@ def _style(page, selector, prop):
     return page.evaluate(f"getComputedStyle(document.querySelector({selector!r})).{prop}")
 
 
+@pytest.mark.slow
 def test_mobile_rule_applies_after_inlining(pages, email_url):
     desktop = pages(email_url, 800)
     assert _style(desktop, "td.article", "paddingLeft") == "32px"
@@ -58,6 +59,7 @@ def test_mobile_rule_applies_after_inlining(pages, email_url):
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+@pytest.mark.slow
 def test_dark_mode_rules_apply(pages, email_url):
     light = pages(email_url, 800)
     dark = pages(email_url, 800, scheme="dark")
@@ -67,6 +69,7 @@ def test_dark_mode_rules_apply(pages, email_url):
     assert _style(dark, ".article h1", "color") == "rgb(241, 237, 233)"
 
 
+@pytest.mark.slow
 def test_preheader_is_invisible(pages, email_url):
     page = pages(email_url, 800)
     assert page.evaluate("document.querySelector('.preheader').getBoundingClientRect().height") == 0

@@ -53,7 +53,9 @@ def _eml(project, cli, title: str, *args: str):
     return message_from_bytes(data, policy=policy.default), data
 
 
-@pytest.mark.parametrize("title", INJECTIONS)
+@pytest.mark.parametrize(
+    "title", [INJECTIONS[0], *(pytest.param(t, marks=pytest.mark.slow) for t in INJECTIONS[1:])]
+)
 def test_encoded_word_titles_reach_the_reader_as_literal_text(project, cli, title):
     message, data = _eml(project, cli, title)
     assert message["Subject"] == " ".join(title.split())
@@ -61,6 +63,7 @@ def test_encoded_word_titles_reach_the_reader_as_literal_text(project, cli, titl
     assert b"evil@evil.example>" not in data.split(b"\r\n\r\n")[0]
 
 
+@pytest.mark.slow
 def test_a_300_character_display_name_folds_within_78_characters(project, cli):
     for name in ("Via Skincare Studio " * 15, "Ü" * 300, "V" * 300, 'Dr. "Skin" Care, ' * 17):
         name = name[:300].strip()
@@ -95,6 +98,7 @@ def test_header_values_are_never_parsed_by_the_email_package():
         assert message_from_bytes(raw, policy=policy.default)["Subject"] == headers.clean(text)
 
 
+@pytest.mark.slow
 def test_send_to_a_list_delivers_to_every_address_and_names_them(sample, cli):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
@@ -125,6 +129,7 @@ class _RefusingInbox(Inbox):
         return "250 OK"
 
 
+@pytest.mark.slow
 def test_send_says_which_recipients_the_server_refused(sample, cli):
     inbox = _RefusingInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
@@ -186,7 +191,13 @@ def test_premailer_alone_would_fetch_the_escaped_import(monkeypatch):
 
 @pytest.mark.parametrize(
     ("epoch", "ok"),
-    [("0", True), ("253402300799", True), ("253402300800", False), ("-1", False), ("1e9", False)],
+    [
+        ("0", True),
+        pytest.param("253402300799", True, marks=pytest.mark.slow),
+        ("253402300800", False),
+        pytest.param("-1", False, marks=pytest.mark.slow),
+        pytest.param("1e9", False, marks=pytest.mark.slow),
+    ],
 )
 def test_source_date_epoch_is_used_or_refused_cleanly(project, cli, monkeypatch, epoch, ok):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)

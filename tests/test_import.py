@@ -175,6 +175,7 @@ def test_the_seed_texts_import_as_the_sample_posts(project, cli):
     assert body.rstrip().endswith("training opportunities: [viaskincare.com](https://viaskincare.com)")
 
 
+@pytest.mark.slow
 def test_the_imported_seeds_build_and_check_reports_nothing_new(sample, cli):
     before = json.loads(cli("--project", sample.root, "check", "--all", "--format", "json").stdout)
     for made in sample.posts.iterdir():
@@ -420,6 +421,7 @@ def test_an_atom_feed_with_html_and_xhtml_content(project, cli, site):
     assert "author" not in meta and headings(body) == ["Start here"] and "*slowly*" in body
 
 
+@pytest.mark.slow
 def test_imported_pages_and_feeds_build_and_check_reports_nothing_for_them(project, cli, site):
     sources = [site.serve("/wix", FIXTURES / "wix-post.html"), site.serve("/wp", FIXTURES / "wordpress-post.html"),
                site.serve("/feed.atom", FIXTURES / "feed.atom", "application/atom+xml"),

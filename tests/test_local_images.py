@@ -138,6 +138,7 @@ def test_exif_orientation_turns_the_picture_upright_before_the_metadata_goes(pro
     assert 'width="200" height="300"' in next(t for t in _img_tags(html) if name in t)
 
 
+@pytest.mark.slow
 def test_an_author_given_width_is_kept_and_the_height_follows_the_picture(project, cli):
     _pictures(project, "![Steps](images/steps.png){width=200}\n")
     assert _build(cli, project).exit_code == 0
@@ -218,6 +219,7 @@ def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(proj
     assert f"{POST}:4: error[image]: image 'images/gone.jpg' not found" in checked.stdout
 
 
+@pytest.mark.slow
 def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
     _pictures(project)
     from newsletter.email import pictures
@@ -253,6 +255,7 @@ def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     assert f"{ARCHIVE}/{WEEK}/images/" not in html  # the test copy needs nothing published
 
 
+@pytest.mark.slow
 def test_editing_a_picture_renders_its_issue_again(built_copy, cli):
     project = built_copy
     before = _images(project)
@@ -271,6 +274,7 @@ def test_editing_a_picture_renders_its_issue_again(built_copy, cli):
     assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
 
 
+@pytest.mark.slow
 def test_a_picture_no_longer_used_stays_in_the_issue_folder(built_copy, cli):
     project = built_copy
     before = _images(project)
@@ -280,6 +284,7 @@ def test_a_picture_no_longer_used_stays_in_the_issue_folder(built_copy, cli):
     assert _images(project) == before
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(built_copy, cli):
     project = built_copy
     first = project.outputs()
@@ -289,6 +294,7 @@ def test_two_builds_are_byte_identical(built_copy, cli):
     assert any(name.startswith(f"{WEEK}/images/") for name in first)
 
 
+@pytest.mark.slow
 def test_downloaded_images_of_an_import_build(project, cli, tmp_path):
     page = tmp_path / "saved"
     (page / "images").mkdir(parents=True)
@@ -323,6 +329,7 @@ def test_the_preview_serves_an_issue_images_from_its_build():
     )
 
 
+@pytest.mark.slow
 def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(project, cli):
     """Issue 22 review 1: no hero, a local body picture; the digest used its reference as a site URL."""
     _png(project.posts / "images" / "steps.png", (400, 300))
@@ -375,6 +382,7 @@ def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
     ]
 
 
+@pytest.mark.slow
 def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
     """Review 10: `image: ../images/photo.jpg` was refused with an outdated message, while the body took
     `../`: inside the project both are fine, outside both get the body's error."""
@@ -403,6 +411,7 @@ def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
     ]
 
 
+@pytest.mark.slow
 def test_pictures_in_the_issue_files_intro_are_local_images(project, cli):
     """Review 4: the intro's pictures became site URLs and check said nothing about missing ones."""
     _png(project.root / "images" / "steps.png", (400, 300))

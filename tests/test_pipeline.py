@@ -14,6 +14,7 @@ PACKAGE = REPO / "newsletter"
 WEEK = "2026-W42"
 
 
+@pytest.mark.slow
 def test_two_builds_in_one_process_see_a_template_change(sample, cli):
     """No cache outlives a run: the second build reads the edited stylesheet (one process, no pool)."""
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
@@ -53,7 +54,10 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+# the template's case in the everyday loop; the settings' and a post's in the full suite
+@pytest.mark.parametrize(
+    "case", [c if c == "template" else pytest.param(c, marks=pytest.mark.slow) for c in sorted(BAD)]
+)
 def test_check_and_build_give_the_same_error_line_and_exit_code(sample, cli, case):
     kind, text = BAD[case]
     if kind == "setup":

@@ -47,6 +47,7 @@ def parsed(monkeypatch) -> list[str]:
     return calls
 
 
+@pytest.mark.slow
 def test_a_build_draws_the_cards(sample, cli, drawn):
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
     assert len(drawn) == 18  # the counter sees draws: the tests below are not vacuous
@@ -84,7 +85,11 @@ def test_check_does_not_import_the_drawing_library(sample):
 
 
 @pytest.mark.parametrize(
-    "name", ["why-facial-muscles-need-movement", "posts/2026-10-17-why-facial-muscles-need-movement.md"]
+    "name",
+    [
+        "why-facial-muscles-need-movement",
+        pytest.param("posts/2026-10-17-why-facial-muscles-need-movement.md", marks=pytest.mark.slow),
+    ],
 )
 def test_build_post_parses_each_post_once(sample, cli, parsed, name, monkeypatch):
     monkeypatch.chdir(sample.root)

@@ -187,7 +187,16 @@ def sample_issue(_issue_store, tmp_path_factory):
     return _issue_store["issue"]
 
 
-@pytest.mark.parametrize(("template", "attack", "message"), [pytest.param(*a[1:], id=a[0]) for a in ATTACKS])
+@pytest.mark.parametrize(
+    ("template", "attack", "message"),
+    [
+        # the loops that only the budget stops take it whole: one of them in the everyday loop
+        pytest.param(
+            *a[1:], id=a[0], marks=[pytest.mark.slow] if a[3] == TOO_SLOW and a[0] != "nested-lists" else []
+        )
+        for a in ATTACKS
+    ],
+)
 def test_a_template_attack_is_an_error_naming_its_line(
     tmp_path, sample_issue, template, attack, message, monkeypatch
 ):

@@ -380,6 +380,7 @@ def test_the_bare_url_scanner_is_linear():
     assert made.html.count("<a href=") == 20002  # the run of "https://" is one (odd) URL
 
 
+@pytest.mark.slow
 def test_table_column_alignment_is_kept_in_the_html(project, cli):
     """`:--`, `:-:`, `--:` align the HTML cells too (the email's stylesheet aligns cells left): as the
     `align` attribute Outlook reads and an inline style, which premailer keeps over the stylesheet."""
