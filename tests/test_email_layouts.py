@@ -9,28 +9,36 @@ import shutil
 
 import lxml.html
 import pytest
-from conftest import plan_of
+from conftest import REPO, Project, plan_of
 
 from newsletter import colors
 
 
 # conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
 # file path, so each test compiled its copies again (a third of a build's time). No test here edits a
-# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
-def _packaged_templates(proj):
-    shutil.rmtree(proj.root / "templates")
-    (proj.root / "templates").mkdir()
-    return proj
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
 
 
 @pytest.fixture
-def project(project):
-    return _packaged_templates(project)
+def project(tmp_path):
+    return _project_at(tmp_path)
 
 
 @pytest.fixture
-def sample(sample):
-    return _packaged_templates(sample)
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
 
 
 WEEK = "2026-W42"

@@ -51,12 +51,15 @@ def _pictures(project, body: str = "![Steps](images/steps.png)\n") -> None:
 
 # conftest's project copies the packaged templates into templates/, and Jinja keeps compiled templates
 # by file path, so each test compiled its copies again (a third of a build's time). No test here edits
-# a template: their projects use the packaged ones, as a project made by `newsletter init` does.
+# a template: their projects are made here with templates/ empty, as `newsletter init` leaves it.
 @pytest.fixture
-def project(project):
-    shutil.rmtree(project.root / "templates")
-    (project.root / "templates").mkdir()
-    return project
+def project(tmp_path):
+    """conftest's project (the test settings, empty posts/) with templates/ empty: the packaged ones."""
+    for folder in ("posts", "templates"):
+        (tmp_path / folder).mkdir()
+    made = Project(tmp_path)
+    made.settings()
+    return made
 
 
 @pytest.fixture(scope="module")

@@ -10,26 +10,34 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from conftest import GOOD_POST, SETTINGS
+from conftest import GOOD_POST, REPO, SETTINGS, Project
 
 
 # conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
 # file path, so each test compiled its copies again (a third of a build's time). No test here edits a
-# template it did not write: its projects use the packaged ones, as a project made by `newsletter init`.
-def _packaged_templates(proj):
-    shutil.rmtree(proj.root / "templates")
-    (proj.root / "templates").mkdir()
-    return proj
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
 
 
 @pytest.fixture
-def project(project):
-    return _packaged_templates(project)
+def project(tmp_path):
+    return _project_at(tmp_path)
 
 
 @pytest.fixture
-def sample(sample):
-    return _packaged_templates(sample)
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
 
 
 WEEK = "2026-W42"

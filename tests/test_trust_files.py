@@ -9,17 +9,24 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATES
+from conftest import REPO, TEMPLATES, Project
 
 
 # conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
-# file path, so each test compiled its copies again (a third of a build's time). Here the projects use
-# the packaged ones, as a project made by `newsletter init` does; a test about a template of the
-# project's own makes that copy first (_own).
-def _packaged_templates(proj):
-    shutil.rmtree(proj.root / "templates")
-    (proj.root / "templates").mkdir()
-    return proj
+# file path, so each test compiled its copies again (a third of a build's time). Here the projects are
+# made with templates/ empty, as `newsletter init` leaves it, so they use the packaged ones; a test
+# about a template of the project's own makes that copy first (_own).
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
 
 
 def _own(sample, name: str) -> Path:
@@ -30,8 +37,8 @@ def _own(sample, name: str) -> Path:
 
 
 @pytest.fixture
-def sample(sample):
-    return _packaged_templates(sample)
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
 
 
 WEEK = "2026-W42"
