@@ -11,7 +11,7 @@ import shutil
 
 import lxml.html
 import pytest
-from conftest import REPO, SETTINGS, plan_of
+from conftest import REPO, SETTINGS, Project, plan_of
 from PIL import Image
 
 from newsletter import colors
@@ -36,6 +36,45 @@ The end.
 ADDRESS_LINE = 9  # of conftest.SETTINGS
 PLACEHOLDER = "Via Skincare, 1 Example Street, Springfield"
 WHY = "a postal address is required in commercial email in the US and the EU"
+
+
+def _fast_first(count: int, rows: list) -> list:
+    """The first `count` rows run in the everyday loop; the others prove the same for other inputs and
+    run in the full suite only (marked slow)."""
+    made = [r if isinstance(r, tuple) else (r,) for r in rows]
+    return [*made[:count], *(pytest.param(*r, marks=pytest.mark.slow) for r in made[count:])]
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: their projects are made here with templates/ empty, as `newsletter init` leaves it.
+@pytest.fixture
+def project(tmp_path):
+    """conftest's project (the test settings, empty posts/) with templates/ empty: the packaged ones."""
+    for folder in ("posts", "templates"):
+        (tmp_path / folder).mkdir()
+    made = Project(tmp_path)
+    made.settings()
+    return made
+
+
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli):
+    """The one-post project of _project() with the test settings, built once for this module by the
+    first test that asks (under conftest's clock and checks), and that build's result; shared: tests
+    only read it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("brand")
+        (root / "posts").mkdir()
+        (root / "templates").mkdir()
+        _once["project"] = _project(Project(root))
+        _once["result"] = _build(_once["project"], cli)
+    return _once["project"], _once["result"]
 
 
 def _project(project, extra: str = "", address: str | None = None):
@@ -97,11 +136,14 @@ def _address_warning(address: str, what: str) -> str:
     ("address", "what"),
     [
         (PLACEHOLDER, "Example Street"),  # what `newsletter init` writes
-        ("Via Skincare, studio address to be confirmed", "to be confirmed"),  # the repository's sample
-        ("Studio Lumen, see www.example.com", "example.com"),
-        ("Studio Lumen, TBD", "TBD"),
-        ("Studio Lumen, address tbc", "tbc"),
-        ("XXX Larkin Street", "XXX"),
+        # the repository's sample; the others find each kind of placeholder the same way (full run)
+        pytest.param(
+            "Via Skincare, studio address to be confirmed", "to be confirmed", marks=pytest.mark.slow
+        ),
+        pytest.param("Studio Lumen, see www.example.com", "example.com", marks=pytest.mark.slow),
+        pytest.param("Studio Lumen, TBD", "TBD", marks=pytest.mark.slow),
+        pytest.param("Studio Lumen, address tbc", "tbc", marks=pytest.mark.slow),
+        pytest.param("XXX Larkin Street", "XXX", marks=pytest.mark.slow),
     ],
 )
 def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, what):
@@ -118,6 +160,7 @@ def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, w
     assert cli("--project", project.root, "check", "--strict").exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_placeholder_or_empty_address_stops_send(project, cli):
     _project(project, address=PLACEHOLDER)
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
@@ -137,13 +180,14 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     assert f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: is empty; {WHY}" in build.stderr
 
 
-def test_a_real_address_sends_and_warns_nowhere(project, cli):
-    _project(project)
+def test_a_real_address_sends_and_warns_nowhere(built, cli):
+    project, build = built
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "address" not in _build(project, cli).stderr
+    assert "address" not in build.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "address", ["Studio Lumen, Examplestraße 5, 10115 Berlin", "1 Main St, Example, TX 75001"]
 )
@@ -155,6 +199,7 @@ def test_a_real_address_holding_example_sends(project, cli, address):
     assert "address" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_postal_address_on_several_lines_is_shown_as_lines(project, cli):
     """Review 12: a multi-line address was refused ('must be a single line'); setup.cfg's continuation
     lines are the address's lines in the email's and web copy's footer and the text part, joined with
@@ -186,6 +231,7 @@ def test_the_preview_warns_about_the_placeholder_address_too(project):
     ]
 
 
+@pytest.mark.slow
 def test_the_readme_first_command_still_builds_the_sample(tmp_path, cli):
     """`pip install . && newsletter build` in the repository: its setup.cfg keeps the placeholder."""
     for name in ("posts", "issues", "templates"):
@@ -221,6 +267,7 @@ def test_a_purple_accent_colours_links_headings_quote_bar_masthead_and_button(pr
     assert link != "#7b3fa0" and colors.contrast(link, card) >= 4.5
 
 
+@pytest.mark.slow
 def test_a_pale_accent_is_darkened_to_read_with_a_warning(project, cli):
     _project(project, "accent_color = #f0e68c\n")
     result = _build(project, cli)
@@ -245,6 +292,7 @@ def test_a_pale_accent_is_darkened_to_read_with_a_warning(project, cli):
     )
 
 
+@pytest.mark.slow
 def test_a_middle_grey_accent_darkens_the_button_instead_of_failing(project, cli):
     _project(project, "accent_color = #777777\n")
     result = _build(project, cli)
@@ -257,6 +305,7 @@ def test_a_middle_grey_accent_darkens_the_button_instead_of_failing(project, cli
     assert (button["background-color"], button["color"]) == ("#767676", "#ffffff")
 
 
+@pytest.mark.slow
 def test_accent_color_dark_is_checked_on_the_dark_card(project, cli):
     _project(project, "accent_color = #7b3fa0\naccent_color_dark = #3a1f4d\n")
     result = _build(project, cli)
@@ -282,6 +331,7 @@ def _logo_names(project) -> list[str]:
     return sorted(p.name for p in (project.build / WEEK / "images").iterdir())
 
 
+@pytest.mark.slow
 def test_a_logo_file_is_made_into_the_issue_folder_by_content(project, cli):
     (project.root / "images").mkdir()
     data = _png(800, 200)
@@ -314,6 +364,7 @@ def test_a_logo_file_is_made_into_the_issue_folder_by_content(project, cli):
     assert len(_logo_names(project)) == 2 and name in _logo_names(project)
 
 
+@pytest.mark.slow
 def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
     (project.root / "images").mkdir()
     (project.root / "images" / "logo.png").write_bytes(_png(120, 60))
@@ -327,6 +378,7 @@ def test_a_logo_is_never_shown_wider_than_its_pixels(project, cli):
     assert (logo.get("width"), logo.get("height")) == ("120", "60")
 
 
+@pytest.mark.slow
 def test_a_logo_on_the_web_is_used_as_it_is(project, cli):
     _project(project, "logo = https://cdn.example.com/logo.png\n")
     result = _build(project, cli)
@@ -345,7 +397,7 @@ def test_a_logo_on_the_web_is_used_as_it_is(project, cli):
 
 @pytest.mark.parametrize(
     ("setting", "file", "message"),
-    [
+    _fast_first(1, [
         ("logo = images/missing.png", None,
          "setup.cfg:15: [newsletter] logo: 'images/missing.png' cannot be read: No such file or directory"),
         ("logo = images/logo.png", b"not a picture",
@@ -363,7 +415,7 @@ def test_a_logo_on_the_web_is_used_as_it_is(project, cli):
         ("logo = https://cdn.example.com/l.png\nlogo_width = 900", None,
          "setup.cfg:16: [newsletter] logo_width: expected a width in pixels from 1 to 536 (the email's column), "
          "got '900'"),
-    ],
+    ]),
 )  # fmt: skip
 def test_logo_errors_name_the_setting_and_line(project, cli, setting, file, message):
     if file is not None:
@@ -419,6 +471,7 @@ def test_social_link_errors_name_the_line_of_the_entry(project, cli):
     ]
 
 
+@pytest.mark.slow
 def test_an_http_social_or_subscribe_link_is_flagged_like_a_post_link(project, cli):
     _project(
         project,
@@ -436,6 +489,7 @@ def test_an_http_social_or_subscribe_link_is_flagged_like_a_post_link(project, c
     assert "insecure link 'http://www.facebook.com/v'" in _build(project, cli).stderr
 
 
+@pytest.mark.slow
 def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(project, cli):
     _project(project, "subscribe_url = https://viaskincare.com/subscribe\n")
     _build(project, cli)
@@ -455,6 +509,7 @@ def test_subscribe_url_shows_on_the_web_copy_and_archive_not_in_the_email(projec
     )
 
 
+@pytest.mark.slow
 def test_a_subscribe_url_the_editor_tagged_keeps_its_tags_and_only_exact_pages_lose_ours(project, cli):
     """Review 13: a subscribe_url with utm_ tags got utm_source=newsletter added in the web copy (the
     untracked pages were matched by string prefix, which also hit every URL under archive_url)."""
@@ -478,6 +533,7 @@ def test_a_subscribe_url_the_editor_tagged_keeps_its_tags_and_only_exact_pages_l
     ).replace("&amp;", "&")
 
 
+@pytest.mark.slow
 def test_a_merge_tag_in_a_link_to_the_site_stays_as_typed(project, cli):
     """Review 5: with_utm percent-encoded the query, so the ESP found no merge tag to fill in."""
     _project(project)
@@ -503,9 +559,8 @@ def test_a_merge_tag_in_a_link_to_the_site_stays_as_typed(project, cli):
     ]
 
 
-def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
-    _project(project)
-    _build(project, cli)
+def test_without_subscribe_url_no_page_offers_to_subscribe(built):
+    project, _ = built
     for name in (f"{WEEK}/index.html", "index.html", f"{WEEK}/email.html"):
         assert "Subscribe" not in (project.build / name).read_text(encoding="utf-8"), name
 
@@ -513,9 +568,8 @@ def test_without_subscribe_url_no_page_offers_to_subscribe(project, cli):
 # The web copy and the archive --------------------------------------------------------------------
 
 
-def test_the_web_copy_has_a_header_back_to_the_archive_and_the_email_does_not(project, cli):
-    _project(project)
-    _build(project, cli)
+def test_the_web_copy_has_a_header_back_to_the_archive_and_the_email_does_not(built):
+    project, _ = built
     web = _web(project)
     assert web.xpath("//a[@class='web-nav-link']/@href") == ["https://viaskincare.com/newsletter/"]  # no utm_
     assert web.xpath("//a[@class='web-nav-link']")[0].text_content() == "← All issues"
@@ -557,6 +611,7 @@ def test_web_copy_and_archive_carry_open_graph_and_twitter_card_tags(project, cl
     assert archive["twitter:title"] == "Via Skincare: newsletter archive"
 
 
+@pytest.mark.slow
 def test_the_archive_lists_each_issue_with_its_summary_and_follows_dark_mode(project, cli):
     _project(project)
     project.post(
@@ -583,6 +638,7 @@ def test_the_archive_lists_each_issue_with_its_summary_and_follows_dark_mode(pro
     assert "@media (prefers-color-scheme: dark)" in html
 
 
+@pytest.mark.slow
 def test_brand_settings_reach_templates_as_data(project, cli):
     """A project's own template reads the brand from `settings.brand` (plain data, like every setting)."""
     _project(project, SOCIAL + "accent_color = #7b3fa0\n")
@@ -625,14 +681,14 @@ def _photo_logo(orientation: int = 1) -> bytes:
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [
+    _fast_first(1, [
         (_png_header(20000, 20000), "400,000,000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
                                     "is all the email shows)"),
         (_png_header(12000, 12000), "12000x12000 pixels is over 50,000,000; make it smaller (at most 400 px wide "
                                     "is all the email shows)"),
         (_png(300, 200)[:-200], "the picture cannot be decoded (image file is truncated); export it again as PNG "
                                 "or JPEG"),
-    ],
+    ]),
     ids=["bomb", "over-the-limit", "truncated"],
 )  # fmt: skip
 def test_a_logo_goes_through_the_picture_limits_in_build_check_and_list(project, cli, data, message):
@@ -675,6 +731,7 @@ def test_a_logo_photo_is_turned_upright_and_loses_its_metadata(project, cli):
     assert (logo.get("width"), logo.get("height")) == ("100", "300")  # upright: not 300 x 100
 
 
+@pytest.mark.slow
 def test_a_webp_or_gif_logo_becomes_png_and_a_query_is_dropped_as_for_post_images(project, cli):
     (project.root / "images").mkdir()
     out = io.BytesIO()
@@ -701,6 +758,7 @@ def test_a_webp_or_gif_logo_becomes_png_and_a_query_is_dropped_as_for_post_image
     )
 
 
+@pytest.mark.slow
 def test_an_http_logo_is_flagged_as_an_http_hero_is(project, cli):
     _project(project, "logo = http://cdn.example.com/logo.png\nlogo_width = 120\n")
     result = _build(project, cli)
@@ -712,7 +770,9 @@ def test_an_http_logo_is_flagged_as_an_http_hero_is(project, cli):
     assert "setup.cfg:15: warning[link-insecure]: [newsletter] logo: insecure logo" in checked.stdout
 
 
-@pytest.mark.parametrize("handle", ["@a b", "@", "way_too_long_handle", "viaskin-care", "@via@x.com"])
+@pytest.mark.parametrize(
+    "handle", _fast_first(2, ["@a b", "@", "way_too_long_handle", "viaskin-care", "@via@x.com"])
+)
 def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
     """Review 17: `handle_x = @a b` went into twitter:site as it was."""
     _project(project, f"handle_x = {handle}\n")
@@ -724,7 +784,14 @@ def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
     ])  # fmt: skip
 
 
-@pytest.mark.parametrize("handle", ["@viaskincare", "Via_Skin_2026", "x"])
+@pytest.mark.parametrize(
+    "handle",
+    [
+        "@viaskincare",
+        pytest.param("Via_Skin_2026", marks=pytest.mark.slow),
+        pytest.param("x", marks=pytest.mark.slow),
+    ],
+)
 def test_a_good_x_handle_is_taken(project, cli, handle):
     _project(project, f"handle_x = {handle}\n")
     _build(project, cli)
@@ -761,6 +828,7 @@ def _logos(project, dark: bool) -> tuple[str, str]:
     return tuple(f"logo-{m.tail}" for m in made)  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 def test_a_dark_logo_on_transparency_without_logo_dark_is_a_warning(project, cli):
     _logos(project, dark=False)
     result = cli("--project", project.root, "check")
@@ -787,6 +855,7 @@ def test_logo_dark_needs_logo(project, cli):
     )
 
 
+@pytest.mark.slow  # a real browser
 def test_logo_dark_shows_in_dark_mode_only_where_clients_support_it(project, cli, browser):
     light, night = _logos(project, dark=True)
     _build(project, cli)

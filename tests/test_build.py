@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
+from conftest import REPO, TEMPLATES, Project
 
 from newsletter.run.writer import atomic_write
 
@@ -12,22 +14,50 @@ WEEK = "2026-W42"
 GOLDEN_FILES = ["email.html", "email.txt", "email.eml", "captions.json"]
 
 
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The sample project built once for this module, by the first test that asks (so under
+    conftest's clock and checks); shared: tests only read it (or build a copy, `built_copy`)."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        sample = Project(root)
+        sample.settings()
+        assert cli("--project", root, "build").exit_code == 0
+        _once["sample"] = sample
+    return _once["sample"]
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> Project:
+    """A copy of the built sample, build/ included, for a test that changes it."""
+    shutil.copytree(built.root, tmp_path / "copy", symlinks=True)
+    return Project(tmp_path / "copy")
+
+
 @pytest.mark.parametrize("name", GOLDEN_FILES)
-def test_sample_issue_matches_golden_files(sample, cli, golden, name):
-    assert cli("--project", sample.root, "build").exit_code == 0
-    golden(f"sample/{name}", (sample.build / WEEK / name).read_bytes())
+def test_sample_issue_matches_golden_files(built, golden, name):
+    golden(f"sample/{name}", (built.build / WEEK / name).read_bytes())
 
 
-def test_rebuild_is_byte_identical(sample, cli):
-    assert cli("--project", sample.root, "build", "--out", sample.root / "one").exit_code == 0
+def test_rebuild_is_byte_identical(built_copy, cli):
+    """A second build of the sample (of a copy of the project, into another folder) makes the same bytes
+    as the first."""
+    sample = built_copy
     assert cli("--project", sample.root, "build", "--out", sample.root / "two").exit_code == 0
-    one, two = sample.outputs(sample.root / "one"), sample.outputs(sample.root / "two")
+    one, two = sample.outputs(), sample.outputs(sample.root / "two")
     assert one == two
     assert len(one) > 20
 
 
-def test_rebuild_of_unchanged_inputs_rewrites_nothing(sample, cli):
-    assert cli("--project", sample.root, "build").exit_code == 0
+def test_rebuild_of_unchanged_inputs_rewrites_nothing(built_copy, cli):
+    sample = built_copy
     stamps = {
         p: p.stat().st_mtime_ns
         for p in sample.build.rglob("*")
@@ -40,6 +70,7 @@ def test_rebuild_of_unchanged_inputs_rewrites_nothing(sample, cli):
     assert all(p.stat().st_mtime_ns == 1 for p in stamps)
 
 
+@pytest.mark.slow
 def test_bom_and_crlf_give_identical_output(project, cli):
     text = "---\ntitle: Line ends\ndate: 2026-10-14\n---\n\nOne paragraph.\n\n- a\n- b\n"
     project.post("2026-10-14-ends.md", text)
@@ -75,6 +106,7 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
     assert "2026-W41/index.html" in index and "2026-W42/index.html" in index and "draft" not in index
 
 
+@pytest.mark.slow
 def test_week_all_and_post_selection(project, cli):
     _post(project, "2026-10-07-old.md", "2026-10-07")
     _post(project, "2026-10-14-new.md", "2026-10-14")
@@ -90,6 +122,7 @@ def test_week_all_and_post_selection(project, cli):
     assert "2026-10-07-old.md" in html and "2026-10-14-new.md" not in html
 
 
+@pytest.mark.slow
 def test_a_build_of_chosen_posts_never_replaces_the_weeks_issue(project, cli):
     _post(
         project, "2026-10-12-first.md", "2026-10-12", "image: https://viaskincare.com/a.jpg\nimage_alt: A\n"
@@ -108,7 +141,7 @@ def test_a_build_of_chosen_posts_never_replaces_the_weeks_issue(project, cli):
     assert not (project.build / "selected/index.html").exists()  # no archive page of its own
 
 
-@pytest.mark.parametrize("out", ["build", "build/"])
+@pytest.mark.parametrize("out", ["build", pytest.param("build/", marks=pytest.mark.slow)])
 def test_chosen_posts_are_refused_over_the_weekly_issues_folder(project, cli, out, monkeypatch):
     _post(project, "2026-10-14-second.md", "2026-10-14")
     monkeypatch.chdir(project.root)
@@ -138,6 +171,7 @@ def test_bad_week_is_a_usage_error(project, cli, week):
     assert "Invalid value for '--week'" in result.stderr
 
 
+@pytest.mark.slow
 def test_deleted_post_captions_are_removed_on_rebuild(project, cli):
     _post(project, "2026-10-14-a.md", "2026-10-14")
     _post(project, "2026-10-15-b.md", "2026-10-15")
@@ -157,9 +191,10 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
 
 
-def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypatch):
+@pytest.mark.slow
+def test_unwritable_output_is_an_error_and_keeps_old_build(built_copy, cli, monkeypatch):
     """The OS refuses the write (read-only folder; simulated so it also holds when tests run as root)."""
-    assert cli("--project", sample.root, "build").exit_code == 0
+    sample = built_copy
     before = sample.outputs()
     post = sample.root / "posts" / "2026-10-14-facial-massage-and-tissue-regeneration.md"
     post.write_text(
@@ -176,6 +211,7 @@ def test_unwritable_output_is_an_error_and_keeps_old_build(sample, cli, monkeypa
     assert sample.outputs() == before
 
 
+@pytest.mark.slow
 def test_a_build_without_drafts_unpublishes_what_a_drafts_build_wrote(project, cli):
     """build/ is what gets published: a --drafts build's draft-only week does not survive a plain build
     (review finding: it stayed and the README's rsync published the draft)."""
@@ -190,6 +226,7 @@ def test_a_build_without_drafts_unpublishes_what_a_drafts_build_wrote(project, c
     assert "secret" not in (project.build / "index.html").read_text(encoding="utf-8").lower()
 
 
+@pytest.mark.slow
 def test_the_archive_heads_an_issue_with_its_lead_title_and_a_whole_sentence_summary(project, cli):
     """Without an editor's subject the archive page does not show the inbox's "Title + 1 more": the lead
     title, then "and 1 more article"; the summary is cut after a whole sentence, not mid-phrase."""

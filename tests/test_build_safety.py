@@ -5,17 +5,40 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_incremental import restamp
+
+from newsletter.run.store import MANIFEST
 
 WEEK = "2026-W42"
 
 
 def _build(project, cli, *args):
     return cli("--project", project.root, "build", *args)
+
+
+@pytest.fixture(scope="module")
+def _sample_build(tmp_path_factory) -> Path:
+    """The sample's build folder, made once per module; tests get copies (`built`), never it."""
+    return tmp_path_factory.mktemp("sample-build") / "build"
+
+
+@pytest.fixture
+def built(sample, cli, _sample_build):
+    """The sample project after a build: the module's one build of the same sources, copied into it (the
+    first test that needs it makes it, under that test's fixtures)."""
+    if not (_sample_build / MANIFEST).is_file():
+        assert _build(sample, cli).exit_code == 0
+        shutil.copytree(sample.build, _sample_build, symlinks=True, dirs_exist_ok=True)
+    else:
+        shutil.copytree(_sample_build, sample.build, symlinks=True)
+        restamp(sample.build)
+    return sample
 
 
 @pytest.mark.parametrize(
@@ -58,8 +81,8 @@ def test_a_symlinked_issue_folder_is_refused_and_its_target_untouched(sample, cl
     assert [p.name for p in elsewhere.iterdir()] == ["precious.txt"]
 
 
-def test_files_of_the_users_own_in_an_issue_folder_survive_rebuilds(sample, cli):
-    assert _build(sample, cli).exit_code == 0
+def test_files_of_the_users_own_in_an_issue_folder_survive_rebuilds(built, cli):
+    sample = built
     mine = sample.build / WEEK / "notes-for-the-team.txt"
     mine.write_text("ours", encoding="utf-8")
     post = sample.posts / "2026-10-17-why-facial-muscles-need-movement.md"
@@ -71,20 +94,24 @@ def test_files_of_the_users_own_in_an_issue_folder_survive_rebuilds(sample, cli)
     assert mine.read_text(encoding="utf-8") == "ours"
 
 
-def test_two_builds_at_once_into_one_folder_both_succeed_with_the_same_result(sample):
+@pytest.mark.slow  # builds in processes of their own: the lock between real processes is the point
+def test_two_builds_at_once_into_one_folder_both_succeed_with_the_same_result(sample, cli):
     command = [sys.executable, "-m", "newsletter", "--project", str(sample.root), "build", "--no-cache"]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for run in runs:
         _, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
     together = sample.outputs()
-    subprocess.run([*command, "--out", str(sample.root / "alone")], check=True, capture_output=True)
+    assert _build(sample, cli, "--no-cache", "--out", sample.root / "alone").exit_code == 0  # the reference
     assert together == sample.outputs(sample.root / "alone")
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", '{"fingerprint": 3}', "{", '{"posts": {"x": 1}, "entries": []}'])
-def test_a_manifest_of_the_wrong_shape_means_a_cold_build(sample, cli, text):
-    assert _build(sample, cli).exit_code == 0
+@pytest.mark.parametrize("text", [
+    "{", *(pytest.param(text, marks=pytest.mark.slow)  # each a cold build: the fast loop keeps one
+           for text in ("[1, 2]", '{"fingerprint": 3}', '{"posts": {"x": 1}, "entries": []}')),
+])  # fmt: skip
+def test_a_manifest_of_the_wrong_shape_means_a_cold_build(built, cli, text):
+    sample = built
     (sample.build / ".newsletter-cache.json").write_text(text, encoding="utf-8")
     result = _build(sample, cli)
     assert result.exit_code == 0, result.output
@@ -111,15 +138,17 @@ def test_a_full_disk_while_saving_the_manifest_is_a_clear_error(sample, cli, mon
     assert (sample.build / WEEK / "email.html").is_file()
 
 
-def test_source_date_epoch_is_part_of_the_cache_key(sample, cli, monkeypatch):
-    assert _build(sample, cli).exit_code == 0
+def test_source_date_epoch_is_part_of_the_cache_key(built, cli, monkeypatch):
+    sample = built
+    assert " 0 written" in _build(sample, cli).stdout  # built: nothing to do without it
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
     result = _build(sample, cli)
     assert " 0 written" not in result.stdout
     assert b"Date: Thu, 09 Oct 2025" in (sample.build / WEEK / "email.eml").read_bytes()
 
 
-def test_a_fifo_in_posts_is_an_error_not_a_hang(sample, cli):
+def test_a_fifo_in_posts_is_an_error_not_a_hang(built, cli):
+    sample = built
     os.mkfifo(sample.posts / "2026-10-20-pipe.md")
     result = _build(sample, cli)
     assert result.exit_code == 1
@@ -136,7 +165,8 @@ def test_post_dev_zero_is_an_error_not_a_hang(sample, cli):
     )
 
 
-def test_a_symlink_loop_in_posts_is_a_warning(sample, cli):
+def test_a_symlink_loop_in_posts_is_a_warning(built, cli):
+    sample = built
     loop = sample.posts / "2026-10-20-loop.md"
     loop.symlink_to(loop)
     result = _build(sample, cli)
@@ -144,15 +174,16 @@ def test_a_symlink_loop_in_posts_is_a_warning(sample, cli):
     assert "posts/2026-10-20-loop.md: warning: broken symbolic link: not followed" in result.stderr
 
 
-def test_temp_files_left_by_a_killed_build_are_cleared(sample, cli):
-    assert _build(sample, cli).exit_code == 0
+def test_temp_files_left_by_a_killed_build_are_cleared(built, cli):
+    sample = built
     (sample.build / ".2026-W42.tmp-99999").mkdir()
     (sample.build / ".index.html.tmp-99999-1").write_text("half", encoding="utf-8")
     assert _build(sample, cli).exit_code == 0
     assert not [p for p in sample.build.iterdir() if ".tmp-" in p.name]
 
 
-def test_a_week_without_posts_any_more_loses_its_folder_with_all(sample, cli):
+def test_a_week_without_posts_any_more_loses_its_folder_with_all(built, cli):
+    sample = built
     extra = sample.post("2026-10-07-early.md", "---\ntitle: Early\ndate: 2026-10-07\n---\n\nEarly bird.\n")
     assert _build(sample, cli, "--all").exit_code == 0
     assert (sample.build / "2026-W41").is_dir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 from email import message_from_bytes, policy
@@ -13,8 +14,36 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import REPO
+from conftest import REPO, Project
 from lxml import html as lxml_html
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 WEEK = "2026-W42"
 A = "2026-10-14-facial-massage-and-tissue-regeneration.md"
@@ -55,6 +84,7 @@ def test_issue_file_sets_subject_preheader_order_and_intro(sample, cli):
     assert text.index("Hello from the studio.") < text.index("Why Facial Muscles Need Movement")
 
 
+@pytest.mark.slow
 def test_issue_file_exclude_and_layout(sample, cli):
     _issue(sample, "---\nexclude: [facial-massage-and-tissue-regeneration]\nlayout: digest\n---\n")
     _build(sample, cli)
@@ -82,6 +112,7 @@ def test_issue_file_errors_name_file_and_line(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_editing_the_issue_file_rerenders_the_issue(sample, cli):
     _build(sample, cli)
     path = _issue(sample, '---\nsubject: "First"\n---\n')
@@ -107,6 +138,7 @@ def test_new_issue_scaffolds_the_latest_week_and_is_an_error_until_written(sampl
 # 2. Drafts -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_drafts_only_with_the_flag_and_marked(project, cli):
     project.post("2026-10-14-live.md", "---\ntitle: Live\ndate: 2026-10-14\n---\n\nText.\n")
     project.post(
@@ -124,6 +156,7 @@ def test_drafts_only_with_the_flag_and_marked(project, cli):
 # 3. Starter project ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # five real processes
 def test_init_new_undraft_build_with_packaged_templates(tmp_path):
     """The README's walk-through, as a user runs it: a real process, no template copied by hand."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -192,6 +225,7 @@ def test_check_catches_unfinished_work(project, cli):
         assert any(expected in line for line in lines), (expected, "\n".join(lines))
 
 
+@pytest.mark.slow
 def test_subject_over_the_limit_from_the_issue_file(project, cli):
     project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 2026-10-14\n---\n\nText.\n")
     _issue(project, '---\nsubject: "' + "x" * 70 + '"\n---\n')
@@ -202,6 +236,7 @@ def test_subject_over_the_limit_from_the_issue_file(project, cli):
     )
 
 
+@pytest.mark.slow
 def test_build_shows_the_worst_five_warnings_and_a_count(project, cli):
     for day in range(1, 8):
         project.post(f"2026-10-{day + 11:02d}-p{day}.md",
@@ -216,8 +251,27 @@ def test_build_shows_the_worst_five_warnings_and_a_count(project, cli):
 # 6. Web archive and feed -----------------------------------------------------------------------------
 
 
-def test_web_copy_has_no_merge_tags_and_an_og_image(sample, cli):
-    _build(sample, cli)
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The sample built once for this module by the first test that asks (under conftest's clock and
+    checks); shared: tests only read it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(REPO / "posts", root / "posts")
+        (root / "templates").mkdir()
+        _once["sample"] = Project(root)
+        _once["sample"].settings()
+        _build(_once["sample"], cli)
+    return _once["sample"]
+
+
+def test_web_copy_has_no_merge_tags_and_an_og_image(built):
+    sample = built
     page = (sample.build / WEEK / "index.html").read_text(encoding="utf-8")
     email = (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
     assert "*|UNSUB|*" in email and "*|UNSUB|*" not in page
@@ -253,6 +307,7 @@ def test_archive_page_and_atom_feed(sample, cli):
 # 7. Command-line polish ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_post_by_slug_and_lower_case_week(sample, cli):
     assert _build(sample, cli, "--post", "why-facial-muscles-need-movement").stdout.startswith(
         "Built 2026-W42 (1 post)"
@@ -275,6 +330,7 @@ def test_twitter_suggests_x(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_build_all_removes_a_week_without_posts(sample, cli):
     extra = sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
     _build(sample, cli, "--all")
@@ -285,6 +341,7 @@ def test_build_all_removes_a_week_without_posts(sample, cli):
     assert re.search(r", \d+ removed in", result.stdout)
 
 
+@pytest.mark.slow
 def test_progress_is_quiet_off_a_terminal_and_heard_by_the_library(sample, cli):
     from newsletter.content.issue import Selection
     from newsletter.content.settings import load_settings

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from email import message_from_bytes, policy
 
 import lxml.html
 import pytest
+from conftest import REPO, TEMPLATES, Project
 
 from newsletter.content.markup import render
 from newsletter.email import text as plaintext
@@ -15,19 +17,33 @@ from newsletter.email import text as plaintext
 WEEK = "2026-W42"
 
 
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
 @pytest.fixture
-def built(sample, cli):
-    result = cli("--project", sample.root, "build")
+def built(_once, tmp_path_factory, cli):
+    """The sample project built once for this module, by the first test that asks (so under
+    conftest's clock and checks), and its issue folder; shared: tests only read it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        sample = Project(root)
+        sample.settings()
+        _once["result"] = cli("--project", root, "build")
+        _once["sample"] = sample
+    result = _once["result"]
     assert result.exit_code == 0, result.output
-    folder = sample.build / WEEK
-    return sample, folder
+    return _once["sample"], _once["sample"].build / WEEK
 
 
-def test_build_prints_one_summary_line(sample, cli):
-    result = cli("--project", sample.root, "build")
+def test_build_prints_one_summary_line(built, _once):
+    """The first build of the sample (the shared one): everything written."""
     assert re.fullmatch(
         r"Built 2026-W42 \(2 posts\) in build/: \d+ written, 0 unchanged in \d+\.\d\d s, 1 warning\n",
-        result.stdout,
+        _once["result"].stdout,
     )
 
 

@@ -5,16 +5,52 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import lxml.html
 import pytest
-from conftest import plan_of
+from conftest import REPO, Project, plan_of
 
 from newsletter import colors
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 WEEK = "2026-W42"
 FM = "---\ntitle: Pictures\ndate: 2026-10-14\n{}---\n\n{}\n"
 HERO = "image: https://cdn.example.com/hero.jpg\nimage_alt: Hands at work\n"
+
+
+def _fast_first(count: int, rows: list) -> list:
+    """The first `count` rows run in the everyday loop; the others prove the same for other inputs and
+    run in the full suite only (marked slow)."""
+    made = [r if isinstance(r, tuple) else (r,) for r in rows]
+    return [*made[:count], *(pytest.param(*r, marks=pytest.mark.slow) for r in made[count:])]
 
 
 def _images(project, cli, front: str = "", body: str = "Text.") -> list[dict]:
@@ -45,6 +81,7 @@ def test_markdown_width_is_kept_and_never_exceeds_the_column(project, cli):
     assert typo["width"] == "536" and "height" not in typo
 
 
+@pytest.mark.slow
 def test_hero_size_from_front_matter(project, cli):
     front = HERO + "image_width: 1200\nimage_height: 630\n"
     (hero,) = _images(project, cli, front=front)
@@ -57,14 +94,14 @@ def test_hero_size_from_front_matter(project, cli):
 
 @pytest.mark.parametrize(
     ("front", "message"),
-    [
+    _fast_first(2, [
         (HERO + "image_width: 0\n", "6: 'image_width' must be a whole number of pixels from 1 to 2000, got '0'"),
         (HERO + "image_width: 2500\n", "6: 'image_width' must be a whole number of pixels from 1 to 2000, got '2500'"),
         (HERO + "image_width: wide\n", "6: 'image_width' must be a whole number of pixels from 1 to 2000, got 'wide'"),
         (HERO + "image_height: true\n", "6: 'image_height' must be a whole number of pixels from 1 to 2000, got 'true'"),
         (HERO + "image_height: 300\n", "6: 'image_height' needs 'image_width' so the picture keeps its shape"),
         ("image_width: 300\n", "4: 'image_width' describes the hero picture: set 'image' too, or remove it"),
-    ],
+    ]),
 )  # fmt: skip
 def test_bad_hero_sizes_are_errors_with_their_line(project, cli, front, message):
     project.post("2026-10-14-pics.md", FM.format(front, "Text."))
@@ -73,6 +110,7 @@ def test_bad_hero_sizes_are_errors_with_their_line(project, cli, front, message)
     assert result.stderr.splitlines()[0] == f"posts/2026-10-14-pics.md:{message}"
 
 
+@pytest.mark.slow
 def test_event_handler_in_attribute_list_is_removed_with_a_warning(project, cli):
     (img,) = _images(project, cli, body="![A](https://cdn.example.com/a.png){onerror=alert(1) width=50}")
     assert "onerror" not in img and img["width"] == "50"
@@ -141,7 +179,12 @@ def test_unknown_layout_is_a_settings_error(project, cli):
 
 
 @pytest.mark.parametrize(
-    ("accent", "label"), [("#8a6f5a", "#ffffff"), ("#1a73e8", "#ffffff"), ("#ffcc00", "#1a1a1a")]
+    ("accent", "label"),
+    [
+        ("#8a6f5a", "#ffffff"),
+        pytest.param("#1a73e8", "#ffffff", marks=pytest.mark.slow),
+        pytest.param("#ffcc00", "#1a1a1a", marks=pytest.mark.slow),
+    ],
 )
 def test_button_label_is_white_or_dark_whichever_reads(project, cli, accent, label):
     project.settings(f"accent_color = {accent}\n")
@@ -158,6 +201,7 @@ def test_button_label_is_white_or_dark_whichever_reads(project, cli, accent, lab
     assert colors.label_on(accent) == label
 
 
+@pytest.mark.slow
 def test_right_to_left_articles_get_their_direction(project, cli):
     project.post("2026-10-14-ar.md", "---\ntitle: تدليك الوجه\ndate: 2026-10-14\n---\n\nفقرة.\n\n- عنصر\n")
     project.post("2026-10-15-en.md", "---\ntitle: Massage\ndate: 2026-10-15\n---\n\nEnglish, then עברית.\n")

@@ -2,46 +2,75 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from conftest import REPO, TEMPLATES, Project
 
 WEEK = "2026-W42"
 
 
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
 @pytest.fixture
-def email_url(sample, cli):
-    assert cli("--project", sample.root, "build").exit_code == 0
-    return (sample.build / WEEK / "email.html").as_uri()
+def email_url(_once, tmp_path_factory, cli):
+    """The sample's email, built once for this module by the first test that asks (under conftest's
+    clock and checks); shared: the tests only open it."""
+    if not _once:
+        root = tmp_path_factory.mktemp("sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        Project(root).settings()
+        assert cli("--project", root, "build").exit_code == 0
+        _once["url"] = (root / "build" / WEEK / "email.html").as_uri()
+    return _once["url"]
 
 
-def _page(browser, url, width, scheme="light"):
-    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    page.goto(url)
-    return page
+@pytest.fixture
+def pages(browser):
+    """Pages opened by the test, closed after it."""
+    opened = []
+
+    def page(url, width, scheme="light"):
+        made = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        opened.append(made)
+        made.goto(url)
+        return made
+
+    yield page
+    for made in opened:
+        made.close()
 
 
 def _style(page, selector, prop):
     return page.evaluate(f"getComputedStyle(document.querySelector({selector!r})).{prop}")
 
 
-def test_mobile_rule_applies_after_inlining(browser, email_url):
-    desktop = _page(browser, email_url, 800)
+@pytest.mark.slow
+def test_mobile_rule_applies_after_inlining(pages, email_url):
+    desktop = pages(email_url, 800)
     assert _style(desktop, "td.article", "paddingLeft") == "32px"
-    mobile = _page(browser, email_url, 375)
+    mobile = pages(email_url, 375)
     assert _style(mobile, "td.article", "paddingLeft") == "18px"
     assert _style(mobile, ".article h1", "fontSize") == "24px"
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_dark_mode_rules_apply(browser, email_url):
-    light = _page(browser, email_url, 800)
-    dark = _page(browser, email_url, 800, scheme="dark")
+@pytest.mark.slow
+def test_dark_mode_rules_apply(pages, email_url):
+    light = pages(email_url, 800)
+    dark = pages(email_url, 800, scheme="dark")
     assert _style(light, "table.container", "backgroundColor") == "rgb(255, 255, 255)"
     # The palette of the default accent (#1a73e8): a near-black card tinted towards it, warm white text.
     assert _style(dark, "table.container", "backgroundColor") == "rgb(33, 40, 50)"
     assert _style(dark, ".article h1", "color") == "rgb(241, 237, 233)"
 
 
-def test_preheader_is_invisible(browser, email_url):
-    page = _page(browser, email_url, 800)
+@pytest.mark.slow
+def test_preheader_is_invisible(pages, email_url):
+    page = pages(email_url, 800)
     assert page.evaluate("document.querySelector('.preheader').getBoundingClientRect().height") == 0
     assert not page.is_visible(".preheader")

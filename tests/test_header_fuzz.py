@@ -3,7 +3,7 @@
 is refused cleanly (a NewsletterError) or gives a message whose header block an independent reader
 finds sound (tests/eml_checks.py) and whose Subject, From and To read back as what was meant.
 
-CI runs NEWSLETTER_FUZZ_EXAMPLES (default 100) examples; the long run is
+CI runs NEWSLETTER_FUZZ_EXAMPLES (default 50) examples; the long run is
     NEWSLETTER_FUZZ_EXAMPLES=5000 python -m pytest tests/test_header_fuzz.py --hypothesis-show-statistics
 """
 
@@ -34,7 +34,7 @@ from newsletter.errors import Problems
 
 pytestmark = pytest.mark.slow  # fuzzing: the everyday loop (-m 'not slow') leaves it to CI
 
-EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "50"))
 BREAKS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]
 INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069", "\u200e", "\u200f",
              "\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00a0", "\u3000"]  # fmt: skip

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import SETTINGS
+from conftest import REPO, SETTINGS, TEMPLATES, Project
 from eml_checks import check_eml
 from test_send import Inbox, _free_port, _point_at
 
 from newsletter.email import headers
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 WEEK = "2026-W42"
 INJECTIONS = [
@@ -32,7 +61,9 @@ def _eml(project, cli, title: str, *args: str):
     return message_from_bytes(data, policy=policy.default), data
 
 
-@pytest.mark.parametrize("title", INJECTIONS)
+@pytest.mark.parametrize(
+    "title", [INJECTIONS[0], *(pytest.param(t, marks=pytest.mark.slow) for t in INJECTIONS[1:])]
+)
 def test_encoded_word_titles_reach_the_reader_as_literal_text(project, cli, title):
     message, data = _eml(project, cli, title)
     assert message["Subject"] == " ".join(title.split())
@@ -40,6 +71,7 @@ def test_encoded_word_titles_reach_the_reader_as_literal_text(project, cli, titl
     assert b"evil@evil.example>" not in data.split(b"\r\n\r\n")[0]
 
 
+@pytest.mark.slow
 def test_a_300_character_display_name_folds_within_78_characters(project, cli):
     for name in ("Via Skincare Studio " * 15, "Ü" * 300, "V" * 300, 'Dr. "Skin" Care, ' * 17):
         name = name[:300].strip()
@@ -74,6 +106,7 @@ def test_header_values_are_never_parsed_by_the_email_package():
         assert message_from_bytes(raw, policy=policy.default)["Subject"] == headers.clean(text)
 
 
+@pytest.mark.slow
 def test_send_to_a_list_delivers_to_every_address_and_names_them(sample, cli):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
@@ -104,6 +137,7 @@ class _RefusingInbox(Inbox):
         return "250 OK"
 
 
+@pytest.mark.slow
 def test_send_says_which_recipients_the_server_refused(sample, cli):
     inbox = _RefusingInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
@@ -137,6 +171,7 @@ def test_an_escaped_css_import_in_a_template_opens_no_socket(project, cli, monke
     monkeypatch.setattr(socket.socket, "connect", record)
     monkeypatch.setattr(socket.socket, "connect_ex", record)
     template = project.root / "templates" / "email.html"
+    shutil.copy(TEMPLATES / "email.html", template)  # the project's own copy, edited
     css = "<style>@\\import url(http://127.0.0.9:9/a.css); @\\69 mport 'http://127.0.0.9:9/b.css';</style>"
     template.write_text(template.read_text(encoding="utf-8").replace("</head>", css + "</head>", 1))
     project.post("2026-10-14-x.md", "---\ntitle: X\ndate: 2026-10-14\n---\n\nBody.\n")
@@ -164,7 +199,13 @@ def test_premailer_alone_would_fetch_the_escaped_import(monkeypatch):
 
 @pytest.mark.parametrize(
     ("epoch", "ok"),
-    [("0", True), ("253402300799", True), ("253402300800", False), ("-1", False), ("1e9", False)],
+    [
+        ("0", True),
+        pytest.param("253402300799", True, marks=pytest.mark.slow),
+        ("253402300800", False),
+        pytest.param("-1", False, marks=pytest.mark.slow),
+        pytest.param("1e9", False, marks=pytest.mark.slow),
+    ],
 )
 def test_source_date_epoch_is_used_or_refused_cleanly(project, cli, monkeypatch, epoch, ok):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)

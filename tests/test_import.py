@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,35 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, Project
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 SEED_MUSCLES = FIXTURES / "seed-why-facial-muscles-need-movement.txt"
@@ -51,7 +80,10 @@ class Site:
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # polled every 50 ms, not 0.5 s: shutdown() at the end of each test waits for the next poll
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def serve(self, path: str, body: bytes | str | Path, kind: str = "text/html; charset=utf-8",
@@ -151,6 +183,7 @@ def test_the_seed_texts_import_as_the_sample_posts(project, cli):
     assert body.rstrip().endswith("training opportunities: [viaskincare.com](https://viaskincare.com)")
 
 
+@pytest.mark.slow
 def test_the_imported_seeds_build_and_check_reports_nothing_new(sample, cli):
     before = json.loads(cli("--project", sample.root, "check", "--all", "--format", "json").stdout)
     for made in sample.posts.iterdir():
@@ -396,6 +429,7 @@ def test_an_atom_feed_with_html_and_xhtml_content(project, cli, site):
     assert "author" not in meta and headings(body) == ["Start here"] and "*slowly*" in body
 
 
+@pytest.mark.slow
 def test_imported_pages_and_feeds_build_and_check_reports_nothing_for_them(project, cli, site):
     sources = [site.serve("/wix", FIXTURES / "wix-post.html"), site.serve("/wp", FIXTURES / "wordpress-post.html"),
                site.serve("/feed.atom", FIXTURES / "feed.atom", "application/atom+xml"),

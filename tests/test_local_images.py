@@ -12,7 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import REPO
+import pytest
+from conftest import REPO, Project
 from PIL import Image
 
 ARCHIVE = "https://viaskincare.com/newsletter"
@@ -37,14 +38,57 @@ def _png(path: Path, size: tuple[int, int], colour=(20, 160, 90, 255)) -> None:
 
 
 def _pictures(project, body: str = "![Steps](images/steps.png)\n") -> None:
-    """The hero from the project root (images/hero.jpg), a body picture beside the post."""
-    _jpeg(project.root / "images" / "hero.jpg", (3000, 2000))
+    """The hero from the project root (images/hero.jpg, wider than twice the column), a body picture
+    beside the post."""
+    _jpeg(project.root / "images" / "hero.jpg", (1500, 1000))
     _png(project.posts / "images" / "steps.png", (400, 300))
     project.post(
         "2026-10-14-pictures.md",
         "---\ntitle: Pictures\ndate: 2026-10-14\nimage: images/hero.jpg\nimage_alt: Hands at work\n---\n\n"
         f"Hello there.\n\n{body}",
     )
+
+
+# conftest's project copies the packaged templates into templates/, and Jinja keeps compiled templates
+# by file path, so each test compiled its copies again (a third of a build's time). No test here edits
+# a template: their projects are made here with templates/ empty, as `newsletter init` leaves it.
+@pytest.fixture
+def project(tmp_path):
+    """conftest's project (the test settings, empty posts/) with templates/ empty: the packaged ones."""
+    for folder in ("posts", "templates"):
+        (tmp_path / folder).mkdir()
+    made = Project(tmp_path)
+    made.settings()
+    return made
+
+
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
+@pytest.fixture
+def built(_once, tmp_path_factory, cli) -> Project:
+    """The project of _pictures(), built once for this module by the first test that asks (under
+    conftest's clock and checks); shared: tests only read it, or build a copy (`built_copy`)."""
+    if not _once:
+        root = tmp_path_factory.mktemp("pictures")
+        for folder in ("posts", "templates"):
+            (root / folder).mkdir()
+        project = Project(root)
+        project.settings()
+        _pictures(project)
+        result = _build(cli, project)
+        assert result.exit_code == 0, result.output
+        _once["project"], _once["result"] = project, result
+    return _once["project"]
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> Project:
+    """A copy of the built project, build/ included, for a test that changes it."""
+    shutil.copytree(built.root, tmp_path / "copy", symlinks=True)
+    return Project(tmp_path / "copy")
 
 
 def _build(cli, project, *args):
@@ -64,16 +108,14 @@ def _src(tag: str) -> str:
     return re.search(r'\ssrc="([^"]*)"', tag).group(1)
 
 
-def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_folder(project, cli):
-    _pictures(project)
-    result = _build(cli, project)
-    assert result.exit_code == 0, result.output
+def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_folder(built, _once):
+    project, result = built, _once["result"]
     files = _images(project)
     assert sorted(HASHED.fullmatch(n).group(1) for n in files) == ["hero", "steps"]
     hero = next(n for n in files if n.startswith("hero-"))
     steps = next(n for n in files if n.startswith("steps-"))
     with Image.open(io.BytesIO(files[hero])) as picture:
-        assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # 3000 px wide -> twice the column
+        assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # 1500 px wide -> twice the column
         assert dict(picture.getexif()) == {}  # no camera, no GPS, no orientation
     assert b"Exif" not in files[hero] and b"PhoneMaker" not in files[hero]
     with Image.open(io.BytesIO(files[steps])) as picture:
@@ -99,6 +141,7 @@ def test_exif_orientation_turns_the_picture_upright_before_the_metadata_goes(pro
     assert 'width="200" height="300"' in next(t for t in _img_tags(html) if name in t)
 
 
+@pytest.mark.slow
 def test_an_author_given_width_is_kept_and_the_height_follows_the_picture(project, cli):
     _pictures(project, "![Steps](images/steps.png){width=200}\n")
     assert _build(cli, project).exit_code == 0
@@ -130,11 +173,10 @@ def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, 
         assert "https://viaskincare.com/blog/x?utm_source=newsletter" in page  # links keep theirs
 
 
-def test_the_web_copy_refers_to_its_own_pictures_relatively(project, cli):
+def test_the_web_copy_refers_to_its_own_pictures_relatively(built):
     """Opened from build/ (file://) before anything is published, the web copy shows its pictures; at
     {archive_url}/WEEK/ the same relative URLs are the published files. The email keeps absolute URLs."""
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+    project = built
     names = sorted(_images(project))
     web = (project.build / WEEK / "index.html").read_text(encoding="utf-8")
     assert sorted(_src(t) for t in _img_tags(web)) == [f"images/{n}" for n in names]
@@ -180,6 +222,7 @@ def test_missing_unreadable_linked_out_and_fifo_images_are_file_line_errors(proj
     assert f"{POST}:4: error[image]: image 'images/gone.jpg' not found" in checked.stdout
 
 
+@pytest.mark.slow
 def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
     _pictures(project)
     from newsletter.email import pictures
@@ -215,9 +258,9 @@ def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     assert f"{ARCHIVE}/{WEEK}/images/" not in html  # the test copy needs nothing published
 
 
-def test_editing_a_picture_renders_its_issue_again(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+@pytest.mark.slow
+def test_editing_a_picture_renders_its_issue_again(built_copy, cli):
+    project = built_copy
     before = _images(project)
     again = _build(cli, project)
     assert " 0 written" in again.stdout  # unchanged: nothing rendered or written
@@ -234,9 +277,9 @@ def test_editing_a_picture_renders_its_issue_again(project, cli):
     assert " 0 written" in _build(cli, project).stdout  # the kept file does not make the issue stale
 
 
-def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+@pytest.mark.slow
+def test_a_picture_no_longer_used_stays_in_the_issue_folder(built_copy, cli):
+    project = built_copy
     before = _images(project)
     _pictures(project, body="No picture in the body any more.\n")
     result = _build(cli, project)
@@ -244,9 +287,9 @@ def test_a_picture_no_longer_used_stays_in_the_issue_folder(project, cli):
     assert _images(project) == before
 
 
-def test_two_builds_are_byte_identical(project, cli):
-    _pictures(project)
-    assert _build(cli, project).exit_code == 0
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(built_copy, cli):
+    project = built_copy
     first = project.outputs()
     shutil.rmtree(project.build)
     assert _build(cli, project, "--no-cache").exit_code == 0
@@ -254,6 +297,7 @@ def test_two_builds_are_byte_identical(project, cli):
     assert any(name.startswith(f"{WEEK}/images/") for name in first)
 
 
+@pytest.mark.slow
 def test_downloaded_images_of_an_import_build(project, cli, tmp_path):
     page = tmp_path / "saved"
     (page / "images").mkdir(parents=True)
@@ -288,6 +332,7 @@ def test_the_preview_serves_an_issue_images_from_its_build():
     )
 
 
+@pytest.mark.slow
 def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(project, cli):
     """Issue 22 review 1: no hero, a local body picture; the digest used its reference as a site URL."""
     _png(project.posts / "images" / "steps.png", (400, 300))
@@ -340,6 +385,7 @@ def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
     ]
 
 
+@pytest.mark.slow
 def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
     """Review 10: `image: ../images/photo.jpg` was refused with an outdated message, while the body took
     `../`: inside the project both are fine, outside both get the body's error."""
@@ -368,6 +414,7 @@ def test_the_hero_follows_the_body_pictures_rules_for_dot_dot(project, cli):
     ]
 
 
+@pytest.mark.slow
 def test_pictures_in_the_issue_files_intro_are_local_images(project, cli):
     """Review 4: the intro's pictures became site URLs and check said nothing about missing ones."""
     _png(project.root / "images" / "steps.png", (400, 300))

@@ -13,7 +13,31 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import Project
 from PIL import Image, ImageCms
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
 
 WEEK = "2026-W42"
 POST = "posts/2026-10-14-pictures.md"
@@ -63,6 +87,7 @@ def test_check_finds_a_truncated_picture_as_build_does(project, cli):
     assert not project.build.exists()
 
 
+@pytest.mark.slow
 def test_sixteen_bit_and_one_bit_greyscale_keep_their_tones(project, cli):
     """Review 8: convert("RGBA") clips 16-bit samples, so a dark 16-bit PNG came out white."""
     deep = Image.new("I;16", (30, 10))
@@ -137,6 +162,7 @@ def test_an_animated_gif_is_re_encoded_without_its_comment_and_keeps_its_animati
         assert made.info["duration"] == 120
 
 
+@pytest.mark.slow
 def test_a_long_animation_is_refused_and_a_heavy_one_warned_about(project, cli, monkeypatch):
     from newsletter.email import pictures
 
@@ -162,6 +188,7 @@ def test_a_long_animation_is_refused_and_a_heavy_one_warned_about(project, cli, 
     ) in result.stderr.splitlines()
 
 
+@pytest.mark.slow
 def test_a_test_send_over_the_size_mail_servers_take_is_warned_about(project, cli, monkeypatch):
     from newsletter.email import send
 
@@ -185,7 +212,7 @@ def test_a_test_send_over_the_size_mail_servers_take_is_warned_about(project, cl
 @pytest.mark.parametrize(
     ("file", "ref", "made"),
     [("my photo.jpg", "my%20photo.jpg", r"my-photo-[0-9a-f]{8}\.jpg"),
-     ("Ünïcode Bild.jpg", "%C3%9Cn%C3%AFcode%20Bild.jpg", r"unicode-bild-[0-9a-f]{8}\.jpg")],
+     pytest.param("Ünïcode Bild.jpg", "%C3%9Cn%C3%AFcode%20Bild.jpg", r"unicode-bild-[0-9a-f]{8}\.jpg", marks=pytest.mark.slow)],
 )  # fmt: skip
 def test_a_percent_encoded_reference_is_decoded_before_its_name_is_made(project, cli, file, ref, made):
     _save(project.posts / file, Image.new("RGB", (20, 20), (9, 9, 9)), "JPEG")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ PACKAGE = REPO / "newsletter"
 WEEK = "2026-W42"
 
 
+@pytest.mark.slow
 def test_two_builds_in_one_process_see_a_template_change(sample, cli):
     """No cache outlives a run: the second build reads the edited stylesheet (one process, no pool)."""
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
@@ -52,7 +54,10 @@ BAD = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+# the template's case in the everyday loop; the settings' and a post's in the full suite
+@pytest.mark.parametrize(
+    "case", [c if c == "template" else pytest.param(c, marks=pytest.mark.slow) for c in sorted(BAD)]
+)
 def test_check_and_build_give_the_same_error_line_and_exit_code(sample, cli, case):
     kind, text = BAD[case]
     if kind == "setup":
@@ -72,12 +77,18 @@ def test_check_and_build_give_the_same_error_line_and_exit_code(sample, cli, cas
     assert build_lines == [expected]
 
 
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    """A file of the package, parsed once for this module's tests (they only walk the tree)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path) -> set[str]:
     """Every module of the package this file imports, at the top or inside a function."""
     module = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_parsed(path)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("newsletter"))
         elif isinstance(node, ast.ImportFrom):
@@ -167,7 +178,7 @@ _CACHE_NAMES = {"lru_cache", "cache", "cached"}  # functools' and cachetools' me
 def _cache_uses(path: Path) -> list[tuple[str, int, bool]]:
     """(function, line, whether it takes arguments) for each function that a cache decorates or wraps
     (`@lru_cache(...)`, `@functools.cache`, `@cached(...)`, `lru_cache(maxsize=9)(f)`, `cache(f)`)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _parsed(path)
     names, modules = set(_CACHE_NAMES), {"functools", "cachetools"}
     for node in ast.walk(
         tree

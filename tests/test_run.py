@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, Project
 
 from newsletter.content import posts
 from newsletter.social import draw
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 WEEK = "2026-W42"
@@ -31,6 +56,7 @@ def parsed(monkeypatch) -> list[str]:
     return calls
 
 
+@pytest.mark.slow
 def test_a_build_draws_the_cards(sample, cli, drawn):
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
     assert len(drawn) == 18  # the counter sees draws: the tests below are not vacuous
@@ -55,6 +81,7 @@ def test_social_draws_no_card(sample, cli, drawn):
     assert drawn == []
 
 
+@pytest.mark.slow  # a real process: what it imports is the point
 def test_check_does_not_import_the_drawing_library(sample):
     code = (
         "import sys\nfrom newsletter.cli import main\n"
@@ -67,7 +94,11 @@ def test_check_does_not_import_the_drawing_library(sample):
 
 
 @pytest.mark.parametrize(
-    "name", ["why-facial-muscles-need-movement", "posts/2026-10-17-why-facial-muscles-need-movement.md"]
+    "name",
+    [
+        "why-facial-muscles-need-movement",
+        pytest.param("posts/2026-10-17-why-facial-muscles-need-movement.md", marks=pytest.mark.slow),
+    ],
 )
 def test_build_post_parses_each_post_once(sample, cli, parsed, name, monkeypatch):
     monkeypatch.chdir(sample.root)

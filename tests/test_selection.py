@@ -4,7 +4,33 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from conftest import REPO, Project
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 BROKEN = "posts/2026-10-21-next-week.md"  # a draft of 2026-W43; the sample's posts are in 2026-W42
 UNCLOSED = '---\ntitle: "Next week\ndate: 2026-10-21\ndraft: true\n---\n\nBody.\n'
@@ -29,7 +55,9 @@ def broken(sample):
 # Item 5: posts outside the selection never block it -------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [("build", "--week", "2026-W42"), ("build",)])
+@pytest.mark.parametrize(
+    "args", [pytest.param(("build", "--week", "2026-W42"), marks=pytest.mark.slow), ("build",)]
+)
 def test_a_broken_draft_of_next_week_is_a_warning_for_this_weeks_build(broken, cli, args):
     result = cli("--project", broken.root, *args)
     assert result.exit_code == 0, result.output
@@ -38,6 +66,7 @@ def test_a_broken_draft_of_next_week_is_a_warning_for_this_weeks_build(broken, c
     assert (broken.build / "2026-W42" / "email.html").is_file()
 
 
+@pytest.mark.slow
 def test_a_broken_draft_of_next_week_is_a_warning_for_check_and_send(broken, cli):
     check = cli("--project", broken.root, "check", "--week", "2026-W42")
     assert check.exit_code == 0, check.output
@@ -50,7 +79,14 @@ def test_a_broken_draft_of_next_week_is_a_warning_for_check_and_send(broken, cli
     assert send.stderr.splitlines() == [DEMOTED]
 
 
-@pytest.mark.parametrize("args", [("build", "--week", "2026-W43"), ("build", "--all"), ("check", "--all")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("build", "--week", "2026-W43"),
+        pytest.param(("build", "--all"), marks=pytest.mark.slow),
+        pytest.param(("check", "--all"), marks=pytest.mark.slow),
+    ],
+)
 def test_the_broken_post_is_an_error_for_its_own_week_and_for_all(broken, cli, args):
     result = cli("--project", broken.root, *args)
     assert result.exit_code == 1
@@ -61,6 +97,7 @@ def test_the_broken_post_is_an_error_for_its_own_week_and_for_all(broken, cli, a
     assert not (broken.build / "2026-W42").exists()
 
 
+@pytest.mark.slow
 def test_the_week_of_a_broken_post_comes_from_its_front_matter_when_it_can_be_read(broken, cli):
     sample = broken
     (sample.root / BROKEN).unlink()
@@ -88,6 +125,7 @@ def test_a_broken_post_without_a_date_in_its_name_is_an_error_everywhere(broken,
     )
 
 
+@pytest.mark.slow
 def test_other_weeks_warnings_are_not_this_builds(broken, cli):
     sample = broken
     (sample.root / BROKEN).unlink()
@@ -162,6 +200,7 @@ def test_a_week_without_posts_gets_nothing_of_other_weeks_issue_files_or_broken_
     )
 
 
+@pytest.mark.slow
 def test_check_of_a_week_still_reports_its_own_drafts(broken, cli):
     (broken.root / BROKEN).unlink()
     draft = "---\ntitle: Later\ndate: 2026-10-16\ndraft: true\n---\n\nSee [it](http://example.com/x).\n"
@@ -215,6 +254,7 @@ def test_a_new_post_that_exists_is_exit_1(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_an_http_hero_image_is_flagged_like_a_body_image(broken, cli):
     (broken.root / BROKEN).unlink()
     post = broken.root / "posts" / "2026-10-17-why-facial-muscles-need-movement.md"
@@ -232,6 +272,7 @@ def test_an_http_hero_image_is_flagged_like_a_body_image(broken, cli):
     )
 
 
+@pytest.mark.slow
 def test_the_preheader_warning_says_the_issue_file_sets_it(sample, cli):
     result = cli("--project", sample.root, "build")
     assert result.stderr == (
@@ -264,6 +305,7 @@ More words.
 """
 
 
+@pytest.mark.slow
 def test_a_digest_article_shows_its_first_body_image_and_names_itself_on_its_button(sample, cli):
     from lxml import html as lxml_html
 
@@ -297,7 +339,11 @@ W41_RENAME = (
 
 @pytest.mark.parametrize(
     "args",
-    [("build", "--week", "2026-W42"), ("build",), ("send", "--to", "t@example.com", "--dry-run")],
+    [
+        ("build", "--week", "2026-W42"),
+        pytest.param(("build",), marks=pytest.mark.slow),
+        pytest.param(("send", "--to", "t@example.com", "--dry-run"), marks=pytest.mark.slow),
+    ],
 )
 def test_a_misnamed_issue_file_of_another_week_is_a_warning(sample, cli, args):
     (sample.root / "issues").mkdir()
@@ -310,6 +356,7 @@ def test_a_misnamed_issue_file_of_another_week_is_a_warning(sample, cli, args):
     ]
 
 
+@pytest.mark.slow
 def test_check_of_this_week_warns_about_another_weeks_misnamed_issue_file_with_the_right_fix(sample, cli):
     (sample.root / "issues").mkdir()
     (sample.root / "issues" / "2026-W42.md").write_text(PREHEADER, encoding="utf-8")
@@ -323,7 +370,14 @@ def test_check_of_this_week_warns_about_another_weeks_misnamed_issue_file_with_t
     )
 
 
-@pytest.mark.parametrize("args", [("check", "--week", "2026-W41"), ("check", "--all"), ("build", "--all")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--week", "2026-W41"),
+        pytest.param(("check", "--all"), marks=pytest.mark.slow),
+        pytest.param(("build", "--all"), marks=pytest.mark.slow),
+    ],
+)
 def test_a_misnamed_issue_file_is_an_error_for_its_own_week_and_for_all(sample, cli, args):
     sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
     (sample.root / "issues").mkdir()

@@ -2,8 +2,12 @@
 
 The attacks are one table: each goes into a copy of the sample project's templates/email.txt or
 email.html and must give exit 1 with the exact `templates/FILE:LINE:` message, write nothing (outside
-the project or in build/) and read nothing into any output. The render budget is lowered to 1 s here
-(the real one is RENDER_SECONDS, 10 s), so the loops of the table stop quickly.
+the project or in build/) and read nothing into any output. Every attack is rendered as the build
+renders its template (the run's renderer, the build's context for that template, the same message a
+build prints); one attack of each kind also goes through `newsletter build`, which shows that the
+command stops with that message and writes nothing. The render budget is lowered to 1 s for builds
+(the real one is RENDER_SECONDS, 10 s) and to 0.25 s for a render of the attack alone, so the loops of
+the table stop quickly.
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SETTINGS, TEMPLATES
+from conftest import REPO, SETTINGS, TEMPLATES, plan_of
 from markupsafe import Markup
 
 from newsletter.content.settings import load_settings
-from newsletter.email import limits
+from newsletter.email import limits, render
 from newsletter.email.context import View, plain
 from newsletter.email.render import Renderer
 from newsletter.email.sandbox import Sandbox
+from newsletter.errors import InputError
 from newsletter.preview.server import start
 
 SECRET = "SECRET-4b1d-read-from-outside"
 BUDGET = 1.0  # low enough that the loops stop quickly, high enough for a real render on a loaded machine
+ALONE = 0.25  # the budget of a render of the attack alone: nothing else renders under it
 WEEK = "2026-W42"
 
 
@@ -51,6 +57,7 @@ NOT_CALLABLE = (
     " functions and filters, and the str, mapping and date methods the README lists (Security)"
 )
 TOO_SLOW = f"rendering took longer than {BUDGET:g} s; look for a loop that runs too long"
+TOO_SLOW_ALONE = TOO_SLOW.replace(f" {BUDGET:g} s;", f" {ALONE:g} s;")
 NO_WIDTH = "a width or count of {:,}; at most 1,000,000"
 OUTPUT = "the output passed 2,000,000 characters"
 
@@ -156,11 +163,88 @@ ATTACKS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("template", "attack", "message"), [pytest.param(*a[1:], id=a[0]) for a in ATTACKS])
-def test_a_template_attack_is_an_error_naming_its_line(site, cli, template, attack, message):
+def _attack(site: Path, template: str, attack: str) -> Path:
+    """The attack as line 2 of the project's `template`; returns the folder outside the project."""
     outside = site.parent / "outside"
     text = f"Start\n{attack}\nEnd\n".replace("OUTSIDE", str(outside))
     (site / "templates" / template).write_text(text, encoding="utf-8")
+    return outside
+
+
+@pytest.fixture(scope="module")
+def _issue_store() -> dict:
+    return {}
+
+
+@pytest.fixture
+def sample_issue(_issue_store, tmp_path_factory):
+    """The sample's issue as a build renders it (planned once for this module; read only)."""
+    if "issue" not in _issue_store:
+        root = tmp_path_factory.mktemp("issue")
+        shutil.copytree(REPO / "posts", root / "posts")
+        (root / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
+        _issue_store["issue"] = plan_of(root).issues[0].issue
+    return _issue_store["issue"]
+
+
+@pytest.mark.parametrize(
+    ("template", "attack", "message"),
+    [
+        # the loops that only the budget stops take it whole: one of them in the everyday loop
+        pytest.param(
+            *a[1:], id=a[0], marks=[pytest.mark.slow] if a[3] == TOO_SLOW and a[0] != "nested-lists" else []
+        )
+        for a in ATTACKS
+    ],
+)
+def test_a_template_attack_is_an_error_naming_its_line(
+    tmp_path, sample_issue, template, attack, message, monkeypatch
+):
+    """The template rendered as the build renders it, with the build's context: its error is the
+    message `build` prints (the build's own path: the test below). The project holds only the attacked
+    template: the others come from the package, the same files as the sample's copies."""
+    site = tmp_path / "project"
+    (site / "templates").mkdir(parents=True)
+    (site / "setup.cfg").write_text(SETTINGS, encoding="utf-8")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text(SECRET, encoding="utf-8")
+    outside = _attack(site, template, attack)
+    monkeypatch.setattr(limits, "RENDER_SECONDS", ALONE)
+    renderer = Renderer(load_settings(site))
+    make = render.email_text if template == "email.txt" else render.email_html
+    started = time.monotonic()
+    with pytest.raises(InputError) as raised:
+        make(sample_issue, renderer)
+    said = raised.value.format_message() + "\n"
+    assert said == (
+        f"templates/{template}:2: {message.replace('OUTSIDE', str(outside)).replace(TOO_SLOW, TOO_SLOW_ALONE)}\n"
+        "Aborted: 1 error found.\n"
+    )
+    assert time.monotonic() - started < 8  # the budget held (a loop runs for ever)
+    assert [p.name for p in outside.iterdir()] == ["secret.txt"]  # nothing written outside
+    assert SECRET not in said
+
+
+# One attack of each way a render stops: a refusal raised in the template's code (in email.txt, rendered
+# after email.html and its inlining), a missing template (in email.html), the time budget, and the
+# output limit thrown into the template where it yielded. The other refusals of the table are raised as
+# the first is (their messages: the test above).
+THROUGH_BUILD = ["read", "include-parent", "nested-lists", "repeat-loop"]
+FAST_THROUGH_BUILD = ["read", "include-parent"]  # the everyday loop's: one in email.txt, one in email.html
+
+
+@pytest.mark.parametrize(
+    ("template", "attack", "message"),
+    [
+        pytest.param(*a[1:], id=a[0], marks=[] if a[0] in FAST_THROUGH_BUILD else [pytest.mark.slow])
+        for a in ATTACKS
+        if a[0] in THROUGH_BUILD
+    ],
+)
+def test_a_template_attack_stops_the_build_with_its_line_and_writes_nothing(
+    site, cli, template, attack, message
+):
+    outside = _attack(site, template, attack)
     started = time.monotonic()
     result = cli("--project", site, "build")
     assert (result.exit_code, result.stderr) == (
@@ -171,6 +255,10 @@ def test_a_template_attack_is_an_error_naming_its_line(site, cli, template, atta
     assert [p.name for p in outside.iterdir()] == ["secret.txt"]  # nothing written outside
     assert not (site / "build").exists()  # nothing written at all, so no output holds anything read
     assert SECRET not in result.output
+
+
+def test_the_attacks_through_a_build_are_in_the_table():
+    assert set(THROUGH_BUILD) <= {a[0] for a in ATTACKS}
 
 
 # What a template may use: the packaged templates use little of it; an author's template may use all.
@@ -190,11 +278,10 @@ ALLOWED = """\
 """
 
 
-def test_a_template_may_use_macros_loops_filters_and_the_named_methods(site, cli):
+def test_a_template_may_use_macros_loops_filters_and_the_named_methods(site, sample_issue):
+    """Rendered as the build renders email.txt (a build's own use of a project's template: test_brand)."""
     (site / "templates" / "email.txt").write_text(ALLOWED, encoding="utf-8")
-    result = cli("--project", site, "build")
-    assert result.exit_code == 0, result.stderr
-    assert (site / "build" / WEEK / "email.txt").read_text(encoding="utf-8") == (
+    assert render.email_text(sample_issue, Renderer(load_settings(site))) == (
         "[VIA SKINCARE!] viaskincare.com ViaSkincare\n"
         "1/2 odd Facial 14 Oct 2026 2026-10-14 2026\n"
         "2/2 even Why Fa 17 Oct 2026 2026-10-17 2026\n"
@@ -204,16 +291,16 @@ def test_a_template_may_use_macros_loops_filters_and_the_named_methods(site, cli
     )
 
 
-def test_an_extended_template_may_call_super(site, cli):
+def test_an_extended_template_may_call_super(site, sample_issue):
     (site / "templates" / "base.txt").write_text("{% block body %}base{% endblock %}\n", encoding="utf-8")
     (site / "templates" / "email.txt").write_text(
         "{% extends 'base.txt' %}{% block body %}{{ super() }} and {{ issue.week }}{% endblock %}",
         encoding="utf-8",
     )
-    assert cli("--project", site, "build").exit_code == 0
-    assert (site / "build" / WEEK / "email.txt").read_text(encoding="utf-8") == "base and 2026-W42\n"
+    assert render.email_text(sample_issue, Renderer(load_settings(site))) == "base and 2026-W42\n"
 
 
+@pytest.mark.slow  # a second of the budget spent in each worker
 def test_the_budget_holds_in_pool_workers(site, cli):
     (site / "posts" / "2026-11-02-later.md").write_text(
         "---\ntitle: A later post\ndate: 2026-11-02\n---\n\nA later body.\n", encoding="utf-8"
@@ -236,6 +323,7 @@ def _get(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+@pytest.mark.slow  # a second of the budget spent in each of the server's threads
 def test_the_budget_holds_in_the_previews_server_threads(site, monkeypatch):
     """Pages render in the server's threads, at the same time: each render has its own clock, and a
     template that runs for ever shows its error instead of holding the thread."""

@@ -5,14 +5,39 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import textwrap
 import unicodedata
 from email import message_from_bytes, policy
 
 import pytest
+from conftest import Project
 
 from newsletter.content.markup import render
 from newsletter.email import text as plaintext
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
+# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+@pytest.fixture
+def project(tmp_path):
+    return _project_at(tmp_path)
+
 
 WEEK = "2026-W42"
 URL = "https://viaskincare.com/journal/2026/10/the-led-panel-and-what-red-light-does-for-collagen-in-the-skin"
@@ -105,15 +130,29 @@ def columns(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
+@pytest.fixture(scope="module")
+def _once() -> dict:
+    return {}
+
+
 @pytest.fixture
-def built(project, cli):
-    project.post("2026-10-14-led-panel.md", POST)
-    result = cli("--project", project.root, "build")
-    assert result.exit_code == 0, result.output
-    folder = project.build / WEEK
-    txt = (folder / "email.txt").read_text(encoding="utf-8")
-    eml = message_from_bytes((folder / "email.eml").read_bytes(), policy=policy.default)
-    return txt, eml.get_body(("plain",)).get_content().replace("\r\n", "\n")
+def built(_once, tmp_path_factory, cli):
+    """The text part of POST's issue, in email.txt and in the .eml: built once for this module by the
+    first test that asks (under conftest's clock and checks); the tests only read the two strings."""
+    if not _once:
+        root = tmp_path_factory.mktemp("text")
+        for folder in ("posts", "templates"):
+            (root / folder).mkdir()
+        project = Project(root)
+        project.settings()
+        project.post("2026-10-14-led-panel.md", POST)
+        result = cli("--project", project.root, "build")
+        assert result.exit_code == 0, result.output
+        folder = project.build / WEEK
+        txt = (folder / "email.txt").read_text(encoding="utf-8")
+        eml = message_from_bytes((folder / "email.eml").read_bytes(), policy=policy.default)
+        _once["parts"] = txt, eml.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    return _once["parts"]
 
 
 def _whole(text: str, paragraph: str, prefix: str = "") -> None:
@@ -335,6 +374,7 @@ def test_bare_urls_are_linked_outside_code_and_links_without_trailing_punctuatio
     assert render(body).html == html
 
 
+@pytest.mark.slow  # tens of thousands of URLs: the size is the point
 def test_the_bare_url_scanner_is_linear():
     """Tens of thousands of URL-looking words are found in one pass (a backtracking pattern would not end)."""
     body = (
@@ -348,6 +388,7 @@ def test_the_bare_url_scanner_is_linear():
     assert made.html.count("<a href=") == 20002  # the run of "https://" is one (odd) URL
 
 
+@pytest.mark.slow
 def test_table_column_alignment_is_kept_in_the_html(project, cli):
     """`:--`, `:-:`, `--:` align the HTML cells too (the email's stylesheet aligns cells left): as the
     `align` attribute Outlook reads and an inline style, which premailer keeps over the stylesheet."""

@@ -5,13 +5,52 @@ line, on a copy of the sample project, with the exact message."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TEMPLATES, Project
+
+
+# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
+# file path, so each test compiled its copies again (a third of a build's time). Here the projects are
+# made with templates/ empty, as `newsletter init` leaves it, so they use the packaged ones; a test
+# about a template of the project's own makes that copy first (_own).
+def _project_at(root, posts=None):
+    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
+    templates: its templates/ is empty."""
+    (root / "templates").mkdir()
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    made = Project(root)
+    made.settings()
+    return made
+
+
+def _own(sample, name: str) -> Path:
+    """The project's own copy of the packaged template `name`."""
+    path = sample.root / "templates" / name
+    shutil.copy(TEMPLATES / name, path)
+    return path
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return _project_at(tmp_path, REPO / "posts")
+
 
 WEEK = "2026-W42"
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
 SECRET = "SECRET-OUTSIDE-THE-PROJECT"
+
+
+def _fast_first(count: int, rows: list) -> list:
+    """The first `count` rows run in the everyday loop; the others prove the same for other inputs and
+    run in the full suite only (marked slow)."""
+    made = [r if isinstance(r, tuple) else (r,) for r in rows]
+    return [*made[:count], *(pytest.param(*r, marks=pytest.mark.slow) for r in made[count:])]
 
 
 @pytest.fixture
@@ -34,7 +73,7 @@ def _outputs_text(sample) -> str:
 
 
 def test_a_template_linked_out_of_the_project_is_not_followed(sample, cli, outside):
-    (sample.root / "templates" / "email.txt").unlink()
+    _own(sample, "email.txt").unlink()
     (sample.root / "templates" / "email.txt").symlink_to(outside / "secret.txt")
     result = _build(sample, cli)
     assert result.exit_code == 0, result.output
@@ -46,10 +85,11 @@ def test_a_template_linked_out_of_the_project_is_not_followed(sample, cli, outsi
     assert "Unsubscribe: *|UNSUB|*" in (sample.build / WEEK / "email.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_template_linked_inside_the_project_is_followed(sample, cli):
     shared = sample.root / "brand"
     shared.mkdir()
-    own = sample.root / "templates" / "email.txt"
+    own = _own(sample, "email.txt")
     (shared / "email.txt").write_text(own.read_text(encoding="utf-8") + "Sent from the brand folder.\n")
     own.unlink()
     own.symlink_to(shared / "email.txt")
@@ -63,8 +103,16 @@ def test_a_template_linked_inside_the_project_is_followed(sample, cli):
     ("folder", "fix"),
     [
         ("posts", "make posts/ a folder of the project, or set posts_dir"),
-        ("templates", "make templates/ a folder of the project, or set templates_dir"),
-        ("issues", "make issues/ a folder of the project (copy the files in) or remove the link"),
+        pytest.param(
+            "templates",
+            "make templates/ a folder of the project, or set templates_dir",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            "issues",
+            "make issues/ a folder of the project (copy the files in) or remove the link",
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_a_source_folder_linked_out_of_the_project_is_an_error(sample, cli, outside, folder, fix):
@@ -92,6 +140,7 @@ def test_setup_cfg_linked_out_of_the_project_is_an_error(sample, cli, outside):
     )
 
 
+@pytest.mark.slow
 def test_an_issue_file_linked_out_of_the_project_is_skipped_with_a_warning(sample, cli, outside):
     (outside / "issue.md").write_text(f'---\nsubject: "{SECRET}"\n---\n', encoding="utf-8")
     (sample.root / "issues").mkdir()
@@ -205,7 +254,7 @@ def _folder(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "make", "fix"),
-    [
+    _fast_first(1, [
         (f"issues/{WEEK}.md", _fifo, "use a .md file"),
         (f"issues/{WEEK}.md", _folder, "use a .md file"),
         ("posts/2026-10-20-folder.md", _folder, "use a .md file"),
@@ -213,7 +262,7 @@ def _folder(path: Path) -> None:
         ("templates/email.css", _folder, "use a text file"),
         ("setup.cfg", _fifo, "use a text file"),
         ("setup.cfg", _folder, "use a text file"),
-    ],
+    ]),
 )  # fmt: skip
 def test_special_files_and_folders_named_like_files_are_not_regular_files(sample, cli, name, make, fix):
     """A FIFO would hang the read, a folder gave an IsADirectoryError traceback."""
@@ -227,11 +276,14 @@ def test_special_files_and_folders_named_like_files_are_not_regular_files(sample
 
 @pytest.mark.parametrize(
     ("name", "cap", "what"),
-    [
-        (f"issues/{WEEK}.md", 1024 * 1024, "issue files are"),
-        ("templates/email.html", 256 * 1024, "templates are"),
-        ("setup.cfg", 128 * 1024, "setup.cfg is"),
-    ],
+    _fast_first(
+        1,
+        [
+            (f"issues/{WEEK}.md", 1024 * 1024, "issue files are"),
+            ("templates/email.html", 256 * 1024, "templates are"),
+            ("setup.cfg", 128 * 1024, "setup.cfg is"),
+        ],
+    ),
 )
 def test_each_kind_of_file_has_its_size_cap(sample, cli, name, cap, what):
     """Checked on the open file before reading: a link to /dev/zero or a huge file is never read whole."""
@@ -252,10 +304,11 @@ def test_posts_and_front_matter_share_one_cap():
     assert frontmatter.MAX_POST_BYTES is reader.MAX_POST_BYTES == 1024 * 1024
 
 
+@pytest.mark.slow
 def test_the_preview_reads_templates_the_same_way(sample, outside):
     from newsletter.preview.state import Preview
 
-    (sample.root / "templates" / "email.txt").unlink()
+    _own(sample, "email.txt").unlink()
     (sample.root / "templates" / "email.txt").symlink_to(outside / "secret.txt")
     snap = Preview(sample.root, lambda text, error: None).rebuild()
     assert snap.error == ""
@@ -267,12 +320,13 @@ def test_the_preview_reads_templates_the_same_way(sample, outside):
     )
 
 
+@pytest.mark.slow
 def test_a_changed_template_behind_an_inside_link_is_rebuilt(sample, cli):
     """The build's fingerprint reads templates as the loader does, links inside the project included."""
     shared = sample.root / "brand"
     shared.mkdir()
     target = shared / "email.txt"
-    own = sample.root / "templates" / "email.txt"
+    own = _own(sample, "email.txt")
     target.write_text(own.read_text(encoding="utf-8"), encoding="utf-8")
     own.unlink()
     own.symlink_to(target)
@@ -308,7 +362,7 @@ def test_a_long_site_host_is_a_settings_error(sample, cli):
     )
 
 
-@pytest.mark.parametrize("closed", [True, False])
+@pytest.mark.parametrize("closed", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_tags_nested_a_thousand_levels_are_an_error(sample, cli, closed):
     """PyYAML's composers recurse once per level: RecursionError, or a crash of libyaml's far deeper."""
     tags = "[" * 1000 + ("]" * 1000 if closed else "")
@@ -321,10 +375,10 @@ def test_tags_nested_a_thousand_levels_are_an_error(sample, cli, closed):
     ]
 
 
-@pytest.mark.parametrize("command", ["build", "check"])
+@pytest.mark.parametrize("command", ["build", pytest.param("check", marks=pytest.mark.slow)])
 def test_a_template_that_is_not_utf8_is_one_clear_error(sample, cli, command):
     """The CSS rule read the template itself and raised UnicodeDecodeError."""
-    path = sample.root / "templates" / "email.html"
+    path = _own(sample, "email.html")
     path.write_bytes(path.read_bytes().replace(b"</head>", b"<!-- caf\xe9 --></head>"))
     line = path.read_bytes()[: path.read_bytes().index(b"\xe9")].count(b"\n") + 1
     offset = path.read_bytes().index(b"\xe9")
@@ -350,6 +404,7 @@ def test_an_export_into_an_unwritable_folder_is_a_clear_error(sample, cli):
     )
 
 
+@pytest.mark.slow
 def test_setup_cfg_with_a_utf8_bom_is_accepted(sample, cli):
     cfg = sample.root / "setup.cfg"
     cfg.write_bytes(b"\xef\xbb\xbf" + cfg.read_bytes())
