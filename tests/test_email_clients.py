@@ -259,6 +259,7 @@ def test_line_breaks_in_header_values_are_rejected(built):
         mime.message(issue, settings, "<p>x</p>", "x", to="a@b.c\r\nBcc: victim@example.com")
 
 
+@pytest.mark.slow  # two builds: tests/test_build.py::test_rebuild_is_byte_identical compares every output
 def test_two_builds_give_identical_eml(built, sample, cli):
     """The module's build and a second one, of a second copy of the same project."""
     _build(sample, cli, "--out", sample.root / "b")

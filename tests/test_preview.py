@@ -118,7 +118,7 @@ def test_home_lists_issues_articles_and_warning_counts(shared, page):
     assert "Why Facial Muscles Need Movement" in text
 
 
-@pytest.mark.slow  # the issue page: test_pages_load_without_console_errors[issue] is the fast one
+@pytest.mark.slow  # the issue page's toggles and frame reloads: test_pages_load_without_console_errors[issue]
 def test_issue_page_shows_inbox_line_size_text_part_and_toggles(shared, page, request):
     page.goto(f"{shared.url}issue/{WEEK}/")
     assert page.inner_text("#subject") == "Facial Massage and Tissue Regeneration + 1 more"
@@ -142,7 +142,7 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(shared, page, re
     _screenshot(page, "issue-page.png", request)
 
 
-@pytest.mark.slow  # 28 cards drawn; copying: test_copy_says_copied_only_when_the_clipboard_accepts
+@pytest.mark.slow  # the social page, its 28 cards and the clipboard (no fast test: each loads the page)
 def test_social_page_shows_cards_with_counts_fold_and_copy(shared, page, request):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.wait_for_load_state("networkidle")
@@ -165,7 +165,7 @@ def test_social_page_shows_cards_with_counts_fold_and_copy(shared, page, request
     assert linkedin.locator("img").get_attribute("alt").startswith("Text card from Via Skincare:")
 
 
-@pytest.mark.slow  # copying: test_copy_says_copied_only_when_the_clipboard_accepts
+@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
 def test_thread_posts_each_have_a_count_and_a_copy_button(shared, page):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     thread = page.locator("article[data-platform='x'][data-kind='thread']")
@@ -197,7 +197,7 @@ def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(liv
     assert page.errors == []
 
 
-@pytest.mark.slow  # the social page: 28 cards to load
+@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
 def test_copy_says_copied_only_when_the_clipboard_accepts(shared, page):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
@@ -629,7 +629,7 @@ def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, c
     assert card._png == built[name]  # drawn once, kept by the snapshot
 
 
-@pytest.mark.slow  # saves and rebuilds: test_a_save_swaps_in_its_email_first_then_its_captions
+@pytest.mark.slow  # saves and rebuilds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
     import newsletter.run.plan as pipeline
 
@@ -677,9 +677,8 @@ COLUMNS_JS = """e => { const probe = document.createElement('span'); probe.textC
   return {wide: wide, shown: document.getElementById('text-scroll').clientWidth}; }"""
 
 
-@pytest.mark.parametrize(
-    "width", [1300, pytest.param(1440, marks=pytest.mark.slow), pytest.param(1920, marks=pytest.mark.slow)]
-)
+@pytest.mark.slow  # page layout at three widths: test_pages_load_without_console_errors[issue]
+@pytest.mark.parametrize("width", [1300, 1440, 1920])
 def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(shared, page, width):
     """The part is wrapped at 78 columns already: on a window with room the panel shows whole lines,
     never wrapped again (it once showed ~60 columns at 1300 px, every long line broken twice)."""
@@ -693,7 +692,7 @@ def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(shared, page, w
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
-@pytest.mark.slow  # the issue page on a phone: test_preview_pages_fit_a_390_px_phone[/]
+@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
 def test_the_text_panel_wraps_on_a_phone(shared, page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{shared.url}issue/{WEEK}/")
@@ -713,10 +712,8 @@ def test_the_issue_page_links_its_web_copy_and_the_archive(shared, page):
         assert page.evaluate("Array.from(document.images).every(i => i.complete)")
 
 
-@pytest.mark.parametrize("path", [
-    "/", pytest.param(f"/issue/{WEEK}/", marks=pytest.mark.slow),
-    pytest.param("/social/why-facial-muscles-need-movement/", marks=pytest.mark.slow),
-])  # fmt: skip
+@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
+@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
 def test_preview_pages_fit_a_390_px_phone(shared, page, path):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(shared.url.rstrip("/") + path)
@@ -750,7 +747,7 @@ def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     assert any(name.startswith("cards/") for name in social.issues[WEEK].files)
 
 
-@pytest.mark.slow  # two builds: test_a_save_swaps_in_its_email_first_then_its_captions
+@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, monkeypatch):
     import newsletter.run.plan as pipeline
     from newsletter.errors import Problem
@@ -787,7 +784,7 @@ def test_the_latest_issue_is_served_first_then_the_rest(sample):
     assert rest.issues[WEEK].html == first.issues[WEEK].html
 
 
-@pytest.mark.slow  # two weeks built: test_the_latest_issue_is_served_first_then_the_rest
+@pytest.mark.slow  # two weeks built; every preview starts this way (the `shared` one too)
 def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):
     _two_weeks(sample)
     running = start(sample.root, "127.0.0.1", 0, lambda text, error: None)
