@@ -37,29 +37,43 @@ def corpus(tmp_path_factory):
     return settings, posts
 
 
+@pytest.fixture(scope="module")
+def renderer(corpus):
+    """One renderer and one run memo (active while the module's tests run) for the module, as one build
+    has for all its posts: a renderer per test compiled the caption templates again, a memo per call
+    asked fontconfig again for the emoji, Japanese and Arabic characters. Both keep only what depends
+    on the templates or the text alone."""
+    from newsletter.run.memo import Memo
+
+    memo = Memo()
+    with memo.active():
+        yield Renderer(corpus[0])
+
+
 def test_the_corpus_has_every_shape_the_issue_asks_for():
     assert len(list(FIXTURES.glob("corpus/*.md"))) >= 12
     assert len(list(FIXTURES.glob("corpus-heldout/*.md"))) == 3
 
 
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: f"{p.parent.name}-{p.stem[11:]}")
-def test_corpus_captions_have_the_properties(corpus, path):
+def test_corpus_captions_have_the_properties(corpus, renderer, path):
     settings, posts = corpus
     post = posts[path.name]
     problems = Problems()
-    made = captions([post], Renderer(settings), problems)
+    made = captions([post], renderer, problems)
     assert not problems.items, [p.message for p in problems.items]
     assert {c.kind for c in made} >= {"teaser", "thread"}
     check(post, made, settings.site_url)
 
 
-def test_corpus_threads_agree_with_twitter_text(corpus):
+@pytest.mark.slow  # node and the official library (test_twitter_text.py)
+def test_corpus_threads_agree_with_twitter_text(corpus, renderer):
     from test_twitter_text import _official
 
     from newsletter.social.counting import count_x
 
-    settings, posts = corpus
-    made = captions(list(posts.values()), Renderer(settings), Problems(), platforms=("x",))
+    _, posts = corpus
+    made = captions(list(posts.values()), renderer, Problems(), platforms=("x",))
     texts = [part for c in made for part in (c.parts or (c.text,))]
     assert [count_x(t) for t in texts] == _official(texts)
     assert json.dumps(texts)  # every part is text
@@ -88,12 +102,12 @@ MUTATIONS = [
 @pytest.mark.parametrize(
     ("slug", "kind", "mutate"), MUTATIONS, ids=[f"{s}-{k}-{n}" for n, (s, k, _) in enumerate(MUTATIONS)]
 )
-def test_the_checks_find_each_failure_the_issue_saw(corpus, slug, kind, mutate):
+def test_the_checks_find_each_failure_the_issue_saw(corpus, renderer, slug, kind, mutate):
     import dataclasses
 
     settings, posts = corpus
     post = next(p for p in posts.values() if p.slug == slug)
-    (caption,) = captions([post], Renderer(settings), Problems(), platforms=("x",), kinds=(kind,))
+    (caption,) = captions([post], renderer, Problems(), platforms=("x",), kinds=(kind,))
     if caption.parts:
         parts = tuple(mutate(list(caption.parts)))
         caption = dataclasses.replace(caption, parts=parts, text="\n\n\n\n".join(parts))

@@ -126,6 +126,7 @@ def test_a_card_font_that_is_missing_or_not_a_font_is_a_settings_error(project, 
 # -- a Japanese card, read back -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # OCR (tesseract) of a build's card: the real-tool proof of the Japanese card
 def test_ocr_reads_the_japanese_title_card_back(project, cli, tmp_path):
     tesseract = require("tesseract", "apt-get install tesseract-ocr tesseract-ocr-jpn (CI installs it)")
     langs = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True, check=True).stdout
@@ -206,6 +207,7 @@ def test_runs_are_ordered_as_the_bidi_algorithm_orders_them():
 # -- refused characters: a warning, never a silent drop ---------------------------------------------
 
 
+@pytest.mark.slow  # three builds and a check; what is missing and how it is named: the test below
 def test_a_character_no_font_has_is_a_build_and_check_warning_not_a_drop(project, cli, monkeypatch):
     project.post("2026-10-14-glow.md", REFUSED)
     built = cli("--project", project.root, "build")
@@ -260,6 +262,7 @@ WORDS = st.sampled_from(["Facial", "massage", "and", "the", "lymph", "—", "–
                          "#1", "日本の美容マッサージ", "(from", "$40)", "glow,", "—not"])  # fmt: skip
 
 
+@pytest.mark.slow  # fuzz; the drawn lines of TYPOGRAPHY below are in the fast loop
 @given(st.lists(WORDS, min_size=1, max_size=30))
 def test_no_break_before_a_dash_or_after_a_number(words):
     text = " ".join(words)

@@ -36,6 +36,7 @@ def synthetic(tmp_path) -> Path:
     return generate(tmp_path / "site", posts=12)
 
 
+@pytest.mark.slow  # a three-issue site: any build of two issues or more costs a pool of workers
 def test_older_issues_get_only_their_og_image_card(synthetic, cli):
     _window(synthetic, "1")
     assert cli("--project", synthetic, "build", "--all").exit_code == 0
@@ -48,6 +49,7 @@ def test_older_issues_get_only_their_og_image_card(synthetic, cli):
         assert "Card: ![" in (synthetic / "build" / week / "captions.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # two builds of a three-issue site
 def test_an_issue_that_leaves_the_window_keeps_its_cards(synthetic, cli):
     _window(synthetic, "1")
     assert cli("--project", synthetic, "build", "--all").exit_code == 0
@@ -60,6 +62,7 @@ def test_an_issue_that_leaves_the_window_keeps_its_cards(synthetic, cli):
     assert len(_cards(synthetic, "2022-W04")) == 9
 
 
+@pytest.mark.slow  # a three-issue site and 108 cards
 def test_all_draws_every_card_of_every_issue(synthetic, cli):
     _window(synthetic, "all")
     assert cli("--project", synthetic, "build", "--all").exit_code == 0

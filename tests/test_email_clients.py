@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from email import message_from_bytes, policy
 
 import lxml.html
 import pytest
-from conftest import REPO, plan_of, require
+from conftest import REPO, TEMPLATES, Project, plan_of, require
 
 from newsletter.email import mime
 from newsletter.errors import NewsletterError
@@ -24,10 +25,30 @@ def _build(project, cli, *args):
     return result
 
 
+@pytest.fixture(scope="module")
+def _built_once() -> dict[str, Project]:
+    return {}
+
+
 @pytest.fixture
-def sample_html(sample, cli):
-    _build(sample, cli)
-    return (sample.build / WEEK / "email.html").read_text(encoding="utf-8")
+def built(_built_once, tmp_path_factory, cli) -> Project:
+    """The sample (the repository's posts and templates, the test settings), built once per module by
+    the first test that asks, under that test's fixtures (its clock, the .eml check, the card memo).
+    Shared: tests only read it."""
+    if "sample" not in _built_once:
+        root = tmp_path_factory.mktemp("built-sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        project = Project(root)
+        project.settings()
+        _build(project, cli)
+        _built_once["sample"] = project
+    return _built_once["sample"]
+
+
+@pytest.fixture
+def sample_html(built):
+    return (built.build / WEEK / "email.html").read_text(encoding="utf-8")
 
 
 def _long_article(n: int, paragraphs: int = 30) -> str:
@@ -116,7 +137,7 @@ def test_dark_mode_metas_and_no_black_on_transparent(sample_html):
 # 3. Preheader ------------------------------------------------------------------------------------
 
 
-def test_preheader_is_hidden_single_line_and_followed_by_filler(sample, cli, sample_html):
+def test_preheader_is_hidden_single_line_and_followed_by_filler(built, sample_html):
     doc = lxml.html.fromstring(sample_html.encode())
     first = doc.xpath("//body/*")[0]
     assert first.get("class") == "preheader"
@@ -125,7 +146,7 @@ def test_preheader_is_hidden_single_line_and_followed_by_filler(sample, cli, sam
     summary = "Facial massage is more than a relaxing ritual—it is a scientifically-backed technique"
     assert text.startswith(summary) and "\n" not in text
     assert text.count("\u034f") >= 50  # the filler stops the inbox from pulling in body text
-    plain = (sample.build / WEEK / "email.txt").read_text(encoding="utf-8")
+    plain = (built.build / WEEK / "email.txt").read_text(encoding="utf-8")
     assert "\u034f" not in plain and "\u200c" not in plain and "\ufeff" not in plain
 
 
@@ -152,7 +173,14 @@ def test_links_are_absolute_tagged_and_allow_listed(project, cli):
         assert re.match(r"(https?://|mailto:|\*\|)", url), url
 
 
-@pytest.mark.parametrize("tag", ["*|UNSUB|*", "{{ unsubscribe_url }}", "%unsubscribe_url%", "{$unsubscribe}"])
+# A build each: Mailchimp's merge tag in the fast loop, the other ESPs' in the full run.
+OTHER_TAGS = [
+    pytest.param(t, marks=pytest.mark.slow)
+    for t in ("{{ unsubscribe_url }}", "%unsubscribe_url%", "{$unsubscribe}")
+]
+
+
+@pytest.mark.parametrize("tag", ["*|UNSUB|*", *OTHER_TAGS])
 def test_esp_merge_tags_survive_inlining_and_utm_byte_identical(project, cli, tag):
     cfg = project.root / "setup.cfg"
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("*|UNSUB|*", tag), encoding="utf-8")
@@ -168,6 +196,7 @@ def test_esp_merge_tags_survive_inlining_and_utm_byte_identical(project, cli, ta
 # 5. Size budget ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a large synthetic issue; the size budget: test_between_90_and_102_kb_is_a_warning
 def test_twelve_long_articles_trip_the_size_error_with_per_article_figures(project, cli):
     for n in range(12):
         project.post(f"2026-10-14-long-{n:02d}.md", _long_article(n))
@@ -192,9 +221,8 @@ def test_between_90_and_102_kb_is_a_warning(project, cli):
 # 6. The .eml message -----------------------------------------------------------------------------
 
 
-def test_eml_headers_charsets_crlf_and_line_lengths(sample, cli):
-    _build(sample, cli)
-    raw = (sample.build / WEEK / "email.eml").read_bytes()
+def test_eml_headers_charsets_crlf_and_line_lengths(built):
+    raw = (built.build / WEEK / "email.eml").read_bytes()
     assert b"\n" not in raw.replace(b"\r\n", b"")
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78
     message = message_from_bytes(raw, policy=policy.default)
@@ -203,7 +231,7 @@ def test_eml_headers_charsets_crlf_and_line_lengths(sample, cli):
     assert message["Date"] == "Sat, 17 Oct 2026 00:00:00 -0700"
     assert re.fullmatch(r"<2026-w42\.[0-9a-f]{16}@viaskincare\.com>", message["Message-ID"])
     html_part = message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
-    assert html_part.rstrip("\n") == (sample.build / WEEK / "email.html").read_text(encoding="utf-8").rstrip(
+    assert html_part.rstrip("\n") == (built.build / WEEK / "email.html").read_text(encoding="utf-8").rstrip(
         "\n"
     )
 
@@ -222,19 +250,20 @@ def test_non_ascii_subject_is_rfc2047_encoded(project, cli):
     assert message["Subject"] == "Soins du visage : l’été, déjà fini ? 🌿"
 
 
-def test_line_breaks_in_header_values_are_rejected(sample, cli):
+def test_line_breaks_in_header_values_are_rejected(built):
     from newsletter.content.settings import load_settings
 
-    settings = load_settings(sample.root)
-    issue = plan_of(sample.root).issues[0].issue
+    settings = load_settings(built.root)
+    issue = plan_of(built.root).issues[0].issue  # a plan writes nothing
     with pytest.raises(NewsletterError, match="contains the control character U\\+000D"):
         mime.message(issue, settings, "<p>x</p>", "x", to="a@b.c\r\nBcc: victim@example.com")
 
 
-def test_two_builds_give_identical_eml(sample, cli):
-    _build(sample, cli, "--out", sample.root / "a")
+@pytest.mark.slow  # two builds: tests/test_build.py::test_rebuild_is_byte_identical compares every output
+def test_two_builds_give_identical_eml(built, sample, cli):
+    """The module's build and a second one, of a second copy of the same project."""
     _build(sample, cli, "--out", sample.root / "b")
-    assert (sample.root / "a" / WEEK / "email.eml").read_bytes() == (
+    assert (built.build / WEEK / "email.eml").read_bytes() == (
         sample.root / "b" / WEEK / "email.eml"
     ).read_bytes()
 
@@ -281,6 +310,7 @@ def _branded(sample):
     return sample
 
 
+@pytest.mark.slow  # node, and a build per case
 @pytest.mark.parametrize("branded", [False, True], ids=["sample", "branded"])
 def test_caniemail_finds_no_blocking_feature(sample, cli, branded):
     node = require("node", "apt-get install nodejs (CI installs it)")
@@ -312,6 +342,7 @@ def assert_client_safe(html: str) -> None:
         assert re.match(r"(https?://|mailto:|\*\|)", element.get("href") or element.get("src"))
 
 
+@pytest.mark.slow  # a large synthetic issue; client-safe: test_sample_issue_is_client_safe
 def test_synthetic_issue_of_twelve_long_articles_is_client_safe_too(project):
     for n in range(12):
         project.post(
@@ -328,6 +359,7 @@ def test_sample_issue_is_client_safe(sample_html):
     assert_client_safe(sample_html)
 
 
+@pytest.mark.slow  # a branded build (a logo drawn); client-safe: test_sample_issue_is_client_safe
 def test_branded_issue_is_client_safe_and_keeps_no_web_copy_part(sample, cli):
     _build(_branded(sample), cli)
     html = (sample.build / WEEK / "email.html").read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ The README's email screenshots come from here: `python -m pytest tests/test_perc
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import shutil
@@ -27,6 +28,10 @@ from click.testing import CliRunner
 from conftest import REPO, TEMPLATES, require
 
 from newsletter.cli import main
+
+# Every test here needs builds of its own documents and real layouts of them in Chromium (a test costs a
+# second or more): the full run's. The fast loop checks the email's structure (tests/test_email_clients.py).
+pytestmark = pytest.mark.slow
 
 WIDTHS = (375, 640)
 SCHEMES = ("light", "dark")
@@ -384,6 +389,7 @@ def documents(tmp_path_factory) -> Documents:
     return Documents(tmp_path_factory.mktemp("perceptual"))
 
 
+@functools.cache  # the same few sizes for every page and Firefox's copies
 def _png(width: int, height: int) -> bytes:
     """A stand-in picture of the size its name gives (no network): teal, so it shows against any page."""
     from PIL import Image
@@ -414,24 +420,29 @@ def _serve_images(site: Path):
 
 @pytest.fixture(scope="session")
 def pages(browser, documents):
-    """One Chromium page per (document, variant), loaded once; tests change width and colour scheme."""
+    """One Chromium page per (document, variant), loaded once, all in one browser context (a context
+    costs more than a page); tests change width and colour scheme."""
+    context = browser.new_context(viewport={"width": 640, "height": 900})
     opened: dict[tuple[str, str], object] = {}
+    shown: dict[tuple[str, str], tuple[str, int]] = {}  # each page's colour scheme and width now
 
     def get(name: str, variant: str = VARIANTS[0], width: int = 640, scheme: str = "light"):
         key = (name, variant)
         if key not in opened:
-            page = browser.new_page(viewport={"width": width, "height": 900})
+            page = context.new_page()
             page.route("**/*", _serve_images(documents.site(name)))
             page.goto(documents.path(name, variant).as_uri())
-            opened[key] = page
+            opened[key], shown[key] = page, ("", 640)  # the scheme set once at first, explicitly
         page = opened[key]
-        page.emulate_media(color_scheme=scheme)
-        page.set_viewport_size({"width": width, "height": 900})
+        if shown[key][0] != scheme:
+            page.emulate_media(color_scheme=scheme)
+        if shown[key][1] != width:
+            page.set_viewport_size({"width": width, "height": 900})
+        shown[key] = (scheme, width)
         return page
 
     yield get
-    for page in opened.values():
-        page.context.close()
+    context.close()
 
 
 # The perceptual tests --------------------------------------------------------------------------------
@@ -730,6 +741,7 @@ def test_readme_screenshots_show_the_built_email(pages, request, tmp_path):
         )
         height = min(height, round(end - top))
         clip = {"x": 0, "y": top, "width": width, "height": height}
+        page.bring_to_front()  # pages share a context: one in the background draws no frames
         page.screenshot(path=str(folder / name), clip=clip, full_page=True)
         picture = Image.open(folder / name)
         assert picture.size == (width, height)

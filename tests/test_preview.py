@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, TEMPLATES, TEST_NOW, Project
 from playwright.sync_api import expect
 
 from newsletter.preview.server import start
@@ -24,24 +25,57 @@ WEEK = "2026-W42"
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
+# Fixtures: `shared` (one preview per module) for the tests that only read, `live` (one per test) for
+# those that save files or rebuild; `page` is one browser page per module, handed to each test blank.
+# A `slow` mark says what the test costs and, after a colon, the fast test of the same feature.
 
-@pytest.fixture
-def live(sample):
+
+def _serve(root: Path):
+    """A started preview of `root`, serving in a thread, with what it tells the terminal."""
     messages: list[tuple[str, bool]] = []
-    running = start(sample.root, "127.0.0.1", 0, lambda text, error: messages.append((text, error)))
+    running = start(root, "127.0.0.1", 0, lambda text, error: messages.append((text, error)))
     thread = threading.Thread(
         target=running.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
     running.messages = messages
-    yield running
+    return running
+
+
+def _stop(running) -> None:
     running.server.shutdown()
     running.close()
 
 
 @pytest.fixture
-def page(browser):
+def live(sample):
+    """A preview of the test's own copy of the sample: for the tests that save files or rebuild."""
+    running = _serve(sample.root)
+    yield running
+    _stop(running)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One preview of the sample for the tests that only read its pages (no file is written in its
+    project, no rebuild asked for): started once per module, as `live` is per test."""
+    root = tmp_path_factory.mktemp("shared-preview")
+    shutil.copytree(TEMPLATES, root / "templates")
+    shutil.copytree(REPO / "posts", root / "posts")
+    Project(root).settings()
+    with pytest.MonkeyPatch.context() as patch:  # the per-test clock is not set up yet at module scope
+        patch.setenv("NEWSLETTER_NOW", TEST_NOW)
+        running = _serve(root)
+        yield running
+        _stop(running)
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One browser page for the module (a context and a page cost more than every other step of most
+    of these tests); `page` hands it to each test as new."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     opened = context.new_page()
     opened.errors = []
     opened.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))
@@ -50,29 +84,43 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def page(tab):
+    """The module's page, blank, at 1280 x 1000, with no errors seen; left blank again afterwards (before
+    the test's preview stops: a page still open on it would report the lost live-reload stream)."""
+    tab.set_viewport_size({"width": 1280, "height": 1000})
+    tab.errors.clear()
+    yield tab
+    tab.goto("about:blank")
+
+
 def _edit(sample, old: str, new: str) -> None:
     path = sample.root / POST
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
-def test_pages_load_without_console_errors(live, page, path):
-    response = page.goto(live.url.rstrip("/") + path)
+@pytest.mark.parametrize("path", [
+    pytest.param("/", marks=pytest.mark.slow), f"/issue/{WEEK}/",
+    pytest.param("/social/why-facial-muscles-need-movement/", marks=pytest.mark.slow),
+])  # fmt: skip
+def test_pages_load_without_console_errors(shared, page, path):
+    response = page.goto(shared.url.rstrip("/") + path)
     assert response.status == 200
     page.wait_for_load_state("networkidle")
     assert page.errors == []
     assert "Via Skincare" in page.content()
 
 
-def test_home_lists_issues_articles_and_warning_counts(live, page):
-    page.goto(live.url)
+def test_home_lists_issues_articles_and_warning_counts(shared, page):
+    page.goto(shared.url)
     text = page.inner_text("main")
     assert f"{WEEK}: Facial Massage and Tissue Regeneration + 1 more" in text
     assert "Why Facial Muscles Need Movement" in text
 
 
-def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, request):
-    page.goto(f"{live.url}issue/{WEEK}/")
+@pytest.mark.slow  # the issue page's toggles and frame reloads: test_pages_load_without_console_errors[issue]
+def test_issue_page_shows_inbox_line_size_text_part_and_toggles(shared, page, request):
+    page.goto(f"{shared.url}issue/{WEEK}/")
     assert page.inner_text("#subject") == "Facial Massage and Tissue Regeneration + 1 more"
     assert page.inner_text("#preheader").startswith("Facial massage is more than a relaxing ritual")
     assert "KB of 102 KB" in page.inner_text("#size")
@@ -94,9 +142,9 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(live, page, requ
     _screenshot(page, "issue-page.png", request)
 
 
-def test_social_page_shows_cards_with_counts_fold_and_copy(live, page, request):
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+@pytest.mark.slow  # the social page, its 28 cards and the clipboard (no fast test: each loads the page)
+def test_social_page_shows_cards_with_counts_fold_and_copy(shared, page, request):
+    page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.wait_for_load_state("networkidle")
     _screenshot(page, "social-page.png", request)
     cards = page.locator("article.caption")
@@ -117,9 +165,9 @@ def test_social_page_shows_cards_with_counts_fold_and_copy(live, page, request):
     assert linkedin.locator("img").get_attribute("alt").startswith("Text card from Via Skincare:")
 
 
-def test_thread_posts_each_have_a_count_and_a_copy_button(live, page):
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
+def test_thread_posts_each_have_a_count_and_a_copy_button(shared, page):
+    page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     thread = page.locator("article[data-platform='x'][data-kind='thread']")
     posts = thread.locator("section.post")
     assert posts.count() >= 2
@@ -133,6 +181,7 @@ def test_thread_posts_each_have_a_count_and_a_copy_button(live, page):
     assert copied.endswith(f"2/{posts.count()}") and "1/" not in copied  # one post, not the whole thread
 
 
+@pytest.mark.slow  # a save and a reload: test_editing_a_title_reloads_the_open_page
 def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(live, page, sample):
     """Issue 21, item 7: the social file is watched with the post; its caption replaces the article's."""
     page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
@@ -148,8 +197,9 @@ def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(liv
     assert page.errors == []
 
 
-def test_copy_says_copied_only_when_the_clipboard_accepts(live, page):
-    page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
+@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
+def test_copy_says_copied_only_when_the_clipboard_accepts(shared, page):
+    page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
     button = page.locator("article[data-platform='x'][data-kind='teaser'] button.copy")
     button.click()
@@ -163,6 +213,7 @@ def test_editing_a_title_reloads_the_open_page(live, page, sample):
     assert page.errors == []
 
 
+@pytest.mark.slow  # two saves and reloads: test_editing_a_title_reloads_the_open_page
 def test_broken_post_shows_overlay_and_a_fix_clears_it(live, page, sample):
     page.goto(f"{live.url}issue/{WEEK}/")
     _edit(sample, "date: 2026-10-17", "date: 17 Oct")
@@ -192,21 +243,21 @@ def _raw_get(url: str, path: str, host: str | None = None) -> int:
     "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", "/build/../../etc/passwd",
     "/build/%2e%2e/%2e%2e/etc/passwd", "/build/..%2f..%2f..%2fetc%2fpasswd", "/build/%00", "/build/..\\\\x",
 ])  # fmt: skip
-def test_traversal_gets_404(live, path):
-    assert _raw_get(live.url, path) == 404
+def test_traversal_gets_404(shared, path):
+    assert _raw_get(shared.url, path) == 404
 
 
-def test_foreign_host_gets_4xx_and_loopback_names_pass(live):
-    assert 400 <= _raw_get(live.url, "/", host="evil.example:80") < 500
-    port = live.server.server_address[1]
-    assert _raw_get(live.url, "/", host=f"localhost:{port}") == 200
-    assert _raw_get(live.url, "/", host=f"127.0.0.1:{port}") == 200
+def test_foreign_host_gets_4xx_and_loopback_names_pass(shared):
+    assert 400 <= _raw_get(shared.url, "/", host="evil.example:80") < 500
+    port = shared.server.server_address[1]
+    assert _raw_get(shared.url, "/", host=f"localhost:{port}") == 200
+    assert _raw_get(shared.url, "/", host=f"127.0.0.1:{port}") == 200
 
 
-def test_reload_script_is_served_not_built(live, sample):
-    assert "EventSource" not in _fetch(live.url + f"build/{WEEK}/email.html")
-    assert "EventSource" in _fetch(live.url)
-    files = live.preview.snapshot.files
+def test_reload_script_is_served_not_built(shared):
+    assert "EventSource" not in _fetch(shared.url + f"build/{WEEK}/email.html")
+    assert "EventSource" in _fetch(shared.url)
+    files = shared.preview.snapshot.files
     assert not any(b"EventSource" in data for name, data in files.items() if name.endswith(".html"))
 
 
@@ -217,6 +268,7 @@ def _fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+@pytest.mark.slow  # 8 rebuilds: the HTTP side under stress
 def test_requests_during_rebuilds_get_a_complete_build(live):
     versions = set()
     done = threading.Event()
@@ -265,6 +317,7 @@ def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
     )
 
 
+@pytest.mark.slow  # a real process and a real SIGINT
 def test_ctrl_c_exits_0_with_a_message(sample):
     process = _preview_process(sample.root, "--port", str(_free_port()))
     try:
@@ -284,6 +337,7 @@ def test_ctrl_c_exits_0_with_a_message(sample):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # a real process
 def test_other_host_prints_a_warning(sample):
     process = _preview_process(sample.root, "--host", "0.0.0.0", "--port", str(_free_port()))
     try:
@@ -324,6 +378,7 @@ def wide_quiet(monkeypatch):
     monkeypatch.setattr(watcher, "QUIET_MS", 400)
 
 
+@pytest.mark.slow  # 1.5 s of sleeps: a debounce is proven by waiting
 def test_a_burst_of_saves_is_one_rebuild(wide_quiet, live, sample):
     before = live.preview.snapshot.generation
     post = sample.root / POST
@@ -350,8 +405,8 @@ def _request(url_host: str, port: int, method: str, path: str = "/") -> http.cli
     return connection.getresponse()
 
 
-def test_head_gets_the_headers_of_get_and_no_body(live):
-    port = live.server.server_address[1]
+def test_head_gets_the_headers_of_get_and_no_body(shared):
+    port = shared.server.server_address[1]
     for path in ("/", f"/build/{WEEK}/email.html", "/_events", "/nope"):
         got, head = _request("127.0.0.1", port, "GET", path), _request("127.0.0.1", port, "HEAD", path)
         assert head.status == got.status
@@ -362,6 +417,7 @@ def test_head_gets_the_headers_of_get_and_no_body(live):
         assert head.read() == b""
 
 
+@pytest.mark.slow  # a preview of its own: the HTTP side under stress
 def test_ipv6_loopback_serves(sample, cli):
     try:
         with socket.socket(socket.AF_INET6) as probe:
@@ -382,12 +438,15 @@ def test_ipv6_loopback_serves(sample, cli):
         running.close()
 
 
+@pytest.mark.slow  # a preview of its own: the HTTP side under stress
 def test_browser_disconnects_print_no_traceback(live, capfd):
     port = live.server.server_address[1]
     for path in (f"/build/{WEEK}/email.html", "/_events", f"/issue/{WEEK}/"):
-        for _ in range(5):
-            sock = socket.create_connection(("127.0.0.1", port))
+        for n in range(5):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            if n % 2:  # closed once the answer began (a stream: after its first event), else at once
+                sock.recv(1)  # (and 15 connections at once overflowed the listen queue: 2 s of SYN retries)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             sock.close()  # linger 0: a reset, as a closed tab sends
     live.preview.rebuild()  # the event streams now write to dead sockets
@@ -407,6 +466,7 @@ def test_browser_disconnects_print_no_traceback(live, capfd):
         assert ("Traceback" in capfd.readouterr().err) is printed
 
 
+@pytest.mark.slow  # timeouts: the HTTP side under stress
 def test_idle_connections_time_out_and_extra_ones_get_503(sample, monkeypatch):
     import newsletter.preview.server as preview
 
@@ -450,6 +510,7 @@ def _open_stream(port: int) -> tuple[socket.socket, bytes]:
     return sock, received.split(b"\r\n\r\n", 1)[1]
 
 
+@pytest.mark.slow  # 60 streams: the HTTP side under stress
 @pytest.mark.realclock  # a freed stream slot is noticed by a timed wait, which a faked clock stretches
 def test_live_reload_streams_have_their_own_cap_and_pages_are_always_served(live):
     import newsletter.preview.server as preview
@@ -535,6 +596,7 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
     assert running.rebuild().error == "" and rendered == []  # nothing changed: nothing rendered
 
 
+@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
     from newsletter.preview.state import Preview
 
@@ -549,6 +611,7 @@ def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
     assert "Movemint" in running.rebuild().files[f"{WEEK}/email.txt"].decode("utf-8")
 
 
+@pytest.mark.slow  # a preview and a build of its own, 18 cards
 def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, cli):
     from newsletter.social.outputs import LazyCard
 
@@ -566,6 +629,7 @@ def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, c
     assert card._png == built[name]  # drawn once, kept by the snapshot
 
 
+@pytest.mark.slow  # saves and rebuilds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
     import newsletter.run.plan as pipeline
 
@@ -581,10 +645,11 @@ def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        text = live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+        snap = live.preview.snapshot
+        text = snap.files[f"{WEEK}/email.txt"].decode("utf-8")
         if "Why Faces Need Stillness" in text:
             break
-        time.sleep(0.05)
+        live.preview.wait(snap.generation, timeout=deadline - time.monotonic())  # the next swap
     assert saved.is_set() and "Why Faces Need Stillness" in text
     assert live.preview.snapshot.error == ""
 
@@ -612,57 +677,50 @@ COLUMNS_JS = """e => { const probe = document.createElement('span'); probe.textC
   return {wide: wide, shown: document.getElementById('text-scroll').clientWidth}; }"""
 
 
+@pytest.mark.slow  # page layout at three widths: test_pages_load_without_console_errors[issue]
 @pytest.mark.parametrize("width", [1300, 1440, 1920])
-def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(live, browser, width):
+def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(shared, page, width):
     """The part is wrapped at 78 columns already: on a window with room the panel shows whole lines,
     never wrapped again (it once showed ~60 columns at 1300 px, every long line broken twice)."""
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    try:
-        page = context.new_page()
-        page.goto(f"{live.url}issue/{WEEK}/")
-        panel = page.locator("#text-part")
-        assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
-        columns = panel.evaluate(COLUMNS_JS)
-        assert columns["wide"] <= columns["shown"], columns
-        assert "Softer lines from relaxed fascia" in panel.inner_text()
-        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
-    finally:
-        context.close()
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.goto(f"{shared.url}issue/{WEEK}/")
+    panel = page.locator("#text-part")
+    assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
+    columns = panel.evaluate(COLUMNS_JS)
+    assert columns["wide"] <= columns["shown"], columns
+    assert "Softer lines from relaxed fascia" in panel.inner_text()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
-def test_the_text_panel_wraps_on_a_phone(live, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        page = context.new_page()
-        page.goto(f"{live.url}issue/{WEEK}/")
-        panel = page.locator("#text-part")
-        assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
-        assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
-    finally:
-        context.close()
+@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
+def test_the_text_panel_wraps_on_a_phone(shared, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{shared.url}issue/{WEEK}/")
+    panel = page.locator("#text-part")
+    assert panel.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
 
 
-def test_the_issue_page_links_its_web_copy_and_the_archive(live, page):
-    page.goto(f"{live.url}issue/{WEEK}/")
+@pytest.mark.slow  # three page loads
+def test_the_issue_page_links_its_web_copy_and_the_archive(shared, page):
+    page.goto(f"{shared.url}issue/{WEEK}/")
     links = {name: page.locator(f"#{name}").get_attribute("href") for name in ("web-copy", "archive")}
     assert links == {"web-copy": f"/build/{WEEK}/index.html", "archive": "/build/index.html"}
     for href in links.values():
-        opened = page.goto(live.url.rstrip("/") + href)
+        opened = page.goto(shared.url.rstrip("/") + href)
         assert opened.status == 200
         assert page.evaluate("Array.from(document.images).every(i => i.complete)")
 
 
+@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
 @pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
-def test_preview_pages_fit_a_390_px_phone(live, browser, path):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        phone = context.new_page()
-        phone.goto(live.url.rstrip("/") + path)
-        assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
-    finally:
-        context.close()
+def test_preview_pages_fit_a_390_px_phone(shared, page, path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(shared.url.rstrip("/") + path)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     """The open issue page reloads after the email step; the captions come in a second generation that
     only the other pages reload for."""
@@ -689,6 +747,7 @@ def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     assert any(name.startswith("cards/") for name in social.issues[WEEK].files)
 
 
+@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, monkeypatch):
     import newsletter.run.plan as pipeline
     from newsletter.errors import Problem
@@ -705,6 +764,7 @@ def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, 
     assert snap.generation == snap.pages == good.generation + 2  # every page reloads to show it
 
 
+@pytest.mark.slow  # two weeks, two builds; every preview starts this way (the `shared` one too)
 def test_the_latest_issue_is_served_first_then_the_rest(sample):
     from newsletter.preview.state import Preview
 
@@ -724,14 +784,15 @@ def test_the_latest_issue_is_served_first_then_the_rest(sample):
     assert rest.issues[WEEK].html == first.issues[WEEK].html
 
 
+@pytest.mark.slow  # two weeks built; every preview starts this way (the `shared` one too)
 def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):
     _two_weeks(sample)
     running = start(sample.root, "127.0.0.1", 0, lambda text, error: None)
     try:
         assert WEEK in running.preview.snapshot.issues  # before serving starts
         deadline = time.monotonic() + 30
-        while OTHER_WEEK not in running.preview.snapshot.issues and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while OTHER_WEEK not in (snap := running.preview.snapshot).issues and time.monotonic() < deadline:
+            running.preview.wait(snap.generation, timeout=deadline - time.monotonic())  # the next swap
         assert set(running.preview.snapshot.issues) == {OTHER_WEEK, WEEK}
         assert running.preview.complete
     finally:

@@ -242,6 +242,7 @@ def test_bad_scheduling_settings_name_their_key_and_line(project, cli):
     ]
 
 
+@pytest.mark.slow  # six exports, each of a whole project
 def test_hootsuite_needs_a_time_on_every_row_on_a_5_minute_mark(sample, cli):
     out = sample.root / "out"
     where = "setup.cfg: [newsletter] schedule (or schedule_bluesky, schedule_offsets)"

@@ -9,9 +9,12 @@ import csv
 import io
 import json
 import os
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
+from conftest import REPO, TEMPLATES, Project
 
 WEEK = "2026-W42"
 POST = "posts/2026-10-17-why-facial-muscles-need-movement.md"
@@ -20,6 +23,28 @@ SLUG = "why-facial-muscles-need-movement"
 LINK = "https://viaskincare.com/blog/why-facial-muscles-need-movement"
 TEASER = f"Forty muscles, one face: why they need to move, and what a massage does.\n\n{LINK}"
 SECOND = "Facial muscles attach skin to bone, so every expression moves the skin with them."
+
+
+@pytest.fixture(scope="module")
+def _module_built() -> dict:
+    return {}  # {"sample": the sample project, built}, made by the first test asking for `built`
+
+
+@pytest.fixture
+def built(_module_built, tmp_path_factory, tmp_path, cli) -> Project:
+    """The sample as its first build left it, for a copy's cost (build/ included): built once for the
+    module, under conftest's fixtures (clock, .eml checks, card memo), by the first test that asks."""
+    if "sample" not in _module_built:
+        root = tmp_path_factory.mktemp("built-sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        Project(root).settings()
+        result = cli("--project", root, "build")
+        assert result.exit_code == 0, result.output
+        _module_built["sample"] = root
+    root = tmp_path / "built"
+    shutil.copytree(_module_built["sample"], root, symlinks=True)
+    return Project(root)
 
 
 def _social(project, text: str):
@@ -48,8 +73,8 @@ pinterest: off
 """
 
 
-def test_an_edit_survives_the_rebuild_in_captions_json_markdown_and_the_buffer_csv(sample, cli, tmp_path):
-    assert cli("--project", sample.root, "build").exit_code == 0
+def test_an_edit_survives_the_rebuild_in_captions_json_markdown_and_the_buffer_csv(built, cli, tmp_path):
+    sample = built  # built as `sample` is, once for the module
     before = _captions(sample)
     _social(sample, EDITS)
     result = cli("--project", sample.root, "build")
@@ -78,6 +103,7 @@ def test_an_edit_survives_the_rebuild_in_captions_json_markdown_and_the_buffer_c
     assert TEASER in [row["Text"] for row in rows]
 
 
+@pytest.mark.slow  # three builds of two issues (a pool of workers each)
 def test_an_edit_of_the_social_file_alone_rebuilds_only_its_issue(sample, cli):
     """Its bytes are in the post's digest and its stat in the post's: a rebuild that reads no post
     whose stat is unchanged still sees an edit, even one keeping the file's size and mtime."""
@@ -161,20 +187,24 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("text", "message"), INVALID, ids=[m.split(": ", 1)[1][:40] for _, m in INVALID])
-def test_each_problem_of_a_social_file_is_an_error_at_its_line(sample, cli, text, message):
-    _social(sample, text)
-    result = cli("--project", sample.root, "build")
+def test_each_problem_of_a_social_file_is_an_error_at_its_line(project, cli, text, message):
+    # the post alone (none of these messages depends on the sample's other post): with the post left
+    # out, the build has no issue to render and stops at the error, a thirtieth of the sample's build
+    shutil.copy(REPO / POST, project.posts)
+    _social(project, text)
+    result = cli("--project", project.root, "build")
     assert result.exit_code == 1
     assert f"{SOCIAL}:{message}\n" in result.stderr, result.stderr
     assert result.stderr.endswith("Aborted: 1 error found.\n")
 
 
-def test_a_thread_post_beyond_the_articles_thread_and_a_post_too_long_with_its_number(sample, cli):
+def test_a_thread_post_beyond_the_articles_thread_and_a_post_too_long_with_its_number(project, cli):
+    shutil.copy(REPO / POST, project.posts)  # the post alone, as above: its thread is the sample's
     _social(
-        sample,
+        project,
         "x:\n  thread:\n    40: Too far\nmastodon:\n  thread:\n    - " + "word " * 100 + "\n    - Two.\n",
     )
-    result = cli("--project", sample.root, "build")
+    result = cli("--project", project.root, "build")
     assert result.exit_code == 1
     assert (f"{SOCIAL}:3: the X thread the article gives has 7 posts, so there is no post 40: number a post "
             "from 1 to 7, or give the whole thread as a list\n") in result.stderr  # fmt: skip
@@ -182,6 +212,7 @@ def test_a_thread_post_beyond_the_articles_thread_and_a_post_too_long_with_its_n
             "shorten it\n") in result.stderr  # fmt: skip
 
 
+@pytest.mark.slow  # two builds; the error in its own week alone: "the X teaser is 284 of 280" above
 def test_over_the_limit_is_an_error_for_its_week_and_a_warning_for_others(sample, cli):
     later = sample.root / "posts/2026-10-21-next-week.md"
     later.write_text("---\ntitle: Next week\ndate: 2026-10-21\n---\n\nA post of the next week.\n", "utf-8")
@@ -229,8 +260,8 @@ def test_a_social_file_linking_out_of_the_project_is_not_followed(sample, cli, t
 
 
 # newsletter social --edit POST -----------------------------------------------------------------------
-def test_edit_writes_the_current_captions_and_a_build_of_them_changes_nothing(sample, cli):
-    assert cli("--project", sample.root, "build").exit_code == 0
+def test_edit_writes_the_current_captions_and_a_build_of_them_changes_nothing(built, cli):
+    sample = built  # built as `sample` is, once for the module
     before = (sample.build / WEEK / "captions.json").read_bytes()
     result = cli("--project", sample.root, "social", "--edit", SLUG)
     assert result.exit_code == 0, result.output
@@ -281,12 +312,10 @@ def test_edit_of_some_platforms_and_kinds_and_of_a_draft(project, cli):
     )
 
 
+@pytest.mark.slow  # fifteen articles, five issues and their cards; the sample's case is in the fast loop
 def test_edit_reads_back_to_the_same_words_on_every_corpus_article(project, cli):
     """Emoji, Japanese, Arabic, tables, a very long title: the file --edit writes is read back to the
     captions the article gives, so a build of it marks nothing edited."""
-    import shutil
-    from pathlib import Path
-
     corpus = Path(__file__).parent / "fixtures"
     for path in [*corpus.glob("corpus/*.md"), *corpus.glob("corpus-heldout/*.md")]:
         shutil.copy(path, project.posts)

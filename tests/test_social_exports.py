@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 
 import pytest
 
@@ -19,10 +20,41 @@ PLATFORMS = set(rules())
 SLUGS = ("why-facial-muscles-need-movement", "facial-massage-and-tissue-regeneration")
 
 
+@pytest.fixture(scope="module")
+def _module_files(tmp_path_factory):
+    """What the module builds once: {"sample": Project}, then a snapshot of its files to check at the end."""
+    kept: dict = {}
+    yield kept
+    if "sample" in kept:
+        assert _files(kept["sample"].root) == kept["files"], "a test changed the shared sample: copy it"
+
+
+def _files(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture
-def built(sample, cli):
-    assert cli("--project", sample.root, "build").exit_code == 0
-    return sample.build / WEEK
+def shared_sample(_module_files, tmp_path_factory, cli):
+    """The sample project built once for the module (a build per test was most of this file's time),
+    by the first test that asks, under conftest's fixtures (its clock, .eml checks and card memo), then
+    shared read-only by the tests that only read what the build wrote; the others make their own."""
+    if "sample" not in _module_files:
+        from conftest import REPO, TEMPLATES, Project
+
+        root = tmp_path_factory.mktemp("shared-sample")
+        shutil.copytree(TEMPLATES, root / "templates")
+        shutil.copytree(REPO / "posts", root / "posts")
+        project = Project(root)
+        project.settings()
+        result = cli("--project", root, "build")
+        assert result.exit_code == 0, result.output
+        _module_files.update(sample=project, files=_files(root))
+    return _module_files["sample"]
+
+
+@pytest.fixture
+def built(shared_sample):
+    return shared_sample.build / WEEK
 
 
 def _captions(folder) -> list[dict]:
@@ -151,6 +183,7 @@ def test_slots_are_never_in_the_past(sample, cli):
     assert all(slot > now for slot in slots) and all(row[1] for row in rows)
 
 
+@pytest.mark.slow  # forty posts, enough rows to pass Buffer's cap
 def test_scheduler_files_split_at_their_row_caps(project, cli):
     days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(40)]
     for day in days:
@@ -180,11 +213,11 @@ def _thread(built, slug, platform) -> list[str]:
 
 
 @pytest.mark.parametrize("platform", ["x", "bluesky", "threads", "mastodon"])
-def test_threads_are_numbered_fit_and_keep_article_order(built, sample, platform):
+def test_threads_are_numbered_fit_and_keep_article_order(built, shared_sample, platform):
     slug = "why-facial-muscles-need-movement"
     parts = _thread(built, slug, platform)
     rule = rules()[platform]
-    article = " ".join((sample.posts / f"2026-10-17-{slug}.md").read_text(encoding="utf-8").split())
+    article = " ".join((shared_sample.posts / f"2026-10-17-{slug}.md").read_text(encoding="utf-8").split())
     position = 0
     for index, part in enumerate(parts, 1):
         assert part.endswith(f"\n\n{index}/{len(parts)}")
@@ -205,7 +238,7 @@ def test_threads_are_numbered_fit_and_keep_article_order(built, sample, platform
 
 @pytest.mark.parametrize("slug", SLUGS)
 @pytest.mark.parametrize("platform", ["x", "bluesky", "threads", "mastodon"])
-def test_no_sentence_twice_in_a_thread_and_every_section_heard(built, sample, slug, platform):
+def test_no_sentence_twice_in_a_thread_and_every_section_heard(built, slug, platform):
     parts = _thread(built, slug, platform)
     said = [s for p in parts for line in p.split("\n") for s in T.sentences(line.lstrip("-• "))]
     keys = [T.key(s) for s in said if len(T.words_of(s)) > 1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
 from conftest import REPO, require
 
 from newsletter.social.counting import count_x
@@ -31,16 +32,18 @@ def _official(texts: list[str]) -> list[int]:
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow  # node and the official library: the real-tool proof of test_counting's X table
 def test_official_twitter_text_agrees_with_our_x_count(sample, cli):
     result = cli("--project", sample.root, "social", "--format", "json")
     assert result.exit_code == 0, result.output
-    texts = [part for c in json.loads(result.stdout) for part in (c.get("parts") or [c["text"]])]
+    captions = json.loads(result.stdout)
+    texts = [part for c in captions for part in (c.get("parts") or [c["text"]])]
+    platforms = [c["platform"] for c in captions for _ in (c.get("parts") or [c["text"]])]
     texts += EXTRA
-    official = _official(texts)
+    official = _official(texts)  # one node run for every text
     ours = [count_x(t) for t in texts]
     disagree = [(t, o, w) for t, o, w in zip(texts, official, ours, strict=True) if o != w]
     assert not disagree, disagree[:3]
-    x_parts = [
-        p for c in json.loads(result.stdout) if c["platform"] == "x" for p in (c.get("parts") or [c["text"]])
-    ]
-    assert max(_official(x_parts)) <= 280
+    made = zip(official[: len(platforms)], platforms, strict=True)  # the captions' parts, EXTRA aside
+    x_parts = [count for count, platform in made if platform == "x"]
+    assert x_parts and max(x_parts) <= 280  # what the official library counts of the X posts
