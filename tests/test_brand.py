@@ -180,6 +180,7 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     assert f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: is empty; {WHY}" in build.stderr
 
 
+@pytest.mark.slow
 def test_a_real_address_sends_and_warns_nowhere(built, cli):
     project, build = built
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
@@ -439,6 +440,7 @@ social_links =
 """
 
 
+@pytest.mark.slow
 def test_social_links_are_text_links_in_the_footer_in_their_order(project, cli):
     _project(project, SOCIAL)
     _build(project, cli)
@@ -585,6 +587,7 @@ def _meta(doc) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_web_copy_and_archive_carry_open_graph_and_twitter_card_tags(project, cli):
     _project(project, "handle_x = viaskincare\n")
     _build(project, cli)
@@ -716,6 +719,7 @@ def test_a_logo_goes_through_the_picture_limits_in_build_check_and_list(project,
     assert not project.build.exists()
 
 
+@pytest.mark.slow
 def test_a_logo_photo_is_turned_upright_and_loses_its_metadata(project, cli):
     (project.root / "images").mkdir()
     (project.root / "images" / "logo.jpg").write_bytes(_photo_logo(orientation=6))
@@ -784,6 +788,7 @@ def test_an_x_handle_is_checked_as_x_checks_it(project, cli, handle):
     ])  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "handle",
     [

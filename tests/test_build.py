@@ -56,6 +56,7 @@ def test_rebuild_is_byte_identical(built_copy, cli):
     assert len(one) > 20
 
 
+@pytest.mark.slow
 def test_rebuild_of_unchanged_inputs_rewrites_nothing(built_copy, cli):
     sample = built_copy
     stamps = {
@@ -89,6 +90,7 @@ def _post(project, name, date, extra=""):
     project.post(name, f"---\ntitle: {name}\ndate: {date}\n{extra}---\n\nBody of {name}.\n")
 
 
+@pytest.mark.slow
 def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
     _post(project, "2026-10-07-old.md", "2026-10-07")
     _post(project, "2026-10-14-new.md", "2026-10-14")

@@ -95,6 +95,7 @@ def test_issue_file_exclude_and_layout(sample, cli):
     assert "Read more" in doc.text_content()
 
 
+@pytest.mark.slow
 def test_issue_file_errors_name_file_and_line(sample, cli):
     _issue(sample, "---\nsubjct: x\norder: [nope]\nlayout: wide\n---\n")
     result = cli("--project", sample.root, "build")
@@ -204,6 +205,7 @@ def test_studio_overrides_no_template_twice():
 # 4. check catches unfinished work --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_catches_unfinished_work(project, cli):
     project.post(
         "2026-10-14-a.md", '---\ntitle: A\ndate: 2026-10-14\nsummary: ""\n---\n\nWrite the article here.\n'
@@ -287,6 +289,7 @@ def test_web_copy_has_no_merge_tags_and_an_og_image(built):
     assert link.startswith(f"https://viaskincare.com/newsletter/{WEEK}/?")
 
 
+@pytest.mark.slow
 def test_archive_page_and_atom_feed(sample, cli):
     sample.post("2026-10-07-earlier.md", "---\ntitle: Earlier\ndate: 2026-10-07\n---\n\nText.\n")
     _issue(sample, '---\nsubject: "Movement week"\n---\n')

@@ -148,6 +148,7 @@ def test_title_with_markup_is_escaped_in_html_and_typed_in_text(project, cli):
     assert teaser["text"].startswith("<b>&\n")
 
 
+@pytest.mark.slow
 def test_unsafe_markdown_is_sanitised_with_warnings(project, cli):
     project.post(
         "2026-10-14-x.md",

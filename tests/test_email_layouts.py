@@ -64,6 +64,7 @@ def _images(project, cli, front: str = "", body: str = "Text.") -> list[dict]:
 # Images -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_markdown_width_is_kept_and_never_exceeds_the_column(project, cli):
     body = (
         "![Badge](https://cdn.example.com/b.png){width=120}\n\n"
@@ -120,6 +121,7 @@ def test_event_handler_in_attribute_list_is_removed_with_a_warning(project, cli)
     )
 
 
+@pytest.mark.slow
 def test_check_warns_about_images_without_a_width(project, cli):
     project.post("2026-10-14-pics.md", FM.format(HERO, "Text.\n\n![Roller](https://cdn.example.com/r.png)"))
     report = json.loads(cli("--project", project.root, "check", "--format", "json").stdout)
@@ -150,6 +152,7 @@ def test_digest_layout_matches_golden_files(sample, cli, golden):
     assert text.count("Read more:\nhttps://viaskincare.com/blog/") == 2  # a long URL on its own line
 
 
+@pytest.mark.slow
 def test_render_takes_the_layout_as_a_parameter(sample):
     from newsletter.content.settings import load_settings
     from newsletter.email import render
@@ -178,6 +181,7 @@ def test_unknown_layout_is_a_settings_error(project, cli):
 # The button's label ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("accent", "label"),
     [

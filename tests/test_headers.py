@@ -92,6 +92,7 @@ def _display_name(data: bytes) -> str:
     return decoded[1:-1].replace('\\"', '"') if decoded.startswith('"') else decoded
 
 
+@pytest.mark.slow
 def test_bidi_and_zero_width_leave_the_subject_but_emoji_joiners_stay(project, cli):
     message, _ = _eml(project, cli, "Invoice \\u202egnp.exe\\u202c paid\\u200b \\U0001F469\\u200d\\U0001F467")
     assert message["Subject"] == "Invoice gnp.exe paid \U0001f469\u200d\U0001f467"
@@ -200,7 +201,7 @@ def test_premailer_alone_would_fetch_the_escaped_import(monkeypatch):
 @pytest.mark.parametrize(
     ("epoch", "ok"),
     [
-        ("0", True),
+        pytest.param("0", True, marks=pytest.mark.slow),
         pytest.param("253402300799", True, marks=pytest.mark.slow),
         ("253402300800", False),
         pytest.param("-1", False, marks=pytest.mark.slow),
@@ -218,6 +219,7 @@ def test_source_date_epoch_is_used_or_refused_cleanly(project, cli, monkeypatch,
         )
 
 
+@pytest.mark.slow
 def test_check_reports_an_unparseable_link_without_a_traceback(project, cli):
     project.post("2026-10-14-x.md", "---\ntitle: X\ndate: 2026-10-14\n---\n\nSee [x](http://[oops).\n")
     result = cli("--project", project.root, "check")

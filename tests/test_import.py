@@ -236,6 +236,7 @@ def test_copied_text_without_a_title_takes_the_first_heading_and_says_so(project
     )
 
 
+@pytest.mark.slow
 def test_copied_text_lines_join_only_mid_sentence_and_lists_and_links_are_made(project, cli, tmp_path):
     source = tmp_path / "c.txt"
     source.write_text(
@@ -300,6 +301,7 @@ def test_a_wix_page_becomes_a_post_with_its_metadata(project, cli, site):
     assert body.startswith("\nEvery winter the same complaints")  # no title, byline or reading time
 
 
+@pytest.mark.slow
 def test_a_wordpress_page_keeps_its_ordered_list_table_and_quote(project, cli, site):
     url = site.serve("/2026/09/02/what-a-jade-roller-can-and-cannot-do/", FIXTURES / "wordpress-post.html")
     assert run(cli, project, url).exit_code == 0
@@ -325,6 +327,7 @@ def test_a_wordpress_page_keeps_its_ordered_list_table_and_quote(project, cli, s
     assert not [word for word in BOILERPLATE if word in body]
 
 
+@pytest.mark.slow
 def test_a_plain_page_is_sanitised_and_its_links_made_absolute(project, cli, site):
     url = site.serve("/2026/08/reading-an-ingredient-list.html", FIXTURES / "plain-post.html")
     result = run(cli, project, url)
@@ -349,6 +352,7 @@ def test_a_plain_page_is_sanitised_and_its_links_made_absolute(project, cli, sit
     assert not [word for word in BOILERPLATE if word in body]
 
 
+@pytest.mark.slow
 def test_text_that_looks_like_markup_stays_text(project, cli, tmp_path):
     page = tmp_path / "markup.html"
     words = "An article about writing email by hand, long enough to count as one for the extractor. " * 3
@@ -373,6 +377,7 @@ def test_text_that_looks_like_markup_stays_text(project, cli, tmp_path):
 # --- feeds -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_rss_feed_makes_a_post_per_entry_fetching_pages_only_on_its_host(project, cli, site):
     url = site.serve("/feed.rss", FIXTURES / "feed.rss", "application/rss+xml")
     page = site.serve("/2026/08/reading-an-ingredient-list.html", FIXTURES / "plain-post.html")
@@ -407,6 +412,7 @@ def test_an_rss_feed_makes_a_post_per_entry_fetching_pages_only_on_its_host(proj
     assert meta["tags"] == ["ingredients"]
 
 
+@pytest.mark.slow
 def test_an_atom_feed_with_html_and_xhtml_content(project, cli, site):
     url = site.serve("/feed.atom", FIXTURES / "feed.atom", "application/atom+xml")
     result = run(cli, project, url)
@@ -473,6 +479,7 @@ def test_bad_inputs_are_named_and_nothing_imported_exits_1(project, cli, tmp_pat
     assert list(project.posts.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_page_in_another_encoding_is_read_by_its_charset(project, cli, site, tmp_path):
     html = (
         (FIXTURES / "plain-post.html")
@@ -584,6 +591,7 @@ def test_dry_run_shows_the_markdown_and_writes_nothing(project, cli):
     assert list(project.posts.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_download_images_saves_them_beside_the_post(project, cli, site):
     url = site.serve(
         "/2026/08/ingredients.html",

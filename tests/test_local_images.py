@@ -130,6 +130,7 @@ def test_hero_from_the_root_and_body_picture_beside_the_post_go_into_the_issue_f
     assert "relative link" not in result.stderr
 
 
+@pytest.mark.slow
 def test_exif_orientation_turns_the_picture_upright_before_the_metadata_goes(project, cli):
     _jpeg(project.posts / "turned.jpg", (300, 200), orientation=6)  # a phone held upright
     project.post("2026-10-14-pictures.md", "---\ntitle: T\ndate: 2026-10-14\n---\n\n![Turned](turned.jpg)\n")
@@ -149,6 +150,7 @@ def test_an_author_given_width_is_kept_and_the_height_follows_the_picture(projec
     assert ' width="200" height="150"' in next(t for t in _img_tags(html) if "/images/steps-" in t)
 
 
+@pytest.mark.slow
 def test_no_image_url_carries_utm_in_the_email_the_web_copy_or_the_eml(project, cli):
     _pictures(
         project,
@@ -238,6 +240,7 @@ def test_check_decodes_pictures_without_making_them(project, cli, monkeypatch):
     assert made == [True, True]  # each picture made once in the run
 
 
+@pytest.mark.slow
 def test_send_dry_run_embeds_local_images_as_related_parts(project, cli):
     _pictures(project)
     result = cli("--project", project.root, "send", "--to", "me@example.com", "--dry-run", "--raw")
@@ -357,6 +360,7 @@ def test_digest_shows_a_local_body_picture_from_the_issue_folder_with_its_size(p
     assert [p["Content-ID"] for p in message.walk() if p["Content-ID"]] == [f"<{name}@viaskincare.com>"]
 
 
+@pytest.mark.slow
 def test_each_image_error_names_the_line_of_the_image_itself(project, cli):
     """Review 9: the line was the first one holding the path's text: prose mentioning it earlier, an
     escaped `&amp;` src (never found: line 0 of the body) and `![d](.)` (a dot is on most lines)."""

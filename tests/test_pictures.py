@@ -113,6 +113,7 @@ def test_sixteen_bit_and_one_bit_greyscale_keep_their_tones(project, cli):
         assert made.mode == "L" and (made.getpixel((5, 5)), made.getpixel((15, 5))) == (0, 255)
 
 
+@pytest.mark.slow
 def test_a_colour_profile_is_applied_or_dropped_and_never_shipped(project, cli):
     """Review 16: 100 KB of arbitrary text as an ICC profile went into the output as it was."""
     junk = ("not a colour profile " * 5000).encode()
@@ -147,6 +148,7 @@ def _gif(path: Path, frames: int, size=(40, 30), comment: bytes = b"", noise: bo
     return path
 
 
+@pytest.mark.slow
 def test_an_animated_gif_is_re_encoded_without_its_comment_and_keeps_its_animation(project, cli):
     """Review 7: an animated GIF was copied byte for byte, comments and all."""
     _gif(project.posts / "moving.gif", 4, comment=b"made on my laptop by Jo")
@@ -209,6 +211,7 @@ def test_a_test_send_over_the_size_mail_servers_take_is_warned_about(project, cl
     assert email.message_from_bytes(raw, policy=email.policy.default).is_multipart()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("file", "ref", "made"),
     [("my photo.jpg", "my%20photo.jpg", r"my-photo-[0-9a-f]{8}\.jpg"),

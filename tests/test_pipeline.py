@@ -55,6 +55,7 @@ BAD = {
 
 
 # the template's case in the everyday loop; the settings' and a post's in the full suite
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case", [c if c == "template" else pytest.param(c, marks=pytest.mark.slow) for c in sorted(BAD)]
 )
@@ -142,6 +143,7 @@ def test_no_import_cycles_in_the_package():
     assert _cycle(graph) is None, " → ".join(_cycle(graph) or [])
 
 
+@pytest.mark.slow
 def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import(tmp_path):
     """The test above could pass on a finder that sees nothing: show it catches a lazy import."""
     graph = _graph()
@@ -217,6 +219,7 @@ def _cache_uses(path: Path) -> list[tuple[str, int, bool]]:
     return uses
 
 
+@pytest.mark.slow
 def test_no_process_wide_cache_of_user_input():
     """A cache at module level outlives the run that filled it (the preview's process lives for hours)
     and keeps whatever text it was given: those that take arguments live in the run's memo instead."""
@@ -279,6 +282,7 @@ def test_every_command_loads_posts_through_the_one_loader():
     }
 
 
+@pytest.mark.slow
 def test_compiled_templates_are_kept_outside_the_build_folder(sample, cli):
     """Compiled templates are loaded as code: they are kept in Jinja's per-user 0700 folder, never in
     build/, which may come back from a CI cache or a shared drive (a planted file there ran code)."""

@@ -27,7 +27,10 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 
 # Fixtures: `shared` (one preview per module) for the tests that only read, `live` (one per test) for
 # those that save files or rebuild; `page` is one browser page per module, handed to each test blank.
-# A `slow` mark says what the test costs and, after a colon, the fast test of the same feature.
+# A `slow` mark says what the test costs and, after a colon, the fast test of the same feature. The fast
+# loop opens no browser page (`BROWSER`): Chromium's start alone is a second of it, a page load up to
+# another; the server those pages come from is checked there over HTTP (paths, hosts, HEAD, reload script).
+BROWSER = pytest.mark.slow
 
 
 def _serve(root: Path):
@@ -99,10 +102,8 @@ def _edit(sample, old: str, new: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param("/", marks=pytest.mark.slow), f"/issue/{WEEK}/",
-    pytest.param("/social/why-facial-muscles-need-movement/", marks=pytest.mark.slow),
-])  # fmt: skip
+@BROWSER
+@pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
 def test_pages_load_without_console_errors(shared, page, path):
     response = page.goto(shared.url.rstrip("/") + path)
     assert response.status == 200
@@ -111,6 +112,7 @@ def test_pages_load_without_console_errors(shared, page, path):
     assert "Via Skincare" in page.content()
 
 
+@BROWSER
 def test_home_lists_issues_articles_and_warning_counts(shared, page):
     page.goto(shared.url)
     text = page.inner_text("main")
@@ -118,7 +120,7 @@ def test_home_lists_issues_articles_and_warning_counts(shared, page):
     assert "Why Facial Muscles Need Movement" in text
 
 
-@pytest.mark.slow  # the issue page's toggles and frame reloads: test_pages_load_without_console_errors[issue]
+@BROWSER
 def test_issue_page_shows_inbox_line_size_text_part_and_toggles(shared, page, request):
     page.goto(f"{shared.url}issue/{WEEK}/")
     assert page.inner_text("#subject") == "Facial Massage and Tissue Regeneration + 1 more"
@@ -142,7 +144,7 @@ def test_issue_page_shows_inbox_line_size_text_part_and_toggles(shared, page, re
     _screenshot(page, "issue-page.png", request)
 
 
-@pytest.mark.slow  # the social page, its 28 cards and the clipboard (no fast test: each loads the page)
+@BROWSER
 def test_social_page_shows_cards_with_counts_fold_and_copy(shared, page, request):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.wait_for_load_state("networkidle")
@@ -165,7 +167,7 @@ def test_social_page_shows_cards_with_counts_fold_and_copy(shared, page, request
     assert linkedin.locator("img").get_attribute("alt").startswith("Text card from Via Skincare:")
 
 
-@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
+@BROWSER
 def test_thread_posts_each_have_a_count_and_a_copy_button(shared, page):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     thread = page.locator("article[data-platform='x'][data-kind='thread']")
@@ -181,7 +183,7 @@ def test_thread_posts_each_have_a_count_and_a_copy_button(shared, page):
     assert copied.endswith(f"2/{posts.count()}") and "1/" not in copied  # one post, not the whole thread
 
 
-@pytest.mark.slow  # a save and a reload: test_editing_a_title_reloads_the_open_page
+@BROWSER
 def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(live, page, sample):
     """Issue 21, item 7: the social file is watched with the post; its caption replaces the article's."""
     page.goto(f"{live.url}social/why-facial-muscles-need-movement/")
@@ -197,7 +199,7 @@ def test_a_caption_edited_in_the_social_file_shows_on_the_page_marked_edited(liv
     assert page.errors == []
 
 
-@pytest.mark.slow  # the social page and the clipboard (no fast test: each loads the page)
+@BROWSER
 def test_copy_says_copied_only_when_the_clipboard_accepts(shared, page):
     page.goto(f"{shared.url}social/why-facial-muscles-need-movement/")
     page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
@@ -206,6 +208,7 @@ def test_copy_says_copied_only_when_the_clipboard_accepts(shared, page):
     expect(button).to_have_text(re.compile("Copy failed"))
 
 
+@BROWSER
 def test_editing_a_title_reloads_the_open_page(live, page, sample):
     page.goto(f"{live.url}issue/{WEEK}/")
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
@@ -213,7 +216,7 @@ def test_editing_a_title_reloads_the_open_page(live, page, sample):
     assert page.errors == []
 
 
-@pytest.mark.slow  # two saves and reloads: test_editing_a_title_reloads_the_open_page
+@BROWSER
 def test_broken_post_shows_overlay_and_a_fix_clears_it(live, page, sample):
     page.goto(f"{live.url}issue/{WEEK}/")
     _edit(sample, "date: 2026-10-17", "date: 17 Oct")
@@ -567,6 +570,9 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
     import newsletter.run.plan as pipeline
 
     _two_weeks(sample)
+    # One worker: the first build of two issues renders here instead of forking a pool (the test is of
+    # what the save after it re-does; a save's rebuild of one issue is made here with any worker count).
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     running = preview.Preview(sample.root, lambda text, error: None)
     running.rebuild()
     assert set(running.snapshot.issues) == {OTHER_WEEK, WEEK}
@@ -597,10 +603,11 @@ def test_a_save_re_reads_one_post_and_re_renders_only_its_issue(sample, monkeypa
 
 
 @pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
-def test_an_edit_keeping_size_and_mtime_is_still_seen(sample):
+def test_an_edit_keeping_size_and_mtime_is_still_seen(sample, monkeypatch):
     from newsletter.preview.state import Preview
 
     _two_weeks(sample)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # as above: no pool forked for the first build
     running = Preview(sample.root, lambda text, error: None)
     running.rebuild()
     path = sample.root / POST
@@ -629,7 +636,7 @@ def test_cards_are_drawn_when_requested_and_equal_the_built_ones(live, sample, c
     assert card._png == built[name]  # drawn once, kept by the snapshot
 
 
-@pytest.mark.slow  # saves and rebuilds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
+@pytest.mark.slow  # saves and rebuilds: test_a_save_swaps_in_its_email_first_then_its_captions
 def test_a_save_during_a_rebuild_is_not_lost(live, sample, monkeypatch):
     import newsletter.run.plan as pipeline
 
@@ -677,7 +684,7 @@ COLUMNS_JS = """e => { const probe = document.createElement('span'); probe.textC
   return {wide: wide, shown: document.getElementById('text-scroll').clientWidth}; }"""
 
 
-@pytest.mark.slow  # page layout at three widths: test_pages_load_without_console_errors[issue]
+@BROWSER
 @pytest.mark.parametrize("width", [1300, 1440, 1920])
 def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(shared, page, width):
     """The part is wrapped at 78 columns already: on a window with room the panel shows whole lines,
@@ -692,7 +699,7 @@ def test_the_text_panel_shows_78_columns_as_the_part_breaks_them(shared, page, w
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
-@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
+@BROWSER
 def test_the_text_panel_wraps_on_a_phone(shared, page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{shared.url}issue/{WEEK}/")
@@ -701,7 +708,7 @@ def test_the_text_panel_wraps_on_a_phone(shared, page):
     assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing past the panel's edge
 
 
-@pytest.mark.slow  # three page loads
+@BROWSER
 def test_the_issue_page_links_its_web_copy_and_the_archive(shared, page):
     page.goto(f"{shared.url}issue/{WEEK}/")
     links = {name: page.locator(f"#{name}").get_attribute("href") for name in ("web-copy", "archive")}
@@ -712,7 +719,7 @@ def test_the_issue_page_links_its_web_copy_and_the_archive(shared, page):
         assert page.evaluate("Array.from(document.images).every(i => i.complete)")
 
 
-@pytest.mark.slow  # page layout on a phone: test_pages_load_without_console_errors[issue]
+@BROWSER
 @pytest.mark.parametrize("path", ["/", f"/issue/{WEEK}/", "/social/why-facial-muscles-need-movement/"])
 def test_preview_pages_fit_a_390_px_phone(shared, page, path):
     page.set_viewport_size({"width": 390, "height": 844})
@@ -720,7 +727,6 @@ def test_preview_pages_fit_a_390_px_phone(shared, page, path):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
-@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
 def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     """The open issue page reloads after the email step; the captions come in a second generation that
     only the other pages reload for."""
@@ -747,7 +753,7 @@ def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     assert any(name.startswith("cards/") for name in social.issues[WEEK].files)
 
 
-@pytest.mark.slow  # two builds: test_a_save_re_reads_one_post_and_re_renders_only_its_issue
+@pytest.mark.slow  # two builds: test_a_save_swaps_in_its_email_first_then_its_captions
 def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, monkeypatch):
     import newsletter.run.plan as pipeline
     from newsletter.errors import Problem

@@ -76,6 +76,7 @@ def test_send_dry_run_draws_no_card(sample, cli, drawn):
     assert drawn == []
 
 
+@pytest.mark.slow
 def test_social_draws_no_card(sample, cli, drawn):
     assert cli("--project", sample.root, "social", "--format", "json").exit_code == 0
     assert drawn == []
@@ -108,6 +109,7 @@ def test_build_post_parses_each_post_once(sample, cli, parsed, name, monkeypatch
     assert "posts/2026-10-17-why-facial-muscles-need-movement.md" in parsed
 
 
+@pytest.mark.slow
 def test_build_post_by_file_parses_only_that_file(sample, cli, parsed, monkeypatch):
     monkeypatch.chdir(sample.root)
     post = "posts/2026-10-17-why-facial-muscles-need-movement.md"

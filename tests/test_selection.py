@@ -113,6 +113,7 @@ def test_the_week_of_a_broken_post_comes_from_its_front_matter_when_it_can_be_re
     assert cli("--project", sample.root, "build", "--week", "2026-W44").exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_broken_post_without_a_date_in_its_name_is_an_error_everywhere(broken, cli):
     sample = broken
     (sample.root / BROKEN).unlink()
@@ -337,6 +338,7 @@ W41_RENAME = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -370,6 +372,7 @@ def test_check_of_this_week_warns_about_another_weeks_misnamed_issue_file_with_t
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -394,6 +397,7 @@ def test_a_misnamed_issue_file_is_an_error_for_its_own_week_and_for_all(sample, 
         ) in result.stdout
 
 
+@pytest.mark.slow
 def test_a_broken_post_named_in_order_reports_only_its_own_error(sample, cli):
     (sample.root / "issues").mkdir()
     (sample.root / "issues" / "2026-W42.md").write_text(

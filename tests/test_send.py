@@ -112,6 +112,7 @@ def test_send_delivers_the_built_message(sample, cli, smtp_server):
     assert received["Date"] == "Sun, 22 Nov 2026 12:00:00 -0800"  # NEWSLETTER_NOW, in the site's zone
 
 
+@pytest.mark.slow
 def test_several_recipients_are_all_delivered_and_named(sample, cli, smtp_server):
     controller, inbox = smtp_server
     _point_at(sample, controller.port)
@@ -170,6 +171,7 @@ def test_raw_goes_with_dry_run(sample, cli):
     assert "--raw goes with --dry-run" in result.stderr
 
 
+@pytest.mark.slow
 def test_starttls_required_but_not_offered_sends_nothing(sample, cli, smtp_server):
     controller, inbox = smtp_server
     _point_at(sample, controller.port, starttls=True)  # smtp_starttls = true (the default), no TLS there
@@ -215,6 +217,7 @@ def test_auth_failure_is_a_clear_error(sample, cli, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_password_comes_only_from_the_environment(sample, cli, smtp_server, monkeypatch):
     controller, _ = smtp_server
     _point_at(sample, controller.port, "smtp_user = studio\n")
@@ -304,6 +307,7 @@ def test_each_send_gets_a_fresh_message_id_and_date(sample, cli, smtp_server, mo
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("tag", "name"),
     _fast_first(
@@ -353,6 +357,7 @@ def test_an_unsubscribe_url_that_is_a_real_link_is_sent_as_it_is(project, cli):
     assert "merge-tag-placeholder" not in result.stdout
 
 
+@pytest.mark.slow
 def test_the_test_headers_fit_the_longest_host_the_settings_allow(project, cli):
     """A 38-character host: the Message-ID folds before its "<"; the placeholder of a long merge tag
     drops the tag's name so List-Unsubscribe still fits its line."""

@@ -244,6 +244,7 @@ def test_code_blocks_stay_verbatim_and_indented(built):
     assert "\n    panel:   on\n    minutes: 12\n" in txt
 
 
+@pytest.mark.slow
 def test_the_template_lines_wrap_like_the_body(project, cli):
     """Title, byline and the 'label: URL' lines of the template go through the same wrap."""
     project.post(
@@ -337,6 +338,7 @@ is closed; `https://viaskincare.com/code` is code, and [this](https://viaskincar
 """
 
 
+@pytest.mark.slow
 def test_a_bare_url_is_a_tracked_link_in_the_html_and_the_text_part(project, cli):
     project.post("2026-10-14-bare.md", BARE)
     result = cli("--project", project.root, "build")

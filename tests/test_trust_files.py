@@ -362,6 +362,7 @@ def test_a_long_site_host_is_a_settings_error(sample, cli):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("closed", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_tags_nested_a_thousand_levels_are_an_error(sample, cli, closed):
     """PyYAML's composers recurse once per level: RecursionError, or a crash of libyaml's far deeper."""
@@ -394,6 +395,7 @@ def test_a_template_that_is_not_utf8_is_one_clear_error(sample, cli, command):
         assert f"templates/email.html:{line}: error[template]: {message}" in result.stdout.splitlines()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
 def test_an_export_into_an_unwritable_folder_is_a_clear_error(sample, cli):
     result = cli("--project", sample.root, "social", "--format", "csv", "--out", "/proc")
