@@ -69,6 +69,7 @@ def test_a_save_patches_the_issue_page_in_place_keeping_toggles_and_scroll(live,
     assert page.errors == []
 
 
+@pytest.mark.slow  # the everyday loop keeps the in-place test above
 def test_an_error_and_its_fix_are_patched_in_too(live, page, sample):
     page.goto(f"{live.url}issue/{WEEK}/")
     page.evaluate("window.sameDocument = true")
@@ -81,6 +82,7 @@ def test_an_error_and_its_fix_are_patched_in_too(live, page, sample):
     assert page.errors == []
 
 
+@pytest.mark.slow
 def test_a_page_without_live_parts_reloads(live, page, sample):
     page.goto(live.url)
     page.evaluate("window.sameDocument = true")
