@@ -47,7 +47,8 @@ def _fast_first(count: int, rows: list) -> list:
 
 # conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
 # file path, so each test compiled its copies again (a third of a build's time). No test here edits a
-# template it did not write: their projects are made here with templates/ empty, as `newsletter init` leaves it.
+# template it did not write: their projects are made here with templates/ empty, as `newsletter init`
+# leaves it, so they use the packaged ones.
 @pytest.fixture
 def project(tmp_path):
     """conftest's project (the test settings, empty posts/) with templates/ empty: the packaged ones."""
@@ -136,7 +137,7 @@ def _address_warning(address: str, what: str) -> str:
     ("address", "what"),
     [
         (PLACEHOLDER, "Example Street"),  # what `newsletter init` writes
-        # the repository's sample; the others find each kind of placeholder the same way (full run)
+        # the repository's sample, and the other kinds of placeholder: in the full suite
         pytest.param(
             "Via Skincare, studio address to be confirmed", "to be confirmed", marks=pytest.mark.slow
         ),

@@ -4,8 +4,8 @@ The attacks are one table: each goes into a copy of the sample project's templat
 email.html and must give exit 1 with the exact `templates/FILE:LINE:` message, write nothing (outside
 the project or in build/) and read nothing into any output. Every attack is rendered as the build
 renders its template (the run's renderer, the build's context for that template, the same message a
-build prints); one attack of each kind also goes through `newsletter build`, which shows that the
-command stops with that message and writes nothing. The render budget is lowered to 1 s for builds
+build prints); one attack of each way a render stops also goes through `newsletter build`, which
+shows that the command stops with that message and writes nothing. The render budget is lowered to 1 s for builds
 (the real one is RENDER_SECONDS, 10 s) and to 0.25 s for a render of the attack alone, so the loops of
 the table stop quickly.
 """
