@@ -46,6 +46,7 @@ def test_sample_issue_matches_golden_files(built, golden, name):
     golden(f"sample/{name}", (built.build / WEEK / name).read_bytes())
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(built_copy, cli):
     """A second build of the sample (of a copy of the project, into another folder) makes the same bytes
     as the first."""

@@ -125,6 +125,7 @@ def test_editing_the_issue_file_rerenders_the_issue(sample, cli):
     assert "Subject: Second" in (sample.build / WEEK / "email.eml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_new_issue_scaffolds_the_latest_week_and_is_an_error_until_written(sample, cli):
     result = cli("--project", sample.root, "new", "--issue")
     assert result.stdout == "Created issues/2026-W42.md\n"

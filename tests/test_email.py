@@ -133,6 +133,7 @@ def test_eml_is_multipart_alternative_with_text_first(built):
     assert parts[0].get_content().replace("\r\n", "\n") == (folder / "email.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_title_with_markup_is_escaped_in_html_and_typed_in_text(project, cli):
     project.post(
         "2026-10-14-tags.md",

@@ -513,6 +513,7 @@ def test_a_page_in_another_encoding_is_read_by_its_charset(project, cli, site, t
 # --- the fetcher's limits ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fetching_follows_http_redirects_within_limits_only(project, cli, site, monkeypatch):
     from newsletter.importer import fetch
 

@@ -54,11 +54,8 @@ BAD = {
 }
 
 
-# the template's case in the everyday loop; the settings' and a post's in the full suite
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "case", [c if c == "template" else pytest.param(c, marks=pytest.mark.slow) for c in sorted(BAD)]
-)
+@pytest.mark.parametrize("case", sorted(BAD))
 def test_check_and_build_give_the_same_error_line_and_exit_code(sample, cli, case):
     kind, text = BAD[case]
     if kind == "setup":
@@ -137,6 +134,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+@pytest.mark.slow
 def test_no_import_cycles_in_the_package():
     graph = _graph()
     assert len(graph) > 20 and graph["newsletter.cli"], "the walk found the package's modules"

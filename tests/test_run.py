@@ -94,6 +94,7 @@ def test_check_does_not_import_the_drawing_library(sample):
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [

@@ -216,6 +216,7 @@ def test_check_of_a_week_still_reports_its_own_drafts(broken, cli):
 # Item 8: the small traps --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_lower_case_issue_file_name_is_an_error_saying_to_rename_it(sample, cli):
     (sample.root / "issues").mkdir()
     (sample.root / "issues" / "2026-w42.md").write_text(PREHEADER, encoding="utf-8")

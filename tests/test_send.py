@@ -128,6 +128,7 @@ def test_several_recipients_are_all_delivered_and_named(sample, cli, smtp_server
     assert rcpts == ["a@example.com", "b@example.com", "c@example.com"]
 
 
+@pytest.mark.slow
 def test_dry_run_prints_a_readable_summary_and_sends_nothing(sample, cli, smtp_server):
     controller, inbox = smtp_server
     _point_at(sample, controller.port)

@@ -274,6 +274,7 @@ def test_special_files_and_folders_named_like_files_are_not_regular_files(sample
     assert not sample.build.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "cap", "what"),
     _fast_first(
