@@ -140,23 +140,32 @@ class Project:
         }
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    (tmp_path / "posts").mkdir()
-    proj = Project(tmp_path)
+def _project_at(root: Path, request: pytest.FixtureRequest, posts: Path | None = None) -> Project:
+    """A project with the test settings. Its templates/ holds copies of the packaged templates, unless
+    the test is marked `packaged_templates` (templates/ empty, so the packaged ones are used): Jinja
+    keeps compiled templates by file path, so each copy is compiled again, a third of a sample build."""
+    if request.node.get_closest_marker("packaged_templates"):
+        (root / "templates").mkdir()
+    else:
+        shutil.copytree(TEMPLATES, root / "templates")
+    if posts is None:
+        (root / "posts").mkdir()
+    else:
+        shutil.copytree(posts, root / "posts")
+    proj = Project(root)
     proj.settings()
     return proj
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Project:
+def project(tmp_path: Path, request: pytest.FixtureRequest) -> Project:
+    return _project_at(tmp_path, request)
+
+
+@pytest.fixture
+def sample(tmp_path: Path, request: pytest.FixtureRequest) -> Project:
     """The repository's own posts and templates, with the test settings."""
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    proj = Project(tmp_path)
-    proj.settings()
-    return proj
+    return _project_at(tmp_path, request, REPO / "posts")
 
 
 @pytest.fixture

@@ -15,33 +15,14 @@ Arguments and values may use Python escapes (\\n, \\u2028) to carry characters a
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SETTINGS, Project
+from conftest import SETTINGS
 
-
-# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
-# file path, so each test compiled its copies again (a third of a build's time). No test here edits a
-# template it did not write: its projects are made here with templates/ empty, as `newsletter init`
-# leaves it, so they use the packaged ones.
-def _project_at(root, posts=None):
-    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
-    templates: its templates/ is empty."""
-    (root / "templates").mkdir()
-    if posts is None:
-        (root / "posts").mkdir()
-    else:
-        shutil.copytree(posts, root / "posts")
-    made = Project(root)
-    made.settings()
-    return made
-
-
-@pytest.fixture
-def project(tmp_path):
-    return _project_at(tmp_path)
+# Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): no test
+# here edits a template it did not write, and copies would be compiled again (see tests/conftest.py).
+pytestmark = pytest.mark.packaged_templates
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"

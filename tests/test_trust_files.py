@@ -9,24 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEMPLATES, Project
+from conftest import TEMPLATES
 
-
-# conftest's projects copy the packaged templates into templates/, and Jinja keeps compiled templates by
-# file path, so each test compiled its copies again (a third of a build's time). Here the projects are
-# made with templates/ empty, as `newsletter init` leaves it, so they use the packaged ones; a test
-# about a template of the project's own makes that copy first (_own).
-def _project_at(root, posts=None):
-    """conftest's project (the test settings; the repository's posts when given `posts`) with the packaged
-    templates: its templates/ is empty."""
-    (root / "templates").mkdir()
-    if posts is None:
-        (root / "posts").mkdir()
-    else:
-        shutil.copytree(posts, root / "posts")
-    made = Project(root)
-    made.settings()
-    return made
+# Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): a test that
+# edits one copies it first (_own); copies would be compiled again (see tests/conftest.py).
+pytestmark = pytest.mark.packaged_templates
 
 
 def _own(sample, name: str) -> Path:
@@ -34,11 +21,6 @@ def _own(sample, name: str) -> Path:
     path = sample.root / "templates" / name
     shutil.copy(TEMPLATES / name, path)
     return path
-
-
-@pytest.fixture
-def sample(tmp_path):
-    return _project_at(tmp_path, REPO / "posts")
 
 
 WEEK = "2026-W42"
