@@ -109,7 +109,7 @@ Hello there, this is a post.
 
 
 class Project:
-    """A minimal project in tmp_path with the repository's templates."""
+    """A minimal project in tmp_path; its templates/ overrides the packaged ones file by file."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -124,6 +124,14 @@ class Project:
     def raw_post(self, name: str, data: bytes) -> Path:
         path = self.posts / name
         path.write_bytes(data)
+        return path
+
+    def own_template(self, name: str) -> Path:
+        """The project's copy of one packaged template (copied on first use), to edit."""
+        path = self.root / "templates" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(TEMPLATES / name, path)
         return path
 
     def settings(self, extra: str = "", text: str | None = None) -> None:
@@ -141,13 +149,14 @@ class Project:
 
 
 def _project_at(root: Path, request: pytest.FixtureRequest, posts: Path | None = None) -> Project:
-    """A project with the test settings. Its templates/ holds copies of the packaged templates, unless
-    the test is marked `packaged_templates` (templates/ empty, so the packaged ones are used): Jinja
-    keeps compiled templates by file path, so each copy is compiled again, a third of a sample build."""
-    if request.node.get_closest_marker("packaged_templates"):
-        (root / "templates").mkdir()
-    else:
+    """A project with the test settings. Its templates/ is empty, so the packaged templates are used,
+    unless the test is marked `copied_templates` (templates/ holds copies of them, to edit): Jinja
+    keeps compiled templates by file path, so each copy is compiled again, a third of a sample build.
+    A test that changes one template writes just that one (see `own_template`)."""
+    if request.node.get_closest_marker("copied_templates"):
         shutil.copytree(TEMPLATES, root / "templates")
+    else:
+        (root / "templates").mkdir()
     if posts is None:
         (root / "posts").mkdir()
     else:
@@ -265,3 +274,14 @@ def _cards_drawn_once_per_session(request, _card_memo_folder, monkeypatch):
         return card._png
 
     monkeypatch.setattr(outputs.LazyCard, "__call__", call)
+
+
+@pytest.fixture(autouse=True)
+def _one_worker_unless_asked(request, monkeypatch):
+    """In-process commands run with one worker (as on a one-core machine), unless the test passes
+    `--jobs N` or is marked `all_cores`: forking a pytest worker (hundreds of MB) for a two-article build
+    cost the suite about 30 s of CPU, mostly copied page tables and copy-on-write faults. The pool and
+    the forked child are proved by the tests that ask for them (test_pool.py, the `--jobs` tests of
+    test_incremental.py, test_hardening.py's kills)."""
+    if not request.node.get_closest_marker("all_cores"):
+        monkeypatch.setattr(os, "cpu_count", lambda: 1)

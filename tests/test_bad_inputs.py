@@ -22,7 +22,6 @@ from conftest import SETTINGS
 
 # Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): no test
 # here edits a template it did not write, and copies would be compiled again (see tests/conftest.py).
-pytestmark = pytest.mark.packaged_templates
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"

@@ -234,6 +234,7 @@ def test_the_preview_warns_about_the_placeholder_address_too(project):
 
 
 @pytest.mark.slow
+@pytest.mark.all_cores  # as a user runs it: one issue, its captions and cards in a forked child
 def test_the_readme_first_command_still_builds_the_sample(tmp_path, cli):
     """`pip install . && newsletter build` in the repository: its setup.cfg keeps the placeholder."""
     for name in ("posts", "issues", "templates"):

@@ -44,14 +44,14 @@ def _every_rule_project(project, tmp_path):
         p(f"2026-09-28-warn-{n}.md", _long(n, 54, "2026-09-28"))
     for n in range(12):  # 2026-W38: over 102 KB
         p(f"2026-09-14-clip-{n:02d}.md", _long(n, 30, "2026-09-14"))
-    css = project.root / "templates" / "email.css"
+    css = project.own_template("email.css")
     big = (
         "@media (max-width: 300px) {\n"
         + "".join(f"  .x{i} {{ color: #123456 !important; }}\n" for i in range(450))
         + "}\n"
     )
     css.write_text(css.read_text(encoding="utf-8") + ".grid { display: flex; }\n" + big, encoding="utf-8")
-    html = project.root / "templates" / "email.html"
+    html = project.own_template("email.html")
     html.write_text(html.read_text(encoding="utf-8").replace(
         '<td class="masthead">', '<td class="masthead"><img src="https://viaskincare.com/logo.png" alt="Logo">'),
         encoding="utf-8")  # fmt: skip
@@ -136,7 +136,7 @@ def test_front_matter_and_template_rules(project, cli):
     project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 17 Oct\n---\n\nText.\n")
     project.post("2026-10-15-b.md", "---\ntitle: B\ndate: 2026-10-15\n---\n\nText.\n")
     (project.root / "templates" / "email.txt").write_text("{{ nope }}\n", encoding="utf-8")
-    html = project.root / "templates" / "email.html"
+    html = project.own_template("email.html")
     html.write_text(
         html.read_text(encoding="utf-8").replace("{% endfor %}", "{% endfor %}{% if %}", 1), encoding="utf-8"
     )

@@ -17,7 +17,6 @@ from newsletter.email import headers
 
 # Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): no test
 # here edits a template it did not write, and copies would be compiled again (see tests/conftest.py).
-pytestmark = pytest.mark.packaged_templates
 
 
 WEEK = "2026-W42"

@@ -17,8 +17,8 @@ WEEK = "2026-W42"
 @pytest.mark.slow
 def test_two_builds_in_one_process_see_a_template_change(sample, cli):
     """No cache outlives a run: the second build reads the edited stylesheet (one process, no pool)."""
+    css = sample.own_template("email.css")  # the project's own stylesheet, edited between the builds
     assert cli("--project", sample.root, "build", "--jobs", "1").exit_code == 0
-    css = sample.root / "templates" / "email.css"
     text = css.read_text(encoding="utf-8")
     # The title's size: a literal of the stylesheet (its colours come from the brand's palette).
     assert "font-size: 28px; line-height: 34px" in text

@@ -13,7 +13,6 @@ from newsletter.social import draw
 
 # Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): no test
 # here edits a template it did not write, and copies would be compiled again (see tests/conftest.py).
-pytestmark = pytest.mark.packaged_templates
 
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"

@@ -8,7 +8,6 @@ import pytest
 
 # Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): no test
 # here edits a template it did not write, and copies would be compiled again (see tests/conftest.py).
-pytestmark = pytest.mark.packaged_templates
 
 
 BROKEN = "posts/2026-10-21-next-week.md"  # a draft of 2026-W43; the sample's posts are in 2026-W42

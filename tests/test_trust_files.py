@@ -13,7 +13,6 @@ from conftest import TEMPLATES
 
 # Projects here use the packaged templates (templates/ empty, as `newsletter init` leaves it): a test that
 # edits one copies it first (_own); copies would be compiled again (see tests/conftest.py).
-pytestmark = pytest.mark.packaged_templates
 
 
 def _own(sample, name: str) -> Path:
