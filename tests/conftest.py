@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import textwrap
@@ -274,6 +275,48 @@ def _cards_drawn_once_per_session(request, _card_memo_folder, monkeypatch):
         return card._png
 
     monkeypatch.setattr(outputs.LazyCard, "__call__", call)
+
+
+# The same few emails are inlined hundreds of times (every build of the sample): premailer's transform is
+# a pure function of the HTML it is given (the stylesheet is in it), about a sixth of a sample build. So
+# each worker keeps the inlined email for the session, by the HTML's digest, when inlining it logged
+# nothing (cssutils' messages reach the build's findings through the log); a test that replaces
+# `inline_css` or premailer's inliner, or is marked `fresh_inline`, inlines afresh.
+INLINED: dict[bytes, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _inlined_once_per_session(request, monkeypatch):
+    if request.node.get_closest_marker("fresh_inline"):
+        return
+    import logging
+
+    from newsletter.email import inline
+
+    real, inliner = inline.inline_css, inline._inliner
+
+    class _Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.any = True
+
+    def memo(html: str) -> str:
+        if inline.inline_css is not memo or inline._inliner is not inliner:
+            return real(html)
+        key = hashlib.sha256(html.encode("utf-8", "surrogatepass")).digest()
+        if key in INLINED:
+            return INLINED[key]
+        seen = _Seen()
+        seen.any = False
+        inline.log.addHandler(seen)
+        try:
+            made = real(html)
+        finally:
+            inline.log.removeHandler(seen)
+        if not seen.any:
+            INLINED[key] = made
+        return made
+
+    monkeypatch.setattr(inline, "inline_css", memo)
 
 
 @pytest.fixture(autouse=True)

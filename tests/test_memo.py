@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from conftest import TEST_NOW
 
 from newsletter.content.issue import Selection
@@ -60,6 +61,7 @@ def test_an_entry_point_gives_itself_a_memo_for_the_call():
     assert _twice("abc") == 6 and CALLS == ["abc", "abc"]
 
 
+@pytest.mark.fresh_inline  # it reads premailer's rules table on the run
 def test_a_run_counts_its_captions_in_its_own_memo(sample):
     settings = load_settings(sample.root)
     run = Run(settings, dt.datetime.fromisoformat(TEST_NOW).replace(tzinfo=settings.zone), CHECK)
@@ -94,6 +96,7 @@ def test_the_same_card_whatever_the_memo_holds():
         assert draw.png(card, "link", "#8a6f5a") == alone
 
 
+@pytest.mark.fresh_inline  # it reads premailer's rules table on the run
 def test_the_previews_run_keeps_its_memo_across_saves(sample):
     from newsletter.preview.state import Preview
 
