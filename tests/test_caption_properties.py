@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from conftest import SETTINGS, TEMPLATES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.content import frontmatter, markup
@@ -112,6 +112,10 @@ def _nothing_split(caption_text: str, sources: list[str], link: str) -> None:
 @pytest.mark.slow  # fuzz: captions of every platform for each drawn article
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=words, summary=words, items=st.lists(words, min_size=2, max_size=6), paragraph=words)
+# found by a fresh run: '#SkinCare …' is a heading (Markdown needs no space after '#') that ends in a URL,
+# and the colon of a heading standing as a lead-in was glued onto the link
+@example(title="👩‍👩‍👧‍👦", summary="🇺🇸", items=["👩‍👩‍👧‍👦", "👩‍👩‍👧‍👦", "🏳️‍⚧️"],
+         paragraph="#SkinCare https://viaskincare.com/blog/a-long-path?x=1")  # fmt: skip
 def test_no_caption_exceeds_its_limit_or_splits_a_grapheme(
     site, renderer, run_memo, title, summary, items, paragraph
 ):
@@ -305,9 +309,17 @@ def _sentences(caption) -> list[str]:
     return said
 
 
+_URL = "https://viaskincare.com/a?b=1"
+_HEAD = f"Massage {_URL} {_URL} {_URL} {_URL} example.com {_URL}:"
+
+
 @pytest.mark.slow  # fuzz: captions of every platform for each drawn article
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(article=articles())
+# found by a fresh run: the hook cut its first sentence, and a section cut a longer one that starts with
+# the same words to the same text (Threads)
+@example(article=("Why", f"{_HEAD} Massage skin skin.",
+                  f"{_HEAD} Massage skin skin.\n\n## 1. Massage skin skin\n\n{_HEAD} {_HEAD}\n"))  # fmt: skip
 def test_generated_articles_never_repeat_a_sentence_nor_overflow_nor_misreport_tags(
     site, renderer, run_memo, article
 ):

@@ -102,8 +102,11 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
 
 
 def _colon(heading: str) -> str:
-    """A heading standing as a lead-in: 'Five mistakes we see most often:'."""
-    return f"{heading}:" if heading and heading[-1] not in ".:?!…" else heading
+    """A heading standing as a lead-in: 'Five mistakes we see most often:'. One that ends in a URL is
+    left as it is: a colon glued on would become part of the link."""
+    if not heading or heading[-1] in ".:?!…" or "://" in heading.rsplit(None, 1)[-1]:
+        return heading
+    return f"{heading}:"
 
 
 def _numbered_headings(sections: list[Section], title: str) -> Highlights | None:

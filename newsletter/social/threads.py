@@ -315,7 +315,8 @@ class Post:
             if self._repeats({index: unit.text}) or self.fits(self._text({index: self._form(unit)})):
                 continue  # left out for saying something again, not for its length
             cut = T.cut_to_fit(self._form(unit), functools.partial(self._fits_as, index), force=True)
-            if cut:
+            # a cut that says only what was said (the hook cut the same sentence start) is a repeat
+            if cut and not self.seen.says_any(cut):
                 self._remember({index: cut})
                 self.seen.last = ""
                 return [self._text({index: cut})]
