@@ -28,7 +28,7 @@ CardWork = Literal["draw", "lazy", "none"]
 class Work:
     """What a command's outputs need; the plan does nothing else. `cards`: drawn ("draw"), drawn when
     first served ("lazy", the preview), or not at all ("none": their names still go into the captions).
-    `site`: the web copies, the archive page and the feed. `collect`: return every finding instead of
+    `site`: the web copies; `archive`: the archive page and the feed. `collect`: return every finding instead of
     stopping at the first error (`check`). `images`: local images made into the issue folder ("make")
     or only checked to exist and open as pictures ("check"). `sends`: a message goes to people, so what
     the law requires of it (a postal address) is an error, not a warning. `lints`: the captions are
@@ -41,15 +41,17 @@ class Work:
     images: Literal["make", "check"] = "make"
     sends: bool = False
     lints: bool = False
-    archive: bool = True  # with `site`: the archive page and the feed (a preview save makes them later)
+    archive: bool = True  # a preview save makes them later; `check` renders them for their templates' errors
 
 
 BUILD = Work()
 PREVIEW = Work(cards="lazy")
 PREVIEW_EMAIL = Work(captions=False, cards="none", archive=False)  # a save's first step (preview/state.py)
-CHECK = Work(cards="none", collect=True, images="check", lints=True)
-SEND = Work(captions=False, cards="none", site=False, sends=True)
-SOCIAL = Work(cards="none", site=False)
+# check writes nothing: no web copy (a string transform of the email that reports nothing), but the
+# archive page and feed are rendered for what their templates may report
+CHECK = Work(cards="none", site=False, collect=True, images="check", lints=True)
+SEND = Work(captions=False, cards="none", site=False, sends=True, archive=False)
+SOCIAL = Work(cards="none", site=False, archive=False)
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,7 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     index = feed = None
     index_key = ""
     # hand-picked posts leave the site's archive page alone
-    if run.work.site and run.work.archive and not selection.files:
+    if run.work.archive and not selection.files:
         index_key = _index_key(run, library, files, selection)
         if run.store.fresh("index", index_key) is not None:
             reused.append("index")

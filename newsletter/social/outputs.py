@@ -103,6 +103,8 @@ def outputs(
         made = [
             c if c.card.partition("/")[2] in files else replace(c, image="", alt="", card="") for c in made
         ]
+    if cards == "none":  # check: it writes nothing, so the exports are not made
+        return made, files, keys
     files["captions.json"] = exports.as_json(made).encode("utf-8")
     files["captions.md"] = exports.as_markdown(made, week).encode("utf-8")
     return made, files, keys

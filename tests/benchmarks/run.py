@@ -43,7 +43,7 @@ from generate import generate  # noqa: E402
 PY = sys.executable
 NEWSLETTER = [PY, "-m", "newsletter"]
 # What pip's console script `newsletter` runs, started the same way (the interpreter, not a shim).
-CONSOLE_SCRIPT = [PY, "-c", "import re, sys; from newsletter.cli import main; sys.exit(main())"]
+CONSOLE_SCRIPT = [PY, "-c", "import re, sys; from newsletter.cli import run; sys.exit(run())"]
 MJML_HERE = HERE / "mjml" / "node_modules" / ".bin" / "mjml"
 
 
