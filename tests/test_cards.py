@@ -195,6 +195,16 @@ SAMPLES = [
         "x", "quote", "T", quote="It’s about keeping tissues alive, fjord.", byline="— K. Summers", site="Via"
     ),
     Card("x", "title", " ".join(["Regeneration"] * 30), site="Via Skincare"),
+    Card(
+        "x",
+        "benefits",
+        "Steps",
+        "Do this:",
+        ("Cleanse", "Warm the oil", "Press it in"),
+        (1, 2, 10),
+        more=2,
+        site="Via Skincare",
+    ),  # fmt: skip
 ]
 
 
@@ -220,3 +230,35 @@ def test_a_card_is_the_same_bytes_with_the_line_cache_cold_or_warm():
         warm = [draw.png.__wrapped__(card, size, "#8a6f5a") for size in SIZES]
     assert kept and len(memo.table(draw._short)) == kept, "the second drawing found every bitmap kept"
     assert cold == warm
+
+
+PEEL = ["Picking at flaking skin", "Skipping sunscreen", "Using retinol or acids too soon", "Hot showers and saunas",
+        "Exfoliating with scrubs", "Heavy workouts on day one", "Skipping moisturiser"]  # fmt: skip
+
+
+def _peel_card() -> Card:
+    made = cards_of("peel", "7 Mistakes to Avoid After a Chemical Peel", "", "Mistakes to avoid:", tuple(PEEL),
+                    "", "Via Skincare", numbers=tuple(range(1, 8)))  # fmt: skip
+    return next(c for c in made if c.kind == "benefits")
+
+
+def test_a_numbered_list_keeps_its_numbers_and_the_card_says_what_it_leaves_out():
+    """A card under '7 Mistakes…' with six of them says so, and a numbered list stays numbered; the alt
+    text says what the card draws."""
+    card = _peel_card()
+    drawn = [line.text for line in draw.layout(card, "portrait")]
+    assert [t for t in drawn if re.fullmatch(r"\d+\.|•", t)] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    assert drawn[-2:] == ["+1 more in the article", "VIA SKINCARE"]
+    assert card.alt() == (
+        "Text card from Via Skincare: 7 Mistakes to Avoid After a Chemical Peel. Mistakes to avoid: "
+        + "; ".join(f"{n}. {item}" for n, item in enumerate(PEEL[:6], 1))
+        + ". +1 more in the article."
+    )
+
+
+@pytest.mark.slow  # OCR (tesseract)
+def test_ocr_reads_the_numbers_and_the_left_out_count_back(tmp_path):
+    text = _ocr(draw.png(_peel_card(), "portrait", "#8a6f5a"), tmp_path)
+    for n, item in enumerate(PEEL[:6], 1):
+        assert _found(f"{n}. {item}", text), (item, text)
+    assert _found("+1 more in the article", text), text

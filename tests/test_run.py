@@ -113,6 +113,6 @@ def test_social_refuses_a_draft_named_on_the_command_line(sample, cli):
     result = cli("--project", sample.root, "social", str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        "posts/2026-10-17-why-facial-muscles-need-movement.md: is a draft; set 'draft: false' when it is "
-        "published, then export its captions\n"
+        "posts/2026-10-17-why-facial-muscles-need-movement.md:2: is a draft; set 'draft: false' when it is "
+        "published, then export its captions\nAborted: 1 error found.\n"
     )

@@ -289,6 +289,7 @@ def test_a_draft_named_on_the_command_line_is_an_error(sample, cli, named, monke
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"{DRAFT}: is a draft; set 'draft: false' when it is published, then export its captions\n"
+        f"{DRAFT}:4: is a draft; set 'draft: false' when it is published, then export its captions\n"
+        "Aborted: 1 error found.\n"
     )
     assert not out.exists()

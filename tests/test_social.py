@@ -270,6 +270,36 @@ def test_stale_tracking_on_the_sites_own_links_is_replaced_never_doubled(project
     assert "https://www.aad.org/tips?utm_source=newsletter" in by["x"]  # another site's link is theirs
 
 
+def test_a_link_inside_a_japanese_sentence_keeps_the_words_after_it_off_the_url(project, cli):
+    project.post("2026-10-14-ja.md", """\
+        ---
+        title: 冬の乾燥肌を守る習慣
+        date: 2026-10-14
+        ---
+
+        冬は空気が乾燥し、肌の水分が失われやすい季節です。毎日の小さな習慣で、肌のうるおいを守ります。
+
+        詳しくは[予約ページ](https://viaskincare.com/book)をご覧ください。Then see [the tips](https://example.org/tips).
+        """)  # fmt: skip
+    by = {c["platform"]: c["text"] for c in _json(cli, project, "--kind", "thread")}
+    assert "予約ページ https://viaskincare.com/book?utm_source=x&utm_medium=social" in by["x"]
+    assert "&utm_campaign=weekly-2026-W42 をご覧ください。" in by["x"]
+    assert "予約ページ https://viaskincare.com/book をご覧ください。" in by["bluesky"]
+    assert "https://example.org/tips." in by["bluesky"]  # ASCII punctuation stays on the link, as before
+
+
+def test_a_post_named_without_a_caption_of_the_kind_asked_says_why(project, cli):
+    project.post("2026-10-14-plain.md", "---\ntitle: Plain\ndate: 2026-10-14\n---\n\nNo list here at all.\n")
+    result = cli("--project", project.root, "social", "plain", "--kind", "benefits", "--platform", "x")
+    assert result.exit_code == 0 and result.stdout.strip() == ""
+    assert result.stderr == (
+        "posts/2026-10-14-plain.md: warning: no benefits caption for x: a benefits caption needs a list of "
+        "which at least three items (or all of a shorter list) fit the platform; write one in the post's "
+        "social file (newsletter social --edit POST)\n"
+    )
+    assert cli("--project", project.root, "social", "plain", "--kind", "teaser").stderr == ""
+
+
 def test_with_utm_replaces_every_utm_parameter_of_own_links_only():
     from newsletter.urls import with_utm
 

@@ -95,6 +95,8 @@ RULES = {r.id: r for r in [
     Rule("caption-utm", WARNING, "the site's own links carry no one else's utm_source (the platform's own, "
          "where it has tracking) and no tracking twice", "write the platform's own utm_source in the link, "
          "or none"),
+    Rule("caption-none", WARNING, "a post named to `newsletter social` has a caption of the kinds and "
+         "platforms asked", "write the caption in the post's social file (newsletter social --edit POST)"),
     Rule("template", ERROR, "templates parse and use only defined variables", "fix the template line"),
 ]}  # fmt: skip
 

@@ -340,13 +340,24 @@ def inline(element: ET.Element, resolve: Resolve) -> str:
 def _walk(element: ET.Element, resolve: Resolve, parts: list[str]) -> None:
     parts.append(element.text or "")
     for child in element:
+        tail = child.tail or ""
         if child.tag == "a":
-            parts.append(_anchor(child, resolve))
+            said = _anchor(child, resolve)
+            # ASCII punctuation after a link stays on it (the platforms leave it out of the URL); a
+            # letter of any script, or other punctuation ('をご覧ください。'), would become part of it
+            if (
+                "://" in said.rsplit(" ", 1)[-1]
+                and tail[:1]
+                and not tail[0].isspace()
+                and (tail[0].isalnum() or not tail[0].isascii())
+            ):
+                said += " "
+            parts.append(said)
         elif child.tag == "br":
             parts.append(" ")
         elif child.tag not in _SKIPPED:
             _walk(child, resolve, parts)
-        parts.append(child.tail or "")
+        parts.append(tail)
 
 
 def _anchor(element: ET.Element, resolve: Resolve) -> str:

@@ -87,7 +87,7 @@ def article(post: Post, settings: Settings, week: str = "") -> Article:
     tags = _hashtags((*settings.hashtags, *post.tags))
     made = C.cards_of(post.slug, title, post.author, _unlinked(_card_lead(chosen.intros)),
                       tuple(_unlinked(i) for i in items), T.nested(quoted), settings.name,
-                      C.fonts_of(settings), quote_by=said.by)  # fmt: skip
+                      C.fonts_of(settings), quote_by=said.by, numbers=tuple(numbers))  # fmt: skip
     return Article(post, week or week_of(post), title, hook, chosen.intros, tuple(items), tuple(numbers),
                    quoted, said.by, tags, len(brand), tuple(found), tuple(made), scorer)  # fmt: skip
 

@@ -52,6 +52,8 @@ class Card:
     heading: str
     lead: str = ""
     items: tuple[str, ...] = ()
+    numbers: tuple[int, ...] = ()  # the items' own numbers when the article's list is numbered (steps)
+    more: int = 0  # items of the article's list the card leaves out (it says so: "+2 more in the article")
     quote: str = ""
     byline: str = ""
     site: str = ""
@@ -64,20 +66,35 @@ class Card:
         if self.kind != "benefits":
             return self
         labels = tuple(dict.fromkeys(label_of(i) for i in self.items))
-        for option in (self, replace(self, items=labels), replace(self, items=labels, lead="")):
+        numbers = self.numbers if len(labels) == len(self.items) else ()  # two items of one label were one
+        for option in (self, replace(self, items=labels, numbers=numbers),
+                       replace(self, items=labels, numbers=numbers, lead="")):  # fmt: skip
             if len(option.lead) + sum(len(i) for i in option.items) <= BUDGET[size]:
                 return option
         return option
 
     def alt(self) -> str:
         if self.kind == "benefits":
-            said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in self.items) + "."
+            numbered = len(self.numbers) == len(self.items)
+            listed = [f"{marker(self, n)} {i}" if numbered else i for n, i in enumerate(self.items)]
+            said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in listed) + "."
+            if self.more:
+                said += f" {more_line(self.more)}."
         elif self.kind == "quote":
             said = f"“{self.quote}” {self.byline}." if self.byline else f"“{self.quote}”"
         else:
             said = f"{self.heading}, {self.byline}." if self.byline else f"{self.heading}."
         alt = f"Text card from {self.site}: {' '.join(said.split())}"
         return alt if len(alt) <= ALT_LIMIT else T.cut_to_fit(alt, lambda a: len(a) <= ALT_LIMIT) or ""
+
+
+def more_line(more: int) -> str:
+    return f"+{more} more in the article"
+
+
+def marker(card: Card, n: int) -> str:
+    """What stands before item `n`: its number in a numbered list, else a bullet."""
+    return f"{card.numbers[n]}." if len(card.numbers) == len(card.items) else "•"
 
 
 def texts(card: Card) -> list[tuple[str, str]]:
@@ -168,6 +185,7 @@ def cards_of(
     site: str,
     fonts: Fonts = PLAIN,
     quote_by: str | None = None,
+    numbers: tuple[int, ...] = (),
 ) -> list[Card]:
     """The cards of one article: title and quote always, benefits when it has a list. `quote_by`:
     who said the quote ("" nobody named), when it is not the author."""
@@ -176,9 +194,12 @@ def cards_of(
     by = say("byline", author) if author and author != site else ""
     brand = say("site", site)
     out = [Card(slug, "title", heading, byline=f"by {by}" if by else "", site=brand)]
-    shown = tuple(c for i in items[:MAX_ITEMS] if (c := say("items", i)))
+    kept = [(c, numbers[n] if n < len(numbers) else 0) for n, i in enumerate(items) if (c := say("items", i))]
+    shown = tuple(c for c, _ in kept[:MAX_ITEMS])
     if shown:
-        out.append(Card(slug, "benefits", heading, say("lead", lead), shown, site=brand))
+        listed = tuple(n for _, n in kept[:MAX_ITEMS]) if len(numbers) == len(items) else ()
+        out.append(Card(slug, "benefits", heading, say("lead", lead), shown, listed, len(kept) - len(shown),
+                        site=brand))  # fmt: skip
     if said := inner(say("quote", quote)):
         # the studio is named at the foot of every card: a quote is attributed only to a person
         said_by = author if quote_by is None else quote_by

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,17 +38,39 @@ def _chosen(library: Library, wanted: tuple[str, ...], settings: Settings) -> li
         return [p for p in library.posts if not p.draft]
     named = resolve_posts(settings, wanted, library.metas)
     posts = [p for p in library.posts if p.source in named]
-    drafts = [p for p in posts if p.draft]
-    if drafts:
-        raise NewsletterError(
-            f"{drafts[0].source}: is a draft; set 'draft: false' when it is published, then export its captions"
-        )
+    problems = Problems()
+    for post in posts:
+        if post.draft:
+            problems.error(post.source, _draft_line(settings, post),
+                           "is a draft; set 'draft: false' when it is published, then export its captions",
+                           "draft")  # fmt: skip
+    problems.raise_if_errors()
     return posts
+
+
+_NEEDS = {
+    "benefits": "a benefits caption needs a list of which at least three items (or all of a shorter list) fit "
+    "the platform",
+    "quote": "a quote caption needs a quotation of six words or more",
+}
+
+
+def _none_made(platforms: tuple[str, ...], kinds: tuple[str, ...]) -> str:
+    asked = f"{'/'.join(kinds) or 'any'} caption for {'/'.join(platforms) or 'any platform'}"
+    needs = "; ".join(_NEEDS[k] for k in kinds or _NEEDS if k in _NEEDS)
+    fix = "write one in the post's social file (newsletter social --edit POST)"
+    return f"no {asked}{': ' + needs if needs else ''}; {fix}"
+
+
+def _draft_line(settings: Settings, post: Post) -> int:
+    """The front matter's `draft:` line (0 when the file no longer says it)."""
+    text = (settings.root / post.source).read_text(encoding="utf-8", errors="replace")
+    return next((n for n, line in enumerate(text.split("\n"), 1) if re.match(r"draft\s*:", line)), 0)
 
 
 def _job(
     state: tuple, job: tuple[int, int, tuple[str, ...], tuple[str, ...], bool]
-) -> tuple[list, list[Problem]]:
+) -> tuple[list, list[Problem], set[str]]:
     """Captions for a chunk of posts, in whichever process runs it. The renderer and the posts come
     with the pool (inherited when the workers fork, never pickled): a job names its posts by position.
     For JSON the worker hands back the chunk's JSON text instead of the captions."""
@@ -55,7 +78,7 @@ def _job(
     start, end, platforms, kinds, encode = job
     problems = Problems()
     made = captions(list(posts[start:end]), renderer, problems, platforms, kinds)
-    return (exports.json_items(made) if encode else made), problems.items
+    return (exports.json_items(made) if encode else made), problems.items, {c.post for c in made}
 
 
 def export(
@@ -74,10 +97,17 @@ def export(
     posts = _chosen(library, wanted, settings)
     chunks = [(i, i + 25, platforms, kinds, fmt == "json") for i in range(0, len(posts), 25)]
     made: list = []  # the captions; for JSON, each caption already as its JSON text
-    for found, found_problems in parallel_map(_job, chunks, run.workers, state=(run.renderer(), posts)):
+    said: set[str] = set()  # the posts that have a caption of those asked
+    for found, found_problems, slugs in parallel_map(
+        _job, chunks, run.workers, state=(run.renderer(), posts)
+    ):
         made.extend(found)
         problems.extend(found_problems)
+        said |= slugs
     problems.raise_if_errors()
+    for post in posts if wanted else ():  # a post asked for by name never gets an empty answer unexplained
+        if post.slug not in said:
+            problems.warn(post.source, 0, _none_made(platforms, kinds), "caption-none")
     if fmt in ("text", "json"):
         data = exports.json_list(made) if fmt == "json" else exports.as_text(made)
         if out is None:

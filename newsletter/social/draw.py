@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from newsletter.colors import AA, BLACK, WHITE, contrast, rgb
 from newsletter.run.memo import entry, per_run
+from newsletter.social import cards as C
 from newsletter.social import lines as L
 from newsletter.social.cards import SIZES, Card
 from newsletter.social.fonts import PLAIN, PRIMARY, Face, Fonts, primary
@@ -42,6 +43,8 @@ class Para:
     text: str
     bullet: bool = False
     gap: float = 0.6  # space before, in lines of this paragraph
+    marker: str = "•"  # what a bullet paragraph's first line starts with ("3." in a numbered list)
+    hang: str = "•"  # the widest marker of its list: every item's text starts at the same x
 
     @property
     def rtl(self) -> bool:
@@ -75,9 +78,14 @@ def paragraphs(card: Card, size: str) -> list[Para]:
         head = [Para("title", 1.0, card.heading, gap=0)]
         if card.lead:
             head.append(Para("body", 0.72, card.lead, gap=0.9))
-        return head + [
-            Para("body", 0.78, i, bullet=True, gap=0.5 if n else 1.1) for n, i in enumerate(card.items)
+        markers = [C.marker(card, n) for n in range(len(card.items))]
+        hang = max(markers, key=len)
+        listed = [
+            Para("body", 0.78, i, bullet=True, gap=0.5 if n else 1.1, marker=markers[n], hang=hang)
+            for n, i in enumerate(card.items)
         ]
+        more = [Para("body", 0.6, C.more_line(card.more), gap=0.9)] if card.more else []
+        return head + listed + more
     if card.kind == "quote":
         out = [Para("quote", 1.0, f"“{card.quote}”", gap=0)]
         if card.byline and card.byline != f"— {card.site}":  # the studio's name is at the foot already
@@ -173,8 +181,8 @@ def _balanced(text: str, role: str, px: int, width: float, fonts: Fonts = PLAIN)
 
 
 @per_run(256)
-def _indent(role: str, px: int) -> int:
-    return round(font(role, px).getlength("•  "))
+def _indent(role: str, px: int, hang: str = "•") -> int:
+    return round(font(role, px).getlength(f"{hang}  "))
 
 
 def _layout(
@@ -187,7 +195,7 @@ def _layout(
     y = 0
     for para in paras:
         px = max(MIN_PX, round(base * para.scale))
-        indent = _indent(para.role, px) if para.bullet else 0
+        indent = _indent(para.role, px, para.hang) if para.bullet else 0
         wrap = _balanced if balance else _wrap
         wrapped = wrap(para.text, para.role, px, width - indent, fonts)
         if wrapped is None:
@@ -196,7 +204,7 @@ def _layout(
         y += round(para.gap * px * LINE) if lines else 0
         for n, line in enumerate(wrapped):
             if para.bullet and n == 0:
-                lines.append(Line(para.role, px, "•", 0, y, rtl))
+                lines.append(Line(para.role, px, para.marker, 0, y, rtl))
             lines.append(Line(para.role, px, line, indent, y, rtl))
             y += round(px * LINE)
     return lines, y
