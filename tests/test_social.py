@@ -288,6 +288,20 @@ def test_a_link_inside_a_japanese_sentence_keeps_the_words_after_it_off_the_url(
     assert "https://example.org/tips." in by["bluesky"]  # ASCII punctuation stays on the link, as before
 
 
+def test_a_japanese_list_is_introduced_with_a_full_width_colon_and_condensed_to_its_labels(project, cli):
+    items = ["ぬるま湯で洗顔する：熱いお湯は必要な皮脂まで落としてしまいます。",
+             "洗顔後すぐに保湿する：タオルで押さえたら、1分以内に化粧水をつけましょう。",
+             "加湿器を使う：室内の湿度は50〜60％が理想です。", "日焼け止めを忘れない：冬でも紫外線は肌にダメージを与えます。",
+             "睡眠をしっかりとる：肌は寝ている間に修復されます。"]  # fmt: skip
+    listed = "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+    project.post("2026-10-14-ja.md", f"---\ntitle: 冬の乾燥肌を守る5つの習慣\ndate: 2026-10-14\n---\n\n"
+                 f"冬は空気が乾燥する季節です。\n\n## 乾燥肌を守る5つの習慣\n\n{listed}\n")  # fmt: skip
+    by = {c["platform"]: c["text"] for c in _json(cli, project, "--kind", "benefits")}
+    labels = "\n".join(f"{n}. {item.split('：')[0]}" for n, item in enumerate(items, 1))
+    assert f"乾燥肌を守る5つの習慣：\n\n{labels}\n" in by["x"]  # the whole items do not fit 280 on X
+    assert f"乾燥肌を守る5つの習慣：\n\n{listed}\n" in by["bluesky"]
+
+
 def test_a_post_named_without_a_caption_of_the_kind_asked_says_why(project, cli):
     project.post("2026-10-14-plain.md", "---\ntitle: Plain\ndate: 2026-10-14\n---\n\nNo list here at all.\n")
     result = cli("--project", project.root, "social", "plain", "--kind", "benefits", "--platform", "x")

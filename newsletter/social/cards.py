@@ -106,7 +106,10 @@ def texts(card: Card) -> list[tuple[str, str]]:
 
 def label_of(item: str) -> str:
     """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
-    return item.split(": ", 1)[0] if ": " in item[:60] else item
+    for colon in (": ", "："):  # Japanese and Chinese write a full-width colon, without a space
+        if colon in item[:60]:
+            return item.split(colon, 1)[0]
+    return item
 
 
 def clean(text: str) -> str:

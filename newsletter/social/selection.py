@@ -104,9 +104,9 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
 def _colon(heading: str) -> str:
     """A heading standing as a lead-in: 'Five mistakes we see most often:'. One that ends in a URL is
     left as it is: a colon glued on would become part of the link."""
-    if not heading or heading[-1] in ".:?!…" or "://" in heading.rsplit(None, 1)[-1]:
+    if not heading or heading[-1] in ".:?!…：。？！" or "://" in heading.rsplit(None, 1)[-1]:
         return heading
-    return f"{heading}:"
+    return f"{heading}：" if T.is_cjk(heading[-1]) else f"{heading}:"  # Japanese and Chinese: full width
 
 
 def _numbered_headings(sections: list[Section], title: str) -> Highlights | None:

@@ -167,6 +167,10 @@ def _sentences(text: str) -> tuple[str, ...]:
     return tuple(merged)
 
 
+def is_cjk(char: str) -> bool:
+    return bool(_CJK.match(char))
+
+
 def join(sentences: Iterable[str]) -> str:
     """Sentences as one paragraph: a space between them, none after a CJK full stop."""
     out = ""
