@@ -204,7 +204,7 @@ SAMPLES = [
         (1, 2, 10),
         more=2,
         site="Via Skincare",
-    ),  # fmt: skip
+    ),
 ]
 
 

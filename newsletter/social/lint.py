@@ -220,7 +220,7 @@ def lists_alone(facts: Facts, caption: Caption) -> list[tuple[int, str]]:
 def _introduced(facts: Facts, caption: Caption, listed: dict, shown: list[str], at: int) -> bool:
     above = shown[at - 1]
     heading = listed["heading"]
-    intro = {heading, f"{heading}:"} if heading else {facts.title}
+    intro = {heading, f"{heading}:", f"{heading}："} if heading else {facts.title}
     if above in intro or (listed["lead"] and _last(listed["lead"]) == _last(above)):
         return True
     headed = next((x for x in reversed(shown[:at]) if x in facts.headings), None)
