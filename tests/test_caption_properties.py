@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from conftest import SETTINGS, TEMPLATES
@@ -91,10 +91,12 @@ CHROME = {"…", "“", "”", "—", "•", "‘", "’"}
 
 
 def untagged(url: str) -> str:
-    """The URL without utm_* parameters (as the article had it before a platform tagged it)."""
+    """The URL without utm_* parameters (as the article had it before a platform tagged it). The rest of
+    the query is kept as written, as `with_utm` keeps it: parse_qsl and urlencode would read '?x' as
+    '?x=' (and re-encode a merge tag), a link the article never had."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
-    return urlunsplit(parts._replace(query=urlencode(query)))  # what the caption templates themselves add
+    query = [piece for piece in parts.query.split("&") if piece and not piece.startswith("utm_")]
+    return urlunsplit(parts._replace(query="&".join(query)))
 
 
 def _nothing_split(caption_text: str, sources: list[str], link: str) -> None:
@@ -116,10 +118,18 @@ def _nothing_split(caption_text: str, sources: list[str], link: str) -> None:
 # and the colon of a heading standing as a lead-in was glued onto the link
 @example(title="👩‍👩‍👧‍👦", summary="🇺🇸", items=["👩‍👩‍👧‍👦", "👩‍👩‍👧‍👦", "🏳️‍⚧️"],
          paragraph="#SkinCare https://viaskincare.com/blog/a-long-path?x=1")  # fmt: skip
+# found by a fresh run, in the oracle: the test's own cut of the title at 150 code points split the last
+# emoji (a joiner left dangling, which the post drops as invisible) or the last link ('…?x', whose query
+# `untagged` rewrote as '?x='); the captions showed the title as the post has it
+@example(title=" ".join(["aaaaaaaaaaa"] * 12) + " 👩‍👩‍👧‍👦", summary="a", items=["a", "a"], paragraph="a")
+@example(title=" ".join(["aaaaaaaaaaa"] * 9) + " https://viaskincare.com/blog/a-long-path?x=1", summary="a",
+         items=["a", "a"], paragraph="a")  # fmt: skip
 def test_no_caption_exceeds_its_limit_or_splits_a_grapheme(
     site, renderer, run_memo, title, summary, items, paragraph
 ):
-    title = title[:150]
+    # at most 150 code points, cut at a grapheme boundary: a cut inside an emoji would be the test's own
+    # split (and the post drops the joiner it leaves dangling, so no caption could show the cluster)
+    title = title[: max(at for at in _boundaries(title) if at <= 150)]
     post = make_post(site, title, summary, items, paragraph)
     problems = Problems()
     with run_memo.active():
