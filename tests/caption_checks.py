@@ -130,7 +130,11 @@ def _benefits(facts: Facts, caption: Caption, made: list[Caption]) -> None:
     if found is None:
         return
     said = T.Seen()  # an item repeating the title, the intro or another item is not one more item
-    for text in (facts.title, found["heading"], found["lead"]):
+    # The intro as the caption shows it, not only the list's lead: a lead that points back ('It…, as
+    # follows:') comes with the sentence it points at, and an item saying that sentence again is no
+    # more one more item than one repeating the lead itself.
+    above = lines(caption.text)[: lines(caption.text).index(shown[0])]
+    for text in (facts.title, found["heading"], found["lead"], *above):
         said.add_all(text)
     total = 0
     for item in found["items"]:

@@ -404,6 +404,12 @@ def test_spliced_labels_give_the_threads_rendering_gives(site, renderer, unsplic
 @pytest.mark.slow  # fuzz: captions of every platform for each drawn article
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(article=shaped_articles())
+# found by a fresh run, in the oracle: the second item says again (five words inside six) the sentence
+# the lead points back at, which the caption shows above the list; the check read the intro as the lead
+# alone, so counted it as an item left out without "+1 more"
+@example(article=("Why Why", "", "Massage skin skin fascia.\n\n## Five mistakes we see\n\nMassage skin skin skin "
+                  "skin skin.\n\nIt skin skin skin, as follows:\n\n- Massage skin skin skin\n"
+                  "- Massage skin skin skin skin\n"))  # fmt: skip
 def test_generated_articles_have_the_properties_of_issue_21(site, renderer, run_memo, article):
     """Items 1-5 of issue 21 (see caption_checks) on articles of every shape the generator makes."""
     from caption_checks import check
