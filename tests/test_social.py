@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from newsletter.content.markup import benefits, render
 from newsletter.social.counting import rules
 
@@ -286,6 +288,53 @@ def test_a_link_inside_a_japanese_sentence_keeps_the_words_after_it_off_the_url(
     assert "&utm_campaign=weekly-2026-W42 をご覧ください。" in by["x"]
     assert "予約ページ https://viaskincare.com/book をご覧ください。" in by["bluesky"]
     assert "https://example.org/tips." in by["bluesky"]  # ASCII punctuation stays on the link, as before
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("Use **[our page](https://example.com/studio)**で予約できます。", "our page https://example.com/studio で予約できます。"),
+        ("Read [the form](https://example.com/form)*today* please.", "the form https://example.com/form today please."),
+        ("Try [the app](https://example.com/app)-based booking.", "the app https://example.com/app -based booking."),
+        ("Ask [Via](https://example.com)'s team.", "Via https://example.com 's team."),
+        ("See [the tips](https://example.com/tips).", "the tips https://example.com/tips."),
+        ("Mail [us](mailto:hi@example.com)までどうぞ。", "us mailto:hi@example.com までどうぞ。"),
+    ],
+)  # fmt: skip
+def test_what_follows_a_link_never_becomes_part_of_its_url(line, said):
+    from newsletter.content import markup
+    from newsletter.social.article import inline
+
+    paragraph = markup.render(line).tree[0]
+    assert inline(paragraph, lambda href: href) == line.split("[")[0].replace("**", "") + said
+
+
+def test_items_whose_labels_would_say_the_same_stay_whole():
+    from newsletter.social.cards import distinct_labels, label_of
+
+    assert distinct_labels(("Cleanse: rinse gently", "Cleanse: then pat dry")) == (
+        "Cleanse: rinse gently", "Cleanse: then pat dry")  # fmt: skip
+    assert distinct_labels(("保湿：朝と夜", "洗顔：ぬるま湯で")) == ("保湿", "洗顔")
+    assert label_of("保湿：時間: 朝と夜に") == "保湿" and label_of("：説明だけ") == "：説明だけ"
+
+
+def test_a_scheduler_export_with_nothing_to_schedule_says_why(project, cli, tmp_path):
+    project.post("2026-10-14-plain.md", "---\ntitle: Plain\ndate: 2026-10-14\n---\n\nNo list here at all.\n")
+    result = cli("--project", project.root, "social", "plain", "--kind", "benefits", "--format", "buffer",
+                 "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: no benefits caption for any platform" in result.stderr and not (tmp_path / "out").exists()
+    )
+
+
+def test_a_draft_is_named_at_its_front_matter_line_never_the_body(project, cli):
+    project.post(
+        "2026-10-14-d.md", "---\ntitle: D\ndate: 2026-10-14\n'draft': on\n---\n\n```yaml\ndraft: true\n```\n"
+    )
+    result = cli("--project", project.root, "social", "d")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("posts/2026-10-14-d.md:4: is a draft")
 
 
 def test_a_japanese_list_is_introduced_with_a_full_width_colon_and_condensed_to_its_labels(project, cli):

@@ -334,7 +334,19 @@ def inline(element: ET.Element, resolve: Resolve) -> str:
     tables left out, a refused link as REFUSED."""
     parts: list[str] = []
     _walk(element, resolve, parts)
-    return " ".join("".join(parts).split())
+    return " ".join(_URL_END.sub(_after_url, "".join(parts)).split())
+
+
+_URL_ENDS = "\ue001"  # where a link's URL ends, until what follows it is known (markup may come between)
+_URL_END = re.compile(f"{_URL_ENDS}(.?)", re.S)
+
+
+def _after_url(match: re.Match) -> str:
+    """ASCII punctuation after a link stays on it (the platforms leave it out of the URL); anything else
+    (a letter of any script, '-', "'", '/', other punctuation: 'をご覧ください。', '-based') would become
+    part of the URL, so a space comes first."""
+    following = match.group(1)
+    return following if not following or following.isspace() or following in ".,;:!?)" else f" {following}"
 
 
 def _walk(element: ET.Element, resolve: Resolve, parts: list[str]) -> None:
@@ -342,17 +354,7 @@ def _walk(element: ET.Element, resolve: Resolve, parts: list[str]) -> None:
     for child in element:
         tail = child.tail or ""
         if child.tag == "a":
-            said = _anchor(child, resolve)
-            # ASCII punctuation after a link stays on it (the platforms leave it out of the URL); a
-            # letter of any script, or other punctuation ('をご覧ください。'), would become part of it
-            if (
-                "://" in said.rsplit(" ", 1)[-1]
-                and tail[:1]
-                and not tail[0].isspace()
-                and (tail[0].isalnum() or not tail[0].isascii())
-            ):
-                said += " "
-            parts.append(said)
+            parts.append(_anchor(child, resolve))
         elif child.tag == "br":
             parts.append(" ")
         elif child.tag not in _SKIPPED:
@@ -367,8 +369,8 @@ def _anchor(element: ET.Element, resolve: Resolve) -> str:
         return REFUSED
     if not url or not words:
         return f" {words} " if words else ""
-    # No space after the URL: the punctuation that follows stays on it, as the platforms expect.
-    return f" {url}" if words in (url, element.get("href")) else f" {words} {url}"
+    # What follows the URL is settled by `inline` (_after_url), once the markup around the link is read.
+    return f" {url}{_URL_ENDS}" if words in (url, element.get("href")) else f" {words} {url}{_URL_ENDS}"
 
 
 def heading_text(element: ET.Element, resolve: Resolve) -> tuple[str, int]:

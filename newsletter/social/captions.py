@@ -21,7 +21,6 @@ from newsletter.run.memo import entry
 from newsletter.social import cards as C
 from newsletter.social import text as T
 from newsletter.social.article import REFUSED, Scorer, Section, inline, resolver, sections
-from newsletter.social.cards import label_of
 from newsletter.social.counting import _TRAILING, HTTP_URL, PINTEREST_TITLE_LIMIT, Rule, rules
 from newsletter.social.records import Caption, Fields
 from newsletter.social.selection import highlights, quote
@@ -481,7 +480,7 @@ LEANER_INTRO = Step(
     lambda f, a: len(f.intros) - 1 - f.intros.index(f.lead) if f.lead in f.intros else 0,
     lambda f, a, k: replace(f, lead=f.intros[f.intros.index(f.lead) + k]),
 )
-LABELS = _once(lambda f, a: replace(f, items=tuple(dict.fromkeys(label_of(i) for i in f.items))))
+LABELS = _once(lambda f, a: replace(f, items=C.distinct_labels(f.items)))
 NO_SOURCE = _once(lambda f, a: replace(f, title="") if f.title else f)
 # Trailing items, down to MIN_ITEMS (or all of a shorter list); the caption says how many are left out.
 DROP_ITEMS = Step(

@@ -65,10 +65,8 @@ class Card:
         their labels ('Post-Surgical Recovery'), then leaves out its lead-in."""
         if self.kind != "benefits":
             return self
-        labels = tuple(dict.fromkeys(label_of(i) for i in self.items))
-        numbers = self.numbers if len(labels) == len(self.items) else ()  # two items of one label were one
-        for option in (self, replace(self, items=labels, numbers=numbers),
-                       replace(self, items=labels, numbers=numbers, lead="")):  # fmt: skip
+        labels = distinct_labels(self.items)
+        for option in (self, replace(self, items=labels), replace(self, items=labels, lead="")):
             if len(option.lead) + sum(len(i) for i in option.items) <= BUDGET[size]:
                 return option
         return option
@@ -105,11 +103,17 @@ def texts(card: Card) -> list[tuple[str, str]]:
 
 
 def label_of(item: str) -> str:
-    """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'."""
-    for colon in (": ", "："):  # Japanese and Chinese write a full-width colon, without a space
-        if colon in item[:60]:
-            return item.split(colon, 1)[0]
-    return item
+    """'Post-Surgical Recovery: Promoting healing…' condenses to its label 'Post-Surgical Recovery'
+    (Japanese and Chinese write a full-width colon, without a space: '保湿：朝と夜に')."""
+    found = [at for at in (item.find(": ", 0, 60), item.find("：", 0, 60)) if at > 0]
+    return item[: min(found)].rstrip() if found else item
+
+
+def distinct_labels(items: tuple[str, ...]) -> tuple[str, ...]:
+    """The items condensed to their labels, unless two would say the same: then the items stay whole
+    (merging them would show fewer items than the caption or card counts)."""
+    labels = tuple(label_of(i) for i in items)
+    return labels if len(set(labels)) == len(labels) else items
 
 
 def clean(text: str) -> str:

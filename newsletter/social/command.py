@@ -64,8 +64,10 @@ def _none_made(platforms: tuple[str, ...], kinds: tuple[str, ...]) -> str:
 
 def _draft_line(settings: Settings, post: Post) -> int:
     """The front matter's `draft:` line (0 when the file no longer says it)."""
-    text = (settings.root / post.source).read_text(encoding="utf-8", errors="replace")
-    return next((n for n, line in enumerate(text.split("\n"), 1) if re.match(r"draft\s*:", line)), 0)
+    lines = (settings.root / post.source).read_text(encoding="utf-8", errors="replace").split("\n")
+    end = next((n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)  # front matter's end
+    key = re.compile(r"""\s*(?:\?\s*)?(["']?)draft\1\s*(?::|$)""", re.I)
+    return next((n for n, line in enumerate(lines[1:end], 2) if key.match(line)), 0)
 
 
 def _job(
@@ -117,6 +119,8 @@ def export(
                                   f"such as {out / ('captions.json' if fmt == 'json' else 'captions.txt')}")  # fmt: skip
         _write(out, data.encode("utf-8"))
         return Export(None, (str(out),), tuple(problems.warnings))
+    if not made:  # nothing to schedule: the warnings say why
+        return Export(None, (), tuple(problems.warnings))
     if all(c.kind == "thread" for c in made):
         raise NewsletterError(
             f"--format {fmt}: schedulers take one post a row, so threads are not exported to them; "

@@ -106,7 +106,8 @@ def _colon(heading: str) -> str:
     left as it is: a colon glued on would become part of the link."""
     if not heading or heading[-1] in ".:?!…：。？！" or "://" in heading.rsplit(None, 1)[-1]:
         return heading
-    return f"{heading}：" if T.is_cjk(heading[-1]) else f"{heading}:"  # Japanese and Chinese: full width
+    cjk = not heading[-1].isascii() and any(T.is_cjk(c) for c in heading)
+    return f"{heading}：" if cjk else f"{heading}:"  # Japanese and Chinese: full width
 
 
 def _numbered_headings(sections: list[Section], title: str) -> Highlights | None:
