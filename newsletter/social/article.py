@@ -352,14 +352,13 @@ def _after_url(match: re.Match) -> str:
 def _walk(element: ET.Element, resolve: Resolve, parts: list[str]) -> None:
     parts.append(element.text or "")
     for child in element:
-        tail = child.tail or ""
         if child.tag == "a":
             parts.append(_anchor(child, resolve))
         elif child.tag == "br":
             parts.append(" ")
         elif child.tag not in _SKIPPED:
             _walk(child, resolve, parts)
-        parts.append(tail)
+        parts.append(child.tail or "")
 
 
 def _anchor(element: ET.Element, resolve: Resolve) -> str:

@@ -71,10 +71,13 @@ class Card:
                 return option
         return option
 
+    @property
+    def numbered(self) -> bool:
+        return bool(self.numbers) and len(self.numbers) == len(self.items)
+
     def alt(self) -> str:
         if self.kind == "benefits":
-            numbered = len(self.numbers) == len(self.items)
-            listed = [f"{marker(self, n)} {i}" if numbered else i for n, i in enumerate(self.items)]
+            listed = [f"{marker(self, n)} {i}" if self.numbered else i for n, i in enumerate(self.items)]
             said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in listed) + "."
             if self.more:
                 said += f" {more_line(self.more)}."
@@ -92,7 +95,7 @@ def more_line(more: int) -> str:
 
 def marker(card: Card, n: int) -> str:
     """What stands before item `n`: its number in a numbered list, else a bullet."""
-    return f"{card.numbers[n]}." if len(card.numbers) == len(card.items) else "•"
+    return f"{card.numbers[n]}." if card.numbered else "•"
 
 
 def texts(card: Card) -> list[tuple[str, str]]:
@@ -201,11 +204,12 @@ def cards_of(
     by = say("byline", author) if author and author != site else ""
     brand = say("site", site)
     out = [Card(slug, "title", heading, byline=f"by {by}" if by else "", site=brand)]
-    kept = [(c, numbers[n] if n < len(numbers) else 0) for n, i in enumerate(items) if (c := say("items", i))]
-    shown = tuple(c for c, _ in kept[:MAX_ITEMS])
+    numbered = len(numbers) == len(items)
+    kept = [(c, numbers[n] if numbered else 0) for n, i in enumerate(items) if (c := say("items", i))]
+    shown = kept[:MAX_ITEMS]
     if shown:
-        listed = tuple(n for _, n in kept[:MAX_ITEMS]) if len(numbers) == len(items) else ()
-        out.append(Card(slug, "benefits", heading, say("lead", lead), shown, listed, len(kept) - len(shown),
+        out.append(Card(slug, "benefits", heading, say("lead", lead), tuple(c for c, _ in shown),
+                        tuple(n for _, n in shown) if numbered else (), len(kept) - len(shown),
                         site=brand))  # fmt: skip
     if said := inner(say("quote", quote)):
         # the studio is named at the foot of every card: a quote is attributed only to a person

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsletter.content import frontmatter
 from newsletter.content.issue import Selection, resolve_posts
 from newsletter.content.posts import Library, Post
 from newsletter.content.reader import social_path
@@ -63,11 +63,11 @@ def _none_made(platforms: tuple[str, ...], kinds: tuple[str, ...]) -> str:
 
 
 def _draft_line(settings: Settings, post: Post) -> int:
-    """The front matter's `draft:` line (0 when the file no longer says it)."""
-    lines = (settings.root / post.source).read_text(encoding="utf-8", errors="replace").split("\n")
-    end = next((n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)  # front matter's end
-    key = re.compile(r"""\s*(?:\?\s*)?(["']?)draft\1\s*(?::|$)""", re.I)
-    return next((n for n, line in enumerate(lines[1:end], 2) if key.match(line)), 0)
+    """The front matter's `draft:` line, as the loader's own parser places its keys (0 when the file no
+    longer says it): read again only for this error, since a loaded post keeps no key lines."""
+    text = (settings.root / post.source).read_text(encoding="utf-8", errors="replace")
+    doc = frontmatter.split(text, post.source, Problems())
+    return doc.lines.get("draft", 0) if doc is not None else 0
 
 
 def _job(

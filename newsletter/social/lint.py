@@ -20,6 +20,7 @@ from newsletter.social import text as T
 from newsletter.social.article import Section
 from newsletter.social.counting import _TRAILING, HTTP_URL, rules
 from newsletter.social.records import Caption
+from newsletter.social.selection import lead_in
 from newsletter.urls import is_own
 
 # The words for a sentence that opens by pointing back, and for a list of things to avoid.
@@ -220,7 +221,7 @@ def lists_alone(facts: Facts, caption: Caption) -> list[tuple[int, str]]:
 def _introduced(facts: Facts, caption: Caption, listed: dict, shown: list[str], at: int) -> bool:
     above = shown[at - 1]
     heading = listed["heading"]
-    intro = {heading, f"{heading}:", f"{heading}："} if heading else {facts.title}
+    intro = {heading, lead_in(heading)} if heading else {facts.title}  # as the captions introduce it
     if above in intro or (listed["lead"] and _last(listed["lead"]) == _last(above)):
         return True
     headed = next((x for x in reversed(shown[:at]) if x in facts.headings), None)

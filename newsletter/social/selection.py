@@ -75,7 +75,7 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
         # its lead cannot be shown (it points back at a list or at what cannot be said): its heading
         # alone may introduce it, unless only the lead says it holds things to avoid
         if section.heading and unit.usable and not (unit.avoid and not AVOID.search(section.heading)):
-            return (_colon(section.heading),)
+            return (lead_in(section.heading),)
         return ()
     lead = ""
     said = T.Seen([section.heading] if heading_needed else [])
@@ -89,7 +89,7 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
         elif unit.text:
             lead = f"{lead}{unit.text}" if not lead or lead.endswith("\n") else T.join([lead, unit.text])
     lead = lead.strip("\n")
-    heading = _colon(section.heading)
+    heading = lead_in(section.heading)
     if lead and heading_needed:
         options = [f"{heading}\n{lead}", heading]
     elif lead:
@@ -101,7 +101,7 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(options))
 
 
-def _colon(heading: str) -> str:
+def lead_in(heading: str) -> str:
     """A heading standing as a lead-in: 'Five mistakes we see most often:'. One that ends in a URL is
     left as it is: a colon glued on would become part of the link."""
     if not heading or heading[-1] in ".:?!…：。？！" or "://" in heading.rsplit(None, 1)[-1]:
