@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -24,6 +25,16 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
     settings.load_profile("ci")
+
+
+# A worker's heap is large once collected (the test modules, hypothesis, Playwright: about a million
+# objects), and each automatic full collection walked all of it: about 10 s of the suite's CPU, measured
+# with gc.callbacks. What exists after collection is frozen (never scanned again) and young objects are
+# collected less often; cycles the tests make are still collected.
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -302,6 +313,7 @@ def _inlined_once_per_session(request, monkeypatch):
     def memo(html: str) -> str:
         if inline.inline_css is not memo or inline._inliner is not inliner:
             return real(html)
+        _rules_parsed_once_per_session(inline, _Seen)
         key = hashlib.sha256(html.encode("utf-8", "surrogatepass")).digest()
         if key in INLINED:
             return INLINED[key]
@@ -319,6 +331,40 @@ def _inlined_once_per_session(request, monkeypatch):
     monkeypatch.setattr(inline, "inline_css", memo)
 
 
+# An email not inlined before (another accent, a template of the test's own) still has the stylesheet of
+# many others, and cssutils parsing it was most of premailer's time: its rules are kept for the session
+# as the run's memo keeps them for one run (newsletter/email/inline.py), when parsing logged nothing.
+RULES: dict[tuple, tuple[list, list]] = {}
+
+
+def _rules_parsed_once_per_session(inline, seen_class) -> None:
+    from premailer import Premailer
+
+    parse = Premailer._parse_style_rules
+    if getattr(parse, "session_memo", False):
+        return
+
+    def parse_once(self, css_body, ruleset_index):
+        key = (css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
+               self.include_star_selectors, self.disable_validation)  # fmt: skip
+        if key not in RULES:
+            seen = seen_class()
+            seen.any = False
+            inline.log.addHandler(seen)
+            try:
+                made = parse(self, css_body, ruleset_index)
+            finally:
+                inline.log.removeHandler(seen)
+            if seen.any:
+                return made
+            RULES[key] = made
+        rules, leftover = RULES[key]
+        return list(rules), list(leftover)
+
+    parse_once.session_memo = True  # type: ignore[attr-defined]
+    Premailer._parse_style_rules = parse_once
+
+
 @pytest.fixture(autouse=True)
 def _one_worker_unless_asked(request, monkeypatch):
     """In-process commands run with one worker (as on a one-core machine), unless the test passes
@@ -328,3 +374,41 @@ def _one_worker_unless_asked(request, monkeypatch):
     test_incremental.py, test_hardening.py's kills)."""
     if not request.node.get_closest_marker("all_cores"):
         monkeypatch.setattr(os, "cpu_count", lambda: 1)
+
+
+# Templates are compiled again whenever the bytecode cache cannot serve them: a project of the test's own
+# (its templates under a new tmp path), `--no-cache`, an edited template. Jinja's compile is parse, then
+# generate Python source, then Python's compile; the first two were about 7 s of the suite's CPU. The
+# generated source is a pure function of the template's source, its name and the environment's syntax
+# settings, filters and tests (the file name only appears in errors, which are never kept), so each
+# worker keeps it by those; Python's compile still runs with the real file name, so tracebacks and the
+# renderer's template:line messages name the test's own file.
+GENERATED: dict[tuple, str] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _templates_generated_once_per_session():
+    import jinja2
+
+    real = jinja2.Environment.compile
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str) or raw:
+            return real(self, source, name, filename, raw, defer_init)
+        escape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
+        key = (
+            type(self), self.code_generator_class, self.optimized, self.is_async, escape, source, name,
+            defer_init, tuple(sorted(self.extensions)), frozenset(self.filters), frozenset(self.tests),
+            self.block_start_string, self.block_end_string, self.variable_start_string,
+            self.variable_end_string, self.comment_start_string, self.comment_end_string,
+            self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks, self.lstrip_blocks,
+            self.newline_sequence, self.keep_trailing_newline,
+        )  # fmt: skip
+        code = GENERATED.get(key)
+        if code is None:
+            code = GENERATED[key] = real(self, source, name, filename, True, defer_init)
+        return self._compile(code, "<template>" if filename is None else filename)
+
+    jinja2.Environment.compile = compile
+    yield
+    jinja2.Environment.compile = real

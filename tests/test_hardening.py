@@ -35,7 +35,7 @@ def _run(root: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _write_posts(root: Path, version: str, weeks: int = 8) -> None:
+def _write_posts(root: Path, version: str, weeks: int = 4) -> None:
     posts = root / "posts"
     shutil.rmtree(posts, ignore_errors=True)
     shutil.copytree(REPO / "posts", posts)
@@ -241,7 +241,7 @@ def test_a_large_build_killed_leaves_no_process_and_no_torn_issue(tmp_path):
             assert time.monotonic() < deadline, "the render pool never started"
             time.sleep(0.02)
         assert len(_processes_of(root)) >= 3, "the parent and two workers run"
-        time.sleep(random.Random(kill).uniform(0.1, 1.0))
+        time.sleep(random.Random(kill).uniform(0.1, 0.6))
         assert process.poll() is None, "the build ended before it could be killed"
         process.send_signal(kill)
         process.wait(timeout=30)

@@ -298,8 +298,11 @@ def _free_port() -> int:
 
 
 def _preview_process(root: Path, *args: str) -> subprocess.Popen:
+    # Ctrl+C as a terminal sends it: a suite started in the background of a shell inherits SIGINT
+    # ignored, which Python then leaves ignored (no KeyboardInterrupt), so the child gets the default.
     return subprocess.Popen([sys.executable, "-m", "newsletter", "--project", str(root), "preview", "--no-open", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
 
 
 def test_port_in_use_and_out_of_range_are_clear_errors(sample, cli):
