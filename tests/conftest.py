@@ -37,6 +37,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(20_000, 20, 50)
 
 
+@pytest.fixture(autouse=True)
+def _heap_frozen_again():
+    """The pool (newsletter/run/pool.py) freezes before it forks and unfreezes after, which thaws
+    what collection froze too: frozen again after such a test, once collected."""
+    yield
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output."
@@ -313,7 +323,7 @@ def _inlined_once_per_session(request, monkeypatch):
     def memo(html: str) -> str:
         if inline.inline_css is not memo or inline._inliner is not inliner:
             return real(html)
-        _rules_parsed_once_per_session(inline, _Seen)
+        _rules_parsed_once_per_session(inline, _Seen, monkeypatch)
         key = hashlib.sha256(html.encode("utf-8", "surrogatepass")).digest()
         if key in INLINED:
             return INLINED[key]
@@ -337,7 +347,8 @@ def _inlined_once_per_session(request, monkeypatch):
 RULES: dict[tuple, tuple[list, list]] = {}
 
 
-def _rules_parsed_once_per_session(inline, seen_class) -> None:
+def _rules_parsed_once_per_session(inline, seen_class, monkeypatch) -> None:
+    """Only for the product's inliner (its CachedRules, at its logging level), for this test only."""
     from premailer import Premailer
 
     parse = Premailer._parse_style_rules
@@ -345,6 +356,8 @@ def _rules_parsed_once_per_session(inline, seen_class) -> None:
         return
 
     def parse_once(self, css_body, ruleset_index):
+        if type(self) is not inline._inliner() or not self.cache_css_parsing:
+            return parse(self, css_body, ruleset_index)
         key = (css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
                self.include_star_selectors, self.disable_validation)  # fmt: skip
         if key not in RULES:
@@ -362,7 +375,7 @@ def _rules_parsed_once_per_session(inline, seen_class) -> None:
         return list(rules), list(leftover)
 
     parse_once.session_memo = True  # type: ignore[attr-defined]
-    Premailer._parse_style_rules = parse_once
+    monkeypatch.setattr(Premailer, "_parse_style_rules", parse_once)
 
 
 @pytest.fixture(autouse=True)
@@ -379,8 +392,10 @@ def _one_worker_unless_asked(request, monkeypatch):
 # Templates are compiled again whenever the bytecode cache cannot serve them: a project of the test's own
 # (its templates under a new tmp path), `--no-cache`, an edited template. Jinja's compile is parse, then
 # generate Python source, then Python's compile; the first two were about 7 s of the suite's CPU. The
-# generated source is a pure function of the template's source, its name and the environment's syntax
-# settings, filters and tests (the file name only appears in errors, which are never kept), so each
+# generated source of the product's Sandbox (no finalize) is a pure function of the template's source,
+# its name and the environment's syntax settings, policies, filters (the functions behind them: Jinja
+# folds constants through them), tests and intercepted operators (the file name only appears in errors,
+# which are never kept), so each
 # worker keeps it by those; Python's compile still runs with the real file name, so tracebacks and the
 # renderer's template:line messages name the test's own file.
 GENERATED: dict[tuple, str] = {}
@@ -390,15 +405,19 @@ GENERATED: dict[tuple, str] = {}
 def _templates_generated_once_per_session():
     import jinja2
 
+    from newsletter.email.sandbox import Sandbox  # the product's one environment: its options are fixed
+
     real = jinja2.Environment.compile
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if not isinstance(source, str) or raw:
+        if not isinstance(source, str) or raw or type(self) is not Sandbox or self.finalize is not None:
             return real(self, source, name, filename, raw, defer_init)
         escape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
         key = (
             type(self), self.code_generator_class, self.optimized, self.is_async, escape, source, name,
-            defer_init, tuple(sorted(self.extensions)), frozenset(self.filters), frozenset(self.tests),
+            defer_init, tuple(sorted(self.extensions)), repr(sorted(self.policies.items())),
+            frozenset((n, getattr(f, "__wrapped__", f)) for n, f in self.filters.items()),
+            frozenset(self.tests.items()), self.intercepted_binops, self.intercepted_unops,
             self.block_start_string, self.block_end_string, self.variable_start_string,
             self.variable_end_string, self.comment_start_string, self.comment_end_string,
             self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks, self.lstrip_blocks,

@@ -351,6 +351,16 @@ def test_a_japanese_list_is_introduced_with_a_full_width_colon_and_condensed_to_
     assert f"乾燥肌を守る5つの習慣：\n\n{listed}\n" in by["bluesky"]
 
 
+def test_a_heading_above_a_lead_that_introduces_the_list_gets_no_colon(project, cli):
+    # 'It brings:' introduces the list and points back at the heading: the heading is a title line
+    # above it, not a second lead-in ("Why we love rollers:\nIt brings:")
+    project.post("2026-10-14-r.md", "---\ntitle: Rollers\ndate: 2026-10-14\n---\n\nAbout rollers at home.\n\n"
+                 "## Why we love facial rollers\n\nIt brings:\n\n- softer jaw muscles after a long day\n"
+                 "- less puffiness in the morning\n- a warm even glow on dull skin\n")  # fmt: skip
+    (x,) = _json(cli, project, "--kind", "benefits", "--platform", "x")
+    assert "\nWhy we love facial rollers\nIt brings:\n\n- softer jaw muscles after a long day\n" in x["text"]
+
+
 def test_a_post_named_without_a_caption_of_the_kind_asked_says_why(project, cli):
     project.post("2026-10-14-plain.md", "---\ntitle: Plain\ndate: 2026-10-14\n---\n\nNo list here at all.\n")
     result = cli("--project", project.root, "social", "plain", "--kind", "benefits", "--platform", "x")

@@ -418,3 +418,25 @@ def test_an_object_that_is_not_data_is_our_bug_not_the_templates(site):
 
 def test_the_real_budget_is_ten_seconds():
     assert limits.RENDER_SECONDS == 10.0  # the `site` fixture lowers it for its tests only
+
+
+def test_the_same_broken_template_in_two_projects_names_each_ones_line(tmp_path, cli):
+    """Each project's template error is its own `file:line`, however the template's code was made (the
+    suite keeps Jinja's generated code by source: tests/conftest.py; Python's compile names the file)."""
+    from conftest import GOOD_POST, Project
+
+    for name in ("a", "b"):
+        project = Project(tmp_path / name)
+        project.posts.mkdir(parents=True)
+        project.settings()
+        project.post("2026-10-14-a.md", GOOD_POST)
+        template = project.own_template("email.txt")
+        template.write_text(
+            "{{ settings.name }}\n{{ 1 // (settings.name | length - 12) }}\n", encoding="utf-8"
+        )
+        result = cli("--project", project.root, "build")
+        assert (result.exit_code, result.stderr) == (
+            1,
+            "templates/email.txt:2: template error: ZeroDivisionError: integer division or modulo by "
+            "zero\nAborted: 1 error found.\n",
+        ), name

@@ -90,8 +90,8 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
             lead = f"{lead}{unit.text}" if not lead or lead.endswith("\n") else T.join([lead, unit.text])
     lead = lead.strip("\n")
     heading = lead_in(section.heading)
-    if lead and heading_needed:
-        options = [f"{heading}\n{lead}", heading]
+    if lead and heading_needed:  # the lead introduces the list: the heading above it is a title line
+        options = [f"{section.heading}\n{lead}", heading]
     elif lead:
         options = [lead, heading] if heading else [lead]
     else:
