@@ -263,8 +263,8 @@ def _every_eml_is_checked(monkeypatch):
 # drawing code, the font files; the incremental cache already relies on that), so the cards a build
 # draws through LazyCard are kept here, on disk (builds draw them in forked children), shared by the
 # xdist workers, for the session only. Not kept: cards drawn by draw.png directly (the card tests), and
-# any build of a test that replaced draw.png (it counts draws) or is marked `fresh_cards` (it compares
-# card bytes across builds).
+# any build of a test that replaced anything the drawing modules hold (draw.png to count draws, draw.ink
+# to draw in another colour, a font table) or is marked `fresh_cards` (it compares card bytes across builds).
 @pytest.fixture(scope="session")
 def _card_memo_folder(tmp_path_factory) -> Path:
     base = tmp_path_factory.getbasetemp()
@@ -273,16 +273,30 @@ def _card_memo_folder(tmp_path_factory) -> Path:
     return folder
 
 
+_PRISTINE_DRAWING: list[dict[str, int]] = []  # the drawing modules' names, as the first test found them
+
+
+def _names_of(module) -> dict[str, int]:
+    return {name: id(value) for name, value in vars(module).items() if not name.startswith("__")}
+
+
 @pytest.fixture(autouse=True)
 def _cards_drawn_once_per_session(request, _card_memo_folder, monkeypatch):
     if request.node.get_closest_marker("fresh_cards"):
         return
-    from newsletter.social import draw, outputs
+    from newsletter import colors
+    from newsletter.social import draw, fonts, lines, outputs
 
-    drawn, real = draw.png, outputs.LazyCard.__call__
+    real = outputs.LazyCard.__call__
+    modules = (draw, lines, fonts, colors)
+    if not _PRISTINE_DRAWING:
+        _PRISTINE_DRAWING.extend(_names_of(m) for m in modules)
+    pristine = tuple(_PRISTINE_DRAWING)
 
     def call(card: outputs.LazyCard) -> bytes:
-        if draw.png is not drawn or card._png is not None:
+        # a test that replaced any function or constant the drawing reads (draw.ink, a font table) draws
+        # its own cards and keeps none: the memo's key covers what a card says, not how it is drawn
+        if card._png is not None or any(_names_of(m) != p for m, p in zip(modules, pristine, strict=True)):
             return real(card)
         name = f"{outputs.cards_key((card.card,), card.accent)}-{card.size}.png"
         path = _card_memo_folder / name

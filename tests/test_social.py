@@ -359,6 +359,14 @@ def test_a_heading_above_a_lead_that_introduces_the_list_gets_no_colon(project, 
                  "- less puffiness in the morning\n- a warm even glow on dull skin\n")  # fmt: skip
     (x,) = _json(cli, project, "--kind", "benefits", "--platform", "x")
     assert "\nWhy we love facial rollers\nIt brings:\n\n- softer jaw muscles after a long day\n" in x["text"]
+    # the card draws the two lines as two (wrapped as one they ran on: "rollers It brings:")
+    assert "Rollers. Why we love facial rollers. It brings: softer jaw muscles" in x["alt"]
+    from newsletter.social import cards, draw
+
+    (card,) = [c for c in cards.cards_of("r", "Rollers", "", "Why we love facial rollers\nIt brings:",
+                                          ("softer jaw",), "", "Via") if c.kind == "benefits"]  # fmt: skip
+    assert [p.text for p in draw.paragraphs(card, "portrait")][:3] == ["Rollers", "Why we love facial rollers",
+                                                                   "It brings:"]  # fmt: skip
 
 
 def test_a_post_named_without_a_caption_of_the_kind_asked_says_why(project, cli):

@@ -78,7 +78,9 @@ class Card:
     def alt(self) -> str:
         if self.kind == "benefits":
             listed = [f"{marker(self, n)} {i}" if self.numbered else i for n, i in enumerate(self.items)]
-            said = f"{self.heading}. {self.lead} " + "; ".join(i.rstrip(".;,") for i in listed) + "."
+            lead = " ".join(f"{line}." if line[-1] not in ".:?!…：。？！”’\"" else line
+                            for line in self.lead.split("\n") if line.strip())  # fmt: skip
+            said = f"{self.heading}. {lead} " + "; ".join(i.rstrip(".;,") for i in listed) + "."
             if self.more:
                 said += f" {more_line(self.more)}."
         elif self.kind == "quote":
@@ -208,7 +210,8 @@ def cards_of(
     kept = [(c, numbers[n] if numbered else 0) for n, i in enumerate(items) if (c := say("items", i))]
     shown = kept[:MAX_ITEMS]
     if shown:
-        out.append(Card(slug, "benefits", heading, say("lead", lead), tuple(c for c, _ in shown),
+        lines = "\n".join(t for line in lead.split("\n") if (t := say("lead", line)))  # its lines kept
+        out.append(Card(slug, "benefits", heading, lines, tuple(c for c, _ in shown),
                         tuple(n for _, n in shown) if numbered else (), len(kept) - len(shown),
                         site=brand))  # fmt: skip
     if said := inner(say("quote", quote)):
