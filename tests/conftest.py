@@ -409,9 +409,8 @@ def _one_worker_unless_asked(request, monkeypatch):
 # generated source of the product's Sandbox (no finalize) is a pure function of the template's source,
 # its name and the environment's syntax settings, policies, filters (the functions behind them: Jinja
 # folds constants through them), tests and intercepted operators (the file name only appears in errors,
-# which are never kept), so each
-# worker keeps it by those; Python's compile still runs with the real file name, so tracebacks and the
-# renderer's template:line messages name the test's own file.
+# which are never kept), so each worker keeps it by those; Python's compile still runs with the real file
+# name, so tracebacks and the renderer's template:line messages name the test's own file.
 GENERATED: dict[tuple, str] = {}
 
 

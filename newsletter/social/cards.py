@@ -75,11 +75,16 @@ class Card:
     def numbered(self) -> bool:
         return bool(self.numbers) and len(self.numbers) == len(self.items)
 
+    @property
+    def lead_lines(self) -> list[str]:
+        """The lead's lines (a heading above the sentence introducing the list, a quotation it points
+        back at), each drawn and said as a line of its own."""
+        return self.lead.split("\n") if self.lead else []
+
     def alt(self) -> str:
         if self.kind == "benefits":
             listed = [f"{marker(self, n)} {i}" if self.numbered else i for n, i in enumerate(self.items)]
-            lead = " ".join(f"{line}." if line[-1] not in ".:?!…：。？！”’\"" else line
-                            for line in self.lead.split("\n") if line.strip())  # fmt: skip
+            lead = " ".join(line if line[-1] in T.ENDED + '”’"' else f"{line}." for line in self.lead_lines)
             said = f"{self.heading}. {lead} " + "; ".join(i.rstrip(".;,") for i in listed) + "."
             if self.more:
                 said += f" {more_line(self.more)}."

@@ -76,10 +76,8 @@ def paragraphs(card: Card, size: str) -> list[Para]:
     wide = size == "link"
     if card.kind == "benefits":
         head = [Para("title", 1.0, card.heading, gap=0)]
-        # a lead of several lines (a heading above the sentence that introduces the list, a quotation
-        # it points back at) keeps its lines: wrapped as one paragraph, "rollers It brings:" ran on
-        lines = [line for line in card.lead.split("\n") if line.strip()]
-        head += [Para("body", 0.72, line, gap=0.3 if n else 0.9) for n, line in enumerate(lines)]
+        # wrapped as one paragraph, a lead's lines ran on ("rollers It brings:")
+        head += [Para("body", 0.72, line, gap=0.3 if n else 0.9) for n, line in enumerate(card.lead_lines)]
         markers = [C.marker(card, n) for n in range(len(card.items))]
         hang = max(markers, key=len)
         listed = [

@@ -104,7 +104,7 @@ def _intros(section: Section, index: int) -> tuple[str, ...]:
 def lead_in(heading: str) -> str:
     """A heading standing as a lead-in: 'Five mistakes we see most often:'. One that ends in a URL is
     left as it is: a colon glued on would become part of the link."""
-    if not heading or heading[-1] in ".:?!…：。？！" or "://" in heading.rsplit(None, 1)[-1]:
+    if not heading or heading[-1] in T.ENDED or "://" in heading.rsplit(None, 1)[-1]:
         return heading
     cjk = not heading[-1].isascii() and any(T.is_cjk(c) for c in heading)
     return f"{heading}：" if cjk else f"{heading}:"  # Japanese and Chinese: full width

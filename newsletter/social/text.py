@@ -34,6 +34,7 @@ _HASHTAG = regex.compile(r"(?<![\p{L}\p{N}_#&/])#([\p{L}\p{M}\p{N}_]+)")
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Words a sentence taken out of its paragraph may start with and that then point at nothing.
 _CONNECTIVES = {"and", "but", "so", "or", "yet", "then", "also"}
+ENDED = ".:?!…：。？！"  # what a line that ends a sentence or introduces what follows ends in
 _SCAN = 200
 _BLANKS = re.compile(r"\n{3,}")
 
