@@ -100,6 +100,7 @@ def test_default_build_is_latest_week_and_drafts_never_appear(project, cli):
     assert result.stdout.startswith("Built 2026-W42 (1 post) ")
     assert sorted(p.name for p in project.build.iterdir()) == [
         ".newsletter-cache.json",
+        ".newsletter-captions",
         ".newsletter.lock",
         "2026-W42",
         "feed.xml",

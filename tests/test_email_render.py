@@ -74,3 +74,25 @@ def test_preheader_is_invisible(pages, email_url):
     page = pages(email_url, 800)
     assert page.evaluate("document.querySelector('.preheader').getBoundingClientRect().height") == 0
     assert not page.is_visible(".preheader")
+
+
+@pytest.mark.fresh_inline
+def test_a_floated_picture_gets_outlooks_align_as_premailer_gives_it():
+    """The inliner reads `<img style>` floats without cssutils' validation (a cost, not a difference):
+    a floated picture still gets the `align` Outlook reads, and the email is what premailer makes."""
+    from premailer import Premailer
+
+    from newsletter.email import inline
+
+    html = (
+        "<html><head><style>.r { float: right } p { color: #333 }</style></head><body>"
+        '<p><img class="r" src="https://e.example/a.png" width="80" alt="a">'
+        '<img style="float: left; width: 90px" src="https://e.example/b.png" width="90" alt="b">'
+        '<img style="border: 0" src="https://e.example/c.png" width="70" alt="c">text</p></body></html>'
+    )
+    ours = inline.inline_css(html)
+    assert 'align="right"' in ours and 'align="left"' in ours and ours.count("align=") == 2
+    plain = Premailer(html, allow_network=False, disable_validation=True, remove_classes=False,
+                      keep_style_tags=False, strip_important=False,
+                      disable_basic_attributes=["width", "height"]).transform(pretty_print=False)  # fmt: skip
+    assert ours == plain

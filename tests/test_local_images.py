@@ -317,7 +317,7 @@ def test_downloaded_images_of_an_import_build(project, cli, tmp_path):
     )
     result = cli("--project", project.root, "build", "--all")
     assert result.exit_code == 0, result.output
-    (week,) = [p for p in project.build.iterdir() if p.is_dir()]
+    (week,) = [p for p in project.build.iterdir() if p.is_dir() and not p.name.startswith(".")]
     (name,) = [p.name for p in (week / "images").iterdir()]
     assert re.fullmatch(r"label-[0-9a-f]{8}\.png", name)
     html = (week / "email.html").read_text(encoding="utf-8")

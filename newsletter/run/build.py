@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.content.issue import LATEST, Selection
+from newsletter.content.issue import LATEST, Selection, week_of
 from newsletter.content.settings import Settings
 from newsletter.errors import NewsletterError, Problem
 from newsletter.run import store, writer
@@ -71,6 +71,8 @@ def build(
                 )
                 made = plan(run, selection)
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
+                if made.rendered and not selection.files:  # hand-picked posts keep no captions
+                    writer.keep_captions(out, root, _caption_keys(made, manifest.fp))
                 if not selection.drafts:
                     removed += _unpublish_drafts(out, made, manifest)
                 _save(out, manifest, made, removed)
@@ -112,6 +114,14 @@ def _write(
                 removed += writer.remove_issue(out, week)
                 manifest.forget(week)
     return tuple(written), unchanged, tuple(removed)
+
+
+def _caption_keys(made: Plan, fp: str) -> frozenset[str]:
+    """The kept captions still of use: each published post's, for its own week."""
+    sources = made.library.sources
+    return frozenset(
+        store.caption_key(fp, sources[m.source].digest, week_of(m)) for m in made.posts if not m.draft
+    )
 
 
 def _staged(made: Plan) -> tuple[StagedIssue, ...]:

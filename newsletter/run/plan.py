@@ -58,6 +58,7 @@ class IssueOutputs:
     key: str = ""  # the store's key of its inputs
     cards: Mapping[str, str] = field(default_factory=dict)  # slug -> key of its cards (outputs.cards_key)
     links: Mapping[str, bool] = field(default_factory=dict)  # path into the blog -> it is a known post
+    fresh: Mapping[str, bytes] = field(default_factory=dict)  # captions made anew, by store.caption_key
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class StagedIssue:
     cards: Mapping[str, str]
     links: Mapping[str, bool]
     drafts: bool
+    fresh: tuple[str, ...] = ()  # the captions kept aside with the folder (Stager.keep), by key
 
 
 Rendered = IssueOutputs | StagedIssue
@@ -87,6 +89,7 @@ class RenderJob:
     split: bool  # captions and cards in a forked child while this process makes the email
     earlier: Earlier | None  # the cards the last build drew for this issue
     only: frozenset[str] | None = None  # outside the cards window: the only cards to draw
+    captions: Mapping[str, str] = field(default_factory=dict)  # per post (source): store.caption_key
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class SocialPart:
     files: Mapping[str, object] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
     cards: Mapping[str, str] = field(default_factory=dict)
+    fresh: Mapping[str, bytes] = field(default_factory=dict)  # captions made anew, by store.caption_key
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,7 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
             Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
             key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
             None if window is None or w.week in window else _og_card(w),
+            _caption_keys(run, library, w) if run.work.captions and not selection.files else {},
         )
         for w, key in todo
     ]  # fmt: skip
@@ -207,6 +212,14 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
+
+
+def _caption_keys(run: Run, library: Library, week: Week) -> dict[str, str]:
+    return {
+        m.source: store.caption_key(run.store.fp, library.sources[m.source].digest, week.week)
+        for m in week.posts
+        if not m.draft
+    }
 
 
 def _index_key(run: Run, library: Library, files: dict[str, IssueFile], selection: Selection) -> str:
@@ -358,9 +371,11 @@ def _render_job(run: Run, job: RenderJob) -> Rendered:
     if run.stager is None or any(p.is_error for p in made.findings):  # errors: nothing will be written
         return made
     staged = run.stager(job.issue.week, made.files)  # type: ignore[arg-type]
+    run.stager.keep(made.fresh)
     return StagedIssue(
-        job.issue.week, job.key, staged, made.findings, made.cards, made.links, job.issue.draft
-    )
+        job.issue.week, job.key, staged, made.findings, made.cards, made.links, job.issue.draft,
+        tuple(made.fresh),
+    )  # fmt: skip
 
 
 def render_issue(run: Run, job: RenderJob) -> IssueOutputs:
@@ -379,7 +394,7 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
     issue, renderer = job.issue, run.renderer()
     settings, problems = run.settings, Problems()
     links: dict[str, bool] = {}
-    with Forked(_social, run, issue, job.earlier, job.only) if job.split else nullcontext() as social:
+    with Forked(_social, run, issue, job) if job.split else nullcontext() as social:
         for post in issue.posts:
             rules.post_rules(post, settings, job.known_paths, problems, links)
         local = images.prepare(
@@ -396,7 +411,7 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         web = None  # the web copy, published at {archive_url}/YYYY-Www/; made while the child works
         if run.work.site and settings.archive_url:
             web = archive.web_copy(page, issue, settings).encode("utf-8")
-        part = social.result() if social else _social(run, issue, job.earlier, job.only)
+        part = social.result() if social else _social(run, issue, job)
     problems.extend(part.problems)
     files = {"email.html": html.encode("utf-8"), "email.txt": text.encode("utf-8"), "email.eml": eml,
              **part.files, **local.files, **archive.assets(settings)}  # fmt: skip
@@ -404,7 +419,7 @@ def _render_issue(run: Run, job: RenderJob) -> IssueOutputs:
         files["index.html"] = web
     return IssueOutputs(
         issue, html, text, eml, part.captions, size, tuple(problems.items), files, job.key,
-        cards=part.cards, links=links,
+        cards=part.cards, links=links, fresh=part.fresh,
     )  # fmt: skip
 
 
@@ -413,30 +428,31 @@ def social_part(run: Run, issue: Issue, window: frozenset[str] | None) -> Social
     `window`: cards_window(...) of the run's plan."""
     with_captions = replace(run, work=replace(run.work, captions=True, cards="lazy"))
     only = None if window is None or issue.week in window else _og_card(issue)
+    job = RenderJob(issue, "", frozenset(), False, None, only)
     with run.active():  # under the run's memo, as in the plan
-        return _social(with_captions, issue, None, only)
+        return _social(with_captions, issue, job)
 
 
-def _social(
-    run: Run, issue: Issue, earlier: Earlier | None = None, only: frozenset[str] | None = None
-) -> SocialPart:
+def _social(run: Run, issue: Issue, job: RenderJob) -> SocialPart:
     """The issue's social part, as the run's work asks: nothing, captions only, or captions and cards."""
     if not run.work.captions:
         return SocialPart()
     from newsletter.social import outputs as social
 
     problems = Problems()
-    captions, files, cards = social.outputs(
+    captions, files, cards, fresh = social.outputs(
         list(issue.posts),
         run.renderer(),
         problems,
         issue.week,
-        earlier,
+        job.earlier,
         run.work.cards,
         run.work.lints,
-        only,
+        job.only,
+        job.captions,
+        run.store.kept(),
     )
-    return SocialPart(tuple(captions), files, tuple(problems.items), cards)
+    return SocialPart(tuple(captions), files, tuple(problems.items), cards, fresh)
 
 
 def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool, problems: Problems):

@@ -1,6 +1,7 @@
 """What lets a run skip work: a fingerprint of everything but the posts, and a store of what the last run
-made. One small protocol, three stores: the manifest in build/ (`build`), memory (`preview`, whose one
-run lives across saves), and none (`--no-cache`, `check`, `send`, `social`).
+made. One small protocol, three stores: the manifest in build/ (`build`, and `social`, which only reads
+it and the captions kept beside it), memory (`preview`, whose one run lives across saves), and none
+(`--no-cache`, `check`, `send`).
 
 The manifest, build/.newsletter-cache.json, is typed records in memory (`PostEntry`, `OutputEntry`),
 JSON only at the edges (`from_json`/`to_json`); it is trusted only when the fingerprint matches and each
@@ -9,6 +10,7 @@ ignored: the build simply starts cold."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,9 +33,11 @@ from newsletter.content.reader import (
 from newsletter.content.settings import PACKAGED_TEMPLATES as PACKAGED
 from newsletter.content.settings import Settings
 from newsletter.errors import Problem, Problems, Severity
+from newsletter.run.writer import CAPTIONS
 
 if TYPE_CHECKING:
     from newsletter.content.issue import Week
+    from newsletter.social.records import Caption
 
 MANIFEST = ".newsletter-cache.json"
 Warnings = tuple[Problem, ...]
@@ -73,6 +77,22 @@ def issue_key(fp: str, week: Week, sources: Mapping[str, Source], images: Iterab
     issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
     posts = sorted(sources[p.source].digest for p in week.posts)
     return key(fp, week.week, *issue_file, *posts, "images:1", *images)
+
+
+def caption_key(fp: str, digest: str, week: str) -> str:
+    """A post's captions depend on its bytes (and its social file's: `digest`), the week its cards live
+    in, everything the fingerprint covers, and the tool's code (a changed caption writer, even of the
+    same version, makes them again)."""
+    return key(fp, "captions:1", _code_digest(), digest, week)
+
+
+@functools.cache
+def _code_digest() -> str:  # the package's own source files, read once per process (about 2 ms)
+    package = Path(__file__).parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def index_key(fp: str, library: Library, *extra: str) -> str:
@@ -179,6 +199,80 @@ class Earlier:
             return None
 
 
+@dataclass(frozen=True)
+class KeptCaptions:
+    """One post's captions as a build made them: per caption its (platform, kind) and its JSON as
+    `captions.json` lists it (`exports.json_items`, UTF-8), which `social --format json` splices in
+    as it is; other exports read the captions back (`captions()`). On disk: a JSON line of the heads
+    and the items' sizes, then the items' bytes (no decoding and encoding again of tens of MB)."""
+
+    heads: tuple[tuple[str, str], ...]
+    items: tuple[bytes, ...]
+
+    def to_bytes(self) -> bytes:
+        head = {"heads": [list(h) for h in self.heads], "sizes": [len(i) for i in self.items]}
+        return json.dumps(head, ensure_ascii=True).encode("ascii") + b"\n" + b"".join(self.items)
+
+    @classmethod
+    def made(cls, captions: Iterable[Caption], items: Iterable[str]) -> KeptCaptions:
+        return cls(tuple((c.platform, c.kind) for c in captions), tuple(i.encode("utf-8") for i in items))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> KeptCaptions:
+        """ValueError when the data is of another shape."""
+        line, _, rest = data.partition(b"\n")
+        found = json.loads(line)
+        heads, sizes = found["heads"], found["sizes"]
+        if not (isinstance(heads, list) and isinstance(sizes, list) and len(heads) == len(sizes)):
+            raise ValueError("kept captions")
+        if not all(type(n) is int and n > 0 for n in sizes) or sum(sizes) != len(rest):
+            raise ValueError("sizes")
+        if not all(isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in heads):
+            raise ValueError("heads")
+        items, start = [], 0
+        for n in sizes:
+            items.append(rest[start : start + n])
+            start += n
+        if not all(i.startswith(b"  {") and i.endswith(b"}") for i in items):
+            raise ValueError("items")
+        return cls(tuple((h[0], h[1]) for h in heads), tuple(items))
+
+    def captions(self) -> tuple[Caption, ...]:
+        """The captions themselves (ValueError when an item is not one, or not the one its head says)."""
+        from newsletter.social.records import Caption
+
+        made = tuple(Caption.from_dict(json.loads(i)) for i in self.items)
+        if any((c.platform, c.kind) != h for c, h in zip(made, self.heads, strict=True)):
+            raise ValueError("heads")
+        return made
+
+
+class Kept:
+    """The captions builds made, a file per post in build/.newsletter-captions/ named by its
+    `caption_key`: what the next build (an edited issue's other posts) and `social` take instead of
+    making them again. Data, never code; a file that is unreadable, a link or of another shape is as
+    good as missing (the captions are made again)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def get(self, name: str) -> KeptCaptions | None:
+        try:
+            fd = os.open(self.folder / f"{name}.json", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with open(fd, "rb") as f:
+                return KeptCaptions.from_bytes(f.read())
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+
+def kept_in(out: Path) -> Kept | None:
+    """The kept captions of an output folder, unless the folder (or build/ itself) is a link."""
+    folder = out / CAPTIONS
+    if out.is_symlink() or folder.is_symlink() or not folder.is_dir():
+        return None
+    return Kept(folder)
+
+
 Reader = Callable[[list[Path], Settings, Problems], list[Source]]
 
 
@@ -206,6 +300,10 @@ class Store(Protocol):
         """The cards an untouched issue folder holds."""
         ...
 
+    def kept(self) -> Kept | None:
+        """The captions the last builds made, by `caption_key`."""
+        ...
+
 
 class NoStore:
     """A cold run: nothing is known, everything is read, parsed and rendered."""
@@ -226,6 +324,9 @@ class NoStore:
     def earlier(self, week: str) -> Earlier | None:
         return None
 
+    def kept(self) -> Kept | None:
+        return None
+
 
 class Manifest(NoStore):
     """build/.newsletter-cache.json: per post its digest and metadata, per issue folder (and the index)
@@ -238,9 +339,11 @@ class Manifest(NoStore):
         posts: Mapping[str, PostEntry] | None = None,
         entries: Mapping[str, OutputEntry] | None = None,
         drawn: Mapping[str, OutputEntry] | None = None,
+        captions: Kept | None = None,
     ):
         super().__init__(fp)
         self.out = out
+        self.captions = captions  # only a manifest read from disk offers them (not --no-cache's)
         self.posts: dict[str, PostEntry] = dict(posts or {})
         self.entries: dict[str, OutputEntry] = dict(entries or {})
         # The cards each issue folder holds outlive a change of settings or templates: a card's key names
@@ -256,9 +359,12 @@ class Manifest(NoStore):
             if data.get("fingerprint") != fp:  # other templates or settings: only the cards still hold
                 return cls(out, fp, drawn=entries)
             posts = {str(s): PostEntry.from_json(e) for s, e in data["posts"].items()}
-            return cls(out, fp, posts, entries, entries)
+            return cls(out, fp, posts, entries, entries, kept_in(out))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out, fp)
+
+    def kept(self) -> Kept | None:
+        return self.captions
 
     def post(self, source: Source) -> tuple[PostMeta, Warnings] | None:
         entry = self.posts.get(source.source)

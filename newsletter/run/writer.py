@@ -22,6 +22,7 @@ from newsletter.errors import NewsletterError
 LOCK = ".newsletter.lock"
 LOCK_WAIT_SECONDS = 60.0
 WEEK_FOLDER = re.compile(r"\d{4}-W\d{2}")
+CAPTIONS = ".newsletter-captions"  # build/'s captions of each post (run.store.Kept), bookkeeping
 # Names this tool writes inside an issue folder; anything else there is the user's and is kept.
 OURS = re.compile(
     r"index\.html|email\.(html|txt|eml)|captions\.(json|md)|captions-[\w-]+\.csv|social/.+\.txt|cards/.+\.png"
@@ -167,6 +168,36 @@ class Stager:
 
     def __call__(self, week: str, files: Mapping[str, bytes]) -> Staged:
         return stage_issue(self.out, self.root, week, files)
+
+    def keep(self, fresh: Mapping[str, bytes]) -> None:
+        """Captions made anew (run.store.Kept), written aside beside the folders; `keep_captions` moves them
+        in once the build succeeded."""
+        for name, data in fresh.items():
+            _write_file(self.root / CAPTIONS / f"{name}.json", data)
+
+
+def keep_captions(out: Path, root: Path, wanted: frozenset[str] | None) -> None:
+    """The captions kept aside by this build moved into out/.newsletter-captions/ and, with `wanted`
+    (the keys of every post the build knows), those of posts that changed or left removed. A cache:
+    one that cannot be written (a link there, a full disk) is simply not kept."""
+    staged, folder = root / CAPTIONS, out / CAPTIONS
+    try:
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return
+        if staged.is_dir():
+            folder.mkdir(exist_ok=True)
+            with os.scandir(staged) as entries:
+                for entry in entries:
+                    os.replace(entry.path, folder / entry.name)
+        if wanted is not None and folder.is_dir():
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.removesuffix(".json") not in wanted and not entry.is_dir(
+                        follow_symlinks=False
+                    ):
+                        os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def staging_root(out: Path) -> Path:

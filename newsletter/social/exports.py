@@ -46,6 +46,12 @@ def json_list(items: list[str]) -> str:
     return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 
+def json_document(items: list[bytes]) -> bytes:
+    """`json_list` of items already in UTF-8 (`social --format json`: tens of MB at thousands of posts,
+    which as one str of emoji-holding text would take four bytes a character)."""
+    return b"[\n" + b",\n".join(items) + b"\n]\n" if items else b"[]\n"
+
+
 def as_text(captions: list[Caption]) -> str:
     blocks = []
     for c in captions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from newsletter.content.posts import Post
 from newsletter.email.render import Renderer
 from newsletter.errors import Problems
 from newsletter.run.memo import entry
-from newsletter.run.store import Earlier
+from newsletter.run.store import Earlier, Kept, KeptCaptions
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
@@ -62,19 +63,23 @@ def outputs(
     cards: str = "draw",
     lint: bool = False,
     only: frozenset[str] | None = None,
-) -> tuple[list[Caption], dict[str, bytes | LazyCard], dict[str, str]]:
+    keys: Mapping[str, str] | None = None,
+    kept: Kept | None = None,
+) -> tuple[list[Caption], dict[str, bytes | LazyCard], dict[str, str], dict[str, bytes]]:
     """The issue's captions, paths inside the issue folder → bytes, and per article the key of its
     cards. Cards are drawn only here (Pillow is imported here), unless `earlier` holds the very same
     cards, drawn by the last build: an article whose cards' key is unchanged reuses their bytes. With
     `lazy_cards` (the preview) each card is a LazyCard, drawn on request. With `lint` (check), the
     captions as posted are linted (social.lint). `only`: the cards to draw when the last build has none
     of the article's to give (an archive issue outside the cards window: its og:image card); a caption
-    whose card the issue does not have names none."""
+    whose card the issue does not have names none. `keys`: per post (source) its `caption_key`;
+    `kept`: the captions the last builds made, by that key (a post found there is not captioned
+    again). Also returns the captions made anew, by key, for the build to keep."""
     settings = renderer.settings
     bases = [article(post, settings, week) for post in posts if not post.draft]
-    made = of_articles(bases, renderer, problems)
+    made, items, fresh = _captions(bases, renderer, problems, keys or {}, kept)
     files: dict[str, bytes | LazyCard] = {}
-    keys: dict[str, str] = {}
+    card_keys: dict[str, str] = {}
     for base in bases:
         glyphs.report(base.post, base.cards, settings, problems)  # characters no card font has
         if lint:
@@ -90,7 +95,7 @@ def outputs(
             for card in base.cards
             for size in C.SIZES
         }
-        keys[base.post.slug] = key = cards_key(base.cards, settings.accent_color)
+        card_keys[base.post.slug] = key = cards_key(base.cards, settings.accent_color)
         wanted = names if only is None else {n: c for n, c in names.items() if n in only}
         found = None
         if earlier is not None:  # every card drawn before is kept, else those still wanted
@@ -100,14 +105,53 @@ def outputs(
         else:  # one way to draw, lazy or not
             files.update({name: card if cards == "lazy" else card() for name, card in wanted.items()})
     if cards != "none" and only is not None:
+        cut = [c.card.partition("/")[2] not in files for c in made]
         made = [
-            c if c.card.partition("/")[2] in files else replace(c, image="", alt="", card="") for c in made
+            replace(c, image="", alt="", card="") if gone else c for c, gone in zip(made, cut, strict=True)
+        ]
+        items = [
+            exports.json_items([c])[0] if gone else i for c, i, gone in zip(made, items, cut, strict=True)
         ]
     if cards == "none":  # check: it writes nothing, so the exports are not made
-        return made, files, keys
-    files["captions.json"] = exports.as_json(made).encode("utf-8")
+        return made, files, card_keys, fresh
+    files["captions.json"] = exports.json_list(items).encode("utf-8")
     files["captions.md"] = exports.as_markdown(made, week).encode("utf-8")
-    return made, files, keys
+    return made, files, card_keys, fresh
+
+
+def _captions(
+    bases: list, renderer: Renderer, problems: Problems, keys: Mapping[str, str], kept: Kept | None
+) -> tuple[list[Caption], list[str], dict[str, bytes]]:
+    """Every article's captions and their JSON items (`exports.json_items`), taken from `kept` when
+    the last builds made them; those made here without a problem (a post whose social file has an
+    error is never kept) come back by key."""
+    made: list[Caption] = []
+    items: list[str] = []
+    fresh: dict[str, bytes] = {}
+    for base in bases:
+        name = keys.get(base.post.source)
+        entry = kept.get(name) if kept is not None and name else None
+        found = _read(entry) if entry is not None else None
+        if entry is not None and found is not None:
+            made.extend(found)
+            items.extend(i.decode("utf-8") for i in entry.items)
+            continue
+        own = Problems()
+        captions = of_articles([base], renderer, own)
+        problems.extend(own.items)
+        encoded = exports.json_items(captions)
+        made.extend(captions)
+        items.extend(encoded)
+        if name and not own.items:
+            fresh[name] = KeptCaptions.made(captions, encoded).to_bytes()
+    return made, items, fresh
+
+
+def _read(entry: KeptCaptions) -> tuple[Caption, ...] | None:
+    try:
+        return entry.captions()
+    except (ValueError, TypeError, KeyError):  # not captions after all: made again
+        return None
 
 
 def cards_key(cards, accent: str) -> str:

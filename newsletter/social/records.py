@@ -69,3 +69,37 @@ class Caption:
         if self.edited:
             data["edited"] = True
         return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> Caption:
+        """A caption as `as_dict` gave it (read back from the build's kept captions); ValueError when the
+        data is of another shape."""
+        if not isinstance(data, dict) or not _REQUIRED.issubset(data):
+            raise ValueError("caption")
+        if not set(data) <= _TEXTS | _NUMBERS | _LISTS | {"edited"}:
+            raise ValueError("caption")
+        if not all(isinstance(data[k], str) for k in _TEXTS):
+            raise ValueError("caption")
+        if not all(type(data[k]) is int for k in _NUMBERS):
+            raise ValueError("caption")
+        hashtags, parts, lengths = data["hashtags"], data.get("parts", []), data.get("part_lengths", [])
+        if not (isinstance(hashtags, list) and isinstance(parts, list) and isinstance(lengths, list)):
+            raise ValueError("caption")
+        if not all(isinstance(t, str) for t in (*hashtags, *parts)) or not all(
+            type(n) is int for n in lengths
+        ):
+            raise ValueError("caption")
+        edited = data.get("edited", False)
+        if edited is not True and edited is not False:
+            raise ValueError("caption")
+        return cls(
+            data["post"], data["platform"], data["kind"], data["text"], data["length"], data["limit"],
+            data["fold"], data["link"], data["title"], data["image"], data["alt"], data["card"],
+            tuple(hashtags), tuple(parts), tuple(lengths), edited,
+        )  # fmt: skip
+
+
+_TEXTS = frozenset({"post", "platform", "kind", "text", "link", "title", "image", "alt", "card"})
+_NUMBERS = frozenset({"length", "limit", "fold"})
+_LISTS = frozenset({"hashtags", "parts", "part_lengths"})
+_REQUIRED = _TEXTS | _NUMBERS | {"hashtags"}

@@ -1,0 +1,135 @@
+"""The captions a build keeps (build/.newsletter-captions/, a file per post): `social` and the next build
+take them instead of making them again, and never where they would say something else."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsletter.run.store import CAPTIONS
+
+# Each way of exporting: the whole JSON, the text report, and a filtered text whose platforms and kinds
+# are asked in an order of their own (captions come in the order asked).
+FORMATS = (
+    ("--format", "json"),
+    ("--format", "text"),
+    ("--format", "text", "--platform", "bluesky", "--platform", "x", "--kind", "thread", "--kind", "teaser"),
+)
+
+
+def _social(cli, root: Path, *args: str) -> str:
+    result = cli("--project", root, "social", *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _exports(cli, root: Path) -> list[str]:
+    return [_social(cli, root, *args) for args in FORMATS]
+
+
+def _captioned(monkeypatch) -> list[str]:
+    """The slugs captioned in this process from now on (social's pool runs here: one worker)."""
+    from newsletter.social import captions, outputs
+
+    made: list[str] = []
+    real = captions.of_articles
+
+    def of_articles(bases, *args, **kwargs):
+        made.extend(b.post.slug for b in bases)
+        return real(bases, *args, **kwargs)
+
+    monkeypatch.setattr(captions, "of_articles", of_articles)  # social's
+    monkeypatch.setattr(outputs, "of_articles", of_articles)  # the build's
+    return made
+
+
+def _parsed(monkeypatch) -> list[str]:
+    from newsletter.content import posts
+
+    parsed: list[str] = []
+    real = posts.parse
+    monkeypatch.setattr(posts, "parse", lambda source, *a: parsed.append(source.source) or real(source, *a))
+    return parsed
+
+
+def test_social_after_a_build_parses_and_captions_nothing_and_says_the_same(sample, cli, monkeypatch):
+    cold = _exports(cli, sample.root)  # no build/ yet: every post parsed and captioned
+    assert cli("--project", sample.root, "build").exit_code == 0
+    kept = sorted((sample.build / CAPTIONS).iterdir())
+    assert len(kept) == len(list(sample.posts.glob("*.md")))  # one file per post of the issue
+    made, parsed = _captioned(monkeypatch), _parsed(monkeypatch)
+    assert _exports(cli, sample.root) == cold
+    assert made == [] and parsed == []
+
+
+def test_an_edited_post_is_captioned_again_and_only_it(sample, cli, monkeypatch):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    post = sorted(sample.posts.glob("*.md"))[0]
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("\ntitle: ", "\ntitle: Edited ", 1), encoding="utf-8")
+    made = _captioned(monkeypatch)
+    warm = _social(cli, sample.root, "--format", "json")
+    assert "Edited " in warm
+    assert len(made) == 1  # the edited post; the other's captions came from build/
+    shutil.rmtree(sample.build)
+    assert warm == _social(cli, sample.root, "--format", "json")  # what a run without build/ says
+
+
+def test_the_next_build_captions_only_the_edited_post_of_an_issue(sample, cli, monkeypatch):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    post = sorted(sample.posts.glob("*.md"))[0]
+    post.write_text(post.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    made = _captioned(monkeypatch)
+    assert cli("--project", sample.root, "build").exit_code == 0
+    assert len(made) == 1
+    warm = sample.outputs()
+    assert cli("--project", sample.root, "build", "--no-cache", "--out", sample.root / "cold").exit_code == 0
+    assert sample.outputs(sample.root / "cold") == warm
+    # the edited post's old captions left build/: one file per post, each still of use
+    assert len(list((sample.build / CAPTIONS).iterdir())) == len(list(sample.posts.glob("*.md")))
+
+
+def test_a_change_of_template_is_never_answered_from_kept_captions(sample, cli):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    template = sample.own_template("social/teaser.txt")
+    template.write_text("Changed teaser: " + template.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "Changed teaser: " in _social(cli, sample.root, "--format", "json")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        lambda data: b"{}\n",
+        lambda data: b"not json",
+        lambda data: data.replace(b'"sizes": [', b'"sizes": [1, ', 1),  # sizes that do not add up
+        lambda data: data.replace(b'"text": "', b'"text": 7, "x": "', 1),  # an item that is no caption
+        lambda data: data.replace(b'"platform": "x"', b'"platform": "y"', 1),  # not what its head says
+    ],
+    ids=["cut", "empty", "not-json", "sizes", "no-caption", "other-head"],
+)
+def test_a_kept_file_of_another_shape_is_made_again(sample, cli, damage):
+    cold = _social(cli, sample.root, "--format", "text")
+    assert cli("--project", sample.root, "build").exit_code == 0
+    for path in (sample.build / CAPTIONS).iterdir():
+        path.write_bytes(damage(path.read_bytes()))
+    assert _social(cli, sample.root, "--format", "text") == cold
+    assert cli("--project", sample.root, "build", "--week", "2026-W42").exit_code == 0
+
+
+def test_kept_captions_never_go_through_a_link(sample, cli, tmp_path):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    folder = sample.build / CAPTIONS
+    planted = tmp_path / "elsewhere"
+    shutil.copytree(folder, planted)
+    for path in planted.iterdir():  # what reading through the link would export
+        path.write_bytes(path.read_bytes().replace(b"Read more", b"Planted"))
+    shutil.rmtree(folder)
+    folder.symlink_to(planted, target_is_directory=True)
+    assert "Planted" not in _social(cli, sample.root, "--format", "text")
+    listing = sorted(p.name for p in planted.iterdir())
+    assert cli("--project", sample.root, "build", "--no-cache").exit_code == 0
+    assert sorted(p.name for p in planted.iterdir()) == listing  # nothing written or removed through it
+    assert folder.is_symlink()
