@@ -255,7 +255,7 @@ def cards_window(run: Run, library: Library, selection: Selection) -> frozenset[
 
 
 def _og_card(week: Week | Issue) -> frozenset[str]:
-    from newsletter.social.cards import file_name
+    from newsletter.social.names import file_name
 
     return (
         frozenset({f"cards/{file_name(week.posts[0].slug, 'title', 'link')}"}) if week.posts else frozenset()

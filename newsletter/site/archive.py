@@ -155,7 +155,7 @@ def web_url(settings: Settings, week: str) -> str:
 
 def card_url(settings: Settings, week: str, slug: str) -> str:
     """The lead article's title card at 1200x630, as the build draws it into the issue's cards/."""
-    from newsletter.social import cards
+    from newsletter.social import names as cards  # not `cards`: the name needs no text machinery
 
     return cards.url_for(settings, f"{week}/cards/{cards.file_name(slug, 'title', 'link')}")
 

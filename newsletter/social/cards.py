@@ -15,8 +15,8 @@ import regex
 from newsletter.content.settings import Settings
 from newsletter.social import text as T
 from newsletter.social.fonts import PLAIN, Fonts
+from newsletter.social.names import SIZES, file_name, url_for  # noqa: F401 (named here too)
 
-SIZES = {"portrait": (1080, 1350), "pin": (1000, 1500), "link": (1200, 630)}
 # Which size each platform attaches: Instagram's 4:5 feed, Pinterest's 2:3 pin, a link card elsewhere.
 PLATFORM_SIZE = {"instagram": "portrait", "pinterest": "pin"}
 CARD_OF_KIND = {"teaser": "title", "thread": "title", "benefits": "benefits", "quote": "quote"}
@@ -174,11 +174,6 @@ class _Typesetter:
         return kept
 
 
-def file_name(slug: str, kind: str, size: str) -> str:
-    width, height = SIZES[size]
-    return f"{slug}-{kind}-{width}x{height}.png"
-
-
 def size_for(platform: str) -> str:
     return PLATFORM_SIZE.get(platform, "link")
 
@@ -186,10 +181,6 @@ def size_for(platform: str) -> str:
 def path_for(week: str, slug: str, kind: str, platform: str) -> str:
     """The card a caption attaches, as a path inside the build folder."""
     return f"{week}/cards/{file_name(slug, CARD_OF_KIND[kind], size_for(platform))}"
-
-
-def url_for(settings: Settings, path: str) -> str:
-    return f"{settings.archive_url.rstrip('/')}/{path}"
 
 
 def cards_of(
