@@ -130,7 +130,7 @@ def _png(width: int, height: int, color=(123, 63, 160)) -> bytes:
 
 
 def _address_warning(address: str, what: str) -> str:
-    return f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: '{address}' is a placeholder ('{what}'); {WHY}: set it to the studio's postal address"
+    return f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: '{address}' is a placeholder ('{what}'); {WHY}: set it to the sender's postal address"
 
 
 @pytest.mark.parametrize(
@@ -155,8 +155,8 @@ def test_a_placeholder_address_warns_in_build_and_check(project, cli, address, w
     assert check.exit_code == 0
     assert (
         f"setup.cfg:{ADDRESS_LINE}: warning[address]: [newsletter] address: '{address}' is a placeholder ('{what}'); "
-        f"{WHY}: set it to the studio's postal address\n"
-        "    fix: set address in setup.cfg to the studio's postal address\n"
+        f"{WHY}: set it to the sender's postal address\n"
+        "    fix: set address in setup.cfg to the sender's postal address\n"
     ) in check.output
     assert cli("--project", project.root, "check", "--strict").exit_code == 1
 
@@ -168,14 +168,14 @@ def test_a_placeholder_or_empty_address_stops_send(project, cli):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: '{PLACEHOLDER}' is a placeholder ('Example Street'); {WHY}: "
-        "set it to the studio's postal address",
+        "set it to the sender's postal address",
         "Aborted: 1 error found.",
     ]
     _project(project, address="")
     result = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: is empty; {WHY}: set it to the studio's postal address"
+        f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: is empty; {WHY}: set it to the sender's postal address"
     )
     build = _build(project, cli)  # the same empty address only warns while nothing is sent
     assert f"setup.cfg:{ADDRESS_LINE}: warning: [newsletter] address: is empty; {WHY}" in build.stderr
@@ -221,7 +221,7 @@ def test_a_postal_address_on_several_lines_is_shown_as_lines(project, cli):
     sent = cli("--project", project.root, "send", "--to", "me@example.org", "--dry-run")
     assert sent.stderr.splitlines()[0] == (
         f"setup.cfg:{ADDRESS_LINE}: [newsletter] address: 'Via Skincare, Example Street 1' is a placeholder "
-        f"('Example Street'); {WHY}: set it to the studio's postal address"
+        f"('Example Street'); {WHY}: set it to the sender's postal address"
     )
 
 

@@ -31,7 +31,7 @@ RULES = {r.id: r for r in [
     Rule("settings", ERROR, "setup.cfg [newsletter] keys and values", "correct the key named in the message"),
     # Brand (content/brand.py): a warning for build, check and preview, an error for `send`.
     Rule("address", WARNING, "the footer's postal address is set and not a placeholder ('to be confirmed', "
-         "'example'); `send` refuses to send without one", "set address in setup.cfg to the studio's postal address"),
+         "'example'); `send` refuses to send without one", "set address in setup.cfg to the sender's postal address"),
     Rule("accent-contrast", WARNING, "each accent colour reaches WCAG AA on its background in light and dark "
          "mode (4.5:1 for text, 3:1 for the quote bar), else the email uses the nearest shade that does",
          "choose a darker accent_color (a lighter accent_color_dark), or keep the shade the warning names"),

@@ -138,10 +138,10 @@ def address_problem(address: str) -> str:
     address = ", ".join(" ".join(line.split()) for line in address.split("\n") if line.strip())
     why = "a postal address is required in commercial email in the US and the EU"
     if not address:
-        return f"is empty; {why}: set it to the studio's postal address"
+        return f"is empty; {why}: set it to the sender's postal address"
     if match := PLACEHOLDER.search(address):
         return (
-            f"'{address}' is a placeholder ('{match.group(0)}'); {why}: set it to the studio's postal address"
+            f"'{address}' is a placeholder ('{match.group(0)}'); {why}: set it to the sender's postal address"
         )
     return ""
 
