@@ -98,6 +98,10 @@ def test_a_change_of_template_is_never_answered_from_kept_captions(sample, cli):
     assert "Changed teaser: " in _social(cli, sample.root, "--format", "json")
 
 
+def _same_size(old: bytes, new: bytes):
+    return lambda data: data.replace(old, new, 1)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -106,17 +110,123 @@ def test_a_change_of_template_is_never_answered_from_kept_captions(sample, cli):
         lambda data: b"not json",
         lambda data: data.replace(b'"sizes": [', b'"sizes": [1, ', 1),  # sizes that do not add up
         lambda data: data.replace(b'"text": "', b'"text": 7, "x": "', 1),  # an item that is no caption
-        lambda data: data.replace(b'"platform": "x"', b'"platform": "y"', 1),  # not what its head says
+        _same_size(b'"platform": "x"', b'"platform": "y"'),  # not what its head says
+        _same_size(b'["x", "teaser"]', b'["y", "teaser"]'),  # a head that is not what its item says
+        _same_size(b'"platform":', b'Xplatform":'),  # no longer JSON, sizes unchanged
+        _same_size("—".encode(), b"\xff\xfe\xfd"),  # no longer UTF-8, sizes unchanged
+        lambda data: data.replace(b'"post": "', b'"post": "other-', 1),  # another post's caption
     ],
-    ids=["cut", "empty", "not-json", "sizes", "no-caption", "other-head"],
+    ids=[
+        "cut",
+        "empty",
+        "not-json",
+        "sizes",
+        "no-caption",
+        "other-head",
+        "other-item",
+        "broken-json",
+        "not-utf8",
+        "other-post",
+    ],
 )
-def test_a_kept_file_of_another_shape_is_made_again(sample, cli, damage):
-    cold = _social(cli, sample.root, "--format", "text")
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_kept_file_of_another_shape_is_made_again(sample, cli, damage, fmt):
+    asked = ("--format", fmt, "--platform", "x", "--platform", "bluesky")
+    cold = _social(cli, sample.root, *asked)
     assert cli("--project", sample.root, "build").exit_code == 0
     for path in (sample.build / CAPTIONS).iterdir():
         path.write_bytes(damage(path.read_bytes()))
-    assert _social(cli, sample.root, "--format", "text") == cold
+    assert _social(cli, sample.root, *asked) == cold
     assert cli("--project", sample.root, "build", "--week", "2026-W42").exit_code == 0
+
+
+def test_another_posts_kept_file_is_not_taken_for_this_one(sample, cli):
+    cold = _social(cli, sample.root, "--format", "json")
+    assert cli("--project", sample.root, "build").exit_code == 0
+    first, second = sorted((sample.build / CAPTIONS).iterdir())
+    second.write_bytes(first.read_bytes())
+    assert _social(cli, sample.root, "--format", "json") == cold
+
+
+def test_a_renamed_or_copied_post_gets_captions_of_its_own(sample, cli):
+    """Two posts of the same bytes, and a post renamed (its slug comes from its file name)."""
+    assert cli("--project", sample.root, "build").exit_code == 0
+    post = sorted(sample.posts.glob("*.md"))[0]
+    shutil.copy(post, post.with_name(post.name[:11] + "a-copy-of-it.md"))
+    post.rename(post.with_name(post.name[:11] + "renamed-post.md"))
+    warm = _social(cli, sample.root, "--format", "json")
+    assert cli("--project", sample.root, "build").exit_code == 0
+    built = (sample.build / "2026-W42" / "email.html").read_text(encoding="utf-8")
+    assert "/blog/renamed-post" in built and "/blog/a-copy-of-it" in built  # the issue was made again
+    again = _social(cli, sample.root, "--format", "json")
+    shutil.rmtree(sample.build)
+    cold = _social(cli, sample.root, "--format", "json")
+    assert warm == again == cold
+    assert '"post": "renamed-post"' in cold and '"post": "a-copy-of-it"' in cold
+
+
+def test_a_platform_or_kind_asked_twice_is_exported_once(sample, cli):
+    once = _social(cli, sample.root, "--platform", "x", "--platform", "bluesky", "--kind", "teaser")
+    twice = ("--platform", "x", "--platform", "bluesky", "--platform", "x", "--kind", "teaser", "--kind",
+             "teaser")  # fmt: skip
+    assert _social(cli, sample.root, *twice) == once
+    assert cli("--project", sample.root, "build").exit_code == 0
+    assert _social(cli, sample.root, *twice) == once
+
+
+def test_a_fifo_among_the_kept_files_blocks_nothing(sample, cli):
+    import os
+    import subprocess
+    import sys
+
+    assert cli("--project", sample.root, "build").exit_code == 0
+    cold = _social(cli, sample.root, "--format", "text")
+    for path in (sample.build / CAPTIONS).iterdir():
+        path.unlink()
+        os.mkfifo(path)
+    os.mkfifo(sample.build / ".newsletter-cache.json.fifo")
+    done = subprocess.run([sys.executable, "-m", "newsletter", "--project", sample.root, "social"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == cold
+
+
+def test_a_manifest_that_is_a_link_is_not_read(sample, cli, tmp_path):
+    args = ("--format", "buffer", "--out", tmp_path / "exports", "--start", "2027-01-04")
+    _social(cli, sample.root, *args)
+    cold = {p.name: p.read_bytes() for p in (tmp_path / "exports").iterdir()}
+    assert cli("--project", sample.root, "build").exit_code == 0
+    manifest = sample.build / ".newsletter-cache.json"
+    planted = tmp_path / "planted.json"
+    planted.write_text(
+        manifest.read_text(encoding="utf-8").replace('"published":"2026-10-', '"published":"2027-02-')
+    )
+    manifest.unlink()
+    manifest.symlink_to(planted)
+    shutil.rmtree(tmp_path / "exports")
+    _social(cli, sample.root, *args)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "exports").iterdir()} == cold
+
+
+def test_captions_that_depend_on_the_machines_fonts_are_not_kept(sample, cli):
+    """A card's alt text leaves out what no installed font draws: such an article is captioned by every
+    run (a font installed since would change it); the others are kept."""
+    sample.post(
+        "2026-10-15-kanji.md",
+        """\
+        ---
+        title: 指圧の基本
+        date: 2026-10-15
+        ---
+
+        A short note on shiatsu pressure, with a title in Japanese.
+        """,
+    )
+    assert cli("--project", sample.root, "build").exit_code == 0
+    kept = list((sample.build / CAPTIONS).iterdir())
+    assert len(kept) == len(list(sample.posts.glob("*.md"))) - 1
+    assert not any(b'"post": "kanji"' in p.read_bytes() for p in kept)
+    assert '"post": "kanji"' in _social(cli, sample.root, "--format", "json")
 
 
 def test_kept_captions_never_go_through_a_link(sample, cli, tmp_path):

@@ -120,7 +120,7 @@ def _caption_keys(made: Plan, fp: str) -> frozenset[str]:
     """The kept captions still of use: each published post's, for its own week."""
     sources = made.library.sources
     return frozenset(
-        store.caption_key(fp, sources[m.source].digest, week_of(m)) for m in made.posts if not m.draft
+        store.caption_key(fp, m, sources[m.source].digest, week_of(m)) for m in made.posts if not m.draft
     )
 
 

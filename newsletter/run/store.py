@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import stat as stat_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
@@ -75,24 +76,51 @@ def issue_key(fp: str, week: Week, sources: Mapping[str, Source], images: Iterab
     """The issue file's bytes too (its subject, order and intro shape the issue), and the digests of
     the local images its posts use (email.images.digests): a new picture renders the issue again."""
     issue_file = (f"issue:{week.file.digest}",) if week.file is not None else ()
-    posts = sorted(sources[p.source].digest for p in week.posts)
+    # each post's file too: a post renamed (its slug, so its links) or copied is another issue
+    posts = sorted(f"{p.source}\0{sources[p.source].digest}" for p in week.posts)
     return key(fp, week.week, *issue_file, *posts, "images:1", *images)
 
 
-def caption_key(fp: str, digest: str, week: str) -> str:
-    """A post's captions depend on its bytes (and its social file's: `digest`), the week its cards live
-    in, everything the fingerprint covers, and the tool's code (a changed caption writer, even of the
-    same version, makes them again)."""
-    return key(fp, "captions:1", _code_digest(), digest, week)
+def caption_key(fp: str, meta: PostMeta, digest: str, week: str) -> str:
+    """A post's captions depend on its bytes (and its social file's: `digest`), its file and slug (two
+    posts of the same bytes, a post renamed), the week its cards live in, everything the fingerprint
+    covers, and the code that makes them: the tool's own (a changed caption writer, even of the same
+    version, makes them again) and the libraries that parse and count (an upgrade of Markdown)."""
+    return key(fp, "captions:2", _code_digest(), digest, meta.source, meta.slug, week)
+
+
+# What the captions are made with besides the package: each one's installed files change on an upgrade.
+_LIBRARIES = ("markdown", "regex", "yaml", "jinja2", "nh3", "budoux")
 
 
 @functools.cache
 def _code_digest() -> str:  # the package's own source files, read once per process (about 2 ms)
+    import importlib.util
+
     package = Path(__file__).parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _LIBRARIES:  # found, not imported; an installed version's files have their own stat
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        info = os.stat(origin) if origin and os.path.exists(origin) else None
+        digest.update(f"{name}:{origin}:{info and (info.st_size, info.st_mtime_ns)}\0".encode())
     return digest.hexdigest()
+
+
+def read_regular(path: Path, folder_fd: int | None = None) -> bytes:
+    """A regular file's bytes, never through a symbolic link and never blocking on a FIFO or device
+    (OSError for anything else); with `folder_fd`, `path` is a name inside that open folder."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags, dir_fd=folder_fd)
+    try:
+        if not stat_module.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        with open(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
 
 
 def index_key(fp: str, library: Library, *extra: str) -> str:
@@ -209,8 +237,8 @@ class KeptCaptions:
     heads: tuple[tuple[str, str], ...]
     items: tuple[bytes, ...]
 
-    def to_bytes(self) -> bytes:
-        head = {"heads": [list(h) for h in self.heads], "sizes": [len(i) for i in self.items]}
+    def to_bytes(self, name: str) -> bytes:
+        head = {"key": name, "heads": [list(h) for h in self.heads], "sizes": [len(i) for i in self.items]}
         return json.dumps(head, ensure_ascii=True).encode("ascii") + b"\n" + b"".join(self.items)
 
     @classmethod
@@ -218,10 +246,12 @@ class KeptCaptions:
         return cls(tuple((c.platform, c.kind) for c in captions), tuple(i.encode("utf-8") for i in items))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> KeptCaptions:
-        """ValueError when the data is of another shape."""
+    def from_bytes(cls, data: bytes, name: str) -> KeptCaptions:
+        """ValueError when the data is of another shape, or is another post's (its key is not `name`)."""
         line, _, rest = data.partition(b"\n")
         found = json.loads(line)
+        if found["key"] != name:
+            raise ValueError("key")
         heads, sizes = found["heads"], found["sizes"]
         if not (isinstance(heads, list) and isinstance(sizes, list) and len(heads) == len(sizes)):
             raise ValueError("kept captions")
@@ -237,14 +267,26 @@ class KeptCaptions:
             raise ValueError("items")
         return cls(tuple((h[0], h[1]) for h in heads), tuple(items))
 
-    def captions(self) -> tuple[Caption, ...]:
-        """The captions themselves (ValueError when an item is not one, or not the one its head says)."""
+    def captions(self, slug: str) -> tuple[Caption, ...]:
+        """The captions themselves (ValueError when an item is not one, or not the one its head says,
+        or another post's)."""
         from newsletter.social.records import Caption
 
-        made = tuple(Caption.from_dict(json.loads(i)) for i in self.items)
-        if any((c.platform, c.kind) != h for c, h in zip(made, self.heads, strict=True)):
+        made = tuple(Caption.from_dict(json.loads(i.decode("utf-8"))) for i in self.items)
+        if any((c.platform, c.kind) != h or c.post != slug for c, h in zip(made, self.heads, strict=True)):
             raise ValueError("heads")
         return made
+
+    def checked_items(self, slug: str) -> tuple[bytes, ...]:
+        """The items as they are, once each is known to be UTF-8 JSON of a caption of this post with the
+        platform and kind its head says (ValueError else): what `social --format json` splices in."""
+        for item, (platform, kind) in zip(self.items, self.heads, strict=True):
+            data = json.loads(item.decode("utf-8"))
+            if not isinstance(data, dict) or (data.get("platform"), data.get("kind"), data.get("post")) != (
+                platform, kind, slug,
+            ):  # fmt: skip
+                raise ValueError("item")
+        return self.items
 
 
 class Kept:
@@ -258,19 +300,23 @@ class Kept:
 
     def get(self, name: str) -> KeptCaptions | None:
         try:
-            fd = os.open(self.folder / f"{name}.json", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with open(fd, "rb") as f:
-                return KeptCaptions.from_bytes(f.read())
-        except (OSError, ValueError, TypeError, KeyError):
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # gone, or a link
             return None
+        try:
+            return KeptCaptions.from_bytes(read_regular(Path(f"{name}.json"), fd), name)
+        except (OSError, ValueError, TypeError, KeyError, UnicodeDecodeError):
+            return None
+        finally:
+            os.close(fd)
 
 
 def kept_in(out: Path) -> Kept | None:
-    """The kept captions of an output folder, unless the folder (or build/ itself) is a link."""
-    folder = out / CAPTIONS
-    if out.is_symlink() or folder.is_symlink() or not folder.is_dir():
+    """The kept captions of an output folder, unless build/ itself is a link (the folder is opened
+    without following one: `Kept.get`)."""
+    if out.is_symlink() or not (out / CAPTIONS).is_dir():
         return None
-    return Kept(folder)
+    return Kept(out / CAPTIONS)
 
 
 Reader = Callable[[list[Path], Settings, Problems], list[Source]]
@@ -354,7 +400,7 @@ class Manifest(NoStore):
     @classmethod
     def load(cls, out: Path, fp: str) -> Manifest:
         try:
-            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads(read_regular(out / MANIFEST).decode("utf-8"))
             entries = {str(n): OutputEntry.from_json(e) for n, e in data.get("entries", {}).items()}
             if data.get("fingerprint") != fp:  # other templates or settings: only the cards still hold
                 return cls(out, fp, drawn=entries)

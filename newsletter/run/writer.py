@@ -181,23 +181,32 @@ def keep_captions(out: Path, root: Path, wanted: frozenset[str] | None) -> None:
     (the keys of every post the build knows), those of posts that changed or left removed. A cache:
     one that cannot be written (a link there, a full disk) is simply not kept."""
     staged, folder = root / CAPTIONS, out / CAPTIONS
+    nofollow = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return
+        if staged.is_dir() and not os.path.lexists(folder):
+            folder.mkdir()
+        # Opened without following a link: every move and removal below happens inside this very
+        # folder, even if a link took its name meanwhile.
+        target = os.open(folder, nofollow)
+    except OSError:  # a link, a file, or not writable: nothing is kept
+        return
+    try:
         if staged.is_dir():
-            folder.mkdir(exist_ok=True)
-            with os.scandir(staged) as entries:
-                for entry in entries:
-                    os.replace(entry.path, folder / entry.name)
-        if wanted is not None and folder.is_dir():
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name.removesuffix(".json") not in wanted and not entry.is_dir(
-                        follow_symlinks=False
-                    ):
-                        os.unlink(entry.path)
+            source = os.open(staged, nofollow)
+            try:
+                for name in os.listdir(source):
+                    os.replace(name, name, src_dir_fd=source, dst_dir_fd=target)
+            finally:
+                os.close(source)
+        if wanted is not None:
+            for name in os.listdir(target):
+                if name.removesuffix(".json") not in wanted:
+                    with contextlib.suppress(IsADirectoryError, PermissionError):
+                        os.unlink(name, dir_fd=target)
     except OSError:
         pass
+    finally:
+        os.close(target)
 
 
 def staging_root(out: Path) -> Path:

@@ -76,12 +76,13 @@ def _kept(
     kind_order = {k: n for n, k in enumerate(kinds or KINDS)}
     found: dict[str, list] = {}
     for meta in metas:
-        entry = kept.get(store.caption_key(run.store.fp, library.sources[meta.source].digest, week_of(meta)))
+        digest = library.sources[meta.source].digest
+        entry = kept.get(store.caption_key(run.store.fp, meta, digest, week_of(meta)))
         if entry is None:
             continue
         try:
-            made: tuple = entry.items if encode else entry.captions()
-        except (ValueError, TypeError, KeyError):  # not captions after all: made again
+            made: tuple = entry.checked_items(meta.slug) if encode else entry.captions(meta.slug)
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError):  # not its captions: made again
             continue
         heads = entry.heads
         chosen = sorted(
@@ -130,6 +131,7 @@ def export(
     is parsed and captioned here."""
     if out is not None:
         check_export(out, settings)
+    platforms, kinds = tuple(dict.fromkeys(platforms)), tuple(dict.fromkeys(kinds))  # asked twice: once
     problems = Problems()
     fp = store.fingerprint(settings)
     last = Manifest.load(settings.build_dir, fp) if not settings.build_dir.is_symlink() else NoStore(fp)
@@ -188,6 +190,7 @@ def edit(
     """`social --edit POST`: the post's social file, written with the captions the build makes now (of
     the platforms and kinds asked), as a starting point; never over one that exists. A draft may have
     one: its captions are prepared before it is published."""
+    platforms, kinds = tuple(dict.fromkeys(platforms)), tuple(dict.fromkeys(kinds))
     problems = Problems()
     run = Run(settings, now, SOCIAL)
     library = gather(run, Selection(files=(wanted,)), problems)

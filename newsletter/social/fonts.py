@@ -60,7 +60,7 @@ OTHER_SCRIPTS = (
 # Characters every shipped face has (tests/test_card_scripts.py checks it against their cmaps): text
 # made only of these is one run of the primary face, decided without reading a font file.
 BASIC = frozenset([*range(0x20, 0x7F), *range(0xA0, 0x100), *(ord(c) for c in "‘’‚“”„–—†‡•…‰‹›€™")])
-_SIMPLE = regex.compile("[{}]*".format("".join(regex.escape(chr(c)) for c in sorted(BASIC))))
+SIMPLE = regex.compile("[{}]*".format("".join(regex.escape(chr(c)) for c in sorted(BASIC))))
 # Invisible characters (joiners, direction marks): drawn as nothing, so never missing; they stay in the
 # run they are in, where the shaper needs them.
 _INVISIBLE = frozenset(("Cf",))
@@ -105,7 +105,7 @@ class Fonts:
     @entry
     def missing(self, role: str, text: str) -> list[str]:
         """The characters of `text` no font of the role has, each once, in order."""
-        if _SIMPLE.fullmatch(text):
+        if SIMPLE.fullmatch(text):
             return []
         found = dict.fromkeys(c for c in text if _visible(c) and self.face(role, c) is None)
         return list(found)
@@ -123,7 +123,7 @@ class Fonts:
         """`text` cut into runs drawn by one font each. A space between two runs of the same fallback
         face stays in that face (an Arabic sentence is one run, shaped and ordered as a whole); marks
         and joiners stay with the letter before them; characters no font has are left out."""
-        if _SIMPLE.fullmatch(text):
+        if SIMPLE.fullmatch(text):
             return ((primary(role), text),)
         faces = self._faces(role, text)
         out: list[list] = []

@@ -17,6 +17,7 @@ from newsletter.run.store import Earlier, Kept, KeptCaptions
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
+from newsletter.social.fonts import SIMPLE
 from newsletter.social.records import Caption
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
@@ -131,10 +132,10 @@ def _captions(
     for base in bases:
         name = keys.get(base.post.source)
         entry = kept.get(name) if kept is not None and name else None
-        found = _read(entry) if entry is not None else None
-        if entry is not None and found is not None:
+        found = _read(entry, base.post.slug) if entry is not None else None
+        if found is not None:  # encoded again, not copied: captions.json is what a cold build writes
             made.extend(found)
-            items.extend(i.decode("utf-8") for i in entry.items)
+            items.extend(exports.json_items(list(found)))
             continue
         own = Problems()
         captions = of_articles([base], renderer, own)
@@ -142,16 +143,23 @@ def _captions(
         encoded = exports.json_items(captions)
         made.extend(captions)
         items.extend(encoded)
-        if name and not own.items:
-            fresh[name] = KeptCaptions.made(captions, encoded).to_bytes()
+        if name and not own.items and _machine_free(base):
+            fresh[name] = KeptCaptions.made(captions, encoded).to_bytes(name)
     return made, items, fresh
 
 
-def _read(entry: KeptCaptions) -> tuple[Caption, ...] | None:
+def _read(entry: KeptCaptions, slug: str) -> tuple[Caption, ...] | None:
     try:
-        return entry.captions()
-    except (ValueError, TypeError, KeyError):  # not captions after all: made again
+        return entry.captions(slug)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):  # not its captions: made again
         return None
+
+
+def _machine_free(base) -> bool:
+    """Captions that say the same on every machine: their cards' alt text leaves out characters no
+    installed font has, so an article whose cards hold any character beyond the shipped fonts' (or
+    lost one) is captioned afresh by every run instead of kept (a font installed since would change it)."""
+    return all(not card.missing and all(SIMPLE.fullmatch(t) for _, t in C.texts(card)) for card in base.cards)
 
 
 def cards_key(cards, accent: str) -> str:
