@@ -108,6 +108,17 @@ def test_card_fonts_come_before_the_system_fallbacks_and_are_in_the_cache_key(tm
     assert cards_key(latin, ACCENT) == cards_key(cards_of("x", "T", "", "", (), "Quote here", "Via"), ACCENT)
 
 
+def test_a_project_with_card_fonts_builds_and_exports(sample, cli):
+    """card_fonts is a setting of paths: the templates never see it (they get plain data, no paths),
+    and a build and `social` with one run as without it."""
+    shutil.copy(fonts.primary("body").path, sample.root / "mine.ttf")
+    sample.settings(extra="card_fonts = mine.ttf\n")
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 0, result.output
+    assert any((sample.build / "2026-W42" / "cards").glob("*.png"))
+    assert cli("--project", sample.root, "social", "--format", "json").exit_code == 0
+
+
 def test_a_card_font_that_is_missing_or_not_a_font_is_a_settings_error(project, cli):
     (project.root / "notes.txt").write_text("not a font", encoding="utf-8")
     project.settings(extra="card_fonts = fonts/none.otf, notes.txt\n")

@@ -24,7 +24,14 @@ SCALARS = (bool, int, float, type(None), dt.date, dt.time)  # datetime is a date
 # post's pickled tree is bytes.
 _HIDDEN: dict[str, frozenset[str]] = {
     "newsletter.content.settings.Settings": frozenset(
-        {"root", "posts_dir", "templates_dir", "build_dir", "schedule"}
+        {
+            "root",
+            "posts_dir",
+            "templates_dir",
+            "build_dir",
+            "schedule",
+            "card_fonts",
+        }  # paths: not a template's
     ),
     "newsletter.content.posts.Post": frozenset({"tree_data", "edits"}),  # edits: the captions' business
     # The logo's bytes go into the issue folder, not into a template; notes are the plan's to report.
