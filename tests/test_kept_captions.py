@@ -243,3 +243,94 @@ def test_kept_captions_never_go_through_a_link(sample, cli, tmp_path):
     assert cli("--project", sample.root, "build", "--no-cache").exit_code == 0
     assert sorted(p.name for p in planted.iterdir()) == listing  # nothing written or removed through it
     assert folder.is_symlink()
+
+
+@pytest.mark.slow
+def test_captions_do_not_depend_on_the_hash_seed(sample):
+    """Sentences whose scores tie (a sum over a set of words) came out in an order the hash seed chose:
+    two runs of the same inputs wrote different quotes, and a build kept one of them."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    shutil.copy(REPO / "tests/fixtures/determinism/2026-10-15-creme-routine.md", sample.posts)
+    said = set()
+    for seed in ("1", "7", "11", "23"):
+        done = subprocess.run(
+            [sys.executable, "-m", "newsletter", "--project", sample.root, "social", "creme-routine",
+             "--platform", "x", "--kind", "quote"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        said.add(done.stdout)
+    assert len(said) == 1
+
+
+def test_latin_letters_the_shipped_fonts_draw_are_kept(sample, cli):
+    sample.post(
+        "2026-10-15-dvorak.md",
+        """\
+        ---
+        title: Dvořák and the Łódź Skin Routine
+        date: 2026-10-15
+        ---
+
+        A short routine named after a composer and a city, for mornings with little time.
+        """,
+    )
+    assert cli("--project", sample.root, "build").exit_code == 0
+    kept = list((sample.build / CAPTIONS).iterdir())
+    assert any(b'"post": "dvorak"' in p.read_bytes() for p in kept)
+
+
+def test_a_card_reused_from_the_last_build_is_never_read_through_a_link(sample, cli, tmp_path):
+    """Even when the folder's stamp is made to match (its mtime put back), a card that became a link is
+    not taken: the card is drawn again."""
+    import os
+
+    assert cli("--project", sample.root, "build").exit_code == 0
+    cards = sample.build / "2026-W42" / "cards"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not a card of ours")
+    first, second = sorted(sample.posts.glob("*.md"))
+    slug = first.stem[11:]
+    card = next(cards.glob(f"{slug}-title-1200x630.png"))
+    drawn = card.read_bytes()
+    info = cards.stat()
+    card.unlink()
+    card.symlink_to(secret)
+    os.utime(cards, ns=(info.st_atime_ns, info.st_mtime_ns))
+    second.write_text(second.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    assert cli("--project", sample.root, "build").exit_code == 0
+    assert not card.is_symlink() and card.read_bytes() == drawn
+
+
+def test_a_manifest_that_is_a_link_is_replaced_not_written_through(sample, cli, tmp_path):
+    assert cli("--project", sample.root, "build").exit_code == 0
+    manifest = sample.build / ".newsletter-cache.json"
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(manifest.read_bytes())
+    manifest.unlink()
+    manifest.symlink_to(copy)
+    before = copy.read_bytes()
+    assert cli("--project", sample.root, "build").exit_code == 0
+    assert not manifest.is_symlink() and copy.read_bytes() == before
+    assert " 0 written" in cli("--project", sample.root, "build").stdout  # the next build is a no-op
+
+
+def test_a_build_with_nothing_to_render_reports_the_templates_warnings_too(sample, cli, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "outside.txt"  # the sample's root is tmp_path
+    outside.write_text("x", encoding="utf-8")
+    (sample.root / "templates" / "social").mkdir(parents=True)
+    (sample.root / "templates" / "social" / "teaser.txt").symlink_to(outside)
+    first = cli("--project", sample.root, "build")
+    again = cli("--project", sample.root, "build")
+    assert " 0 written" in again.stdout
+    assert "symbolic link" in first.stderr and first.stderr == again.stderr
+    strict = [
+        cli("--project", sample.root, "build", "--strict", *extra).exit_code
+        for extra in ((), ("--no-cache",))
+    ]
+    assert strict == [1, 1]

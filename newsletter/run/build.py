@@ -116,6 +116,13 @@ def _write(
     return tuple(written), unchanged, tuple(removed)
 
 
+def _holds(target: Path, data: bytes) -> bool:
+    try:
+        return store.read_regular(target) == data
+    except OSError:  # missing, a link, not a file
+        return False
+
+
 def _caption_keys(made: Plan, fp: str) -> frozenset[str]:
     """The kept captions still of use: each published post's, for its own week."""
     sources = made.library.sources
@@ -159,8 +166,8 @@ def _save(out: Path, manifest: Manifest, made: Plan, removed: tuple[str, ...] = 
     data = manifest.dumps()
     target = out / store.MANIFEST
     try:
-        if not (target.is_file() and target.read_bytes() == data):
-            writer.atomic_write(target, data)
+        if not _holds(target, data):
+            writer.atomic_write(target, data)  # a link there is replaced, never written through
     except OSError as exc:
         raise NewsletterError(
             f"{target}: cannot save the build manifest: {exc.strerror}; the outputs are complete, "

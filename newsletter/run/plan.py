@@ -200,6 +200,9 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         for w, key in todo
     ]  # fmt: skip
     rendered = _render_all(run, jobs, problems)
+    # The templates' own findings (CSS clients ignore, links not followed) belong to no issue, so no
+    # issue kept by the store carries them: read again by every run, rendered or not (a few ms).
+    rules.template_css(run.settings, problems)
     index = feed = None
     index_key = ""
     # hand-picked posts leave the site's archive page alone
@@ -355,7 +358,6 @@ def _render_all(run: Run, jobs: list[RenderJob], problems: Problems) -> tuple[Re
     made = parallel_map(_render_job, jobs, run.workers, state=run, done=done)
     for outputs in made:
         problems.extend(outputs.findings)
-    rules.template_css(run.settings, problems)
     return tuple(made)
 
 

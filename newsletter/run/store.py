@@ -109,6 +109,21 @@ def _code_digest() -> str:  # the package's own source files, read once per proc
     return digest.hexdigest()
 
 
+def read_inside(folder: Path, relative: str) -> bytes:
+    """A regular file at `relative` inside `folder`, no component of it followed if a link."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+    *parents, name = relative.split("/")
+    fd = os.open(folder, flags)
+    try:
+        for part in parents:
+            inner = os.open(part, flags, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return read_regular(Path(name), fd)
+    finally:
+        os.close(fd)
+
+
 def read_regular(path: Path, folder_fd: int | None = None) -> bytes:
     """A regular file's bytes, never through a symbolic link and never blocking on a FIFO or device
     (OSError for anything else); with `folder_fd`, `path` is a name inside that open folder."""
@@ -222,8 +237,8 @@ class Earlier:
         if self.keys.get(slug) != card_key:
             return None
         try:
-            return {name: (self.folder / name).read_bytes() for name in names}
-        except OSError:  # a card went missing: draw them all again
+            return {name: read_inside(self.folder, name) for name in names}
+        except OSError:  # a card went missing (or is a link, or not a file): draw them all again
             return None
 
 
@@ -280,12 +295,7 @@ class KeptCaptions:
     def checked_items(self, slug: str) -> tuple[bytes, ...]:
         """The items as they are, once each is known to be UTF-8 JSON of a caption of this post with the
         platform and kind its head says (ValueError else): what `social --format json` splices in."""
-        for item, (platform, kind) in zip(self.items, self.heads, strict=True):
-            data = json.loads(item.decode("utf-8"))
-            if not isinstance(data, dict) or (data.get("platform"), data.get("kind"), data.get("post")) != (
-                platform, kind, slug,
-            ):  # fmt: skip
-                raise ValueError("item")
+        self.captions(slug)  # each item read back as a caption, field by field
         return self.items
 
 

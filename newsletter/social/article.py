@@ -539,7 +539,9 @@ class Scorer:
         words = set(self.topic_words(sentence))
         if not words:
             return 0.0
-        score = sum(math.log1p(self.weight[w]) for w in words) / math.sqrt(len(words))
+        # fsum: exactly rounded, so the same whatever order the set gives (a plain sum follows the hash
+        # seed, and two sentences that tie could swap places from one run to the next)
+        score = math.fsum(math.log1p(self.weight[w]) for w in words) / math.sqrt(len(words))
         score *= 1.0 + 0.5 * len(words & set(self.topic_words(heading)))
         if refers(sentence):
             score *= 0.6

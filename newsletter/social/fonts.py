@@ -177,6 +177,15 @@ class Fonts:
 PLAIN = Fonts()  # the fonts of a card made without a site's settings: shipped and system fonts only
 
 
+def shipped_draw(role: str, text: str) -> bool:
+    """Every visible character of `text` is in the shipped font of the role: drawn (and so kept in
+    the card's text and alt text) on any machine, whatever fonts it has installed."""
+    if SIMPLE.fullmatch(text):
+        return True
+    shipped = _cmap(primary(role))
+    return all(ord(c) in shipped for c in text if _visible(c) and ord(c) not in BASIC)
+
+
 def _visible(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in _INVISIBLE
 

@@ -17,7 +17,7 @@ from newsletter.run.store import Earlier, Kept, KeptCaptions
 from newsletter.social import cards as C
 from newsletter.social import exports, glyphs
 from newsletter.social.captions import article, of_articles
-from newsletter.social.fonts import SIMPLE
+from newsletter.social.fonts import shipped_draw
 from newsletter.social.records import Caption
 
 # The code that decides what a card shows and draws it: a change to it changes every card.
@@ -158,8 +158,9 @@ def _read(entry: KeptCaptions, slug: str) -> tuple[Caption, ...] | None:
 def _machine_free(base) -> bool:
     """Captions that say the same on every machine: their cards' alt text leaves out characters no
     installed font has, so an article whose cards hold any character beyond the shipped fonts' (or
-    lost one) is captioned afresh by every run instead of kept (a font installed since would change it)."""
-    return all(not card.missing and all(SIMPLE.fullmatch(t) for _, t in C.texts(card)) for card in base.cards)
+    lost one) is captioned afresh by every run instead of kept (a font installed since would change
+    it). Accents, Polish or Czech letters the shipped fonts have are kept; Japanese is not."""
+    return all(not card.missing and all(shipped_draw(r, t) for r, t in C.texts(card)) for card in base.cards)
 
 
 def cards_key(cards, accent: str) -> str:
