@@ -134,8 +134,12 @@ def test_a_kept_file_of_another_shape_is_made_again(sample, cli, damage, fmt):
     asked = ("--format", fmt, "--platform", "x", "--platform", "bluesky")
     cold = _social(cli, sample.root, *asked)
     assert cli("--project", sample.root, "build").exit_code == 0
-    for path in (sample.build / CAPTIONS).iterdir():
-        path.write_bytes(damage(path.read_bytes()))
+    kept = list((sample.build / CAPTIONS).iterdir())
+    assert kept
+    for path in kept:
+        data = path.read_bytes()
+        assert damage(data) != data  # the damage applies to every kept file
+        path.write_bytes(damage(data))
     assert _social(cli, sample.root, *asked) == cold
     assert cli("--project", sample.root, "build", "--week", "2026-W42").exit_code == 0
 
@@ -184,7 +188,9 @@ def test_a_fifo_among_the_kept_files_blocks_nothing(sample, cli):
     for path in (sample.build / CAPTIONS).iterdir():
         path.unlink()
         os.mkfifo(path)
-    os.mkfifo(sample.build / ".newsletter-cache.json.fifo")
+    manifest = sample.build / ".newsletter-cache.json"
+    manifest.unlink()
+    os.mkfifo(manifest)  # the manifest too: read only as a regular file
     done = subprocess.run([sys.executable, "-m", "newsletter", "--project", sample.root, "social"],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -334,3 +340,33 @@ def test_a_build_with_nothing_to_render_reports_the_templates_warnings_too(sampl
         for extra in ((), ("--no-cache",))
     ]
     assert strict == [1, 1]
+
+
+def test_another_version_of_the_code_or_its_libraries_captions_again(sample, cli, monkeypatch):
+    """The key covers the tool's source and the installed libraries (store._code_digest): what another
+    version of either kept is never taken."""
+    from newsletter.run import store
+
+    assert cli("--project", sample.root, "build").exit_code == 0
+    made = _captioned(monkeypatch)
+    _social(cli, sample.root, "--format", "json")
+    assert made == []
+    monkeypatch.setattr(store, "_code_digest", lambda: "another version")
+    _social(cli, sample.root, "--format", "json")
+    assert len(made) == len(list(sample.posts.glob("*.md")))
+
+
+def test_a_kept_file_that_cannot_be_written_leaves_the_build_whole(sample, cli, monkeypatch):
+    from newsletter.run import writer
+
+    def full_disk(target, data):
+        if writer.CAPTIONS in target.parts:
+            raise OSError(28, "No space left on device")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    monkeypatch.setattr(writer, "_write_file", full_disk)
+    result = cli("--project", sample.root, "build")
+    assert result.exit_code == 0, result.output
+    assert (sample.build / "2026-W42" / "email.html").is_file()
+    assert not (sample.build / CAPTIONS).exists() or not any((sample.build / CAPTIONS).iterdir())

@@ -126,7 +126,7 @@ class _StylesUnvalidated(types.ModuleType):
         self._real = real
 
     def parseStyle(self, csstext: str, *args, **kwargs):
-        return self._real.parseStyle(csstext, validate=False)
+        return self._real.parseStyle(csstext, *args, **{**kwargs, "validate": False})
 
     def __getattr__(self, name: str):
         return getattr(self._real, name)

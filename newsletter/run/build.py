@@ -71,7 +71,9 @@ def build(
                 )
                 made = plan(run, selection)
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
-                if made.rendered and not selection.files:  # hand-picked posts keep no captions
+                # Not for hand-picked posts: they keep none, and their library holds only those
+                # posts, so every other post's kept captions would be removed as unknown.
+                if made.rendered and not selection.files:
                     writer.keep_captions(out, root, _caption_keys(made, manifest.fp))
                 if not selection.drafts:
                     removed += _unpublish_drafts(out, made, manifest)

@@ -73,7 +73,6 @@ class StagedIssue:
     cards: Mapping[str, str]
     links: Mapping[str, bool]
     drafts: bool
-    fresh: tuple[str, ...] = ()  # the captions kept aside with the folder (Stager.keep), by key
 
 
 Rendered = IssueOutputs | StagedIssue
@@ -190,12 +189,16 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         else:
             todo.append((week, key))
     window = cards_window(run, library, selection) if todo else None
+    # Captions are kept by a build (its stager) and read from the store's: nothing else needs their keys
+    keeps = (
+        run.work.captions and not selection.files and (run.stager is not None or run.store.kept() is not None)
+    )
     jobs = [
         RenderJob(
             Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
             key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
             None if window is None or w.week in window else _og_card(w),
-            _caption_keys(run, library, w) if run.work.captions and not selection.files else {},
+            _caption_keys(run, library, w) if keeps else {},
         )
         for w, key in todo
     ]  # fmt: skip
@@ -375,9 +378,8 @@ def _render_job(run: Run, job: RenderJob) -> Rendered:
     staged = run.stager(job.issue.week, made.files)  # type: ignore[arg-type]
     run.stager.keep(made.fresh)
     return StagedIssue(
-        job.issue.week, job.key, staged, made.findings, made.cards, made.links, job.issue.draft,
-        tuple(made.fresh),
-    )  # fmt: skip
+        job.issue.week, job.key, staged, made.findings, made.cards, made.links, job.issue.draft
+    )
 
 
 def render_issue(run: Run, job: RenderJob) -> IssueOutputs:

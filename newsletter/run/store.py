@@ -90,15 +90,18 @@ def caption_key(fp: str, meta: PostMeta, digest: str, week: str) -> str:
 
 
 # What the captions are made with besides the package: each one's installed files change on an upgrade.
-_LIBRARIES = ("markdown", "regex", "yaml", "jinja2", "nh3", "budoux")
+_LIBRARIES = ("markdown", "regex", "yaml", "jinja2", "markupsafe", "nh3", "lxml", "budoux")
 
 
 @functools.cache
 def _code_digest() -> str:  # the package's own source files, read once per process (about 2 ms)
     import importlib.util
+    import sys
+    import unicodedata
 
     package = Path(__file__).parents[1]
-    digest = hashlib.sha256()
+    # Python's own Unicode tables count graphemes and widths: an upgrade may count otherwise
+    digest = hashlib.sha256(f"{sys.version_info[:3]}:{unicodedata.unidata_version}\0".encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for name in _LIBRARIES:  # found, not imported; an installed version's files have their own stat
@@ -111,7 +114,7 @@ def _code_digest() -> str:  # the package's own source files, read once per proc
 
 def read_inside(folder: Path, relative: str) -> bytes:
     """A regular file at `relative` inside `folder`, no component of it followed if a link."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     *parents, name = relative.split("/")
     fd = os.open(folder, flags)
     try:
@@ -127,7 +130,7 @@ def read_inside(folder: Path, relative: str) -> bytes:
 def read_regular(path: Path, folder_fd: int | None = None) -> bytes:
     """A regular file's bytes, never through a symbolic link and never blocking on a FIFO or device
     (OSError for anything else); with `folder_fd`, `path` is a name inside that open folder."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     fd = os.open(path, flags, dir_fd=folder_fd)
     try:
         if not stat_module.S_ISREG(os.fstat(fd).st_mode):
@@ -310,12 +313,12 @@ class Kept:
 
     def get(self, name: str) -> KeptCaptions | None:
         try:
-            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:  # gone, or a link
             return None
         try:
             return KeptCaptions.from_bytes(read_regular(Path(f"{name}.json"), fd), name)
-        except (OSError, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        except (OSError, ValueError, TypeError, KeyError):
             return None
         finally:
             os.close(fd)

@@ -173,15 +173,16 @@ class Stager:
         """Captions made anew (run.store.Kept), written aside beside the folders; `keep_captions` moves them
         in once the build succeeded."""
         for name, data in fresh.items():
-            _write_file(self.root / CAPTIONS / f"{name}.json", data)
+            with contextlib.suppress(OSError):  # a cache: one that cannot be written is not kept
+                _write_file(self.root / CAPTIONS / f"{name}.json", data)
 
 
-def keep_captions(out: Path, root: Path, wanted: frozenset[str] | None) -> None:
-    """The captions kept aside by this build moved into out/.newsletter-captions/ and, with `wanted`
-    (the keys of every post the build knows), those of posts that changed or left removed. A cache:
-    one that cannot be written (a link there, a full disk) is simply not kept."""
+def keep_captions(out: Path, root: Path, wanted: frozenset[str]) -> None:
+    """The captions kept aside by this build moved into out/.newsletter-captions/, and those not in
+    `wanted` (the keys of every post the build knows) removed: posts that changed or left. A cache:
+    what cannot be moved or removed (a link there, a full disk) is simply not kept."""
     staged, folder = root / CAPTIONS, out / CAPTIONS
-    nofollow = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+    nofollow = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         if staged.is_dir() and not os.path.lexists(folder):
             folder.mkdir()
@@ -191,18 +192,20 @@ def keep_captions(out: Path, root: Path, wanted: frozenset[str] | None) -> None:
     except OSError:  # a link, a file, or not writable: nothing is kept
         return
     try:
-        if staged.is_dir():
+        names: list[str] = []
+        with contextlib.suppress(OSError):
             source = os.open(staged, nofollow)
             try:
-                for name in os.listdir(source):
-                    os.replace(name, name, src_dir_fd=source, dst_dir_fd=target)
+                names = os.listdir(source)
+                for name in names:
+                    with contextlib.suppress(OSError):
+                        os.replace(name, name, src_dir_fd=source, dst_dir_fd=target)
             finally:
                 os.close(source)
-        if wanted is not None:
-            for name in os.listdir(target):
-                if name.removesuffix(".json") not in wanted:
-                    with contextlib.suppress(IsADirectoryError, PermissionError):
-                        os.unlink(name, dir_fd=target)
+        for name in os.listdir(target):
+            if name.removesuffix(".json") not in wanted:
+                with contextlib.suppress(OSError):  # a folder someone put there stays
+                    os.unlink(name, dir_fd=target)
     except OSError:
         pass
     finally:

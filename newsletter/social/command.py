@@ -82,7 +82,7 @@ def _kept(
             continue
         try:
             made: tuple = entry.checked_items(meta.slug) if encode else entry.captions(meta.slug)
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError):  # not its captions: made again
+        except (ValueError, TypeError, KeyError):  # not its captions (UnicodeDecodeError too): made again
             continue
         heads = entry.heads
         chosen = sorted(

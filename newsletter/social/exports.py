@@ -28,12 +28,8 @@ LABELS = {
 }  # fmt: skip
 
 
-def as_json(captions: list[Caption]) -> str:
-    return json_list(json_items(captions))
-
-
 def json_items(captions: list[Caption]) -> list[str]:
-    """Each caption as `as_json` lists it (indented one level): made where the captions are, so a
+    """Each caption as `json_list` lists it (indented one level): made where the captions are, so a
     pool's workers can share the encoding. JSON strings hold no raw line break, so indenting every
     line of a caption's own dump gives what dumping the whole list gives."""
     return [

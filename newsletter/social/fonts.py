@@ -60,7 +60,7 @@ OTHER_SCRIPTS = (
 # Characters every shipped face has (tests/test_card_scripts.py checks it against their cmaps): text
 # made only of these is one run of the primary face, decided without reading a font file.
 BASIC = frozenset([*range(0x20, 0x7F), *range(0xA0, 0x100), *(ord(c) for c in "‘’‚“”„–—†‡•…‰‹›€™")])
-SIMPLE = regex.compile("[{}]*".format("".join(regex.escape(chr(c)) for c in sorted(BASIC))))
+_SIMPLE = regex.compile("[{}]*".format("".join(regex.escape(chr(c)) for c in sorted(BASIC))))
 # Invisible characters (joiners, direction marks): drawn as nothing, so never missing; they stay in the
 # run they are in, where the shaper needs them.
 _INVISIBLE = frozenset(("Cf",))
@@ -105,7 +105,7 @@ class Fonts:
     @entry
     def missing(self, role: str, text: str) -> list[str]:
         """The characters of `text` no font of the role has, each once, in order."""
-        if SIMPLE.fullmatch(text):
+        if _SIMPLE.fullmatch(text):
             return []
         found = dict.fromkeys(c for c in text if _visible(c) and self.face(role, c) is None)
         return list(found)
@@ -123,7 +123,7 @@ class Fonts:
         """`text` cut into runs drawn by one font each. A space between two runs of the same fallback
         face stays in that face (an Arabic sentence is one run, shaped and ordered as a whole); marks
         and joiners stay with the letter before them; characters no font has are left out."""
-        if SIMPLE.fullmatch(text):
+        if _SIMPLE.fullmatch(text):
             return ((primary(role), text),)
         faces = self._faces(role, text)
         out: list[list] = []
@@ -180,7 +180,7 @@ PLAIN = Fonts()  # the fonts of a card made without a site's settings: shipped a
 def shipped_draw(role: str, text: str) -> bool:
     """Every visible character of `text` is in the shipped font of the role: drawn (and so kept in
     the card's text and alt text) on any machine, whatever fonts it has installed."""
-    if SIMPLE.fullmatch(text):
+    if _SIMPLE.fullmatch(text):
         return True
     shipped = _cmap(primary(role))
     return all(ord(c) in shipped for c in text if _visible(c) and ord(c) not in BASIC)

@@ -151,7 +151,7 @@ def _captions(
 def _read(entry: KeptCaptions, slug: str) -> tuple[Caption, ...] | None:
     try:
         return entry.captions(slug)
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):  # not its captions: made again
+    except (ValueError, TypeError, KeyError):  # not its captions (UnicodeDecodeError too): made again
         return None
 
 
