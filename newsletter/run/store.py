@@ -250,7 +250,7 @@ class KeptCaptions:
     """One post's captions as a build made them: per caption its (platform, kind) and its JSON as
     `captions.json` lists it (`exports.json_items`, UTF-8), which `social --format json` splices in
     as it is; other exports read the captions back (`captions()`). On disk: a JSON line of the heads
-    and the items' sizes, then the items' bytes (no decoding and encoding again of tens of MB)."""
+    and the items' sizes, then the items' bytes (never encoded again: tens of MB at thousands of posts)."""
 
     heads: tuple[tuple[str, str], ...]
     items: tuple[bytes, ...]
