@@ -127,10 +127,7 @@ def _holds(target: Path, data: bytes) -> bool:
 
 def _caption_keys(made: Plan, fp: str) -> frozenset[str]:
     """The kept captions still of use: each published post's, for its own week."""
-    sources = made.library.sources
-    return frozenset(
-        store.caption_key(fp, m, sources[m.source].digest, week_of(m)) for m in made.posts if not m.draft
-    )
+    return frozenset(store.caption_key(fp, made.library, m, week_of(m)) for m in made.posts if not m.draft)
 
 
 def _staged(made: Plan) -> tuple[StagedIssue, ...]:

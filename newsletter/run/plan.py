@@ -222,9 +222,7 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
 
 def _caption_keys(run: Run, library: Library, week: Week) -> dict[str, str]:
     return {
-        m.source: store.caption_key(run.store.fp, m, library.sources[m.source].digest, week.week)
-        for m in week.posts
-        if not m.draft
+        m.source: store.caption_key(run.store.fp, library, m, week.week) for m in week.posts if not m.draft
     }
 
 

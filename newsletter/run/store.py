@@ -81,11 +81,12 @@ def issue_key(fp: str, week: Week, sources: Mapping[str, Source], images: Iterab
     return key(fp, week.week, *issue_file, *posts, "images:1", *images)
 
 
-def caption_key(fp: str, meta: PostMeta, digest: str, week: str) -> str:
-    """A post's captions depend on its bytes (and its social file's: `digest`), its file and slug (two
-    posts of the same bytes, a post renamed), the week its cards live in, everything the fingerprint
-    covers, and the code that makes them: the tool's own (a changed caption writer, even of the same
-    version, makes them again) and the libraries that parse and count (an upgrade of Markdown)."""
+def caption_key(fp: str, library: Library, meta: PostMeta, week: str) -> str:
+    """A post's captions depend on its bytes and its social file's (its source's digest), its file and
+    slug (two posts of the same bytes, a post renamed), the week its cards live in, everything the
+    fingerprint covers, and the code that makes them: the tool's own (a changed caption writer, even of
+    the same version, makes them again), Python's and the libraries that parse and count."""
+    digest = library.sources[meta.source].digest
     return key(fp, "captions:2", _code_digest(), digest, meta.source, meta.slug, week)
 
 
@@ -260,8 +261,8 @@ class KeptCaptions:
         return json.dumps(head, ensure_ascii=True).encode("ascii") + b"\n" + b"".join(self.items)
 
     @classmethod
-    def made(cls, captions: Iterable[Caption], items: Iterable[str]) -> KeptCaptions:
-        return cls(tuple((c.platform, c.kind) for c in captions), tuple(i.encode("utf-8") for i in items))
+    def made(cls, captions: Iterable[Caption], items: Iterable[bytes]) -> KeptCaptions:
+        return cls(tuple((c.platform, c.kind) for c in captions), tuple(items))
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str) -> KeptCaptions:

@@ -76,8 +76,7 @@ def _kept(
     kind_order = {k: n for n, k in enumerate(kinds or KINDS)}
     found: dict[str, list] = {}
     for meta in metas:
-        digest = library.sources[meta.source].digest
-        entry = kept.get(store.caption_key(run.store.fp, meta, digest, week_of(meta)))
+        entry = kept.get(store.caption_key(run.store.fp, library, meta, week_of(meta)))
         if entry is None:
             continue
         try:
@@ -114,7 +113,7 @@ def _job(
     problems = Problems()
     made = captions(list(posts[start:end]), renderer, problems, platforms, kinds)
     by_post: dict[str, list] = {}  # slugs are unique (the loader made sure)
-    items = [i.encode("utf-8") for i in exports.json_items(made)] if encode else made
+    items = exports.json_items(made) if encode else made
     for caption, item in zip(made, items, strict=True):
         by_post.setdefault(caption.post, []).append(item)
     return by_post, problems.items

@@ -28,23 +28,20 @@ LABELS = {
 }  # fmt: skip
 
 
-def json_items(captions: list[Caption]) -> list[str]:
-    """Each caption as `json_list` lists it (indented one level): made where the captions are, so a
-    pool's workers can share the encoding. JSON strings hold no raw line break, so indenting every
-    line of a caption's own dump gives what dumping the whole list gives."""
+def json_items(captions: list[Caption]) -> list[bytes]:
+    """Each caption as `json_document` lists it (indented one level, UTF-8): made where the captions
+    are, so a pool's workers share the encoding and the build keeps them as they are. JSON strings hold
+    no raw line break, so indenting every line of a caption's own dump gives what dumping the whole
+    list gives."""
     return [
-        "  " + json.dumps(c.as_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ") for c in captions
+        ("  " + json.dumps(c.as_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")).encode("utf-8")
+        for c in captions
     ]
 
 
-def json_list(items: list[str]) -> str:
-    """`json_items` of every caption, in order, as the one JSON document."""
-    return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
-
-
 def json_document(items: list[bytes]) -> bytes:
-    """`json_list` of items already in UTF-8 (`social --format json`: tens of MB at thousands of posts,
-    which as one str of emoji-holding text would take four bytes a character)."""
+    """`json_items` of every caption, in order, as the one JSON document: joined as bytes (tens of MB
+    at thousands of posts, which as one str of emoji-holding text would take four bytes a character)."""
     return b"[\n" + b",\n".join(items) + b"\n]\n" if items else b"[]\n"
 
 

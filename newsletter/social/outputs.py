@@ -115,19 +115,19 @@ def outputs(
         ]
     if cards == "none":  # check: it writes nothing, so the exports are not made
         return made, files, card_keys, fresh
-    files["captions.json"] = exports.json_list(items).encode("utf-8")
+    files["captions.json"] = exports.json_document(items)
     files["captions.md"] = exports.as_markdown(made, week).encode("utf-8")
     return made, files, card_keys, fresh
 
 
 def _captions(
     bases: list, renderer: Renderer, problems: Problems, keys: Mapping[str, str], kept: Kept | None
-) -> tuple[list[Caption], list[str], dict[str, bytes]]:
+) -> tuple[list[Caption], list[bytes], dict[str, bytes]]:
     """Every article's captions and their JSON items (`exports.json_items`), taken from `kept` when
     the last builds made them; those made here without a problem (a post whose social file has an
     error is never kept) come back by key."""
     made: list[Caption] = []
-    items: list[str] = []
+    items: list[bytes] = []
     fresh: dict[str, bytes] = {}
     for base in bases:
         name = keys.get(base.post.source)
