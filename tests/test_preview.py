@@ -399,6 +399,7 @@ def test_a_burst_of_saves_is_one_rebuild(wide_quiet, live, sample):
     # One rebuild, in two steps: the email (the issue page reloads), then the captions.
     assert live.preview.snapshot.generation == before + 2
     assert live.preview.snapshot.pages == before + 1
+    assert live.preview.snapshot.whole == before + 2
     assert "breathes 4." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode(encoding="utf-8")
 
 
@@ -744,6 +745,8 @@ def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
     running.rebuild()
     email, social = swaps
     assert (email.pages, social.pages, social.generation) == (email.generation,) * 2 + (email.generation + 1,)
+    # The other pages reload once, for the whole save: the email step leaves their counter alone.
+    assert (email.whole, social.whole) == (email.generation - 1, social.generation)
     assert "Why Faces Need Movement" in email.files[f"{WEEK}/email.txt"].decode("utf-8")
     assert email.issues[WEEK].captions == () and f"{WEEK}/captions.json" not in email.files
     titles = {c.title for c in social.issues[WEEK].captions}
@@ -770,7 +773,7 @@ def test_a_caption_error_after_the_email_step_keeps_the_last_good_build(sample, 
     snap = running.rebuild()
     assert snap.error == f"{POST}: caption does not fit\nAborted: 1 error found."
     assert snap.files[f"{WEEK}/email.txt"] == good.files[f"{WEEK}/email.txt"]  # the last good build
-    assert snap.generation == snap.pages == good.generation + 2  # every page reloads to show it
+    assert snap.generation == snap.pages == snap.whole == good.generation + 2  # every page reloads to show it
 
 
 @pytest.mark.slow  # two weeks, two builds; every preview starts this way (the `shared` one too)

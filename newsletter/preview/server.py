@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 from newsletter.preview.state import Preview, Report, Snapshot
 from newsletter.preview.watcher import watch
 
-# Each event says "GENERATION PAGES": an issue page (its email, text part and size) updates when PAGES
-# changes, every other page when GENERATION does; a save's captions, made after its email, change only
-# GENERATION, so the open issue page updates once per save.
+# Each event says "GENERATION PAGES WHOLE": an issue page (its email, text part and size) updates when
+# PAGES changes, every other page when WHOLE does. A save is swapped in twice, its email first (PAGES and
+# GENERATION change), then its captions (GENERATION and WHOLE), so every page updates once per save: the
+# issue page as soon as its email is made, the others when what they show (captions, the archive) is.
 # A page whose template marks parts `data-live` (each with an id) is patched in place: the page is
 # fetched again and those parts swapped, and a `data-live-frame` iframe is reloaded where it is, so the
 # reader keeps the scroll position and the toggles (mobile width, dark mode) across saves, and the
@@ -254,7 +255,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 page = _bare_error_page(replace(snap, error=exc.format_message()))
             body = page
         issue = template == "issue.html"
-        script = RELOAD_SCRIPT % ((snap.pages, 1) if issue else (snap.generation, 0))
+        script = RELOAD_SCRIPT % ((snap.pages, 1) if issue else (snap.whole, 2))
         body = body.replace("</body>", script + "\n</body>", 1)
         self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
 
@@ -284,7 +285,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         self.close_connection = True
         generation = snap.generation
-        event = lambda snapshot: f"data: {snapshot.generation} {snapshot.pages}\n\n".encode()  # noqa: E731
+        event = lambda snapshot: f"data: {snapshot.generation} {snapshot.pages} {snapshot.whole}\n\n".encode()  # noqa: E731
         try:
             if not self.server.become_stream(self.request):  # type: ignore[attr-defined]
                 self.wfile.write(f"retry: {STREAM_RETRY_MS}\n\n".encode())  # all stream slots taken

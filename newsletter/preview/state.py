@@ -49,6 +49,7 @@ class Snapshot:
     warnings: tuple[Problem, ...] = ()
     memo: Memo | None = None  # the run's memo: lazy cards are drawn under it (run/memo.py)
     pages: int = 0  # the generation that last changed the issue pages (a save's captions step does not)
+    whole: int = 0  # the generation that last finished a save (its email step does not): other pages
 
 
 class BuildFiles(Mapping[str, "bytes | LazyCard"]):
@@ -203,7 +204,8 @@ class Preview:
                 top["feed.xml"] = made.feed
         snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
         if two_steps and made.issues:
-            self._swap(snap)  # the email first: the open page reloads now
+            # The email first: the open issue page reloads now, the other pages once the save is whole.
+            self._swap(replace(snap, whole=old.whole))
             # The captions step would hold the interpreter lock half the time while the server threads
             # serve that reload (and the browser shares the cores): it waits until they are through.
             time.sleep(CAPTIONS_PAUSE)
@@ -235,13 +237,13 @@ class Preview:
     def _snapshot(self, generation, run: Run, top, issues, posts, warnings, pages: int = 0) -> Snapshot:
         frozen = MappingProxyType(dict(sorted(issues.items())))
         return Snapshot(generation, run.settings, BuildFiles(top, frozen), frozen, posts, run.renderer(), "",
-                        warnings, run.memo, pages or generation)  # fmt: skip
+                        warnings, run.memo, pages or generation, generation)  # fmt: skip
 
     def _failed(self, old: Snapshot, error: str) -> Snapshot:
         """The last good build (the one before this rebuild) with the error, as a new generation of
         every page (a save's first step may have been swapped in already)."""
         generation = max(old.generation, self.snapshot.generation) + 1
-        return replace(old, generation=generation, pages=generation, error=error)
+        return replace(old, generation=generation, pages=generation, whole=generation, error=error)
 
     def _swap(self, new: Snapshot) -> None:
         with self.changed:
