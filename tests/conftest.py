@@ -6,8 +6,15 @@ import gc
 import hashlib
 import os
 import shutil
+import sys
 import textwrap
 from pathlib import Path
+
+# This workplace's machines set PYTHONDONTWRITEBYTECODE=1: every `python -m newsletter` a test starts then
+# compiled the package again, and pytest rewrote every test module's asserts again in each worker and
+# each run. The suite writes bytecode (into __pycache__/, ignored by git) for itself and its children.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    sys.dont_write_bytecode = False
 
 import pytest
 from click.testing import CliRunner
@@ -368,6 +375,77 @@ def _inlined_once_per_session(request, monkeypatch):
         return made
 
     monkeypatch.setattr(inline, "inline_css", memo)
+
+
+# Captioning an article is a pure function of the article (its post, week and what was derived from
+# them), the run's settings, the social templates and the caption code, and it was about a fifth of the
+# suite's CPU (every build of the sample captions its two articles). Each worker keeps what it made, for
+# the session, by all of that (the settings without their root); a test that replaced anything the
+# caption modules or the renderer hold, or is marked `fresh_captions`, captions afresh.
+CAPTIONED: dict[tuple, tuple[tuple, tuple]] = {}
+_PRISTINE_CAPTIONING: list[dict[str, int]] = []
+SOCIAL_TEMPLATES = ("benefits", "link", "quote", "teaser", "thread-end", "thread")
+
+
+def _caption_modules():
+    from newsletter import urls
+    from newsletter.content import issue, markup
+    from newsletter.email import context, limits, render, sandbox
+    from newsletter.social import article, captions, cards, counting, records, selection, text, threads
+
+    return (urls, issue, markup, context, limits, render, sandbox, article, captions, cards, counting,
+            records, selection, text, threads)  # fmt: skip
+
+
+def _captioning_names(module) -> dict[str, int]:
+    names = _names_of(module)
+    names.pop("of_articles", None)  # this memo's own stand-in
+    return names
+
+
+@pytest.fixture(autouse=True)
+def _captioned_once_per_session(request, monkeypatch):
+    if request.node.get_closest_marker("fresh_captions"):
+        return
+    import dataclasses
+
+    from newsletter.errors import Problems
+    from newsletter.social import captions, outputs
+
+    real = captions.of_articles
+    modules = _caption_modules()
+    if not _PRISTINE_CAPTIONING:
+        _PRISTINE_CAPTIONING.extend(_captioning_names(m) for m in modules)
+    pristine = tuple(_PRISTINE_CAPTIONING)
+    names = [f.name for f in dataclasses.fields(captions.Article) if f.name != "scorer"]
+
+    def sources(renderer) -> tuple:
+        found = renderer.__dict__.get("_session_memo_sources")
+        if found is None:
+            loader, env = renderer.env.loader, renderer.env
+            found = tuple(loader.get_source(env, f"social/{name}.txt")[0] for name in SOCIAL_TEMPLATES)
+            renderer.__dict__["_session_memo_sources"] = found
+        return found
+
+    def memo(bases, renderer, problems, platforms=(), kinds=()):
+        if any(_captioning_names(m) != p for m, p in zip(modules, pristine, strict=True)):
+            return real(bases, renderer, problems, platforms, kinds)
+        settings = renderer.settings
+        key = (
+            tuple(tuple(getattr(b, n) for n in names) for b in bases),
+            repr(settings).replace(str(settings.root), "<root>"),
+            sources(renderer), tuple(platforms), tuple(kinds), os.environ.get("NEWSLETTER_NOW"),
+        )  # fmt: skip
+        if key not in CAPTIONED:
+            own = Problems()
+            made = real(bases, renderer, own, platforms, kinds)
+            CAPTIONED[key] = (tuple(made), tuple(own.items))
+        made, found = CAPTIONED[key]
+        problems.extend(found)
+        return list(made)
+
+    monkeypatch.setattr(captions, "of_articles", memo)
+    monkeypatch.setattr(outputs, "of_articles", memo)
 
 
 # An email not inlined before (another accent, a template of the test's own) still has the stylesheet of
