@@ -62,7 +62,6 @@ def test_an_entry_point_gives_itself_a_memo_for_the_call():
 
 
 @pytest.mark.fresh_inline  # it reads premailer's rules table on the run
-@pytest.mark.fresh_captions  # it counts the caption work of its runs
 def test_a_run_counts_its_captions_in_its_own_memo(sample):
     settings = load_settings(sample.root)
     run = Run(settings, dt.datetime.fromisoformat(TEST_NOW).replace(tzinfo=settings.zone), CHECK)
