@@ -809,3 +809,38 @@ def test_start_serves_the_latest_issue_and_builds_the_rest_behind_it(sample):
         assert running.preview.complete
     finally:
         running.close()
+
+
+# A save that shows or hides a whole week (issue 24's review of the two-step save) -------------------------
+def test_a_week_whose_only_post_turns_draft_and_back_comes_back_with_its_archive_entry(sample):
+    """Drafting a week's only post takes the week out of the preview and of the archive page and feed;
+    publishing it again, even as the very bytes it had, brings all of it back (the store had kept the
+    week's key, so the plan thought the issue was still there)."""
+    from newsletter.preview.state import Preview
+
+    _two_weeks(sample)
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    older = sample.root / "posts/2026-10-07-an-older-article.md"
+    text = older.read_text(encoding="utf-8")
+    running.rebuild()  # a warm run: saves are made in two steps
+    older.write_text(text.replace("date: 2026-10-07", "date: 2026-10-07\ndraft: true"), encoding="utf-8")
+    gone = running.rebuild()
+    assert "2026-W41" not in gone.issues and "2026-W41/email.html" not in gone.files
+    assert b"2026-W41" not in gone.files["index.html"] and b"2026-W41" not in gone.files["feed.xml"]
+    older.write_text(text, encoding="utf-8")
+    back = running.rebuild()
+    assert "2026-W41" in back.issues and "2026-W41/email.html" in back.files
+    assert b"2026-W41" in back.files["index.html"] and b"2026-W41" in back.files["feed.xml"]
+
+
+def test_a_page_not_found_carries_the_reload_script(shared):
+    """A social page of a post that is gone (or an issue page of a week that is) is a 404 that reloads
+    when a save brings it back, not a dead end of plain text."""
+    port = shared.server.server_address[1]
+    for path in ("/social/no-such-post/", "/issue/2026-W01/"):
+        response = _request("127.0.0.1", port, "GET", path)
+        body = response.read().decode("utf-8")
+        assert (response.status, response.getheader("Content-Type")) == (404, "text/html; charset=utf-8")
+        assert "Not found" in body and 'new EventSource("/_events")' in body
+    assert _request("127.0.0.1", port, "GET", "/build/nope.png").read() == b"not found"  # files: plain

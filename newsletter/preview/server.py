@@ -249,15 +249,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             try:
                 page = snap.renderer.render(f"preview/{template}", **_context(snap, **context))
-            except _NotFound:
-                return self._not_found()
+            except _NotFound:  # a post or week gone (or not built yet): the page comes back with it
+                return self._live(HTTPStatus.NOT_FOUND, snap, template, _NOT_FOUND_PAGE)
             except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
                 page = _bare_error_page(replace(snap, error=exc.format_message()))
             body = page
+        self._live(HTTPStatus.OK, snap, template, body)
+
+    def _live(self, status: int, snap: Snapshot, template: str, body: str) -> None:
+        """A page with the reload script: an issue page follows its issue's changes, any other the saves."""
         issue = template == "issue.html"
         script = RELOAD_SCRIPT % ((snap.pages, 1) if issue else (snap.whole, 2))
         body = body.replace("</body>", script + "\n</body>", 1)
-        self._send(HTTPStatus.OK, body.encode("utf-8"), "text/html; charset=utf-8")
+        self._send(status, body.encode("utf-8"), "text/html; charset=utf-8")
 
     def _file(self, snap: Snapshot, relative: str, query: dict) -> None:
         name = posixpath.normpath(relative)
@@ -359,6 +363,13 @@ def _count(warnings: tuple[Problem, ...]) -> dict[str, int]:
     for warning in warnings:
         counts[warning.where] = counts.get(warning.where, 0) + 1
     return counts
+
+
+_NOT_FOUND_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview: not found</title>'
+    '<link rel="icon" href="data:,"></head><body><h1>Not found</h1><p>Nothing here in the current build: '
+    'this page shows again when a save brings it back. <a href="/">All issues</a></p></body></html>'
+)
 
 
 def _bare_error_page(snap: Snapshot) -> str:

@@ -194,6 +194,7 @@ class Preview:
         memory.remember_posts(made.library, (p for o in made.issues for p in o.issue.posts))
         weeks = {w.week for w in made.weeks}
         issues = {w: o for w, o in old.issues.items() if w in weeks}
+        memory.forget(w for w in old.issues if w not in weeks)  # not shown now: rendered when it is again
         issues.update((outputs.issue.week, outputs) for outputs in made.issues)
         top: dict[str, bytes | LazyCard] = {
             n: old.files[n] for n in ("index.html", "feed.xml") if n in old.files
@@ -203,30 +204,34 @@ class Preview:
             if made.feed is not None:
                 top["feed.xml"] = made.feed
         snap = self._snapshot(old.generation + 1, run, top, issues, made.posts, made.warnings)
-        if two_steps and made.issues:
-            # The email first: the open issue page reloads now, the other pages once the save is whole.
-            self._swap(replace(snap, whole=old.whole))
-            # The captions step would hold the interpreter lock half the time while the server threads
-            # serve that reload (and the browser shares the cores): it waits until they are through.
-            time.sleep(CAPTIONS_PAUSE)
+        if two_steps:  # the captions of the issues rendered, and the archive page and feed
             found: list[Problem] = []
-            window = cards_window(run, made.library, selection)
-            issues = dict(issues)  # likewise
-            for outputs in made.issues:
-                issues[outputs.issue.week] = with_social(run, outputs, window, found)
+            if made.issues:
+                # The email first: the open issue page reloads now, the other pages once the save is
+                # whole. The captions step would hold the interpreter lock half the time while the
+                # server threads serve that reload (and the browser shares the cores): it waits.
+                self._swap(replace(snap, whole=old.whole))
+                time.sleep(CAPTIONS_PAUSE)
+                window = cards_window(run, made.library, selection)
+                issues = dict(issues)  # the snapshot swapped in keeps its own: snapshots never change
+                for outputs in made.issues:
+                    issues[outputs.issue.week] = with_social(run, outputs, window, found)
+            # Made after the email step (whose work leaves them out), and after a save that renders no
+            # issue too: a week whose only post became a draft leaves the archive.
             pages = Problems()
             index, feed, key = archive_pages(run, made.library, selection, pages)
             found += pages.items
             if any(p.is_error for p in found):  # a caption that cannot fit: as a one-step build says it
                 raise InputError([p for p in found if p.is_error])
-            if index is not None:  # the archive page and feed, after the email step
-                top = dict(top)  # the snapshot swapped in keeps its own: snapshots never change
+            if index is not None:
+                top = dict(top)  # likewise
                 top["index.html"] = index
                 if feed is not None:
                     top["feed.xml"] = feed
                 memory.keep("index", key, ())
             warnings = made.warnings + tuple(found)
-            snap = self._snapshot(snap.generation + 1, run, top, issues, made.posts, warnings, snap.pages)
+            generation = snap.generation + 1 if made.issues else snap.generation
+            snap = self._snapshot(generation, run, top, issues, made.posts, warnings, snap.pages)
         partial = latest is not None and latest.partial
         for outputs in made.issues if not partial else ():  # a first paint's findings lack the archive
             done = issues[outputs.issue.week]

@@ -515,6 +515,12 @@ class Memory(NoStore):
     def keep(self, name: str, entry_key: str, warnings: Iterable[Problem]) -> None:
         self.entries[name] = (entry_key, tuple(w for w in warnings if not w.is_error))
 
+    def forget(self, names: Iterable[str]) -> None:
+        """Outputs the preview no longer holds (a week whose only post became a draft or was removed):
+        made again when they are wanted, even from the same posts as the last time."""
+        for name in names:
+            self.entries.pop(name, None)
+
     def remember_posts(self, library: Library, rendered: Iterable[Post]) -> None:
         """Every post's metadata, and the parsed posts of the issues just rendered (with those kept
         before whose file is unchanged)."""
