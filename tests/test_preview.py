@@ -844,3 +844,19 @@ def test_a_page_not_found_carries_the_reload_script(shared):
         assert (response.status, response.getheader("Content-Type")) == (404, "text/html; charset=utf-8")
         assert "Not found" in body and 'new EventSource("/_events")' in body
     assert _request("127.0.0.1", port, "GET", "/build/nope.png").read() == b"not found"  # files: plain
+
+
+def test_a_save_that_changes_nothing_shown_reloads_no_page(sample):
+    """A touch, or the same bytes written again, renders nothing and shows nothing new: no new
+    generation, so no open page reloads or refetches. A real edit after it still does."""
+    from newsletter.preview.state import Preview
+
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    before = running.rebuild()  # warm: a save is made in two steps
+    post = sample.root / POST
+    post.write_bytes(post.read_bytes())
+    os.utime(post)
+    assert running.rebuild() is before and running.snapshot.generation == before.generation
+    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    assert running.rebuild().generation == before.generation + 2

@@ -230,6 +230,9 @@ class Preview:
                     top["feed.xml"] = feed
                 memory.keep("index", key, ())
             warnings = made.warnings + tuple(found)
+            unchanged = (warnings, made.posts) == (old.warnings, old.posts)
+            if unchanged and not (made.issues or old.error or index):
+                return old  # a save that changes nothing shown (a touch, a draft's edit): no page reloads
             generation = snap.generation + 1 if made.issues else snap.generation
             snap = self._snapshot(generation, run, top, issues, made.posts, warnings, snap.pages)
         partial = latest is not None and latest.partial
