@@ -75,3 +75,24 @@ def test_a_bad_cards_window_names_the_key(synthetic, cli, value):
     result = cli("--project", synthetic, "build", "--all")
     assert result.exit_code == 1
     assert f"cards_window: expected a positive whole number or 'all', got '{value}'" in result.stderr
+
+
+@pytest.mark.slow  # three builds of a three-issue site
+def test_an_issue_that_enters_the_window_gets_every_card_as_a_cold_build_gives(synthetic, cli, tmp_path):
+    """The newest week's posts removed, the week before becomes the newest: an incremental build draws
+    its every card, as a cold build of the same posts does (it kept the og:image card alone)."""
+    import shutil
+
+    _window(synthetic, "1")
+    assert cli("--project", synthetic, "build", "--all").exit_code == 0
+    assert len(_cards(synthetic, WEEKS[1])) == 1
+    for post in synthetic.glob("posts/2022-01-1[78]-*.md"):  # 2022-W03's two posts
+        post.unlink()
+    assert cli("--project", synthetic, "build", "--all").exit_code == 0
+    cold = tmp_path / "cold"
+    shutil.copytree(synthetic, cold, ignore=shutil.ignore_patterns("build"))
+    assert cli("--project", cold, "build", "--all", "--no-cache").exit_code == 0
+    assert len(_cards(synthetic, WEEKS[1])) == 45
+    for name in ("captions.json", "captions.md", "index.html"):
+        made, wanted = (root / "build" / WEEKS[1] / name for root in (synthetic, cold))
+        assert made.read_bytes() == wanted.read_bytes(), name

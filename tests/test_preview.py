@@ -860,3 +860,28 @@ def test_a_save_that_changes_nothing_shown_reloads_no_page(sample):
     assert running.rebuild() is before and running.snapshot.generation == before.generation
     _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
     assert running.rebuild().generation == before.generation + 2
+
+
+def test_the_preview_starts_when_the_newest_post_file_is_a_draft(sample):
+    """`init`'s welcome post, or next week's draft, is the newest file: the first paint (the latest
+    week's files alone) has no published post, so the whole archive is built instead of an error."""
+    from newsletter.preview.state import Preview
+
+    sample.post(
+        "2026-10-21-next-week.md", "---\ntitle: Next week\ndate: 2026-10-21\ndraft: true\n---\n\nSoon.\n"
+    )
+    running = Preview(sample.root, lambda text, error: None)
+    snap = running.rebuild(latest_first=True)
+    assert snap.error == "" and running.complete
+    assert WEEK in snap.issues and "2026-W43" not in snap.issues
+
+
+def test_a_page_not_found_shows_the_build_error_when_the_rebuild_failed(live, sample):
+    """A social page of a post not in the build says why when the last rebuild failed (the save that
+    restores a post may be the one that broke)."""
+    _edit(sample, "date: 2026-10-17", "date: 17 Oct")
+    live.preview.rebuild()
+    port = live.server.server_address[1]
+    body = _request("127.0.0.1", port, "GET", "/social/no-such-post/").read().decode("utf-8")
+    assert 'id="error-overlay"' in body and "&#x27;date&#x27; must be YYYY-MM-DD" in body
+    assert "Not found" in body

@@ -250,7 +250,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             try:
                 page = snap.renderer.render(f"preview/{template}", **_context(snap, **context))
             except _NotFound:  # a post or week gone (or not built yet): the page comes back with it
-                return self._live(HTTPStatus.NOT_FOUND, snap, template, _NOT_FOUND_PAGE)
+                return self._live(HTTPStatus.NOT_FOUND, snap, template, _not_found_page(snap))
             except NewsletterError as exc:  # a broken preview template: say so instead of a blank page
                 page = _bare_error_page(replace(snap, error=exc.format_message()))
             body = page
@@ -365,21 +365,29 @@ def _count(warnings: tuple[Problem, ...]) -> dict[str, int]:
     return counts
 
 
-_NOT_FOUND_PAGE = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview: not found</title>'
-    '<link rel="icon" href="data:,"></head><body><h1>Not found</h1><p>Nothing here in the current build: '
-    'this page shows again when a save brings it back. <a href="/">All issues</a></p></body></html>'
-)
+def _not_found_page(snap: Snapshot) -> str:
+    """A page of a post or week not in the current build; with the last rebuild's error, when it failed
+    (a save restoring the post may be what broke)."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview: not found</title>'
+        f'<link rel="icon" href="data:,"></head><body>{_overlay(snap) if snap.error else ""}<h1>Not found</h1>'
+        "<p>Nothing here in the current build: this page shows again when a save brings it back. "
+        '<a href="/">All issues</a></p></body></html>'
+    )
 
 
 def _bare_error_page(snap: Snapshot) -> str:
-    import html
-
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview: build failed</title>'
-        '<link rel="icon" href="data:,"></head><body><div id="error-overlay" role="alert"><h1>Build failed</h1><pre>'
-        f"{html.escape(snap.error or 'building…')}</pre></div></body></html>"
+        f'<link rel="icon" href="data:,"></head><body>{_overlay(snap)}</body></html>'
     )
+
+
+def _overlay(snap: Snapshot) -> str:
+    import html
+
+    error = html.escape(snap.error or "building…")
+    return f'<div id="error-overlay" role="alert"><h1>Build failed</h1><pre>{error}</pre></div>'
 
 
 @dataclass

@@ -151,7 +151,14 @@ class Preview:
         with self._rebuilding:
             old = self.snapshot
             try:
-                new = self._next(old, latest_first)
+                try:
+                    new = self._next(old, latest_first)
+                except NewsletterError:
+                    if not latest_first:
+                        raise
+                    # The latest week's files alone may all be drafts (`init`'s welcome post, next
+                    # week's draft): "no published posts". The whole archive says what is wrong, if any.
+                    new = self._next(old)
                 if self.complete:  # a first paint's warnings are the latest issue's alone: wait for all
                     self.report(_summary(new), False)
             except NewsletterError as exc:

@@ -181,14 +181,17 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         weeks = tuple(arrange(w, files.get(w.week), problems, _broken_slugs(library, w.week)) for w in weeks)
     known = _Known(settings, library)
     todo, reused = [], []
+    window = cards_window(run, library, selection)
     for week in weeks:
         key = store.issue_key(run.store.fp, week, library.sources, _image_digests(run, week))
+        # In the cards window or not is part of what an issue is: a newest week drafted or removed
+        # brings an older one into the window, and it is rendered again with every card.
+        key = store.key(key, "every card" if window is None or week.week in window else "og card")
         if (warnings := run.store.fresh(week.week, key, known)) is not None:
             reused.append(week.week)
             problems.extend(warnings)
         else:
             todo.append((week, key))
-    window = cards_window(run, library, selection) if todo else None
     # Captions are kept by a build (its stager) and read from the store's: nothing else needs their keys
     keeps = (
         run.work.captions and not selection.files and (run.stager is not None or run.store.kept() is not None)
