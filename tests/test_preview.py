@@ -885,3 +885,28 @@ def test_a_page_not_found_shows_the_build_error_when_the_rebuild_failed(live, sa
     body = _request("127.0.0.1", port, "GET", "/social/no-such-post/").read().decode("utf-8")
     assert 'id="error-overlay"' in body and "&#x27;date&#x27; must be YYYY-MM-DD" in body
     assert "Not found" in body
+
+
+def test_a_link_warning_follows_the_post_it_points_at_being_deleted_and_restored(sample):
+    """An issue the preview keeps is reused only while each link it holds into the blog still ends, or
+    still does not end, at a post: deleting the post linked to warns, restoring it takes that back."""
+    from newsletter.content.settings import load_settings
+    from newsletter.preview.state import Preview
+
+    _two_weeks(sample)
+    older = sample.root / "posts/2026-10-07-an-older-article.md"
+    url = load_settings(sample.root).url_for("an-older-article")
+    _edit(sample, "breathes.", f"breathes. See [the older article]({url}).")
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    running.rebuild()  # warm
+
+    def unknown(snap) -> list[str]:
+        return [p.message for p in snap.warnings if p.rule == "link-unknown-post"]
+
+    assert unknown(running.snapshot) == []
+    text = older.read_text(encoding="utf-8")
+    older.unlink()
+    assert len(unknown(running.rebuild())) == 1
+    older.write_text(text, encoding="utf-8")
+    assert unknown(running.rebuild()) == []

@@ -245,7 +245,7 @@ class Preview:
         partial = latest is not None and latest.partial
         for outputs in made.issues if not partial else ():  # a first paint's findings lack the archive
             done = issues[outputs.issue.week]
-            memory.keep(done.issue.week, done.key, done.findings)
+            memory.keep(done.issue.week, done.key, done.findings, done.links)
         self.complete = not partial and weeks >= _shown_weeks(made.library, self.drafts)
         return snap
 

@@ -491,7 +491,8 @@ class Memory(NoStore):
 
     def __init__(self, fp: str):
         super().__init__(fp)
-        self.entries: dict[str, tuple[str, Warnings]] = {}  # output group -> (key, warnings)
+        # output group -> (key, warnings, its links into the blog: path -> it ended at a post)
+        self.entries: dict[str, tuple[str, Warnings, Mapping[str, bool]]] = {}
         self._metas: dict[str, tuple[str, PostMeta, Warnings]] = {}
         self._parsed: dict[str, tuple[str, Post]] = {}
         self.read = Rereader()
@@ -509,11 +510,18 @@ class Memory(NoStore):
         return replace(library, parsed={**kept, **library.parsed})
 
     def fresh(self, name: str, entry_key: str, known: Any = None) -> Warnings | None:
+        """As the manifest's: each link into the blog must still end, or still not end, at a post."""
         entry = self.entries.get(name)
-        return entry[1] if entry is not None and entry[0] == entry_key else None
+        if entry is None or entry[0] != entry_key:
+            return None
+        if known is not None and any((path in known) != ok for path, ok in entry[2].items()):
+            return None
+        return entry[1]
 
-    def keep(self, name: str, entry_key: str, warnings: Iterable[Problem]) -> None:
-        self.entries[name] = (entry_key, tuple(w for w in warnings if not w.is_error))
+    def keep(
+        self, name: str, entry_key: str, warnings: Iterable[Problem], links: Mapping[str, bool] | None = None
+    ) -> None:
+        self.entries[name] = (entry_key, tuple(w for w in warnings if not w.is_error), links or {})
 
     def forget(self, names: Iterable[str]) -> None:
         """Outputs the preview no longer holds (a week whose only post became a draft or was removed):
