@@ -863,17 +863,19 @@ def test_a_save_that_changes_nothing_shown_reloads_no_page(sample):
 
 
 def test_the_preview_starts_when_the_newest_post_file_is_a_draft(sample):
-    """`init`'s welcome post, or next week's draft, is the newest file: the first paint (the latest
-    week's files alone) has no published post, so the whole archive is built instead of an error."""
+    """`init`'s welcome post, or next week's draft, is the newest file: its week has no published post,
+    so the first paint is the week before (still that week's files alone, not the whole archive), then
+    the rest is built as after any first paint."""
     from newsletter.preview.state import Preview
 
+    _two_weeks(sample)
     sample.post(
         "2026-10-21-next-week.md", "---\ntitle: Next week\ndate: 2026-10-21\ndraft: true\n---\n\nSoon.\n"
     )
     running = Preview(sample.root, lambda text, error: None)
     snap = running.rebuild(latest_first=True)
-    assert snap.error == "" and running.complete
-    assert WEEK in snap.issues and "2026-W43" not in snap.issues
+    assert (snap.error, sorted(snap.issues), running.complete) == ("", [WEEK], False)
+    assert sorted(running.rebuild().issues) == ["2026-W41", WEEK] and running.complete
 
 
 def test_a_page_not_found_shows_the_build_error_when_the_rebuild_failed(live, sample):
@@ -910,3 +912,15 @@ def test_a_link_warning_follows_the_post_it_points_at_being_deleted_and_restored
     assert len(unknown(running.rebuild())) == 1
     older.write_text(text, encoding="utf-8")
     assert unknown(running.rebuild()) == []
+
+
+def test_a_broken_newest_week_paints_the_week_before_then_the_full_build_says_what_is_wrong(sample):
+    from newsletter.preview.state import Preview
+
+    _two_weeks(sample)
+    _edit(sample, "title: Why Facial Muscles Need Movement", 'title: "Why Facial Muscles')
+    running = Preview(sample.root, lambda text, error: None)
+    first = running.rebuild(latest_first=True)
+    assert (first.error, sorted(first.issues), running.complete) == ("", ["2026-W41"], False)
+    full = running.rebuild()
+    assert POST in full.error and sorted(full.issues) == ["2026-W41"]  # the last good build, with why

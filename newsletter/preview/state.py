@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from newsletter.social.outputs import LazyCard
 
 Report = Callable[[str, bool], None]  # (message, is_error): the CLI decides how to print
+FIRST_PAINT_WEEKS = 3  # newest weeks tried for the first paint before the whole archive is built
 CAPTIONS_PAUSE = 0.2  # seconds between a save's email step and its captions step (see Preview._next)
 
 
@@ -108,8 +109,10 @@ class _LatestFiles:
     instead of after every post is parsed. A post whose front matter dates it elsewhere, and the link
     warnings that need every post, are right in the full build that follows at once."""
 
-    def __init__(self, memory: store.Store):
+    def __init__(self, memory: store.Store, skip: frozenset[tuple[int, int]] = frozenset()):
         self._store = memory
+        self.skip = skip  # weeks (ISO year, week) whose first paint failed: the one before them is tried
+        self.week: tuple[int, int] | None = None  # the week read; None: every file was
         self.partial = False  # some post files were left for the full build
 
     def __getattr__(self, name: str):
@@ -119,7 +122,8 @@ class _LatestFiles:
         from newsletter.content.posts import file_date
 
         weeks = {path: (d.isocalendar()[:2] if (d := file_date(path)) else None) for path in paths}
-        latest = max((w for w in weeks.values() if w is not None), default=None)
+        latest = max((w for w in weeks.values() if w is not None and w not in self.skip), default=None)
+        self.week = latest
         chosen = [path for path, week in weeks.items() if week == latest] if latest else paths
         self.partial = len(chosen) < len(paths)
         return self._store.read(chosen, settings, problems)
@@ -144,23 +148,17 @@ class Preview:
         self._rebuilding = threading.Lock()
         self._run: Run | None = None  # kept across saves while templates and settings are unchanged
         self.complete = False  # the snapshot holds every week the preview shows
+        self._latest: _LatestFiles | None = None  # the last first-paint attempt's store (the week it read)
 
     def rebuild(self, latest_first: bool = False) -> Snapshot:
         """The next build, swapped in. `latest_first` (the preview's start): only the latest issue, so
         its pages are served at once; then `rebuild()` makes the rest while they are."""
         with self._rebuilding:
             old = self.snapshot
+            done = False
             try:
-                try:
-                    new = self._next(old, latest_first)
-                except NewsletterError:
-                    if not latest_first:
-                        raise
-                    # The latest week's files alone may all be drafts (`init`'s welcome post, next
-                    # week's draft): "no published posts". The whole archive says what is wrong, if any.
-                    new = self._next(old)
-                if self.complete:  # a first paint's warnings are the latest issue's alone: wait for all
-                    self.report(_summary(new), False)
+                new = self._first_paint(old) if latest_first else self._next(old)
+                done = True
             except NewsletterError as exc:
                 new = self._failed(old, exc.format_message())
                 self.report(new.error, True)
@@ -169,9 +167,28 @@ class Preview:
                 new = self._failed(old, f"internal error: {detail}")
                 self.report(traceback.format_exc(), True)
             self._swap(new)
+            # After the swap: the store vouches for what this build made, so it is the one shown even
+            # if printing fails. A first paint's warnings are the latest issue's alone: wait for all.
+            if done and self.complete:
+                self.report(_summary(new), False)
             return new
 
-    def _next(self, old: Snapshot, latest_first: bool = False) -> Snapshot:
+    def _first_paint(self, old: Snapshot) -> Snapshot:
+        """The newest week by file name that builds: one whose files are all drafts (`init`'s welcome
+        post, next week's draft: "no published posts") or broken gives way to the week before, at most
+        FIRST_PAINT_WEEKS of them, then to the whole archive. What is wrong with a week passed over is
+        reported by the full build that follows at once."""
+        skip: set[tuple[int, int]] = set()
+        for _ in range(FIRST_PAINT_WEEKS):
+            try:
+                return self._next(old, frozenset(skip))
+            except NewsletterError:
+                if self._latest is None or self._latest.week is None:  # it read every file
+                    raise
+                skip.add(self._latest.week)
+        return self._next(old)
+
+    def _next(self, old: Snapshot, first: frozenset[tuple[int, int]] | None = None) -> Snapshot:
         """The next build. A save in a warm run is made in two steps: first its issue's email (what the
         open issue page shows), swapped in at once; then the issue's captions, swapped in as a second
         generation (the captions pages). A new run (the first build, a template or setting changed)
@@ -189,10 +206,10 @@ class Preview:
         self._run = run
         two_steps = warm and self.complete
         step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
-        latest = _LatestFiles(run.store) if latest_first else None
+        latest = self._latest = _LatestFiles(run.store, first) if first is not None else None
         if latest is not None:
             step = replace(step, store=cast(store.Store, latest))
-        selection = Selection(every=not latest_first, drafts=self.drafts, shown_only=True)
+        selection = Selection(every=first is None, drafts=self.drafts, shown_only=True)
         made = plan(step, selection)
         memory = run.store
         assert isinstance(memory, store.Memory)
