@@ -924,3 +924,26 @@ def test_a_broken_newest_week_paints_the_week_before_then_the_full_build_says_wh
     assert (first.error, sorted(first.issues), running.complete) == ("", ["2026-W41"], False)
     full = running.rebuild()
     assert POST in full.error and sorted(full.issues) == ["2026-W41"]  # the last good build, with why
+
+
+def test_a_social_page_between_a_saves_two_steps_says_its_captions_are_being_made(sample):
+    """Opened while a save's captions are still being made (after its email step), a post's social
+    page says so instead of "0 captions"; it reloads once they are in."""
+    from newsletter.preview.server import _context
+    from newsletter.preview.state import Preview
+
+    running = Preview(sample.root, lambda text, error: None)
+    running.rebuild()
+    swaps = []
+    swap = running._swap
+    running._swap = lambda new: (swaps.append(new), swap(new))
+    _edit(sample, "breathes.", "breathes again.")
+    running.rebuild()
+    email, social = swaps
+    slug = "why-facial-muscles-need-movement"
+
+    def shown(snap) -> str:
+        return snap.renderer.render("preview/social.html", **_context(snap, slug=slug))
+
+    assert "Making this save's captions…" in shown(email) and "0 captions" not in shown(email)
+    assert "28 captions · counted" in shown(social) and "Making this" not in shown(social)

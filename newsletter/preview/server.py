@@ -341,7 +341,9 @@ def _context(snap: Snapshot, week: str = "", slug: str = "") -> dict:
     if (week and week not in issues) or (slug and slug not in posts):
         raise _NotFound(week or slug)
     outputs = issues.get(week)
-    state: dict[str, object] = {"error": snap.error, "generation": snap.generation}
+    # Between a save's two steps its captions are still being made: a page says so, not "0 captions"
+    state: dict[str, object] = {"error": snap.error, "generation": snap.generation,
+                                "captioning": snap.whole != snap.generation}  # fmt: skip
     context: dict[str, object] = {
         "snap": state,
         "issue": outputs.issue if outputs else None,
