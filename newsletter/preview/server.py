@@ -389,7 +389,8 @@ def _overlay(snap: Snapshot) -> str:
     import html
 
     error = html.escape(snap.error or "building…")
-    return f'<div id="error-overlay" role="alert"><h1>Build failed</h1><pre>{error}</pre></div>'
+    # wrapped: a long warning line would run off the page (these pages have no stylesheet)
+    return f'<div id="error-overlay" role="alert"><h1>Build failed</h1><pre style="white-space:pre-wrap">{error}</pre></div>'
 
 
 @dataclass
