@@ -731,19 +731,28 @@ def test_preview_pages_fit_a_390_px_phone(shared, page, path):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
-def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
-    """The open issue page reloads after the email step; the captions come in a second generation that
-    only the other pages reload for."""
+def _two_steps(sample, old: str, new: str) -> list:
+    """The snapshots a warm preview swaps in for one save of POST (`old` replaced by `new`): its email
+    step's, then its captions step's."""
     from newsletter.preview.state import Preview
 
     running = Preview(sample.root, lambda text, error: None)
     running.rebuild()
-    swaps = []
+    swaps: list = []
     swap = running._swap
-    running._swap = lambda new: (swaps.append(new), swap(new))
-    _edit(sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement")
+    running._swap = lambda snap: (swaps.append(snap), swap(snap))
+    _edit(sample, old, new)
     running.rebuild()
-    email, social = swaps
+    return swaps
+
+
+def test_a_save_swaps_in_its_email_first_then_its_captions(sample):
+    """The open issue page reloads after the email step; the captions come in a second generation that
+    only the other pages reload for."""
+
+    email, social = _two_steps(
+        sample, "title: Why Facial Muscles Need Movement", "title: Why Faces Need Movement"
+    )
     assert (email.pages, social.pages, social.generation) == (email.generation,) * 2 + (email.generation + 1,)
     # The other pages reload once, for the whole save: the email step leaves their counter alone.
     assert (email.whole, social.whole) == (email.generation - 1, social.generation)
@@ -930,16 +939,8 @@ def test_a_social_page_between_a_saves_two_steps_says_its_captions_are_being_mad
     """Opened while a save's captions are still being made (after its email step), a post's social
     page says so instead of "0 captions"; it reloads once they are in."""
     from newsletter.preview.server import _context
-    from newsletter.preview.state import Preview
 
-    running = Preview(sample.root, lambda text, error: None)
-    running.rebuild()
-    swaps = []
-    swap = running._swap
-    running._swap = lambda new: (swaps.append(new), swap(new))
-    _edit(sample, "breathes.", "breathes again.")
-    running.rebuild()
-    email, social = swaps
+    email, social = _two_steps(sample, "breathes.", "breathes again.")
     slug = "why-facial-muscles-need-movement"
 
     def shown(snap) -> str:

@@ -109,8 +109,8 @@ class _LatestFiles:
     instead of after every post is parsed. A post whose front matter dates it elsewhere, and the link
     warnings that need every post, are right in the full build that follows at once."""
 
-    def __init__(self, memory: store.Store, skip: frozenset[tuple[int, int]] = frozenset()):
-        self._store = memory
+    def __init__(self, skip: frozenset[tuple[int, int]] = frozenset()):
+        self._store: store.Store = store.NoStore()  # the run's, set by Preview._next
         self.skip = skip  # weeks (ISO year, week) whose first paint failed: the one before them is tried
         self.week: tuple[int, int] | None = None  # the week read; None: every file was
         self.partial = False  # some post files were left for the full build
@@ -148,7 +148,6 @@ class Preview:
         self._rebuilding = threading.Lock()
         self._run: Run | None = None  # kept across saves while templates and settings are unchanged
         self.complete = False  # the snapshot holds every week the preview shows
-        self._latest: _LatestFiles | None = None  # the last first-paint attempt's store (the week it read)
 
     def rebuild(self, latest_first: bool = False) -> Snapshot:
         """The next build, swapped in. `latest_first` (the preview's start): only the latest issue, so
@@ -180,15 +179,16 @@ class Preview:
         reported by the full build that follows at once."""
         skip: set[tuple[int, int]] = set()
         for _ in range(FIRST_PAINT_WEEKS):
+            latest = _LatestFiles(frozenset(skip))
             try:
-                return self._next(old, frozenset(skip))
+                return self._next(old, latest)
             except NewsletterError:
-                if self._latest is None or self._latest.week is None:  # it read every file
+                if latest.week is None:  # it read every file
                     raise
-                skip.add(self._latest.week)
+                skip.add(latest.week)
         return self._next(old)
 
-    def _next(self, old: Snapshot, first: frozenset[tuple[int, int]] | None = None) -> Snapshot:
+    def _next(self, old: Snapshot, latest: _LatestFiles | None = None) -> Snapshot:
         """The next build. A save in a warm run is made in two steps: first its issue's email (what the
         open issue page shows), swapped in at once; then the issue's captions, swapped in as a second
         generation (the captions pages). A new run (the first build, a template or setting changed)
@@ -206,10 +206,10 @@ class Preview:
         self._run = run
         two_steps = warm and self.complete
         step = replace(run, work=PREVIEW_EMAIL) if two_steps else run  # the same store and memo
-        latest = self._latest = _LatestFiles(run.store, first) if first is not None else None
-        if latest is not None:
+        if latest is not None:  # a first paint: the latest week's files, through the run's store
+            latest._store = run.store
             step = replace(step, store=cast(store.Store, latest))
-        selection = Selection(every=first is None, drafts=self.drafts, shown_only=True)
+        selection = Selection(every=latest is None, drafts=self.drafts, shown_only=True)
         made = plan(step, selection)
         memory = run.store
         assert isinstance(memory, store.Memory)
