@@ -11,7 +11,7 @@ from conftest import TEST_NOW
 from newsletter.content.issue import Selection
 from newsletter.content.settings import load_settings
 from newsletter.run import memo as M
-from newsletter.run.context import CHECK, Run
+from newsletter.run.context import BUILD, CHECK, Run
 from newsletter.run.memo import Memo, entry, per_run
 from newsletter.run.plan import plan
 from newsletter.run.pool import parallel_map
@@ -64,7 +64,9 @@ def test_an_entry_point_gives_itself_a_memo_for_the_call():
 @pytest.mark.fresh_inline  # it reads premailer's rules table on the run
 def test_a_run_counts_its_captions_in_its_own_memo(sample):
     settings = load_settings(sample.root)
-    run = Run(settings, dt.datetime.fromisoformat(TEST_NOW).replace(tzinfo=settings.zone), CHECK)
+    run = Run(
+        settings, dt.datetime.fromisoformat(TEST_NOW).replace(tzinfo=settings.zone), BUILD
+    )  # it inlines
     plan(run, Selection())
     counted = run.memo.table(counting.count_x)
     assert len(counted) > 20 and all(isinstance(n, int) for n in counted.values())

@@ -49,10 +49,12 @@ def run(settings: Settings, now: dt.datetime, selection: Selection = LATEST, str
     chosen = {p.source for outputs in made.issues for p in outputs.issue.posts}
     weeks = {selection.week} if selection.week else {w.week for w in made.weeks}
     known = known_paths(settings.url_for(m.slug) for m in made.library.metas)
-    from newsletter.social import glyphs  # the cards' characters, from their fonts' maps: nothing drawn
-
     for post in made.library.posts:
         if post.source not in chosen and (selection.every or week_of(post) in weeks):
+            # the cards' characters, from their fonts' maps: nothing drawn (imported only here: the
+            # social modules cost a process about 40 ms, and the issue's captions were made in a child)
+            from newsletter.social import glyphs
+
             post_rules(post, settings, known, problems, going_out=False)  # not going out: a warning
             glyphs.check(post, settings, problems)
     return report(problems.items, strict)

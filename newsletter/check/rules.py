@@ -317,9 +317,18 @@ def issue_rules(issue: Issue, html: str, problems: Problems) -> None:
     if len(issue.preheader) > PREHEADER_LIMIT:
         problems.warn(where, 0, f"preheader is {len(issue.preheader)} characters; inboxes show about 100: "
                       f"{_preheader_fix(issue)}", "preheader-length")  # fmt: skip
-    for tag in re.findall(r"<img\b[^>]*>", html):
-        if not re.search(r"\swidth=\"\d+\"", tag):
-            problems.warn(where, 0, f"image without a width attribute: {tag[:80]}", "img-width")
+    for tag in unsized_images(html):
+        problems.warn(where, 0, f"image without a width attribute: {tag[:80]}", "img-width")
+
+
+def unsized_images(html: str) -> list[str]:
+    return [tag for tag in re.findall(r"<img\b[^>]*>", html) if not re.search(r"\swidth=\"\d+\"", tag)]
+
+
+def clear_when_inlined(bound) -> bool:
+    """An email whose inlined size, <style> and images email/bound.py bounds (`bound.Bound`) gets none
+    of the findings the inlined email is measured for: size-warn, size-clip, style-size, img-width."""
+    return bound.size <= WARN_BYTES and bound.style <= STYLE_BYTES and not unsized_images(bound.page)
 
 
 def _preheader_fix(issue: Issue) -> str:

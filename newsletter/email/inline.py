@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import types
+from dataclasses import dataclass
 
 from newsletter.run import memo
 from newsletter.urls import MERGE_TAG
@@ -144,12 +145,35 @@ def _unvalidated_image_floats() -> None:
         premailer.cssutils = _StylesUnvalidated(premailer.cssutils)
 
 
-def inline_css(html: str) -> str:
-    """Inline the <style> rules; @media rules stay in the head (the template marks them !important)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What premailer is given (`html`: no remote CSS, no @media rules, merge tags swapped for inert
+    tokens) and what goes back around its output (email/bound.py measures the same input)."""
+
+    html: str
+    media: str  # the @media rules, put back as written in one <style> in the head
+    tags: list[str]
+    token: str
+
+    def finish(self, printed: str) -> str:
+        """premailer's output (or bound.py's stand-in) with the merge tags and @media rules back."""
+        restored = _restore_merge_tags(printed, self.tags, self.token)
+        if not self.media:
+            return restored
+        return restored.replace("</head>", f"<style>\n{self.media}</style>\n</head>", 1)
+
+
+def prepare(html: str) -> Prepared:
     html, media = _take_media_rules(strip_remote_css(html))
     protected, tags, token = _protect_merge_tags(html)
+    return Prepared(protected, media, tags, token)
+
+
+def inline_css(html: str) -> str:
+    """Inline the <style> rules; @media rules stay in the head (the template marks them !important)."""
+    prepared = prepare(html)
     inliner = _inliner()(
-        protected,
+        prepared.html,
         allow_network=False,
         allow_loading_external_files=False,
         disable_validation=True,
@@ -161,8 +185,7 @@ def inline_css(html: str) -> str:
         cssutils_logging_handler=_handler(),
         cssutils_logging_level=logging.ERROR,
     )
-    inlined = _restore_merge_tags(inliner.transform(pretty_print=False), tags, token)
-    return inlined.replace("</head>", f"<style>\n{media}</style>\n</head>", 1) if media else inlined
+    return prepared.finish(inliner.transform(pretty_print=False))
 
 
 _MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}\s*")

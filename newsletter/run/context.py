@@ -42,6 +42,9 @@ class Work:
     sends: bool = False
     lints: bool = False
     archive: bool = True  # a preview save makes them later; `check` renders them for their templates' errors
+    # "bound": premailer only when email/bound.py cannot show that the inlined email is clear of the
+    # size, style and image-width findings (`check`, which writes no email)
+    inline: Literal["premailer", "bound"] = "premailer"
 
 
 BUILD = Work()
@@ -49,7 +52,7 @@ PREVIEW = Work(cards="lazy")
 PREVIEW_EMAIL = Work(captions=False, cards="none", archive=False)  # a save's first step (preview/state.py)
 # check writes nothing: no web copy (a string transform of the email that reports nothing), but the
 # archive page and feed are rendered for what their templates may report
-CHECK = Work(cards="none", site=False, collect=True, images="check", lints=True)
+CHECK = Work(cards="none", site=False, collect=True, images="check", lints=True, inline="bound")
 SEND = Work(captions=False, cards="none", site=False, sends=True, archive=False)
 SOCIAL = Work(cards="none", site=False, archive=False)
 
