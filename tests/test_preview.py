@@ -382,6 +382,7 @@ def wide_quiet(monkeypatch):
     from newsletter.preview import watcher
 
     monkeypatch.setattr(watcher, "QUIET_MS", 400)
+    monkeypatch.setattr(watcher, "CLOSED_QUIET_MS", 400)
 
 
 @pytest.mark.slow  # 1.5 s of sleeps: a debounce is proven by waiting
@@ -401,6 +402,48 @@ def test_a_burst_of_saves_is_one_rebuild(wide_quiet, live, sample):
     assert live.preview.snapshot.pages == before + 1
     assert live.preview.snapshot.whole == before + 2
     assert "breathes 4." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode(encoding="utf-8")
+
+
+@pytest.fixture
+def slow_quiet(monkeypatch):
+    # watchfiles reports a save 1.5-3 s after it (a quiet step of 1.5 s): what is seen sooner came from
+    # inotify
+    from newsletter.preview import watcher
+
+    monkeypatch.setattr(watcher, "QUIET_MS", 1500)
+
+
+@pytest.mark.slow  # a preview of its own, and a wait to see no second rebuild
+def test_a_save_its_writer_closed_rebuilds_at_once_and_once(slow_quiet, live, sample, monkeypatch):
+    before = live.preview.snapshot.generation
+    post = sample.root / POST
+    time.sleep(0.5)  # the watcher threads set up their watches after start() returns
+    calls, rebuild = [], live.preview.rebuild
+    monkeypatch.setattr(live.preview, "rebuild", lambda *a, **k: calls.append(a) or rebuild(*a, **k))
+    post.write_text(post.read_text(encoding="utf-8").replace("breathes.", "breathes at once."), "utf-8")
+    assert live.preview.wait(before, timeout=1) > before, "rebuilt before watchfiles' 1.5 s of quiet"
+    time.sleep(3.5)  # watchfiles has reported the same save by now: the fast path rebuilt for it already
+    assert live.preview.snapshot.whole == before + 2  # one rebuild, in its two steps
+    assert len(calls) == 1, "watchfiles' report of the same save is skipped (not even a no-op rebuild)"
+    assert "breathes at once." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+
+
+def test_the_fast_watcher_follows_no_link_out_of_the_project(tmp_path):
+    from newsletter.preview import watcher
+
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    root = tmp_path / "site"
+    (root / "posts" / "images").mkdir(parents=True)
+    (root / "posts" / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (root / "templates").symlink_to(outside, target_is_directory=True)
+
+    class _Preview:
+        snapshot = type("Snapshot", (), {"settings": None})()
+
+    _Preview.root = root
+    found = watcher._folders(_Preview())  # type: ignore[arg-type]
+    assert sorted(found) == sorted(str(p) for p in (root, root / "posts", root / "posts" / "images"))
 
 
 # The HTTP side under stress: HEAD, IPv6, disconnects, timeouts and the connection limit (issue 14) --
