@@ -428,6 +428,35 @@ def test_a_save_its_writer_closed_rebuilds_at_once_and_once(slow_quiet, live, sa
     assert "breathes at once." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
 
 
+@pytest.fixture
+def wide_watchfiles(monkeypatch):
+    # only watchfiles' quiet widened: what rebuilds within 400 ms of the rename came from inotify
+    from newsletter.preview import watcher
+
+    monkeypatch.setattr(watcher, "QUIET_MS", 400)
+
+
+@pytest.mark.slow  # a preview of its own
+def test_an_editor_that_renames_the_post_to_a_backup_first_never_shows_it_gone(
+    wide_watchfiles, live, sample, monkeypatch
+):
+    # Emacs' first save: post.md renamed to post.md~, then the new post.md written (here 50 ms later)
+    seen, swap = [], live.preview._swap
+    monkeypatch.setattr(live.preview, "_swap", lambda snap: seen.append(snap) or swap(snap))
+    before = live.preview.snapshot.generation
+    post = sample.root / POST
+    text = post.read_text(encoding="utf-8")
+    time.sleep(0.5)  # the watcher threads set up their watches after start() returns
+    post.rename(post.with_name(post.name + "~"))
+    time.sleep(0.05)
+    post.write_text(text.replace("breathes.", "breathes, saved."), encoding="utf-8")
+    live.preview.wait(before, timeout=10)
+    time.sleep(1.0)
+    shown = [snap.files[f"{WEEK}/email.txt"].decode("utf-8") for snap in seen]
+    assert shown and all("breathes" in email for email in shown), "a swap showed the issue without the post"
+    assert "breathes, saved." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+
+
 def test_the_fast_watcher_follows_no_link_out_of_the_project(tmp_path):
     from newsletter.preview import watcher
 

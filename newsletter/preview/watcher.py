@@ -62,6 +62,16 @@ def _relevant(preview: Preview, target: Path) -> bool:
     )
 
 
+def _a_source(preview: Preview, target: Path) -> bool:
+    """A post, social file, issue file, template or setup.cfg: never an editor's backup (`post.md~`,
+    renamed into place before the new file is written), swap or temporary file, which watchfiles sees."""
+    if target.name.startswith(".") or target.name.endswith("~") or not _relevant(preview, target):
+        return False
+    settings = preview.snapshot.settings
+    templates = settings.templates_dir if settings else preview.root / "templates"
+    return target.is_relative_to(templates) or target.suffix in (".md", ".yaml", ".cfg")
+
+
 def _stat(path: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
@@ -81,7 +91,7 @@ def _closed_writes(preview: Preview, stop: threading.Event, handled: dict) -> No
             saved = set(_events(fd, folders))
             while select.select([fd], [], [], quiet)[0]:  # a burst: wait until it is over
                 saved |= set(_events(fd, folders))
-            saved = {p for p in saved if _relevant(preview, Path(p))}
+            saved = {p for p in saved if _a_source(preview, Path(p))}
             if saved:
                 handled.update((p, _stat(p)) for p in saved)
                 preview.rebuild()
