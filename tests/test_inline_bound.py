@@ -106,6 +106,22 @@ def test_a_sheet_for_print_is_left_as_it_is_and_measured_exactly():
     assert not clear_when_inlined(measured)  # Gmail drops it: check inlines and reports style-size
 
 
+def test_media_rules_of_a_page_without_head_count_in_the_largest_style():
+    # premailer makes the head the @media rules go back into (found by a new user's template)
+    media = "@media screen and (max-width: 480px) {\n" + ".a { color: red !important; }\n" * 700 + "}\n"
+    page = f'<html><body class="body"><style>p {{ color: red; }}\n{media}</style><p>a</p></body></html>'
+    measured = _holds(page)
+    assert measured is not None and measured.style > 16 * 1024 and not clear_when_inlined(measured)
+
+
+def test_a_left_over_rule_is_counted_in_bytes_not_characters():
+    # :hover rules stay in a <style>; a Japanese class name is three bytes a character
+    name = "ボタン" * 70
+    css = "".join(f".{name}{i}:hover {{ color: red; }}\n" for i in range(26))
+    measured = _holds(_page(css, "<p>a</p>"))
+    assert measured is not None and measured.style > 16 * 1024
+
+
 _SELECTORS = st.sampled_from(
     ["p", "td", "a", ".x", ".y", "td .x", "p a", "td > p", ".x:hover", "a:first-child", "p::before",
      ".x:not(.y)", "td p:nth-child(2)", "p + p", "p ~ a", "*", ".y a:last-child", "body", "img", "table td"]

@@ -72,7 +72,8 @@ RULES = {r.id: r for r in [
     Rule("preheader-length", WARNING, f"the preheader fits in {PREHEADER_LIMIT} characters", "shorten the summaries, or set preheader: in the issue file"),
     Rule("size-warn", WARNING, "the email is under 90 KB after inlining", "move an article to another week"),
     Rule("size-clip", ERROR, "the email is under 102 KB (Gmail clips above)", "move an article to another week"),
-    Rule("style-size", WARNING, "the head <style> is under 16 KB (Gmail drops it)", "trim the @media rules"),
+    Rule("style-size", WARNING, "each <style> the email keeps (the @media rules, rules that cannot be inlined, a "
+         "print sheet) is under 16 KB (Gmail drops it)", "trim the CSS of that <style> in the templates"),
     Rule("css-unsupported", WARNING, "email templates avoid var(), @import, <link>, position, flex and grid",
          "use plain properties and tables"),
     Rule("card-glyph", WARNING, "every character of a post's image cards is in a card font",
@@ -160,10 +161,8 @@ def email_size(issue: Issue, html: str, problems: Problems) -> int:
         rule = "size-clip" if size > CLIP_BYTES else "size-warn"
         (problems.error if size > CLIP_BYTES else problems.warn)(where, 0, message, rule)
     for style in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
-        if len(style.encode("utf-8")) > STYLE_BYTES:
-            problems.warn(
-                where, 0, f"head <style> is {_kb(len(style))}; Gmail drops it above 16 KB", "style-size"
-            )
+        if (bytes_ := len(style.encode("utf-8"))) > STYLE_BYTES:
+            problems.warn(where, 0, f"a <style> is {_kb(bytes_)}; Gmail drops it above 16 KB", "style-size")
     return size
 
 

@@ -71,7 +71,9 @@ def bound(page: str) -> Bound | None:
     finished = prepared.finish(printed)
     head = 0 if "</head>" in printed else 64 + 2 * len(prepared.media.encode("utf-8"))
     kept = [len(s.encode("utf-8")) for s in re.findall(r"<style[^>]*>(.*?)</style>", finished, re.S)]
-    return Bound(finished, _wire(finished) + added + head, max([*kept, *styles], default=0))
+    # With no head to put them in here, the @media rules are premailer's output's alone: count them too
+    media = len(f"\n{prepared.media}".encode()) if prepared.media else 0  # as Prepared.finish writes it
+    return Bound(finished, _wire(finished) + added + head, max([*kept, *styles, media], default=0))
 
 
 def _wire(text: str) -> int:
@@ -189,7 +191,7 @@ def _added(page: Any, sheets: list[list[tuple[list[str], str]]], token: str) -> 
             important = sum(weights.values()) + 12 * len(weights)  # each declaration made !important
             for selector in selectors:
                 if ":" in selector:  # only a pseudo-class rule is left over (premailer: ":" in selector)
-                    leftover += 2 * len(selector) + 8 + important
+                    leftover += _weight(selector) + 8 + important  # bytes: a selector may be Japanese
                 try:
                     matched = _select(_without_pseudo(selector), page)
                 except (SelectorError, ValueError):
