@@ -406,11 +406,11 @@ def test_a_burst_of_saves_is_one_rebuild(wide_quiet, live, sample):
 
 @pytest.fixture
 def slow_quiet(monkeypatch):
-    # watchfiles reports a save 1.5-3 s after it (a quiet step of 1.5 s): what is seen sooner came from
-    # inotify
+    # watchfiles reports a save 0.7-1.4 s after it (a quiet step of 0.7 s): what is seen sooner came
+    # from inotify
     from newsletter.preview import watcher
 
-    monkeypatch.setattr(watcher, "QUIET_MS", 1500)
+    monkeypatch.setattr(watcher, "QUIET_MS", 700)
 
 
 @pytest.mark.slow  # a preview of its own, and a wait to see no second rebuild
@@ -421,8 +421,8 @@ def test_a_save_its_writer_closed_rebuilds_at_once_and_once(slow_quiet, live, sa
     calls, rebuild = [], live.preview.rebuild
     monkeypatch.setattr(live.preview, "rebuild", lambda *a, **k: calls.append(a) or rebuild(*a, **k))
     post.write_text(post.read_text(encoding="utf-8").replace("breathes.", "breathes at once."), "utf-8")
-    assert live.preview.wait(before, timeout=1) > before, "rebuilt before watchfiles' 1.5 s of quiet"
-    time.sleep(3.5)  # watchfiles has reported the same save by now: the fast path rebuilt for it already
+    assert live.preview.wait(before, timeout=0.6) > before, "rebuilt before watchfiles' 0.7 s of quiet"
+    time.sleep(1.6)  # watchfiles has reported the same save by now: the fast path rebuilt for it already
     assert live.preview.snapshot.whole == before + 2  # one rebuild, in its two steps
     assert len(calls) == 1, "watchfiles' report of the same save is skipped (not even a no-op rebuild)"
     assert "breathes at once." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
