@@ -31,7 +31,7 @@ def _holds(page: str) -> bound.Bound | None:
     inlined = inline.inline_css(page)
     assert wire_size(inlined) <= measured.size
     assert max(_styles(inlined), default=0) <= measured.style
-    if not unsized_images(measured.page):
+    if measured.images_sized:
         assert not unsized_images(inlined)
     return measured
 
@@ -106,20 +106,46 @@ def test_a_sheet_for_print_is_left_as_it_is_and_measured_exactly():
     assert not clear_when_inlined(measured)  # Gmail drops it: check inlines and reports style-size
 
 
-def test_media_rules_of_a_page_without_head_count_in_the_largest_style():
-    # premailer makes the head the @media rules go back into (found by a new user's template)
-    media = "@media screen and (max-width: 480px) {\n" + ".a { color: red !important; }\n" * 700 + "}\n"
-    page = f'<html><body class="body"><style>p {{ color: red; }}\n{media}</style><p>a</p></body></html>'
+@pytest.mark.parametrize(
+    "page",
+    [
+        # premailer makes the head its @media sheet goes into (a new user's template: 27 KB of them)
+        "<html><body><style>@media (max-width: 600px) { .x { color: red !important; } }</style><p>a</p></body></html>",
+        # and a rule may match that head
+        "<html><body><style>head { font-family: " + "a" * 200 + " }</style><p>a</p></body></html>",
+        "<html></html>",
+        # an unquoted url() is one token to cssutils, ";" and braces included
+        _page("p { background: url(a;b:x;b:x;b:x); }", "<p>a</p>"),
+        _page("p { background: url(a}td{xxx); }", "<p>a</p><table><tr><td>b</td></tr></table>"),
+        # lxml refuses it in an attribute: premailer raises, build reports it
+        _page("p { font-family: 'A\x0bB'; }", "<p>a</p>"),
+        _page("p { color: red; }", '<p style="font-family: A\x01B">a</p>'),
+    ],
+)  # fmt: skip
+def test_what_premailer_does_differently_here_gives_no_bound(page):
+    assert bound.bound(page) is None
+
+
+def test_a_width_in_an_attribute_premailer_rewrites_is_not_taken_for_the_images():
+    # the style's old text holds width="600" (printed in single quotes); premailer writes color:red
+    page = _page(
+        "img { color: red; }", """<img src="https://e.com/a.png" style='content: "x" width="600"'>"""
+    )
     measured = _holds(page)
-    assert measured is not None and measured.style > 16 * 1024 and not clear_when_inlined(measured)
+    assert measured is not None and not measured.images_sized
+    assert unsized_images(inline.inline_css(page))
+    page = _page(
+        "p { color: red; }", """<img src="https://e.com/a.png" align='" width="600"' style="float:right">"""
+    )
+    assert not _holds(page).images_sized
 
 
 def test_a_left_over_rule_is_counted_in_bytes_not_characters():
     # :hover rules stay in a <style>; a Japanese class name is three bytes a character
-    name = "ボタン" * 70
-    css = "".join(f".{name}{i}:hover {{ color: red; }}\n" for i in range(26))
-    measured = _holds(_page(css, "<p>a</p>"))
-    assert measured is not None and measured.style > 16 * 1024
+    for name in ("ボタン" * 70, "\U0001d4b3" * 200):
+        css = "".join(f".{name}{i}:hover {{ color: red; }}\n" for i in range(26))
+        measured = _holds(_page(css, "<p>a</p>"))
+        assert measured is not None and measured.style > 16 * 1024
 
 
 _SELECTORS = st.sampled_from(
@@ -228,3 +254,20 @@ def test_check_reports_what_build_reports_of_the_inlined_email(
     assert bool(calls) is bool(found)
     if image and found:
         assert 'style="' in built[0][3]  # the message quotes the tag as the email has it: inlined
+
+
+def test_a_control_character_in_the_stylesheet_is_a_template_error_with_its_line(project, cli):
+    # lxml refuses it in the style attribute premailer writes: it was a traceback in build
+    css = project.own_template("email.css")
+    lines = css.read_text(encoding="utf-8").count("\n")
+    css.write_text(css.read_text(encoding="utf-8") + "p { font-family: 'A\x0bB'; }\n", encoding="utf-8")
+    project.post("2026-10-14-a.md", "---\ntitle: A\ndate: 2026-10-14\n---\n\nHello.\n")
+    message = (
+        f"templates/email.css:{lines + 1}: control character U+000B: the email's HTML cannot hold it "
+        "(lxml, which premailer prints it with, refuses it); delete it"
+    )
+    built = cli("--project", project.root, "build")
+    assert built.exit_code == 1 and message in built.output and "Traceback" not in built.output
+    checked = cli("--project", project.root, "check")
+    assert checked.exit_code == 1
+    assert checked.output.count(message.replace(": control", ": error[template]: control")) == 1

@@ -327,7 +327,7 @@ def unsized_images(html: str) -> list[str]:
 def clear_when_inlined(bound) -> bool:
     """An email whose inlined size, <style> and images email/bound.py bounds (`bound.Bound`) gets none
     of the findings the inlined email is measured for: size-warn, size-clip, style-size, img-width."""
-    return bound.size <= WARN_BYTES and bound.style <= STYLE_BYTES and not unsized_images(bound.page)
+    return bound.size <= WARN_BYTES and bound.style <= STYLE_BYTES and bound.images_sized
 
 
 def _preheader_fix(issue: Issue) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 from newsletter.errors import Problems
+
+# What an XML/HTML tree refuses in its text (lxml raises): a template holding one cannot make an email
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class Settings(Protocol):
@@ -148,6 +152,11 @@ def read_template(path: Path, where: str, problems: Problems) -> str | None:
     found = Problems()
     raw = read_file(path, where, found, TEMPLATE)
     text = decode_text(raw, where, found) if raw is not None else None
+    if text is not None and (bad := _NOT_XML.search(text)):
+        line = text.count("\n", 0, bad.start()) + 1
+        found.error(where, line, f"control character U+{ord(bad.group()):04X}: the email's HTML cannot hold it "
+                    "(lxml, which premailer prints it with, refuses it); delete it", "template")  # fmt: skip
+        text = None
     problems.extend(replace(p, rule="template") for p in found.items)
     return text
 

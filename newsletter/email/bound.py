@@ -34,6 +34,10 @@ _STRING_OR_COMMENT = re.compile(r""""[^"\n]*"|'[^'\n]*'|/\*.*?\*/""", re.S)
 # Pseudo-classes and pseudo-elements (with an argument list that holds no parentheses of its own).
 _PSEUDO = re.compile(r"::?[A-Za-z_-][\w-]*(?:\([^()]*\))?")
 _UNMODELLED = re.compile(r"[@\\<>]")
+# What lxml refuses in an attribute or a <style> (premailer would raise): control characters, non-characters
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_BARE_URL = re.compile(r"(?i)url\(\s*(?![\"'])")  # an unquoted url() may hold ";" or braces, one token
+
 _CHARS = re.compile(r"[\"'&\t\n\r\f\xa0]|[^\x00-\x7f]")
 _BASIC = ("text-align", "vertical-align", "background-color")  # premailer's align, valign, bgcolor
 _EXTRA = {'"': 5, "'": 5, "&": 4, "\t": 5, "\n": 5, "\r": 5, "\f": 5, "\xa0": 5}
@@ -44,6 +48,7 @@ class Bound:
     page: str  # the page as premailer prints it before it inlines (its <style> emptied), tags restored
     size: int  # wire bytes (UTF-8, CRLF) the inlined page reaches at most
     style: int  # bytes the largest <style> of the inlined page holds at most
+    images_sized: bool  # every <img> of the inlined page has a width="N" (the img-width rule finds none)
 
 
 def bound(page: str) -> Bound | None:
@@ -57,7 +62,8 @@ def bound(page: str) -> Bound | None:
     except (etree.ParserError, ValueError):
         return None
     root_element = tree.getroot()
-    if root_element is None:
+    # premailer makes a head where there is none: its @media sheet goes there, and rules may match it
+    if root_element is None or root_element.find("head") is None:
         return None
     doctype: str = tree.docinfo.doctype  # type: ignore[union-attr]
     root = tree if stripped.startswith(doctype) else root_element
@@ -73,7 +79,18 @@ def bound(page: str) -> Bound | None:
     kept = [len(s.encode("utf-8")) for s in re.findall(r"<style[^>]*>(.*?)</style>", finished, re.S)]
     # With no head to put them in here, the @media rules are premailer's output's alone: count them too
     media = len(f"\n{prepared.media}".encode()) if prepared.media else 0  # as Prepared.finish writes it
-    return Bound(finished, _wire(finished) + added + head, max([*kept, *styles, media], default=0))
+    sizes = _wire(finished) + added + head
+    return Bound(finished, sizes, max([*kept, *styles, media], default=0), _sized(root_element))
+
+
+def _sized(page: Any) -> bool:
+    """Read on the parsed images, not the print: premailer rewrites `style`, `align`, `valign` and
+    `bgcolor` (whose old text could hold `width="1"`), never `width` (a basic attribute it is told to
+    leave); no value with a `>` that would end the img-width rule's look at the tag early."""
+    return all(
+        re.fullmatch(r"\d+", img.get("width", "")) and not any(">" in v for v in img.attrib.values())
+        for img in page.iter("img")
+    )
 
 
 def _wire(text: str) -> int:
@@ -129,7 +146,7 @@ def _rules(css: str, token: str) -> list[tuple[list[str], str]] | None:
 def _modelled(css: str, token: str) -> bool:
     """No at-rule, escape, angle bracket or merge tag, and no string holding a brace or a semicolon
     (which would split a rule or a declaration where cssutils does not)."""
-    if _UNMODELLED.search(css) or token in css:
+    if _UNMODELLED.search(css) or token in css or _NOT_XML.search(css) or _BARE_URL.search(css):
         return False
     outside = _STRING.sub("", css)
     if "'" in outside or '"' in outside:  # a string left open runs to the line's end in CSS
