@@ -457,6 +457,20 @@ def test_an_editor_that_renames_the_post_to_a_backup_first_never_shows_it_gone(
     assert "breathes, saved." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
 
 
+@pytest.mark.slow  # a preview of its own
+def test_a_post_deleted_without_a_save_before_is_seen(live, sample):
+    # the inotify path sees no deletion; watchfiles' report of it must not be taken for one it handled
+    before = live.preview.snapshot.generation
+    time.sleep(0.5)  # the watcher threads set up their watches after start() returns
+    (sample.root / "posts/2026-10-14-facial-massage-and-tissue-regeneration.md").unlink()
+    assert live.preview.wait(before, timeout=5) > before
+    time.sleep(0.5)
+    snap = live.preview.snapshot
+    email = snap.files.get(f"{WEEK}/email.txt", b"").decode("utf-8")
+    # the issue file's order names it: the error says so (the last good build stays served under it)
+    assert "facial-massage-and-tissue-regeneration" in snap.error or "Facial Massage and Tissue" not in email
+
+
 def test_the_fast_watcher_follows_no_link_out_of_the_project(tmp_path):
     from newsletter.preview import watcher
 

@@ -46,7 +46,9 @@ def watch(preview: Preview, stop: threading.Event) -> None:
     for changes in watchfiles.watch(
         root, watch_filter=relevant, step=QUIET_MS, debounce=1600, stop_event=stop
     ):
-        if not all(handled.get(path) == _stat(path) for _, path in changes):
+        # skipped only when the fast path rebuilt for every path, as it is now (a file deleted that it
+        # never saw is not "unchanged": None against no entry)
+        if not all(path in handled and handled[path] == _stat(path) for _, path in changes):
             preview.rebuild()
 
 
@@ -69,7 +71,9 @@ def _a_source(preview: Preview, target: Path) -> bool:
         return False
     settings = preview.snapshot.settings
     templates = settings.templates_dir if settings else preview.root / "templates"
-    return target.is_relative_to(templates) or target.suffix in (".md", ".yaml", ".cfg")
+    if target.is_relative_to(templates):
+        return bool(target.suffix)  # not vim's `4913` test file
+    return target.suffix in (".md", ".yaml", ".cfg")
 
 
 def _stat(path: str) -> tuple[int, int, int] | None:
