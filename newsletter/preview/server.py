@@ -424,7 +424,9 @@ def start(root: Path, host: str, port: int, report: Report, drafts: bool = False
         raise
     running = Running(server, preview, threading.Event())
     preview.rebuild(latest_first=True)  # a large archive: the latest issue is served first
-    threading.Thread(target=watch, args=(preview, running.stop), daemon=True).start()
+    watching = threading.Event()  # set once the watches are in place: a save right after is seen
+    threading.Thread(target=watch, args=(preview, running.stop, watching), daemon=True).start()
+    watching.wait(timeout=2)
     if not preview.complete and not preview.snapshot.error:  # the rest, while the latest is served
         threading.Thread(target=preview.rebuild, daemon=True).start()
     if "newsletter.email.inline" not in sys.modules:  # the first build rendered in worker processes only

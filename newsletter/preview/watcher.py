@@ -30,15 +30,20 @@ _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_DONT_FOLLOW = 0x8, 0x80, 0x02000000
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
 
 
-def watch(preview: Preview, stop: threading.Event) -> None:
-    """Rebuild once per burst of saves in posts/, issues/, templates/ or setup.cfg."""
+def watch(preview: Preview, stop: threading.Event, ready: threading.Event | None = None) -> None:
+    """Rebuild once per burst of saves in posts/, issues/, templates/ or setup.cfg. `ready` is set once
+    the inotify watches are in place (at once where there are none): the preview's start waits for it,
+    so a save made right after the start is not missed."""
     import watchfiles
 
     root = preview.root
+    ready = ready or threading.Event()
     handled: dict[str, tuple[int, int, int]] = {}  # path -> its stat when the fast path rebuilt for it
     if sys.platform.startswith("linux"):
-        args = (preview, stop, handled)
+        args = (preview, stop, handled, ready)
         threading.Thread(target=_closed_writes, args=args, daemon=True, name="newsletter-inotify").start()
+    else:
+        ready.set()
 
     def relevant(change, path: str) -> bool:
         return _relevant(preview, Path(path))
@@ -84,10 +89,17 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _closed_writes(preview: Preview, stop: threading.Event, handled: dict) -> None:
+def _closed_writes(preview: Preview, stop: threading.Event, handled: dict, ready: threading.Event) -> None:
     """Rebuild when a relevant file's writer closes it or renames it into place, after CLOSED_QUIET_MS
     of quiet. Any failure (no inotify, too many watches) leaves the preview to watchfiles alone."""
-    with contextlib.suppress(OSError, AttributeError), _inotify(preview) as (fd, folders):
+    try:
+        _rebuild_on_close(preview, stop, handled, ready)
+    finally:
+        ready.set()  # no inotify (an error setting it up): the start waits no longer, watchfiles watches
+
+
+def _rebuild_on_close(preview: Preview, stop: threading.Event, handled: dict, ready: threading.Event) -> None:
+    with contextlib.suppress(OSError, AttributeError), _inotify(preview, ready) as (fd, folders):
         quiet = CLOSED_QUIET_MS / 1000
         while not stop.is_set():
             if not select.select([fd], [], [], 0.25)[0]:
@@ -102,7 +114,7 @@ def _closed_writes(preview: Preview, stop: threading.Event, handled: dict) -> No
 
 
 @contextlib.contextmanager
-def _inotify(preview: Preview) -> Iterator[tuple[int, dict[int, str]]]:
+def _inotify(preview: Preview, ready: threading.Event) -> Iterator[tuple[int, dict[int, str]]]:
     libc = ctypes.CDLL(None, use_errno=True)
     fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
     if fd < 0:
@@ -115,6 +127,7 @@ def _inotify(preview: Preview) -> Iterator[tuple[int, dict[int, str]]]:
             )
             if wd >= 0:
                 folders[wd] = folder
+        ready.set()
         yield fd, folders
     finally:
         os.close(fd)
