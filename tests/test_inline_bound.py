@@ -4,8 +4,6 @@ never be under what premailer makes, and check must report what build reports.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -202,18 +200,6 @@ def _elements(draw, depth: int = 0) -> str:
 def test_the_bound_is_never_under_premailers_output(css, elements, media):
     head = "<style>@media (max-width: 600px) { .x { color: red !important; } }</style>" if media else ""
     _holds(_page(css, "".join(elements), head))
-
-
-@pytest.mark.slow  # a real process: what it imports is the point
-def test_check_of_the_sample_never_imports_premailer(sample):
-    code = (
-        "import sys\nfrom newsletter.cli import main\n"
-        "try:\n    main(['--project', sys.argv[1], 'check'])\nexcept SystemExit as e:\n    assert e.code == 0, e\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('premailer', 'cssutils')))"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(sample.root)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 _MEASURED = ("size-warn", "size-clip", "style-size", "img-width")

@@ -62,11 +62,13 @@ def test_social_draws_no_card(sample, cli, drawn):
 
 
 @pytest.mark.slow  # a real process: what it imports is the point
-def test_check_does_not_import_the_drawing_library(sample):
+def test_check_does_not_import_the_drawing_library_or_premailer(sample):
+    # no card is drawn; the sample's email is bounded, not inlined (tests/test_inline_bound.py)
     code = (
         "import sys\nfrom newsletter.cli import main\n"
         "try:\n    main(['--project', sys.argv[1], 'check'])\nexcept SystemExit as e:\n    assert e.code == 0, e\n"
-        "print(sorted(m for m in sys.modules if m == 'PIL' or m.startswith('newsletter.social.draw')))"
+        "print(sorted(m for m in sys.modules if m in ('PIL', 'premailer', 'cssutils')"
+        " or m.startswith('newsletter.social.draw')))"
     )
     done = subprocess.run([sys.executable, "-c", code, str(sample.root)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
