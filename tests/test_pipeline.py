@@ -301,3 +301,33 @@ def test_compiled_templates_are_kept_outside_the_build_folder(sample, cli):
     built = {p.relative_to(sample.build).parts[0] for p in sample.build.rglob("*")}
     assert built == {".newsletter-cache.json", ".newsletter-captions", ".newsletter.lock", WEEK, "index.html",
                      "feed.xml"}  # fmt: skip
+
+
+def test_a_loaded_post_with_an_emoji_is_held_in_about_its_utf8_size(sample):
+    """A build's parent holds every parsed post of the archive until its last issue is rendered, and one
+    emoji makes a `str` four bytes a character: a post's Markdown and HTML are kept as UTF-8 and its
+    file's bytes are let go once it is parsed (4,000 posts: peak memory 648 → 404 MB, the big row of
+    tests/benchmarks/run.py). Held as str, this post took about 10 times its file."""
+    import dataclasses
+    import sys
+
+    from newsletter.content.posts import load
+    from newsletter.content.settings import load_settings
+    from newsletter.errors import Problems
+
+    words = " ".join(f"word{n}" for n in range(3000))
+    (sample.root / "posts" / "2026-10-15-long.md").write_text(
+        f'---\ntitle: "Long ✨"\ndate: 2026-10-15\nsummary: "A long one."\n---\n\n{words} 🌿\n\n- a\n- b\n',
+        encoding="utf-8",
+    )
+    size = (sample.root / "posts" / "2026-10-15-long.md").stat().st_size
+    library = load(load_settings(sample.root), Problems())
+    post = library.parsed["posts/2026-10-15-long.md"]
+    held = sum(sys.getsizeof(getattr(post, f.name)) for f in dataclasses.fields(post))
+    held += sys.getsizeof(library.sources[post.source].raw)
+    assert held < 2 * size, (held, size)
+    assert (
+        post.body.lstrip().startswith("word0 word1")
+        and "🌿" in post.html
+        and post.html.startswith("<p>word0")
+    )

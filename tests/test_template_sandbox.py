@@ -293,6 +293,18 @@ def test_a_template_may_use_macros_loops_filters_and_the_named_methods(site, sam
     )
 
 
+def test_a_template_reads_a_posts_body_and_html_as_text(site, sample_issue):
+    """Kept as UTF-8 (a build's parent holds thousands of posts), given to templates as the text they were."""
+    (site / "templates" / "email.txt").write_text(
+        "{% for item in posts %}{{ item.post.body.split()[0] }}|{{ item.post.html[:3] }}|"
+        "{{ item.post.body_data is defined }}{{ item.post.html_data is defined }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    expected = "".join(f"{p.body.split()[0]}|<p>|FalseFalse\n" for p in sample_issue.posts)
+    assert render.email_text(sample_issue, Renderer(load_settings(site))) == expected
+    assert all(isinstance(p.body, str) and p.html.startswith("<p>") for p in sample_issue.posts)
+
+
 def test_an_extended_template_may_call_super(site, sample_issue):
     (site / "templates" / "base.txt").write_text("{% block body %}base{% endblock %}\n", encoding="utf-8")
     (site / "templates" / "email.txt").write_text(

@@ -33,7 +33,8 @@ _HIDDEN: dict[str, frozenset[str]] = {
             "card_fonts",
         }  # paths: not a template's
     ),
-    "newsletter.content.posts.Post": frozenset({"tree_data", "edits"}),  # edits: the captions' business
+    # edits: the captions' business; the body and its HTML are there as the properties below
+    "newsletter.content.posts.Post": frozenset({"tree_data", "edits", "body_data", "html_data"}),
     # The logo's bytes go into the issue folder, not into a template; notes are the plan's to report.
     "newsletter.content.brand.Logo": frozenset({"data"}),
     "newsletter.content.brand.Brand": frozenset({"notes"}),
@@ -41,6 +42,7 @@ _HIDDEN: dict[str, frozenset[str]] = {
 _PROPERTIES: dict[str, tuple[str, ...]] = {
     "newsletter.content.settings.Settings": ("domain", "mail_domain", "address_lines"),
     "newsletter.content.issue.Issue": ("subject", "draft", "layout", "intro", "preheader", "date"),
+    "newsletter.content.posts.Post": ("body", "html"),
 }
 
 
