@@ -51,6 +51,16 @@ def test_new_creates_a_draft_and_refuses_to_overwrite(project, cli):
     )
 
 
+def test_new_says_how_to_name_a_post_whose_title_has_no_latin_letters(project, cli):
+    result = cli("--project", project.root, "new", "椿油の使い方", "--date", "2026-11-24")
+    assert result.exit_code == 1 and not list(project.posts.glob("2026-11-24-*"))
+    assert result.stderr == (
+        "TITLE: '椿油の使い方' has no ASCII letters or digits, which a post's file name and slug are made of: "
+        "add a word or two in Latin letters to the title (it can be edited after), or write the file "
+        'yourself with a `slug:` in its front matter (see README "Posts")\n'
+    )
+
+
 def test_project_is_found_from_a_subfolder(sample, cli, monkeypatch):
     monkeypatch.chdir(sample.posts)
     assert cli("list").exit_code == 0

@@ -428,6 +428,24 @@ def test_a_save_its_writer_closed_rebuilds_at_once_and_once(slow_quiet, live, sa
     assert "breathes at once." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
 
 
+@pytest.mark.slow  # a preview of its own, and a wait to see no second rebuild
+def test_a_save_through_a_temporary_file_rebuilds_once(slow_quiet, live, sample, monkeypatch):
+    # `sed -i`: its copy written beside the post, then renamed over it; watchfiles reports the copy
+    # as added and deleted, which is nothing to rebuild for
+    before = live.preview.snapshot.generation
+    post = sample.root / POST
+    time.sleep(0.5)  # the watcher threads set up their watches after start() returns
+    calls, rebuild = [], live.preview.rebuild
+    monkeypatch.setattr(live.preview, "rebuild", lambda *a, **k: calls.append(a) or rebuild(*a, **k))
+    copy = post.with_name("sedX1b2c3")
+    copy.write_text(post.read_text(encoding="utf-8").replace("breathes.", "breathes, sed."), "utf-8")
+    copy.replace(post)
+    assert live.preview.wait(before, timeout=0.6) > before
+    time.sleep(1.6)  # watchfiles has reported the copy and the post by now
+    assert len(calls) == 1, "watchfiles' report of the temporary copy is not a second rebuild"
+    assert "breathes, sed." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+
+
 @pytest.fixture
 def wide_watchfiles(monkeypatch):
     # only watchfiles' quiet widened: what rebuilds within 400 ms of the rename came from inotify

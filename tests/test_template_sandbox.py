@@ -302,6 +302,23 @@ def test_a_template_reads_a_posts_body_and_html_as_text(site, sample_issue):
     )
     expected = "".join(f"{p.body.split()[0]}|<p>|FalseFalse\n" for p in sample_issue.posts)
     assert render.email_text(sample_issue, Renderer(load_settings(site))) == expected
+    (site / "templates" / "email.txt").write_text(
+        "{{ posts[0].post | attr('title') }}|{{ posts | map(attribute='post.slug') | join(',') }}|"
+        "{{ posts[0].post | attr('body') | wordcount > 0 }}|{{ posts[0].post | attr('nothing') is defined }}",
+        encoding="utf-8",
+    )
+    first = sample_issue.posts[0]
+    slugs = ",".join(p.slug for p in sample_issue.posts)
+    assert (
+        render.email_text(sample_issue, Renderer(load_settings(site)))
+        == f"{first.title}|{slugs}|True|False\n"
+    )
+    # in the places they always had: a template that lists a post's keys lists the same ones
+    (site / "templates" / "email.txt").write_text("{{ posts[0].post | list | join(',') }}", encoding="utf-8")
+    assert render.email_text(sample_issue, Renderer(load_settings(site))) == (
+        "source,slug,title,date,published,author,summary,tags,image,image_alt,cta,highlights,lead,quote,"
+        "draft,social,body,body_line,html,url,image_width,image_height,images\n"
+    )
     assert all(isinstance(p.body, str) and p.html.startswith("<p>") for p in sample_issue.posts)
 
 

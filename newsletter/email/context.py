@@ -33,16 +33,19 @@ _HIDDEN: dict[str, frozenset[str]] = {
             "card_fonts",
         }  # paths: not a template's
     ),
-    # edits: the captions' business; the body and its HTML are there as the properties below
-    "newsletter.content.posts.Post": frozenset({"tree_data", "edits", "body_data", "html_data"}),
+    "newsletter.content.posts.Post": frozenset({"tree_data", "edits"}),  # edits: the captions' business
     # The logo's bytes go into the issue folder, not into a template; notes are the plan's to report.
     "newsletter.content.brand.Logo": frozenset({"data"}),
     "newsletter.content.brand.Brand": frozenset({"notes"}),
 }
+# Fields a template reads under another name, in the field's place: a post's text is kept compressed
+# (content.posts) and read through its `body` and `html` properties, in the order they always had.
+_AS: dict[str, dict[str, str]] = {
+    "newsletter.content.posts.Post": {"body_data": "body", "html_data": "html"},
+}
 _PROPERTIES: dict[str, tuple[str, ...]] = {
     "newsletter.content.settings.Settings": ("domain", "mail_domain", "address_lines"),
     "newsletter.content.issue.Issue": ("subject", "draft", "layout", "intro", "preheader", "date"),
-    "newsletter.content.posts.Post": ("body", "html"),
 }
 
 
@@ -58,6 +61,16 @@ class View(Mapping):
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
+
+    def __getattr__(self, name: str) -> Any:
+        """`|attr('title')` reads attributes only (a `.` falls back to the key): the keys answer as
+        attributes too. Never a name with `_` (the sandbox refuses those anyway)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -107,7 +120,9 @@ def _dataclass(value: Any) -> View:
     cls = type(value)
     name = f"{cls.__module__}.{cls.__qualname__}"
     hidden = _HIDDEN.get(name, frozenset())
-    data = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in hidden}
+    named = _AS.get(name, {})
+    shown = (named.get(f.name, f.name) for f in dataclasses.fields(value) if f.name not in hidden)
+    data = {key: plain(getattr(value, key)) for key in shown}
     data.update((p, plain(getattr(value, p))) for p in _PROPERTIES.get(name, ()))
     return _view_class(cls)(data)
 

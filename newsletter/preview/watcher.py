@@ -52,9 +52,21 @@ def watch(preview: Preview, stop: threading.Event, ready: threading.Event | None
         root, watch_filter=relevant, step=QUIET_MS, debounce=1600, stop_event=stop
     ):
         # skipped only when the fast path rebuilt for every path, as it is now (a file deleted that it
-        # never saw is not "unchanged": None against no entry)
-        if not all(path in handled and handled[path] == _stat(path) for _, path in changes):
+        # never saw is not "unchanged": None against no entry), leaving out a temporary file made and
+        # removed within the burst (`sed -i` writes its copy beside the post, then renames it over it)
+        rest = {path for _, path in changes} - _transient(preview, changes)
+        if not all(path in handled and handled[path] == _stat(path) for path in rest):
             preview.rebuild()
+
+
+def _transient(preview: Preview, changes: set) -> set[str]:
+    """Paths added and deleted within one burst, gone now, and not a source (a post, social file,
+    issue file or template: one of those deleted, restored and deleted again is a change)."""
+    from watchfiles import Change
+
+    added = {path for change, path in changes if change == Change.added}
+    deleted = {path for change, path in changes if change == Change.deleted}
+    return {p for p in added & deleted if not os.path.lexists(p) and not _a_source(preview, Path(p))}
 
 
 def _relevant(preview: Preview, target: Path) -> bool:

@@ -41,7 +41,11 @@ def create(settings: Settings, title: str, today: dt.date, date: str | None = No
         raise NewsletterError(f"--date: expected YYYY-MM-DD, got '{date}'") from None
     slug = slugify(title)
     if not slug:
-        raise NewsletterError(f"TITLE: '{title}' has no letters or digits to make a file name from")
+        raise NewsletterError(
+            f"TITLE: '{title}' has no ASCII letters or digits, which a post's file name and slug are made of: "
+            "add a word or two in Latin letters to the title (it can be edited after), or write the file "
+            'yourself with a `slug:` in its front matter (see README "Posts")'
+        )
     path = settings.posts_dir / f"{day.isoformat()}-{slug}.md"
     if path.exists():
         raise NewsletterError(f"{settings.relative(path)}: already exists; choose another title or date")
