@@ -105,10 +105,13 @@ def _nothing_split(caption_text: str, sources: list[str], link: str) -> None:
     for cluster in graphemes(caption_text):
         assert cluster.isascii() or cluster in allowed, repr(cluster)
     source_words = {w for s in sources for w in s.split()}
+    # both sides as `untagged` writes them: a source's 'path?' (its '?' a question's, or an empty query)
+    # is the link 'path' once a platform's tags were added and taken away again
+    source_links = source_words | {untagged(w) for w in source_words if "://" in w}
     for word in caption_text.split():
         word = word.strip("“”…")
         if "://" in word:  # a link of the site's own carries the platform's tags instead of its own
-            assert untagged(word) in source_words or word == link, word
+            assert untagged(word) in source_links or word == link, word
 
 
 @pytest.mark.slow  # fuzz: captions of every platform for each drawn article
@@ -124,6 +127,11 @@ def _nothing_split(caption_text: str, sources: list[str], link: str) -> None:
 @example(title=" ".join(["aaaaaaaaaaa"] * 12) + " 👩‍👩‍👧‍👦", summary="a", items=["a", "a"], paragraph="a")
 @example(title=" ".join(["aaaaaaaaaaa"] * 9) + " https://viaskincare.com/blog/a-long-path?x=1", summary="a",
          items=["a", "a"], paragraph="a")  # fmt: skip
+# found by a fresh run, in the oracle: the title cut at 150 code points ends in '…/a-long-path?', which the
+# caption tags as the link '…/a-long-path' followed by its '?'
+@example(title="👩‍👩‍👧‍👦 👩‍👩‍👧‍👦 🏳️‍⚧️ 🏳️‍⚧️ 👍🏽 👍🏽 👍🏽 a a aaaaaa aaaaaaaaa aaaaaaaaaaa aaaaaaaaaaaa aaaaaaaaaaaa aaaaaaaaaaaa "
+         "https://viaskincare.com/blog/a-long-path?x=1", summary="👩‍👩‍👧‍👦", items=["👩‍👩‍👧‍👦", "👩‍👩‍👧‍👦"],
+         paragraph="👩‍👩‍👧‍👦")  # fmt: skip
 # found by a fresh run, in the oracle: a heading ending in CJK ('#SkinCare 日本語') stands as a lead-in
 # with the full-width colon, which is the tool's own punctuation, as "…" is
 @example(title="👩‍👩‍👧‍👦", summary="👩‍👩‍👧‍👦", items=["👩‍👩‍👧‍👦", "🏳️‍⚧️"], paragraph="#SkinCare 日本語")
