@@ -446,6 +446,22 @@ def test_a_save_through_a_temporary_file_rebuilds_once(slow_quiet, live, sample,
     assert "breathes, sed." in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
 
 
+@pytest.mark.slow  # a preview of its own, and waits for watchfiles
+def test_a_picture_deleted_restored_and_deleted_again_in_one_burst_is_rebuilt_for(live, sample, monkeypatch):
+    # a post's picture is an input though not a source: its net deletion is a change (found by an attack
+    # on a first fix of the `sed -i` double rebuild, which skipped whatever was added and deleted)
+    picture = sample.posts / "pic.png"
+    picture.write_bytes(b"\x89PNG")
+    time.sleep(1.0)  # its own rebuild
+    calls, rebuild = [], live.preview.rebuild
+    monkeypatch.setattr(live.preview, "rebuild", lambda *a, **k: calls.append(a) or rebuild(*a, **k))
+    picture.unlink()
+    picture.write_bytes(b"\x89PNG")
+    picture.unlink()
+    time.sleep(1.5)
+    assert calls, "the burst that left the picture deleted rebuilt nothing"
+
+
 @pytest.fixture
 def wide_watchfiles(monkeypatch):
     # only watchfiles' quiet widened: what rebuilds within 400 ms of the rename came from inotify

@@ -26,7 +26,7 @@ QUIET_MS = 20
 # stays the watcher of everything else (deletions, new folders, other systems) and skips a burst the
 # fast path already rebuilt for. tests/benchmarks/bench_preview.py measures what it buys.
 CLOSED_QUIET_MS = 4  # a burst of closed writes (a loop of writes, an editor's two) is one rebuild
-_IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_DONT_FOLLOW = 0x8, 0x80, 0x02000000
+_IN_CLOSE_WRITE, _IN_MOVED_FROM, _IN_MOVED_TO, _IN_DONT_FOLLOW = 0x8, 0x40, 0x80, 0x02000000
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
 
 
@@ -52,21 +52,9 @@ def watch(preview: Preview, stop: threading.Event, ready: threading.Event | None
         root, watch_filter=relevant, step=QUIET_MS, debounce=1600, stop_event=stop
     ):
         # skipped only when the fast path rebuilt for every path, as it is now (a file deleted that it
-        # never saw is not "unchanged": None against no entry), leaving out a temporary file made and
-        # removed within the burst (`sed -i` writes its copy beside the post, then renames it over it)
-        rest = {path for _, path in changes} - _transient(preview, changes)
-        if not all(path in handled and handled[path] == _stat(path) for path in rest):
+        # never saw is not "unchanged": None against no entry)
+        if not all(path in handled and handled[path] == _stat(path) for _, path in changes):
             preview.rebuild()
-
-
-def _transient(preview: Preview, changes: set) -> set[str]:
-    """Paths added and deleted within one burst, gone now, and not a source (a post, social file,
-    issue file or template: one of those deleted, restored and deleted again is a change)."""
-    from watchfiles import Change
-
-    added = {path for change, path in changes if change == Change.added}
-    deleted = {path for change, path in changes if change == Change.deleted}
-    return {p for p in added & deleted if not os.path.lexists(p) and not _a_source(preview, Path(p))}
 
 
 def _relevant(preview: Preview, target: Path) -> bool:
@@ -116,12 +104,19 @@ def _rebuild_on_close(preview: Preview, stop: threading.Event, handled: dict, re
         while not stop.is_set():
             if not select.select([fd], [], [], 0.25)[0]:
                 continue
-            saved = set(_events(fd, folders))
+            events = list(_events(fd, folders))
             while select.select([fd], [], [], quiet)[0]:  # a burst: wait until it is over
-                saved |= set(_events(fd, folders))
+                events += _events(fd, folders)
+            saved = {p for mask, _, p in events if mask & (_IN_CLOSE_WRITE | _IN_MOVED_TO)}
             saved = {p for p in saved if _a_source(preview, Path(p))}
             if saved:
-                handled.update((p, _stat(p)) for p in saved)
+                # The copy a save renamed into place (`sed -i`'s, an atomic writer's) is handled too:
+                # watchfiles reports it as added and deleted, and it is gone (None, as its stat is now)
+                origins = {c: p for mask, c, p in events if mask & _IN_MOVED_FROM and c}
+                renamed = {
+                    origins[c] for mask, c, p in events if mask & _IN_MOVED_TO and p in saved and c in origins
+                }
+                handled.update((p, _stat(p)) for p in saved | renamed)
                 preview.rebuild()
 
 
@@ -135,7 +130,7 @@ def _inotify(preview: Preview, ready: threading.Event) -> Iterator[tuple[int, di
         folders: dict[int, str] = {}
         for folder in _folders(preview):
             wd = libc.inotify_add_watch(
-                fd, os.fsencode(folder), _IN_CLOSE_WRITE | _IN_MOVED_TO | _IN_DONT_FOLLOW
+                fd, os.fsencode(folder), _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_DONT_FOLLOW
             )
             if wd >= 0:
                 folders[wd] = folder
@@ -160,16 +155,17 @@ def _folders(preview: Preview) -> list[str]:
     return [f for f in found if not os.path.islink(f)]
 
 
-def _events(fd: int, folders: dict[int, str]) -> Iterator[str]:
-    """The paths of the files the events waiting on `fd` name (an overflowed queue is watchfiles' to see)."""
+def _events(fd: int, folders: dict[int, str]) -> Iterator[tuple[int, int, str]]:
+    """(mask, cookie, path) of the events waiting on `fd` (an overflowed queue is watchfiles' to see);
+    a rename's two halves share their cookie."""
     try:
         data = os.read(fd, 64 * 1024)
     except BlockingIOError:
         return
     at = 0
     while at + _EVENT.size <= len(data):
-        wd, _, _, size = _EVENT.unpack_from(data, at)
+        wd, mask, cookie, size = _EVENT.unpack_from(data, at)
         name = data[at + _EVENT.size : at + _EVENT.size + size].rstrip(b"\0")
         at += _EVENT.size + size
         if wd in folders and name:
-            yield os.path.join(folders[wd], os.fsdecode(name))
+            yield mask, cookie, os.path.join(folders[wd], os.fsdecode(name))
