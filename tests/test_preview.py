@@ -462,6 +462,26 @@ def test_a_picture_deleted_restored_and_deleted_again_in_one_burst_is_rebuilt_fo
     assert calls, "the burst that left the picture deleted rebuilt nothing"
 
 
+@pytest.mark.slow  # a preview of its own, and waits for watchfiles
+def test_a_post_renamed_away_then_linked_back_and_removed_is_rebuilt_for(live, sample, tmp_path, monkeypatch):
+    # the rename's origin is handled as gone; a later file at that path made without a closed write (a
+    # hard link), then removed, must not be taken for that rename (found by an attack)
+    post = sample.root / POST
+    outsider = tmp_path / "outsider.md"
+    outsider.write_text(post.read_text(encoding="utf-8").replace("breathes.", "breathes outside."), "utf-8")
+    time.sleep(0.5)  # the watcher threads set up their watches after start() returns
+    post.rename(post.with_name("2026-10-14-renamed.md"))
+    time.sleep(1.0)
+    os.link(outsider, post)
+    time.sleep(1.5)
+    calls, rebuild = [], live.preview.rebuild
+    monkeypatch.setattr(live.preview, "rebuild", lambda *a, **k: calls.append(a) or rebuild(*a, **k))
+    post.unlink()
+    time.sleep(1.5)
+    assert calls, "the removal was skipped"
+    assert "breathes outside." not in live.preview.snapshot.files[f"{WEEK}/email.txt"].decode("utf-8")
+
+
 @pytest.fixture
 def wide_watchfiles(monkeypatch):
     # only watchfiles' quiet widened: what rebuilds within 400 ms of the rename came from inotify

@@ -53,8 +53,13 @@ def watch(preview: Preview, stop: threading.Event, ready: threading.Event | None
     ):
         # skipped only when the fast path rebuilt for every path, as it is now (a file deleted that it
         # never saw is not "unchanged": None against no entry)
-        if not all(path in handled and handled[path] == _stat(path) for _, path in changes):
+        paths = {path for _, path in changes}
+        if not all(path in handled and handled[path] == _stat(path) for path in paths):
             preview.rebuild()
+        for (
+            path
+        ) in paths:  # an entry answers for watchfiles' one report of that save: what comes later is news
+            handled.pop(path, None)
 
 
 def _relevant(preview: Preview, target: Path) -> bool:
