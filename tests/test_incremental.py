@@ -344,3 +344,22 @@ def test_a_pictures_name_comes_from_its_own_reference_whatever_the_run(synthetic
     assert (
         week1.split("/")[-1].startswith("photo-") and week1[-12:] == names[0][-12:]
     )  # same bytes, same hash
+
+
+def test_an_edit_draws_the_archive_page_in_a_child_and_gets_the_cold_bytes(synthetic, cli, monkeypatch):
+    """With a second worker, one re-rendered issue leaves the archive page and feed to a forked child
+    (drawn while the issue renders); what it sends back is exactly what a cold one-process build writes."""
+    from newsletter.run import plan
+
+    forked: list[str] = []
+    real = plan.Forked
+    monkeypatch.setattr(plan, "Forked", lambda function, *args: forked.append(function.__name__) or real(function, *args))  # fmt: skip
+    project = ("--project", synthetic, "build", "--all")
+    assert cli(*project, "--jobs", "2").exit_code == 0
+    _edit(synthetic)
+    forked.clear()
+    assert cli(*project, "--jobs", "2").exit_code == 0
+    assert "_index_apart" in forked
+    assert cli(*project, "--no-cache", "--jobs", "1", "--out", synthetic / "cold").exit_code == 0
+    for name in ("index.html", "feed.xml"):
+        assert (synthetic / "build" / name).read_bytes() == (synthetic / "cold" / name).read_bytes()

@@ -205,19 +205,29 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         )
         for w, key in todo
     ]  # fmt: skip
-    rendered = _render_all(run, jobs, problems)
-    # The templates' own findings (CSS clients ignore, links not followed) belong to no issue, so no
-    # issue kept by the store carries them: read again by every run, rendered or not (a few ms).
-    rules.template_css(run.settings, problems)
     index = feed = None
     index_key = ""
     # hand-picked posts leave the site's archive page alone
-    if run.work.archive and not selection.files:
+    archive = run.work.archive and not selection.files
+    if archive:
         index_key = _index_key(run, library, files, selection)
-        if run.store.fresh("index", index_key) is not None:
+    stale = archive and run.store.fresh("index", index_key) is None
+    # One issue re-rendered (an edit): the archive page and feed are drawn by a child meanwhile, on the
+    # other core, instead of after it; thrown away if the render finds an error (as before, not drawn)
+    apart = stale and len(jobs) == 1 and run.workers > 1 and can_fork()
+    with Forked(_index_apart, run, library, files, selection.drafts) if apart else nullcontext() as early:
+        rendered = _render_all(run, jobs, problems)
+        # The templates' own findings (CSS clients ignore, links not followed) belong to no issue, so no
+        # issue kept by the store carries them: read again by every run, rendered or not (a few ms).
+        rules.template_css(run.settings, problems)
+        if archive and not stale:
             reused.append("index")
-        elif not any(p.is_error for p in problems.items):
-            index, feed = _index(run, library, files, selection.drafts, problems)
+        elif stale and not any(p.is_error for p in problems.items):
+            if early is not None:
+                index, feed, found = early.result()
+                problems.extend(found)
+            else:
+                index, feed = _index(run, library, files, selection.drafts, problems)
     return Plan(
         settings, library, weeks, rendered, tuple(reused), index, index_key, tuple(problems.items), feed
     )
@@ -474,6 +484,15 @@ def _social(run: Run, issue: Issue, job: RenderJob) -> SocialPart:
         run.store.kept(),
     )
     return SocialPart(tuple(captions), files, tuple(problems.items), cards, fresh)
+
+
+def _index_apart(
+    run: Run, library: Library, files: dict[str, IssueFile], drafts: bool
+) -> tuple[bytes | None, bytes | None, tuple[Problem, ...]]:
+    """_index with its problems returned, for a child to send back."""
+    found = Problems()
+    index, feed = _index(run, library, files, drafts, found)
+    return index, feed, tuple(found.items)
 
 
 def _index(run: Run, library: Library, files: dict[str, IssueFile], drafts: bool, problems: Problems):
