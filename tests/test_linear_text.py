@@ -149,6 +149,37 @@ def test_plain_gives_what_the_old_patterns_gave(text):
     assert T.plain(text) == _old_plain(text)
 
 
+# Texts made of what the sentence-end pattern looks at: words (capitals, letters without case, digits,
+# CJK), end marks and emoji with their modifiers, closing quotes, spaces of several kinds, openers.
+_PIECES = [
+    ["a", "B", "Ω", "ж", "ا", "日", "1", "x y"],
+    ["", ".", "!", "?", "…", "؟", "。", "！", "？", "✨", "🇫🇷", "🌿\ufe0f", "👍\U0001f3fb", "..."],
+    ["", '"', "”", "’", ")", "»", "」"],
+    ["", " ", "  ", "\n", "\t", "\u3000", "\xa0", "\x85", "\x1c"],
+    ["", '"', "“", "‘", "(", "«", "「", "『", "）"],
+]
+_SENTENCE = st.tuples(*(st.sampled_from(choices) for choices in _PIECES)).map("".join)
+
+
+@given(st.lists(_SENTENCE, max_size=8).map("".join))
+def test_sentence_ends_are_where_the_pattern_finds_them(text):
+    # The pattern is tried only after the characters a sentence end can follow: the same matches.
+    assert list(T.sentence_ends(text)) == [m.span() for m in T._SENTENCE_END.finditer(text)]
+
+
+def _words_one_by_one(text: str) -> int:
+    total = 0
+    for word in T._WORD.findall(text):
+        cjk = len(T._CJK.findall(word))
+        total += (cjk + 1) // 2 + (len(word) > cjk)
+    return total
+
+
+@given(st.text(alphabet="ab 1日本語のカ한é\u0301-'.", max_size=30))
+def test_words_in_counts_each_word_as_the_word_by_word_count_does(text):
+    assert T.words_in(text) == _words_one_by_one(text)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

@@ -11,7 +11,10 @@ import re
 import shutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from newsletter.social import exports
 from newsletter.social import text as T
 from newsletter.social.counting import rules
 
@@ -282,3 +285,13 @@ def test_a_sentence_longer_than_a_post_is_cut_at_a_word_never_in_a_url_nor_conti
     assert part.endswith("…") and "truly" not in joined  # cut at a word, the rest not continued
     assert url in part or "https://" not in part  # the URL whole or not at all
     assert all(rules()["x"].fits(p) for p in caption["parts"])
+
+
+_SCALARS = st.one_of(st.text(), st.integers(), st.none(), st.booleans())
+_RECORDS = st.dictionaries(st.text(), st.one_of(_SCALARS, st.lists(st.one_of(st.text(), st.integers()))))
+
+
+@given(_RECORDS)
+def test_a_caption_record_is_laid_out_as_json_dumps_indents_it(record):
+    expected = "  " + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    assert exports._indented(record) == expected

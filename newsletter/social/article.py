@@ -509,6 +509,14 @@ class Scorer:
         # ranked once per article, not once per platform.
         self._scores: dict[tuple[str, str], float] = {}
         self._ranked: dict[int, tuple[Section, list[tuple[float, int, int]]]] = {}
+        self._repeats: dict[int, tuple[Section, dict]] = {}
+
+    def repeats(self, section: Section) -> dict:
+        """Whether a post of this section repeats itself, by its heading and units (threads.Post)."""
+        found = self._repeats.get(id(section))
+        if found is None or found[0] is not section:
+            found = self._repeats[id(section)] = (section, {})
+        return found[1]
 
     def ranked(self, section: Section) -> list[tuple[float, int, int]]:
         """The section's sentences and quotations as (score, -index, index), best first."""

@@ -33,10 +33,38 @@ def json_items(captions: list[Caption]) -> list[bytes]:
     are, so a pool's workers share the encoding and the build keeps them as they are. JSON strings hold
     no raw line break, so indenting every line of a caption's own dump gives what dumping the whole
     list gives."""
-    return [
-        ("  " + json.dumps(c.as_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")).encode("utf-8")
-        for c in captions
-    ]
+    return [_indented(c.as_dict()).encode("utf-8") for c in captions]
+
+
+# `json.dumps(..., indent=2)` takes the json module's pure-Python encoder (its C encoder serves only
+# `indent=None`): a caption is a flat record of strings, numbers and lists of them, so its layout is
+# written here around the C string encoder, the same text (tests/test_social_exports.py compares them;
+# tests/benchmarks/bench_json.py measures what it buys).
+_STRING = json.encoder.encode_basestring  # the C function (ensure_ascii=False)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, str):
+        return _STRING(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)  # anything else as json would give it
+
+
+def _indented(data: dict) -> str:
+    """`"  " + json.dumps(data, ensure_ascii=False, indent=2)` with every line indented by two more."""
+    if not data:
+        return "  {}"
+    lines = []
+    for name, value in data.items():
+        if isinstance(value, list):
+            shown = "[\n" + ",\n".join(f"      {_scalar(v)}" for v in value) + "\n    ]" if value else "[]"
+        else:
+            shown = _scalar(value)
+        lines.append(f"    {_STRING(name)}: {shown}")
+    return "  {\n" + ",\n".join(lines) + "\n  }"
 
 
 def json_document(items: list[bytes]) -> bytes:

@@ -27,6 +27,13 @@ _SENTENCE_END = regex.compile(
     r"|(?<=[\p{Extended_Pictographic}\p{Regional_Indicator}][\uFE0F\U0001F3FB-\U0001F3FF]*)\s+(?=[\p{Lu}\p{Lt}])"
     r"|(?<=[。！？])\s*(?=[^\s」』）])"
 )
+# Where a sentence end can start: every alternative above opens right after one of these characters,
+# none of them a space, so no match of the pattern can hold one (the matches are spaces only) and a match
+# at each such place is exactly what `finditer` finds. Trying the pattern only there is about 10x faster
+# than letting `finditer` try its three lookbehinds at every character (~0.7 µs each with `regex`).
+_SENTENCE_AFTER = regex.compile(
+    r"[.!?…؟\"”’)»\p{Extended_Pictographic}\p{Regional_Indicator}\uFE0F\U0001F3FB-\U0001F3FF](?=\s)|[。！？]"
+)
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _CJK_END = "。！？」』）"
 # A hashtag as the platforms link it: letters, digits, underscore; '-' and punctuation end it.
@@ -148,15 +155,14 @@ def sentences(text: str) -> list[str]:
 def _sentences(text: str) -> tuple[str, ...]:
     spans = [m.span() for m in HTTP_URL.finditer(text)] if "://" in text else []
     out, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.start()
+    for end, after in sentence_ends(text):
         # The word before the match, found without copying the text since the last cut (abbreviations
         # skipped one after another would copy it again each time: quadratic).
         last = text[max(text.rfind(" ", start, end) + 1, start) : end].rstrip(".").lower()
         if last in ABBREVIATIONS or inside(spans, end):
             continue
         out.append(text[start:end].strip())
-        start = match.end()
+        start = after
     out.append(text[start:].strip())
     # A piece with no word in it (an emoji opening a line: "🧊 Roll the…") belongs to what follows.
     merged: list[str] = []
@@ -166,6 +172,14 @@ def _sentences(text: str) -> tuple[str, ...]:
         else:
             merged.append(piece)
     return tuple(merged)
+
+
+def sentence_ends(text: str) -> Iterator[tuple[int, int]]:
+    """The spans `_SENTENCE_END.finditer(text)` gives, found by trying it only where one can start."""
+    match = _SENTENCE_END.match
+    for place in _SENTENCE_AFTER.finditer(text):
+        if found := match(text, place.end()):
+            yield found.span()
 
 
 def is_cjk(char: str) -> bool:
@@ -183,8 +197,11 @@ def join(sentences: Iterable[str]) -> str:
 def words_in(text: str) -> int:
     """How many words a reader sees: runs of letters or digits, and in Japanese or Chinese (written
     without spaces) one word per two characters."""
+    words = _WORD.findall(text)
+    if not _CJK.search(text):  # one word per run: no need to look into each (a regex call a word)
+        return len(words)
     total = 0
-    for word in _WORD.findall(text):
+    for word in words:
         cjk = len(_CJK.findall(word))
         total += (cjk + 1) // 2 + (len(word) > cjk)
     return total

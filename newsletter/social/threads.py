@@ -133,6 +133,7 @@ class Post:
     def __init__(self, section: Section, seen: T.Seen, fits: Fits, bullet: str):
         self.section, self.seen, self.fits, self.bullet = section, seen, fits, bullet
         self.units = section.units
+        self._said_twice: dict[tuple[str, tuple[int, ...]], bool] = {}  # the scorer's, once writing
         # A heading goes only when it was said as it is (the title); a summary that speaks of what
         # the section is about does not make the section's heading a repeat.
         self.heading = section.heading if section.heading and not seen.said_exactly(section.heading) else ""
@@ -145,6 +146,7 @@ class Post:
                               default=-1)  # fmt: skip
 
     def write(self, scorer: Scorer) -> list[str]:
+        self._said_twice = scorer.repeats(self.section)
         chosen: dict[int, str] = {}
         for index, unit in enumerate(self.units):
             if not unit.is_list:
@@ -263,10 +265,19 @@ class Post:
         return lead, fresh
 
     def _repeats(self, trial: dict[int, str]) -> bool:
-        """Whether two things this post would say are the same sentence."""
+        """Whether two things this post would say are the same sentence. It depends only on the
+        heading and which units the trial holds, so the threads of every platform share the answers
+        (about half the tries are the same across platforms)."""
+        asked = (self.heading, tuple(sorted(trial)))
+        found = self._said_twice.get(asked)
+        if found is None:
+            found = self._said_twice[asked] = self._says_twice(asked[1])
+        return found
+
+    def _says_twice(self, units: tuple[int, ...]) -> bool:
         here = T.Seen()
         here.add_all(self.heading)
-        for at in sorted(trial):
+        for at in units:
             unit = self.units[at]
             for said in (unit.text, *unit.items) if unit.is_list else (unit.text,):
                 if said and here.says_any(said):
