@@ -9,6 +9,15 @@ from pathlib import Path
 import click
 
 
+def closest(word: str, choices, cutoff: float = 0.6) -> str:
+    """The choice `word` most likely meant (a "did you mean" hint), or "": difflib is imported only
+    when a message needs one, not by every run."""
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return found[0] if found else ""
+
+
 class Severity(StrEnum):
     """A str enum: findings serialise to JSON and the manifest as plain "error"/"warning"."""
 

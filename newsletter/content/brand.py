@@ -5,7 +5,6 @@ itself (a colour too pale to read, a logo given wider than its pixels) or what o
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 
 from newsletter import colors
 from newsletter.content import reader
-from newsletter.errors import WARNING, Problem, Problems
+from newsletter.errors import WARNING, Problem, Problems, closest
 from newsletter.urls import file_part, is_absolute_http, split
 
 DEFAULTS = {
@@ -329,9 +328,9 @@ def _social_link(entry: str, bad: Callable[[str], None]) -> SocialLink | None:
         bad(f"expected 'network URL' such as 'instagram https://www.instagram.com/yourstudio', got '{entry}'")
         return None
     if network not in NETWORKS:
-        hint = difflib.get_close_matches(network, NETWORKS, n=1)
+        hint = closest(network, NETWORKS)
         known = ", ".join(NETWORKS)
-        bad(f"unknown network '{network}'{f': did you mean {hint[0]!r}?' if hint else ''} (known: {known})")
+        bad(f"unknown network '{network}'{f': did you mean {hint!r}?' if hint else ''} (known: {known})")
         return None
     if problem := _url_problem(url):
         bad(f"{network}: {problem}")

@@ -4,14 +4,13 @@ file and line; unknown keys warn with a did-you-mean; a slug that is not in the 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.content import reader
 from newsletter.content.settings import LAYOUTS, Settings
-from newsletter.errors import Problems
+from newsletter.errors import Problems, closest
 
 FOLDER = "issues"
 INTRO_PLACEHOLDER = "Write a short note to your readers here, or delete this line."
@@ -76,8 +75,8 @@ def parse(raw: bytes, where: str, problems: Problems) -> IssueFile | None:
     check = FieldChecker(doc, where, problems, rule="issue-file")
     for key in doc.meta:
         if str(key) not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else f"use one of {', '.join(KNOWN_KEYS)}"
+            hint = closest(str(key), KNOWN_KEYS)
+            fix = f"did you mean '{hint}'?" if hint else f"use one of {', '.join(KNOWN_KEYS)}"
             problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
     layout = check.line_text("layout")
     if layout and layout not in LAYOUTS:

@@ -4,18 +4,14 @@ collect every problem, stop once. Build, check, social, send, preview and list a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
-import pickle
 import re
-import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsletter.content import markup
 from newsletter.content.reader import (
     SOCIAL_SUFFIX,
     Source,
@@ -28,10 +24,15 @@ from newsletter.content.reader import (
 )
 from newsletter.content.settings import PLATFORMS, Settings
 from newsletter.content.socialfile import NONE, Edits
-from newsletter.email import headers, images
-from newsletter.errors import Problem, Problems
+from newsletter.email import headers
+from newsletter.errors import Problem, Problems, closest
 from newsletter.run.pool import parallel_map
 from newsletter.urls import is_absolute_http, scheme_of
+
+if TYPE_CHECKING:  # only a parse needs these (a build of unchanged posts parses none)
+    import xml.etree.ElementTree as ET
+
+    from newsletter.content import markup
 
 KNOWN_KEYS = (
     "title", "date", "author", "summary", "tags", "image", "image_alt", "cta", "highlights",
@@ -100,6 +101,8 @@ class Post:
         """The parsed Markdown, made from `tree_data` on first use. A tree takes about 60 KB of memory,
         its pickle about 5 KB: a build's parent keeps every post of the archive until the last issue
         is rendered, and only the process that renders a post's issue needs its tree."""
+        import pickle
+
         return pickle.loads(zlib.decompress(self.tree_data))
 
     def __getstate__(self) -> dict:
@@ -267,6 +270,8 @@ def _parse_all(sources: list[Source], settings: Settings, problems: Problems, wo
     broken: dict[str, Broken] = {}
     if not sources:
         return parsed, warnings, broken
+    from newsletter.content import markup  # lazy, like everything only a parse needs
+
     jobs = [(s, settings) for s in sources]
     made = parallel_map(_parse_job, jobs, workers, least=40, state=markup.Converter())
     for source, (post, found, day) in zip(sources, made, strict=True):
@@ -371,8 +376,8 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
     check = FieldChecker(doc, where, problems)
     for key in doc.meta:
         if str(key) not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
+            hint = closest(str(key), KNOWN_KEYS)
+            fix = f"did you mean '{hint}'?" if hint else "remove it or check the spelling"
             problems.warn(where, doc.lines.get(str(key), 2), f"unknown key '{key}': {fix}", "unknown-key")
     title = check.line_text("title", required=True)
     if "summary" in doc.meta and not str(doc.meta["summary"] or "").strip():
@@ -401,6 +406,11 @@ def _validate(doc, path: Path, where: str, settings: Settings, converter, proble
         problems.warn(
             where, doc.body_line + line - 1, "image without alt text: describe it in ![...]", "alt-missing"
         )
+    import pickle
+
+    from newsletter.content import markup
+    from newsletter.email import images
+
     items, lead = markup.benefits(rendered.tree)
     hero = ((image, doc.lines.get("image", 1)),) if image and images.is_local(image) else ()
     body_images = images.body_refs(rendered.html, doc.body, doc.body_line)

@@ -6,7 +6,6 @@ of the project. Messages name the file as the user sees it."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from newsletter.errors import Problems
+from newsletter.errors import Problems, closest
 
 # What an XML/HTML tree refuses in its text (lxml raises): a template holding one cannot make an email
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -235,8 +234,8 @@ def _orphans(socials: list[Path], posts: list[Path], settings: Settings, problem
         stem = post_of_social(path).stem
         if stem in stems:
             continue
-        hint = difflib.get_close_matches(stem, sorted(stems), n=1, cutoff=0.5)
-        fix = f"rename it {hint[0]}{SOCIAL_SUFFIX}" if hint else "name it after its post's file"
+        hint = closest(stem, sorted(stems), cutoff=0.5)
+        fix = f"rename it {hint}{SOCIAL_SUFFIX}" if hint else "name it after its post's file"
         problems.warn(settings.relative(path), 0, f"no post {stem}.md beside it, so its captions are not "
                       f"used; {fix}", "social-file")  # fmt: skip
 

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from newsletter.errors import closest
+
 # Hootsuite's bulk composer reads the date column in the format picked in its upload dialog; these are
 # the ones this project writes (name as the dialog spells it -> strftime). Times are 24-hour.
 DATE_FORMATS = {
@@ -105,10 +107,8 @@ def _offsets(text: str, platforms: tuple[str, ...], bad: Bad) -> dict[str, int]:
             continue
         name, minutes = match.group(1), int(match.group(2))
         if name not in platforms:
-            import difflib  # only for the message: the command line imports this module at start-up
-
-            close = difflib.get_close_matches(name, (*platforms, *RENAMED), n=1)
-            hint = RENAMED.get(close[0], close[0]) if close else ""
+            close = closest(name, (*platforms, *RENAMED))
+            hint = RENAMED.get(close, close) if close else ""
             fix = f"did you mean '{hint}'?" if hint else f"use one of {', '.join(platforms)}"
             bad("schedule_offsets", f"unknown platform '{name}' in '{part}': {fix}")
         elif name in offsets:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import difflib
 import ipaddress
 import os
 import re
@@ -18,7 +17,7 @@ from newsletter.content import brand as branding
 from newsletter.content import reader, scheduling
 from newsletter.content.scheduling import Scheduling, Slot  # noqa: F401  (Slot: where importers found it)
 from newsletter.email import headers
-from newsletter.errors import InputError, NewsletterError, Problem, Problems
+from newsletter.errors import InputError, NewsletterError, Problem, Problems, closest
 from newsletter.urls import is_absolute_http, is_merge_tag
 
 SECTION = "newsletter"
@@ -37,8 +36,8 @@ _RENAMED = {"twitter": "x", "ig": "instagram", "fb": "facebook", "bsky": "bluesk
 
 def platform_hint(name: str) -> str:
     """What an unknown platform name may have meant: "; did you mean 'x'?" for 'twitter', or ''."""
-    close = difflib.get_close_matches(name.lower(), [*PLATFORMS, *_RENAMED], n=1)
-    hint = _RENAMED.get(name.lower()) or next((_RENAMED.get(c, c) for c in close), "")
+    close = closest(name.lower(), [*PLATFORMS, *_RENAMED])
+    hint = _RENAMED.get(name.lower()) or _RENAMED.get(close, close)
     return f"; did you mean '{hint}'?" if hint else ""
 
 
@@ -275,8 +274,8 @@ def _key_lines(text: str, section: str = SECTION) -> dict[str, int]:
 def _check_keys(raw: dict[str, str], lines: dict[str, int], problems: Problems) -> None:
     for key in raw:
         if key not in DEFAULTS:
-            hint = difflib.get_close_matches(key, DEFAULTS, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the spelling"
+            hint = closest(key, DEFAULTS)
+            fix = f"did you mean '{hint}'?" if hint else "remove it or check the spelling"
             problems.error(
                 "setup.cfg", lines.get(key, 0), f"[newsletter] unknown key '{key}': {fix}", "settings"
             )

@@ -18,14 +18,13 @@ unknown platforms and kinds get a did-you-mean, and each caption is counted as i
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsletter.content.settings import PLATFORMS, Settings, platform_hint
 from newsletter.email import headers
-from newsletter.errors import Problems
+from newsletter.errors import Problems, closest
 
 if TYPE_CHECKING:
     import yaml
@@ -132,8 +131,8 @@ class _Reader:
         for key, value in self.entries(node, "kind"):
             kind = key.value
             if kind not in KINDS:
-                hint = difflib.get_close_matches(kind.lower(), KINDS, n=1)
-                said = f"; did you mean '{hint[0]}'?" if hint else ""
+                hint = closest(kind.lower(), KINDS)
+                said = f"; did you mean '{hint}'?" if hint else ""
                 self.error(
                     key, f"unknown kind '{kind}' for {rule.label}{said} (the kinds: {', '.join(KINDS)})"
                 )

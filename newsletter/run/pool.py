@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -84,6 +82,8 @@ class Forked(Generic[Result]):
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
         if os.waitstatus_to_exitcode(status) == 0 and data:
+            import pickle  # lazy: a build that renders nothing forks nothing
+
             return pickle.loads(data)
         return function(*args)
 
@@ -113,6 +113,8 @@ def _fork(function: Callable[..., Any], args: tuple) -> tuple[int, int]:
     try:  # the child: compute, send, and leave without running the parent's cleanup (atexit, buffers)
         os.close(read)
         _die_with_parent()
+        import pickle
+
         data = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as pipe:
             pipe.write(data)
@@ -138,6 +140,8 @@ def _call(call: tuple[Callable[[Any, Job], Result], Job]) -> Result:
 def _die_with_parent() -> None:
     """Linux: the kernel sends SIGTERM to this worker when the build process dies, even by SIGKILL,
     so no worker outlives an interrupted build."""
+    import ctypes  # lazy: only a pool's worker asks (its parent never does)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG

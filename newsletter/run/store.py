@@ -16,7 +16,7 @@ import json
 import os
 import stat as stat_module
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -155,7 +155,8 @@ def _problems(items: Iterable[Any]) -> Warnings:
 
 
 def _problems_json(warnings: Iterable[Problem]) -> list[list]:
-    return [list(astuple(w)) for w in warnings]
+    # Not dataclasses.astuple, which deep-copies every field: 30 ms a save at 1,000 posts' warnings.
+    return [[w.where, w.line, w.message, w.severity, w.rule] for w in warnings]
 
 
 @dataclass(frozen=True)

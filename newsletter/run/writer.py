@@ -5,7 +5,6 @@ replaced atomically; a lock keeps two builds from writing one folder at once."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import re
@@ -402,6 +401,8 @@ def _swap(stage: Path, folder: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
+    import ctypes  # lazy: only a build that swaps a folder in asks (a no-op build swaps none)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
