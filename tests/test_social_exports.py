@@ -287,8 +287,9 @@ def test_a_sentence_longer_than_a_post_is_cut_at_a_word_never_in_a_url_nor_conti
     assert all(rules()["x"].fits(p) for p in caption["parts"])
 
 
-_SCALARS = st.one_of(st.text(), st.integers(), st.none(), st.booleans())
-_RECORDS = st.dictionaries(st.text(), st.one_of(_SCALARS, st.lists(st.one_of(st.text(), st.integers()))))
+_SCALARS = st.one_of(st.text(), st.integers(), st.none(), st.booleans(), st.floats())
+_VALUES = st.recursive(st.one_of(_SCALARS, st.lists(_SCALARS)), lambda inner: st.lists(inner), max_leaves=6)
+_RECORDS = st.dictionaries(st.one_of(st.text(), st.integers()), _VALUES)
 
 
 @given(_RECORDS)

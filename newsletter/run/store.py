@@ -146,8 +146,11 @@ def index_key(fp: str, library: Library, *extra: str) -> str:
     """The archive page and feed show each issue's subject, date and articles' titles and links: they
     depend on the posts' metadata, not their bodies (an edit of an article's text does not render
     them again)."""
-    metas = sorted(json.dumps(m.to_json(), sort_keys=True) for m in library.metas)
-    return key(fp, "index", *extra, *metas)
+    # One encoding of every post's fields (by file), not a dict and a json.dumps per post: at 1,000
+    # posts this key is most of what a no-op build computes (23 -> 5 ms here).
+    metas = sorted((m.source, m.slug, m.title, m.draft, m.published.isoformat(), m.summary, m.images)
+                   for m in library.metas)  # fmt: skip
+    return key(fp, "index", *extra, json.dumps(metas))
 
 
 def _problems(items: Iterable[Any]) -> Warnings:

@@ -43,6 +43,10 @@ def json_items(captions: list[Caption]) -> list[bytes]:
 _STRING = json.encoder.encode_basestring  # the C function (ensure_ascii=False)
 
 
+class _Nested(Exception):
+    """A record `_indented` does not lay out itself (a nested value, a key json would convert)."""
+
+
 def _scalar(value: object) -> str:
     if isinstance(value, str):
         return _STRING(value)
@@ -50,21 +54,28 @@ def _scalar(value: object) -> str:
         return {None: "null", True: "true", False: "false"}[value]
     if type(value) is int:
         return int.__repr__(value)
-    return json.dumps(value, ensure_ascii=False)  # anything else as json would give it
+    if isinstance(value, (list, tuple, dict)):
+        raise _Nested
+    return json.dumps(value, ensure_ascii=False)  # a float or a subclass, as json would give it
 
 
 def _indented(data: dict) -> str:
     """`"  " + json.dumps(data, ensure_ascii=False, indent=2)` with every line indented by two more."""
-    if not data:
-        return "  {}"
-    lines = []
-    for name, value in data.items():
-        if isinstance(value, list):
-            shown = "[\n" + ",\n".join(f"      {_scalar(v)}" for v in value) + "\n    ]" if value else "[]"
-        else:
-            shown = _scalar(value)
-        lines.append(f"    {_STRING(name)}: {shown}")
-    return "  {\n" + ",\n".join(lines) + "\n  }"
+    try:
+        lines = []
+        for name, value in data.items():
+            if not isinstance(name, str):
+                raise _Nested
+            if isinstance(value, list):
+                shown = (
+                    "[\n" + ",\n".join(f"      {_scalar(v)}" for v in value) + "\n    ]" if value else "[]"
+                )
+            else:
+                shown = _scalar(value)
+            lines.append(f"    {_STRING(name)}: {shown}")
+    except _Nested:  # never a caption's: json's own layout
+        return "  " + json.dumps(data, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    return "  {\n" + ",\n".join(lines) + "\n  }" if lines else "  {}"
 
 
 def json_document(items: list[bytes]) -> bytes:
