@@ -192,6 +192,58 @@ def test_cold_incremental_one_worker_and_many_give_the_same_bytes(synthetic, cli
         assert _files(builds[name]) == reference, name
 
 
+def _counting_stylesheet_parses(monkeypatch) -> list:
+    import premailer
+
+    calls: list = []
+    parse = premailer.Premailer._parse_style_rules
+    monkeypatch.setattr(
+        premailer.Premailer, "_parse_style_rules", lambda self, *a: calls.append(a) or parse(self, *a)
+    )
+    return calls
+
+
+@pytest.mark.fresh_inline  # premailer itself, not the suite's memo of inlined emails
+def test_an_edit_takes_premailers_parse_of_the_stylesheet_from_the_manifest(synthetic, cli, monkeypatch):
+    """A build keeps it (data: selectors and declarations); the edit's issue is inlined with it and
+    gets the bytes a cold build gets."""
+    calls = _counting_stylesheet_parses(monkeypatch)
+    assert cli("--project", synthetic, "build", "--all", "--no-cache", "--jobs", "1").exit_code == 0
+    assert calls
+    assert json.loads((synthetic / "build" / MANIFEST).read_text(encoding="utf-8"))["stylesheets"]
+    calls.clear()
+    _edit(synthetic)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert calls == []
+    cold = synthetic / "cold"
+    assert (
+        cli("--project", synthetic, "build", "--all", "--no-cache", "--jobs", "1", "--out", cold).exit_code
+        == 0
+    )
+    assert _files(synthetic / "build") == _files(cold)
+
+
+@pytest.mark.fresh_inline
+@pytest.mark.parametrize("kept", ["nonsense", [[[[1, 2], "p", "color:red"]], []], [[], [{"media": 1}]]])
+def test_a_kept_stylesheet_of_another_shape_is_parsed_again(synthetic, cli, monkeypatch, kept):
+    out = synthetic / "build"
+    calls = _counting_stylesheet_parses(monkeypatch)
+    assert cli("--project", synthetic, "build", "--all", "--no-cache", "--jobs", "1").exit_code == 0
+    cold = _files(out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    manifest["stylesheets"] = {name: kept for name in manifest["stylesheets"]}
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    calls.clear()
+    post = sorted((synthetic / "posts").glob("*.md"))[-1]
+    first = post.read_bytes()
+    _edit(synthetic)
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert calls
+    post.write_bytes(first)  # back to the first title: the bytes of the first build
+    assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
+    assert _files(out) == cold
+
+
 def test_a_build_with_errors_writes_nothing_and_leaves_no_staging(synthetic, cli):
     """Workers write issue folders aside as they go; an error anywhere means none of them is swapped in."""
     out = synthetic / "build"

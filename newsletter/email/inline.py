@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
+import os
 import re
 import sys
 import types
 from dataclasses import dataclass
+from pathlib import Path
 
 from newsletter.run import memo
 from newsletter.urls import MERGE_TAG
@@ -77,18 +81,24 @@ def _inliner() -> type:
     global _INLINER
     if _INLINER is None:
         _defer_requests()
+        import cssutils
+        import premailer
         from premailer import Premailer  # lazy: lxml + cssutils cost ~130 ms at import
 
         _unvalidated_inline_styles()
+        # What a parse depends on besides its arguments: the two libraries (an upgrade rewrites their
+        # files: a new stat) and this seam around them.
+        made_by = [*map(_installed, (premailer, cssutils)), hashlib.sha256(_source()).hexdigest()]
 
         class CachedRules(Premailer):
             def _parse_style_rules(self, css_body, ruleset_index):
                 run_memo = memo.current()
                 if run_memo is None:  # outside a run: nothing is kept
                     return super()._parse_style_rules(css_body, ruleset_index)
-                key = (css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
-                       self.include_star_selectors, self.disable_validation)  # fmt: skip
-                table = run_memo.table("premailer-rules", 32)  # a preview session with many template edits
+                asked = [*made_by, css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
+                         self.include_star_selectors, self.disable_validation]  # fmt: skip
+                key = hashlib.sha256(json.dumps(asked).encode()).hexdigest()
+                table = run_memo.table(memo.STYLESHEETS, 32)  # a preview session with many template edits
                 if key not in table:
                     table[key] = super()._parse_style_rules(css_body, ruleset_index)
                 rules, leftover = table[key]
@@ -96,6 +106,15 @@ def _inliner() -> type:
 
         _INLINER = CachedRules
     return _INLINER
+
+
+def _source() -> bytes:
+    return Path(__file__).read_bytes()
+
+
+def _installed(module: types.ModuleType) -> str:
+    info = os.stat(module.__file__ or "")
+    return f"{module.__name__}:{module.__file__}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def _unvalidated_inline_styles() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from newsletter.content.issue import LATEST, Selection, week_of
 from newsletter.content.settings import Settings
 from newsletter.errors import NewsletterError, Problem
-from newsletter.run import store, writer
+from newsletter.run import memo, store, writer
 from newsletter.run.context import BUILD, Progress, Run
 from newsletter.run.plan import Plan, StagedIssue, plan
 from newsletter.run.store import Manifest, OutputEntry
@@ -69,7 +69,10 @@ def build(
                     writer.Stager(out, root),
                     bytecode=use_cache,
                 )
+                # premailer's parse of the template's stylesheet, as the last build made it
+                run.memo.table(memo.STYLESHEETS).update(manifest.stylesheets)
                 made = plan(run, selection)
+                manifest.keep_stylesheets(run.memo.table(memo.STYLESHEETS))
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)
                 # Not for hand-picked posts: they keep none, and their library holds only those
                 # posts, so every other post's kept captions would be removed as unknown.

@@ -196,15 +196,6 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
     keeps = (
         run.work.captions and not selection.files and (run.stager is not None or run.store.kept() is not None)
     )
-    jobs = [
-        RenderJob(
-            Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
-            key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
-            None if window is None or w.week in window else _og_card(w),
-            _caption_keys(run, library, w) if keeps else {},
-        )
-        for w, key in todo
-    ]  # fmt: skip
     index = feed = None
     index_key = ""
     # hand-picked posts leave the site's archive page alone
@@ -213,9 +204,19 @@ def _issues(run: Run, selection: Selection, library: Library, problems: Problems
         index_key = _index_key(run, library, files, selection)
     stale = archive and run.store.fresh("index", index_key) is None
     # One issue re-rendered (an edit): the archive page and feed are drawn by a child meanwhile, on the
-    # other core, instead of after it; thrown away if the render finds an error (as before, not drawn)
-    apart = stale and len(jobs) == 1 and run.workers > 1 and can_fork()
+    # other core, from the posts' metadata, while this process parses the rest of the issue's posts and
+    # renders it; thrown away if the render finds an error (as before, not drawn)
+    apart = stale and len(todo) == 1 and run.workers > 1 and can_fork()
     with Forked(_index_apart, run, library, files, selection.drafts) if apart else nullcontext() as early:
+        jobs = [
+            RenderJob(
+                Issue(w.week, library.full(w.posts, settings, problems, run.workers), w.file),
+                key, known.paths if todo else frozenset(), False, run.store.earlier(w.week),
+                None if window is None or w.week in window else _og_card(w),
+                _caption_keys(run, library, w) if keeps else {},
+            )
+            for w, key in todo
+        ]  # fmt: skip
         rendered = _render_all(run, jobs, problems)
         # The templates' own findings (CSS clients ignore, links not followed) belong to no issue, so no
         # issue kept by the store carries them: read again by every run, rendered or not (a few ms).

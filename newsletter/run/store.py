@@ -404,9 +404,13 @@ class Manifest(NoStore):
         entries: Mapping[str, OutputEntry] | None = None,
         drawn: Mapping[str, OutputEntry] | None = None,
         captions: Kept | None = None,
+        stylesheets: Mapping[str, Stylesheet] | None = None,
     ):
         super().__init__(fp)
         self.out = out
+        # premailer's parse of each stylesheet the last build inlined with (memo.STYLESHEETS): data, as
+        # premailer returns it (rules of specificity, selector and declarations; pseudo-class leftovers)
+        self.stylesheets: dict[str, Stylesheet] = dict(stylesheets or {})
         self.captions = captions  # only a manifest read from disk offers them (not --no-cache's)
         self.posts: dict[str, PostEntry] = dict(posts or {})
         self.entries: dict[str, OutputEntry] = dict(entries or {})
@@ -423,7 +427,8 @@ class Manifest(NoStore):
             if data.get("fingerprint") != fp:  # other templates or settings: only the cards still hold
                 return cls(out, fp, drawn=entries)
             posts = {str(s): PostEntry.from_json(e) for s, e in data["posts"].items()}
-            return cls(out, fp, posts, entries, entries, kept_in(out))
+            sheets = _stylesheets(data.get("stylesheets", {}))
+            return cls(out, fp, posts, entries, entries, kept_in(out), sheets)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out, fp)
 
@@ -479,13 +484,57 @@ class Manifest(NoStore):
         entry = self.entries.get(name)
         return entry.count if entry else 0
 
+    def keep_stylesheets(self, table: Mapping) -> None:
+        """The run's parsed stylesheets (memo.STYLESHEETS) that are plain data, for the next build."""
+        self.stylesheets = {k: v for k, v in table.items() if isinstance(k, str) and _is_stylesheet(v)}
+
     def dumps(self) -> bytes:
         data = {
             "fingerprint": self.fp,
             "posts": {s: e.to_json() for s, e in self.posts.items()},
             "entries": {n: e.to_json() for n, e in self.entries.items()},
         }
+        if self.stylesheets:
+            data["stylesheets"] = self.stylesheets
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+# premailer's parse of a stylesheet: [((important, ids, classes, elements, sheet, index), selector,
+# declarations)], [(selector, declarations)] for the pseudo-class rules it leaves in the head
+Stylesheet = tuple[list[tuple[tuple[int, ...], str, str]], list[tuple[str, str]]]
+
+
+def _is_stylesheet(value: Any) -> bool:
+    try:
+        rules, leftover = value
+        return all(
+            len(spec) == 6
+            and all(type(n) is int for n in spec)
+            and type(selector) is str
+            and type(bulk) is str
+            for spec, selector, bulk in rules
+        ) and all(type(a) is str and type(b) is str for a, b in leftover)
+    except (TypeError, ValueError):  # another shape (a cssutils rule left over, say): not kept
+        return False
+
+
+def _stylesheets(data: Any) -> dict[str, Stylesheet]:
+    """The manifest's parsed stylesheets, as premailer gives them (tuples); one of another shape is
+    left out (parsed again)."""
+    if not isinstance(data, dict):
+        return {}
+    found: dict[str, Stylesheet] = {}
+    for name, value in data.items():
+        if not (isinstance(name, str) and isinstance(value, list) and len(value) == 2):
+            continue
+        try:
+            rules = [(tuple(spec), selector, bulk) for spec, selector, bulk in value[0]]
+            leftover = [(selector, bulk) for selector, bulk in value[1]]
+        except (TypeError, ValueError):
+            continue
+        if _is_stylesheet((rules, leftover)):
+            found[name] = (rules, leftover)
+    return found
 
 
 class Memory(NoStore):
