@@ -212,9 +212,14 @@ def test_an_edit_takes_premailers_parse_of_the_stylesheet_from_the_manifest(synt
     assert calls
     assert json.loads((synthetic / "build" / MANIFEST).read_text(encoding="utf-8"))["stylesheets"]
     calls.clear()
+    manifest = json.loads((synthetic / "build" / MANIFEST).read_text(encoding="utf-8"))
+    manifest["stylesheets"]["not asked for"] = [[[[0, 0, 0, 1, 0, 0], "p", "color:red"]], []]
+    (synthetic / "build" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     _edit(synthetic)
     assert cli("--project", synthetic, "build", "--all", "--jobs", "1").exit_code == 0
     assert calls == []
+    kept = json.loads((synthetic / "build" / MANIFEST).read_text(encoding="utf-8"))["stylesheets"]
+    assert "not asked for" not in kept and kept  # what this build used, and only that, is kept again
     cold = synthetic / "cold"
     assert (
         cli("--project", synthetic, "build", "--all", "--no-cache", "--jobs", "1", "--out", cold).exit_code
@@ -223,8 +228,22 @@ def test_an_edit_takes_premailers_parse_of_the_stylesheet_from_the_manifest(synt
     assert _files(synthetic / "build") == _files(cold)
 
 
+_P = [0, 0, 0, 1, 0, 0]
+
+
 @pytest.mark.fresh_inline
-@pytest.mark.parametrize("kept", ["nonsense", [[[[1, 2], "p", "color:red"]], []], [[], [{"media": 1}]]])
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "nonsense",
+        [[[[1, 2], "p", "color:red"]], []],
+        [[], [{"media": 1}]],
+        [[[_P, "", "color:red"]], []],  # premailer asserts a selector
+        [[[_P, "[[[", "color:red"]], []],  # cssselect cannot read it: parsed again, inlined again
+        [[[_P, "p", "color:red\x00"]], []],
+        [[], [["a:hover", "x}</style><script>alert(1)</script><style>a{"]]],  # would close the <style>
+    ],
+)
 def test_a_kept_stylesheet_of_another_shape_is_parsed_again(synthetic, cli, monkeypatch, kept):
     out = synthetic / "build"
     calls = _counting_stylesheet_parses(monkeypatch)

@@ -99,6 +99,9 @@ def _inliner() -> type:
                          self.include_star_selectors, self.disable_validation]  # fmt: skip
                 key = hashlib.sha256(json.dumps(asked).encode()).hexdigest()
                 table = run_memo.table(memo.STYLESHEETS, 32)  # a preview session with many template edits
+                if key not in table and (kept := run_memo.table(memo.KEPT_STYLESHEETS).pop(key, None)):
+                    table[key] = kept
+                    self.kept = [*getattr(self, "kept", []), key]
                 if key not in table:
                     table[key] = super()._parse_style_rules(css_body, ruleset_index)
                 rules, leftover = table[key]
@@ -204,7 +207,17 @@ def inline_css(html: str) -> str:
         cssutils_logging_handler=_handler(),
         cssutils_logging_level=logging.ERROR,
     )
-    return prepared.finish(inliner.transform(pretty_print=False))
+    try:
+        return prepared.finish(inliner.transform(pretty_print=False))
+    except Exception:
+        # A parse the last build kept (build/ is data this build trusts) that premailer cannot apply
+        # (a hand-edited manifest): parsed afresh and inlined again; anything else is premailer's own.
+        kept, run_memo = getattr(inliner, "kept", []), memo.current()
+        if not kept or run_memo is None:
+            raise
+        for key in kept:
+            run_memo.table(memo.STYLESHEETS).pop(key, None)
+        return inline_css(html)
 
 
 _MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*\s*\}\s*")

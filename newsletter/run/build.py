@@ -70,7 +70,7 @@ def build(
                     bytecode=use_cache,
                 )
                 # premailer's parse of the template's stylesheet, as the last build made it
-                run.memo.table(memo.STYLESHEETS).update(manifest.stylesheets)
+                run.memo.table(memo.KEPT_STYLESHEETS).update(manifest.stylesheets)
                 made = plan(run, selection)
                 manifest.keep_stylesheets(run.memo.table(memo.STYLESHEETS))
                 written, unchanged, removed = _write(out, root, made, manifest, selection.every)

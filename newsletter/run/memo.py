@@ -30,9 +30,11 @@ from typing import Any, TypeVar, cast
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIMIT = 8192  # entries per table unless the table says otherwise
-# The table of stylesheets premailer parsed (email/inline.py), by a digest of all the parse depends on:
-# a build keeps it in its manifest (run/store.py), so an edit's one process does not parse them again.
+# The table of stylesheets premailer parsed (email/inline.py), by a digest of all the parse depends on,
+# and the parses the last build kept in its manifest (run/store.py), so that an edit's one process does
+# not parse them again: taken into the first table when used, and only that table is kept again.
 STYLESHEETS = "premailer-rules"
+KEPT_STYLESHEETS = "premailer-rules-kept"
 _STAR_ARGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat as stat_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -485,8 +486,10 @@ class Manifest(NoStore):
         return entry.count if entry else 0
 
     def keep_stylesheets(self, table: Mapping) -> None:
-        """The run's parsed stylesheets (memo.STYLESHEETS) that are plain data, for the next build."""
-        self.stylesheets = {k: v for k, v in table.items() if isinstance(k, str) and _is_stylesheet(v)}
+        """The stylesheets this process parsed or used (memo.STYLESHEETS) that are plain data, for the next
+        build; when it inlined nothing (a pool's workers did), the ones it found stay."""
+        if table:
+            self.stylesheets = {k: v for k, v in table.items() if isinstance(k, str) and _is_stylesheet(v)}
 
     def dumps(self) -> bytes:
         data = {
@@ -504,18 +507,30 @@ class Manifest(NoStore):
 Stylesheet = tuple[list[tuple[tuple[int, ...], str, str]], list[tuple[str, str]]]
 
 
+# What no parse of a template's CSS gives, and what would let a hand-edited manifest close the <style>
+# element or trip lxml: markup, NUL and other control characters, lone surrogates.
+_NOT_CSS = re.compile(r"[<\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_MOST_RULES = 5000  # far beyond any email's stylesheet: a bigger entry is not kept
+
+
 def _is_stylesheet(value: Any) -> bool:
     try:
         rules, leftover = value
+        if len(rules) + len(leftover) > _MOST_RULES:
+            return False
         return all(
-            len(spec) == 6
-            and all(type(n) is int for n in spec)
-            and type(selector) is str
-            and type(bulk) is str
+            len(spec) == 6 and all(type(n) is int for n in spec) and _css(selector, bulk)
             for spec, selector, bulk in rules
-        ) and all(type(a) is str and type(b) is str for a, b in leftover)
+        ) and all(_css(selector, bulk) for selector, bulk in leftover)
     except (TypeError, ValueError):  # another shape (a cssutils rule left over, say): not kept
         return False
+
+
+def _css(selector: Any, bulk: Any) -> bool:
+    return (
+        type(selector) is str and type(bulk) is str and selector.strip() != ""
+        and not _NOT_CSS.search(selector) and not _NOT_CSS.search(bulk)
+    )  # fmt: skip
 
 
 def _stylesheets(data: Any) -> dict[str, Stylesheet]:
@@ -524,7 +539,7 @@ def _stylesheets(data: Any) -> dict[str, Stylesheet]:
     if not isinstance(data, dict):
         return {}
     found: dict[str, Stylesheet] = {}
-    for name, value in data.items():
+    for name, value in list(data.items())[:32]:  # as many as the run's table holds
         if not (isinstance(name, str) and isinstance(value, list) and len(value) == 2):
             continue
         try:
