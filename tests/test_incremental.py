@@ -263,6 +263,15 @@ def test_a_kept_stylesheet_of_another_shape_is_parsed_again(synthetic, cli, monk
     assert _files(out) == cold
 
 
+def test_a_manifest_nested_past_pythons_limit_is_a_cold_build(synthetic, cli):
+    out = synthetic / "build"
+    cold = _files(out)
+    (out / MANIFEST).write_text('{"posts": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    result = cli("--project", synthetic, "build", "--all")
+    assert result.exit_code == 0, result.output
+    assert _files(out) == cold
+
+
 def test_a_build_with_errors_writes_nothing_and_leaves_no_staging(synthetic, cli):
     """Workers write issue folders aside as they go; an error anywhere means none of them is swapped in."""
     out = synthetic / "build"

@@ -296,7 +296,10 @@ class KeptCaptions:
         or another post's)."""
         from newsletter.social.records import Caption
 
-        made = tuple(Caption.from_dict(json.loads(i.decode("utf-8"))) for i in self.items)
+        try:
+            made = tuple(Caption.from_dict(json.loads(i.decode("utf-8"))) for i in self.items)
+        except RecursionError:  # nested past Python's limit (written by hand): not a caption
+            raise ValueError("items") from None
         if any((c.platform, c.kind) != h or c.post != slug for c, h in zip(made, self.heads, strict=True)):
             raise ValueError("heads")
         return made
@@ -324,7 +327,7 @@ class Kept:
             return None
         try:
             return KeptCaptions.from_bytes(read_regular(Path(f"{name}.json"), fd), name)
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
         finally:
             os.close(fd)
@@ -430,7 +433,7 @@ class Manifest(NoStore):
             posts = {str(s): PostEntry.from_json(e) for s, e in data["posts"].items()}
             sheets = _stylesheets(data.get("stylesheets", {}))
             return cls(out, fp, posts, entries, entries, kept_in(out), sheets)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a cold build
             return cls(out, fp)
 
     def kept(self) -> Kept | None:
