@@ -343,7 +343,7 @@ def test_a_build_with_nothing_to_render_reports_the_templates_warnings_too(sampl
 
 
 def test_another_version_of_the_code_or_its_libraries_captions_again(sample, cli, monkeypatch):
-    """The key covers the tool's source and the installed libraries (store._code_digest): what another
+    """The key covers the tool's source and the installed libraries (store.code_digest): what another
     version of either kept is never taken."""
     from newsletter.run import store
 
@@ -351,7 +351,7 @@ def test_another_version_of_the_code_or_its_libraries_captions_again(sample, cli
     made = _captioned(monkeypatch)
     _social(cli, sample.root, "--format", "json")
     assert made == []
-    monkeypatch.setattr(store, "_code_digest", lambda: "another version")
+    monkeypatch.setattr(store, "code_digest", lambda: "another version")
     _social(cli, sample.root, "--format", "json")
     assert len(made) == len(list(sample.posts.glob("*.md")))
 

@@ -6,12 +6,10 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import re
 import sys
 import types
 from dataclasses import dataclass
-from pathlib import Path
 
 from newsletter.run import memo
 from newsletter.urls import MERGE_TAG
@@ -81,14 +79,14 @@ def _inliner() -> type:
     global _INLINER
     if _INLINER is None:
         _defer_requests()
-        import cssutils
-        import premailer
         from premailer import Premailer  # lazy: lxml + cssutils cost ~130 ms at import
 
+        from newsletter.run import store
+
         _unvalidated_inline_styles()
-        # What a parse depends on besides its arguments: the two libraries (an upgrade rewrites their
-        # files: a new stat) and this seam around them.
-        made_by = [*map(_installed, (premailer, cssutils)), hashlib.sha256(_source()).hexdigest()]
+        # What a parse depends on besides its arguments: the two libraries and this package's code
+        # (this seam around them), as the kept captions' key names them.
+        made_by = [store.installed(("premailer", "cssutils")), store.code_digest()]
 
         class CachedRules(Premailer):
             def _parse_style_rules(self, css_body, ruleset_index):
@@ -109,15 +107,6 @@ def _inliner() -> type:
 
         _INLINER = CachedRules
     return _INLINER
-
-
-def _source() -> bytes:
-    return Path(__file__).read_bytes()
-
-
-def _installed(module: types.ModuleType) -> str:
-    info = os.stat(module.__file__ or "")
-    return f"{module.__name__}:{module.__file__}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def _unvalidated_inline_styles() -> None:

@@ -88,7 +88,7 @@ def caption_key(fp: str, library: Library, meta: PostMeta, week: str) -> str:
     fingerprint covers, and the code that makes them: the tool's own (a changed caption writer, even of
     the same version, makes them again), Python's and the libraries that parse and count."""
     digest = library.sources[meta.source].digest
-    return key(fp, "captions:2", _code_digest(), digest, meta.source, meta.slug, week)
+    return key(fp, "captions:2", code_digest(), digest, meta.source, meta.slug, week)
 
 
 # What the captions are made with besides the package: each one's installed files change on an upgrade.
@@ -96,8 +96,7 @@ _LIBRARIES = ("markdown", "regex", "yaml", "jinja2", "markupsafe", "nh3", "lxml"
 
 
 @functools.cache
-def _code_digest() -> str:  # the package's own source files, read once per process (about 2 ms)
-    import importlib.util
+def code_digest() -> str:  # the package's own source files, read once per process (about 2 ms)
     import sys
     import unicodedata
 
@@ -106,12 +105,22 @@ def _code_digest() -> str:  # the package's own source files, read once per proc
     digest = hashlib.sha256(f"{sys.version_info[:3]}:{unicodedata.unidata_version}\0".encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in _LIBRARIES:  # found, not imported; an installed version's files have their own stat
+    digest.update(installed(_LIBRARIES).encode())
+    return digest.hexdigest()
+
+
+def installed(names: Iterable[str]) -> str:
+    """Which version of each library is installed, as its files' stat says (an upgrade rewrites them):
+    found, not imported."""
+    import importlib.util
+
+    found = []
+    for name in names:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None and spec.origin else ""
         info = os.stat(origin) if origin and os.path.exists(origin) else None
-        digest.update(f"{name}:{origin}:{info and (info.st_size, info.st_mtime_ns)}\0".encode())
-    return digest.hexdigest()
+        found.append(f"{name}:{origin}:{info and (info.st_size, info.st_mtime_ns)}\0")
+    return "".join(found)
 
 
 def read_inside(folder: Path, relative: str) -> bytes:
@@ -148,7 +157,7 @@ def index_key(fp: str, library: Library, *extra: str) -> str:
     depend on the posts' metadata, not their bodies (an edit of an article's text does not render
     them again)."""
     # One encoding of every post's fields (by file), not a dict and a json.dumps per post: at 1,000
-    # posts this key is most of what a no-op build computes (23 -> 5 ms here).
+    # posts this key is most of what a no-op build computes (23 -> 6 ms here).
     metas = sorted((m.source, m.slug, m.title, m.draft, m.published.isoformat(), m.summary, m.images)
                    for m in library.metas)  # fmt: skip
     return key(fp, "index", *extra, json.dumps(metas))
